@@ -1,0 +1,49 @@
+// Errors that reach the user. Input errors (exit 2) always say which file, where in it, and what was expected.
+
+export interface InputLocation {
+  file: string;
+  /** Byte offset in the file, when known. */
+  byteOffset?: number;
+  /** Index of the event (0-based) the problem belongs to, when known. */
+  eventIndex?: number;
+  /** 1-based line number for text inputs (QEMU logs, ftrace text, JSON lines). */
+  line?: number;
+}
+
+/** Bad input: corrupt or truncated files, wrong versions, unknown registers, bad arguments. Exit code 2. */
+export class InputError extends Error {
+  readonly location: InputLocation | undefined;
+  readonly expected: string | undefined;
+
+  constructor(message: string, location?: InputLocation, expected?: string) {
+    super(InputError.compose(message, location, expected));
+    this.name = 'InputError';
+    this.location = location;
+    this.expected = expected;
+  }
+
+  private static compose(message: string, loc?: InputLocation, expected?: string): string {
+    const where: string[] = [];
+    if (loc) {
+      where.push(loc.file);
+      if (loc.line !== undefined) where.push(`line ${loc.line}`);
+      if (loc.byteOffset !== undefined) where.push(`byte offset ${loc.byteOffset}`);
+      if (loc.eventIndex !== undefined) where.push(`event ${loc.eventIndex}`);
+    }
+    const prefix = where.length ? `${where.join(', ')}: ` : '';
+    const suffix = expected ? ` (expected ${expected})` : '';
+    return `${prefix}${message}${suffix}`;
+  }
+}
+
+/** Usage errors: bad flags, missing arguments, refusing to bless on CI. Exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const EXIT_CLEAN = 0;
+export const EXIT_DIFFERENT = 1;
+export const EXIT_INPUT = 2;

@@ -1,0 +1,69 @@
+// The contract between the replay engine and a GIC model (GICv2 or GICv3).
+// Models are synchronous and deterministic: same calls in the same order => same results.
+
+import { AccessSize, Frame, GicVersion, UserGroup } from '../trace/events';
+import { DepTracker } from './deps';
+
+export interface ReadResult {
+  value: bigint;
+  /** Architecture name with its index: GICD_IGROUPR1, GICR_CTLR, ICC_IAR1_EL1, GICD_IPRIORITYR8. */
+  reg: string;
+  /** The model does not emulate this register (ITS, LPIs): value is the recorded one. */
+  unmodelled?: boolean;
+  /** Why the value is what it is when that is not obvious (e.g. "16-bit access: KVM returns 0"). */
+  note?: string;
+}
+
+export interface WriteResult {
+  reg: string;
+  /**
+   * Set when the model dropped the write or stored something other than what was written,
+   * e.g. "ignored: policy rev1 drops IGROUPR writes at revision 1", "stored 0x52 (only EnableGrp1 is kept)".
+   */
+  effect?: string;
+  unmodelled?: boolean;
+}
+
+/** Who drives an input line: a device (recorded line event) or the model's own timer. */
+export type LineOwner = 'device' | 'timer';
+
+export interface GicModel {
+  readonly gicVersion: GicVersion;
+  readonly cpuCount: number;
+
+  /** Guest MMIO. `cpu` null means the source could not tell; banked registers then act on vCPU 0 and say so in `note`. */
+  mmioRead(cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize, observed: bigint | null): ReadResult;
+  mmioWrite(cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize, value: bigint): WriteResult;
+
+  /** Guest system-register access to a GIC register (ICC_*). Timer registers never reach the model. */
+  sysregRead(cpu: number, enc: number, observed: bigint | null): ReadResult;
+  sysregWrite(cpu: number, enc: number, value: bigint): WriteResult;
+
+  /** Userspace (VMM) device-attribute access, with KVM's uaccess rules. */
+  userRead(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, observed: bigint | null): ReadResult;
+  userWrite(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, value: bigint): WriteResult;
+
+  /** Input line level change (kvm_vgic_inject_irq). SPIs have cpu null; PPIs name their vCPU. */
+  setLine(intid: number, cpu: number | null, level: 0 | 1, owner: LineOwner): WriteResult;
+
+  /** The vCPU's virtual IRQ and FIQ outputs as they stand after the last call. */
+  irqOutput(cpu: number): 0 | 1;
+  fiqOutput(cpu: number): 0 | 1;
+
+  /** Dependency tracker the model reports state reads and writes to (a no-op unless a diff asked for it). */
+  readonly deps: DepTracker;
+}
+
+/** Static knowledge of one GIC configuration's registers: names, access rules, field decoding. */
+export interface RegisterRegistry {
+  /**
+   * Name of the register an MMIO access hits, and whether the access is one KVM accepts.
+   * `error` (e.g. "GICD_CTLR allows 32-bit accesses only") marks a misaligned or wrongly sized
+   * access or an offset outside the frame; the trace validator rejects such events.
+   */
+  describeMmio(frame: Frame, index: number, offset: number, size: AccessSize): { reg: string; error?: string };
+  /** Same for a userspace device-attribute access. */
+  describeUser(group: UserGroup, cpu: number | null, offset: number, size: AccessSize): { reg: string; error?: string };
+  /** Field breakdown for reports, e.g. "EnableGrp1=1 ARE=1 DS=1"; undefined for registers without fields. */
+  formatFields(reg: string, value: bigint): string | undefined;
+}

@@ -1,0 +1,77 @@
+import { builtinPolicies, getPolicy, parsePolicy, resolvePolicies, BUILTIN_POLICY_IDS } from './policy';
+import { InputError } from '../errors';
+
+describe('built-in IIDR policies (policies.md table)', () => {
+  it('ships the five policy IDs in their documented order', () => {
+    expect(builtinPolicies().map((p) => p.id)).toEqual(['rev3', 'rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3']);
+    expect(BUILTIN_POLICY_IDS).toHaveLength(5);
+  });
+
+  it.each([
+    ['rev3', 3],
+    ['rev2', 2],
+    ['rev1', 1],
+    ['rev1-iidr-only', 1],
+    ['mainline-rev3', 3],
+  ])('%s reports revision %d', (id, rev) => {
+    expect(getPolicy(id).defaultRevision).toBe(rev);
+  });
+
+  it('guest IGROUPR writes: dropped only by rev1 at revision 1', () => {
+    expect(getPolicy('rev1').guestGroupWriteHonoured(1)).toBe(false);
+    expect(getPolicy('rev1-iidr-only').guestGroupWriteHonoured(1)).toBe(true);
+    for (const id of ['rev3', 'rev2', 'mainline-rev3']) expect(getPolicy(id).guestGroupWriteHonoured(getPolicy(id).defaultRevision)).toBe(true);
+  });
+
+  it('userspace IGROUPR writes follow the table, per GIC version', () => {
+    const p = (id: string) => getPolicy(id);
+    // rev3/rev2: honoured without any IIDR write (posted series removes v2_groups_user_writable)
+    expect(p('rev3').userGroupWriteHonoured(2, 3, false)).toBe(true);
+    expect(p('rev2').userGroupWriteHonoured(2, 2, false)).toBe(true);
+    // rev1: dropped on both
+    expect(p('rev1').userGroupWriteHonoured(2, 1, true)).toBe(false);
+    expect(p('rev1').userGroupWriteHonoured(3, 1, true)).toBe(false);
+    // rev1-iidr-only: v2 dropped (revision < 2), v3 honoured
+    expect(p('rev1-iidr-only').userGroupWriteHonoured(2, 1, true)).toBe(false);
+    expect(p('rev1-iidr-only').userGroupWriteHonoured(3, 1, false)).toBe(true);
+    // mainline: v2 dropped until userspace wrote GICD_IIDR, v3 honoured
+    expect(p('mainline-rev3').userGroupWriteHonoured(2, 3, false)).toBe(false);
+    expect(p('mainline-rev3').userGroupWriteHonoured(2, 3, true)).toBe(true);
+    expect(p('mainline-rev3').userGroupWriteHonoured(3, 3, false)).toBe(true);
+  });
+
+  it('GICR_CTLR.{IR,CES} only from revision 3', () => {
+    expect(getPolicy('rev3').gicrCtlrAdvertisesIrCes(3)).toBe(true);
+    expect(getPolicy('rev2').gicrCtlrAdvertisesIrCes(2)).toBe(false);
+    expect(getPolicy('rev1-iidr-only').gicrCtlrAdvertisesIrCes(1)).toBe(false);
+  });
+
+  it('mainline accepts only revisions 2 and 3 from userspace; the series also accepts 1', () => {
+    expect(getPolicy('mainline-rev3').userMaySelectRevision(1)).toBe(false);
+    expect(getPolicy('rev3').userMaySelectRevision(1)).toBe(true);
+  });
+
+  it('digests differ between policies and are stable', () => {
+    const d = builtinPolicies().map((p) => p.digest);
+    expect(new Set(d).size).toBe(5);
+    expect(getPolicy('rev3').digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('policy files', () => {
+  const base = { schema: 1, id: 'vendor-x', title: 't', source: 's', revision: 2, userSelectableRevisions: [2, 3], guestGroupWrites: { minRevision: 0 }, userGroupWrites: { v2: { minRevision: 2 }, v3: { minRevision: 0 } }, gicrCtlrIrCes: { minRevision: 3 } };
+
+  it('accepts a user policy', () => {
+    expect(parsePolicy(base, 'x.json').id).toBe('vendor-x');
+  });
+
+  it('rejects unknown fields, wrong schema and bad revisions with the file named', () => {
+    expect(() => parsePolicy({ ...base, bogus: 1 }, 'x.json')).toThrow(/x\.json: unknown policy field "bogus"/);
+    expect(() => parsePolicy({ ...base, schema: 2 }, 'x.json')).toThrow(InputError);
+    expect(() => parsePolicy({ ...base, revision: 'three' }, 'x.json')).toThrow(/revision/);
+  });
+
+  it('refuses the same policy twice', () => {
+    expect(() => resolvePolicies(['rev3', 'rev3'], [])).toThrow(/given twice/);
+  });
+});

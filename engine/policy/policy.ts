@@ -1,0 +1,226 @@
+// IIDR policies are data (engine/policies/*.json, or a user's file). The models never read the
+// JSON; they ask a Policy the questions KVM's handlers ask (`implementation_rev < 2`, …).
+
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { InputError } from '../errors';
+import { GicVersion } from '../trace/events';
+import { canonicalJson } from '../util/canonical-json';
+import { projectRoot } from '../util/project-root';
+
+export const POLICY_SCHEMA = 1;
+
+export interface GroupWriteRule {
+  /** The write is honoured only when the current revision is at least this (KVM: `rev < KVM_VGIC_IMP_REV_2` drops). */
+  minRevision: number;
+  /** Userspace only: the write is honoured only after userspace wrote GICD_IIDR (mainline's v2_groups_user_writable). */
+  requireUserIidrWrite?: boolean;
+}
+
+/** Values that come from the host's GIC rather than from KVM; they do not vary between the shipped policies. */
+export interface HostParams {
+  /** Implemented virtual priority bits (ICH_VTR_EL2.PRIbits + 1). */
+  priBits: number;
+  /** Preemption bits (ICH_VTR_EL2.PREbits + 1). */
+  preBits: number;
+  /** ICC_CTLR_EL1.IDbits (0 = 16-bit INTIDs, 1 = 24-bit). */
+  idBits: number;
+  /** ICC_CTLR_EL1.SEIS and A3V. */
+  seis: number;
+  a3v: number;
+  /** GICv2 guests read the hardware GICV_IIDR for GICC_IIDR (GIC-400: 0x0202143B). */
+  gicvIidr: number;
+}
+
+export interface PolicyData {
+  schema: number;
+  id: string;
+  title: string;
+  source: string;
+  revision: number;
+  userSelectableRevisions: number[];
+  guestGroupWrites: GroupWriteRule;
+  userGroupWrites: { v2: GroupWriteRule; v3: GroupWriteRule };
+  gicrCtlrIrCes: { minRevision: number };
+  host?: Partial<HostParams>;
+}
+
+export const DEFAULT_HOST: HostParams = { priBits: 5, preBits: 5, idBits: 1, seis: 0, a3v: 1, gicvIidr: 0x0202143b };
+
+export class Policy {
+  readonly id: string;
+  readonly data: PolicyData;
+  readonly host: HostParams;
+  /** sha256 of the canonical JSON of the policy data: a golden records it to notice a changed policy. */
+  readonly digest: string;
+  /** Where the policy came from (built-in file path or user file). */
+  readonly file: string;
+
+  constructor(data: PolicyData, file: string) {
+    this.data = data;
+    this.id = data.id;
+    this.file = file;
+    this.host = { ...DEFAULT_HOST, ...(data.host ?? {}) };
+    this.digest = createHash('sha256').update(canonicalJson(data)).digest('hex');
+  }
+
+  /** GICD_IIDR revision the guest sees unless userspace selects another. */
+  get defaultRevision(): number {
+    return this.data.revision;
+  }
+
+  userMaySelectRevision(rev: number): boolean {
+    return this.data.userSelectableRevisions.includes(rev);
+  }
+
+  guestGroupWriteHonoured(currentRevision: number): boolean {
+    return currentRevision >= this.data.guestGroupWrites.minRevision;
+  }
+
+  userGroupWriteHonoured(gic: GicVersion, currentRevision: number, userWroteIidr: boolean): boolean {
+    const rule = gic === 2 ? this.data.userGroupWrites.v2 : this.data.userGroupWrites.v3;
+    if (rule.requireUserIidrWrite && !userWroteIidr) return false;
+    return currentRevision >= rule.minRevision;
+  }
+
+  gicrCtlrAdvertisesIrCes(currentRevision: number): boolean {
+    return currentRevision >= this.data.gicrCtlrIrCes.minRevision;
+  }
+}
+
+export function builtinPolicyDir(): string {
+  return path.join(projectRoot(), 'engine', 'policies');
+}
+
+/** The built-in policy IDs in their stable, documented order. */
+export const BUILTIN_POLICY_IDS = ['rev3', 'rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3'] as const;
+
+function expectInt(v: unknown, what: string, file: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 15) {
+    throw new InputError(`policy field ${what} is ${JSON.stringify(v)}`, { file }, 'an integer 0..15');
+  }
+  return v;
+}
+
+function validateRule(v: unknown, what: string, file: string, user: boolean): GroupWriteRule {
+  if (typeof v !== 'object' || v === null) throw new InputError(`policy field ${what} is missing`, { file }, '{"minRevision": N}');
+  const r = v as Record<string, unknown>;
+  const rule: GroupWriteRule = { minRevision: expectInt(r.minRevision, `${what}.minRevision`, file) };
+  if (user) {
+    if (r.requireUserIidrWrite !== undefined && typeof r.requireUserIidrWrite !== 'boolean') {
+      throw new InputError(`policy field ${what}.requireUserIidrWrite is ${JSON.stringify(r.requireUserIidrWrite)}`, { file }, 'true or false');
+    }
+    rule.requireUserIidrWrite = r.requireUserIidrWrite === true;
+  }
+  return rule;
+}
+
+export function parsePolicy(json: unknown, file: string): Policy {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new InputError('policy file is not a JSON object', { file });
+  }
+  const o = json as Record<string, unknown>;
+  if (o.schema !== POLICY_SCHEMA) {
+    throw new InputError(`policy schema is ${JSON.stringify(o.schema)}`, { file }, `"schema": ${POLICY_SCHEMA}`);
+  }
+  if (typeof o.id !== 'string' || !/^[a-z0-9][a-z0-9.-]*$/.test(o.id)) {
+    throw new InputError(`policy id ${JSON.stringify(o.id)} is not a valid ID`, { file }, 'lower-case letters, digits, "." and "-"');
+  }
+  const known = new Set(['schema', 'id', 'title', 'source', 'revision', 'userSelectableRevisions', 'guestGroupWrites', 'userGroupWrites', 'gicrCtlrIrCes', 'host']);
+  for (const k of Object.keys(o)) {
+    if (!known.has(k)) throw new InputError(`unknown policy field "${k}"`, { file }, `one of ${[...known].join(', ')}`);
+  }
+  const revs = o.userSelectableRevisions;
+  if (!Array.isArray(revs)) throw new InputError('policy field userSelectableRevisions is missing', { file }, 'an array of revisions');
+  const ug = o.userGroupWrites as Record<string, unknown> | undefined;
+  if (typeof ug !== 'object' || ug === null) throw new InputError('policy field userGroupWrites is missing', { file }, '{"v2": {...}, "v3": {...}}');
+  const irces = o.gicrCtlrIrCes as Record<string, unknown> | undefined;
+  if (typeof irces !== 'object' || irces === null) throw new InputError('policy field gicrCtlrIrCes is missing', { file }, '{"minRevision": N}');
+  const data: PolicyData = {
+    schema: POLICY_SCHEMA,
+    id: o.id,
+    title: typeof o.title === 'string' ? o.title : o.id,
+    source: typeof o.source === 'string' ? o.source : '',
+    revision: expectInt(o.revision, 'revision', file),
+    userSelectableRevisions: revs.map((r, i) => expectInt(r, `userSelectableRevisions[${i}]`, file)),
+    guestGroupWrites: validateRule(o.guestGroupWrites, 'guestGroupWrites', file, false),
+    userGroupWrites: {
+      v2: validateRule(ug.v2, 'userGroupWrites.v2', file, true),
+      v3: validateRule(ug.v3, 'userGroupWrites.v3', file, true),
+    },
+    gicrCtlrIrCes: { minRevision: expectInt(irces.minRevision, 'gicrCtlrIrCes.minRevision', file) },
+  };
+  if (o.host !== undefined) {
+    if (typeof o.host !== 'object' || o.host === null) throw new InputError('policy field host is not an object', { file });
+    const h = o.host as Record<string, unknown>;
+    const host: Partial<HostParams> = {};
+    for (const k of Object.keys(h)) {
+      if (!(k in DEFAULT_HOST)) throw new InputError(`unknown host parameter "${k}"`, { file }, `one of ${Object.keys(DEFAULT_HOST).join(', ')}`);
+      const v = h[k];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InputError(`host parameter ${k} is ${JSON.stringify(v)}`, { file }, 'an unsigned 32-bit integer');
+      (host as Record<string, number>)[k] = v;
+    }
+    data.host = host;
+  }
+  return new Policy(data, file);
+}
+
+export function loadPolicyFile(file: string): Policy {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read policy file: ${(e as Error).message}`, { file });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`policy file is not valid JSON: ${(e as Error).message}`, { file });
+  }
+  return parsePolicy(json, file);
+}
+
+let builtins: Map<string, Policy> | undefined;
+
+function loadBuiltins(): Map<string, Policy> {
+  if (!builtins) {
+    builtins = new Map();
+    for (const id of BUILTIN_POLICY_IDS) {
+      const p = loadPolicyFile(path.join(builtinPolicyDir(), `${id}.json`));
+      if (p.id !== id) throw new InputError(`built-in policy file declares id "${p.id}"`, { file: p.file }, `"${id}"`);
+      builtins.set(id, p);
+    }
+  }
+  return builtins;
+}
+
+/** The built-in policies, in BUILTIN_POLICY_IDS order. */
+export function builtinPolicies(): Policy[] {
+  const m = loadBuiltins();
+  return BUILTIN_POLICY_IDS.map((id) => m.get(id)!);
+}
+
+export function getPolicy(id: string): Policy {
+  const p = loadBuiltins().get(id);
+  if (!p) {
+    throw new InputError(`unknown policy "${id}"`, undefined, `one of ${BUILTIN_POLICY_IDS.join(', ')}, or a file given with --policy-file`);
+  }
+  return p;
+}
+
+/** Resolve policy IDs and policy files into one list, refusing duplicate IDs. */
+export function resolvePolicies(ids: readonly string[] | undefined, files: readonly string[] | undefined): Policy[] {
+  const out: Policy[] = [];
+  const seen = new Set<string>();
+  const add = (p: Policy) => {
+    if (seen.has(p.id)) throw new InputError(`policy "${p.id}" given twice`, { file: p.file });
+    seen.add(p.id);
+    out.push(p);
+  };
+  if ((!ids || ids.length === 0) && (!files || files.length === 0)) return builtinPolicies();
+  for (const id of ids ?? []) add(getPolicy(id));
+  for (const f of files ?? []) add(loadPolicyFile(f));
+  return out;
+}

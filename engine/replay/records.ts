@@ -1,0 +1,89 @@
+// What a replay produces: the guest-visible output of one trace under one policy.
+// Records are emitted in order; golden rendering, JSON lines and diffs all consume this stream.
+
+export type AccessSource = 'guest' | 'user';
+
+/** A read (MMIO, system register or userspace) and the value the model returned. */
+export interface ReadRecord {
+  op: 'read';
+  index: number;
+  cycle: bigint;
+  cpu: number | null;
+  src: AccessSource;
+  /** 'mmio' | 'sysreg' | 'user' — how the register was reached. */
+  via: 'mmio' | 'sysreg' | 'user';
+  reg: string;
+  /** Frame offset for MMIO / userspace offset; null for system registers. */
+  offset: number | null;
+  size: number;
+  value: bigint;
+  /** The value the source observed, or null. */
+  recorded: bigint | null;
+  unmodelled?: boolean;
+  note?: string;
+}
+
+/** A write the model dropped or stored differently from what was written. */
+export interface WriteEffectRecord {
+  op: 'write';
+  index: number;
+  cycle: bigint;
+  cpu: number | null;
+  src: AccessSource | 'line' | 'timer';
+  via: 'mmio' | 'sysreg' | 'user' | 'line';
+  reg: string;
+  offset: number | null;
+  size: number;
+  value: bigint;
+  effect: string;
+  unmodelled?: boolean;
+}
+
+/** A change of a vCPU's virtual IRQ or FIQ output. `index` is the event that caused it, or -1 for the timer. */
+export interface OutputRecord {
+  op: 'irq' | 'fiq';
+  cpu: number;
+  level: 0 | 1;
+  cycle: bigint;
+  index: number;
+}
+
+/** A recorded input line that disagrees with the line the model drives itself (timer PPIs). */
+export interface LineCheckRecord {
+  op: 'line-mismatch';
+  index: number;
+  cycle: bigint;
+  cpu: number | null;
+  intid: number;
+  recorded: 0 | 1;
+  modelled: 0 | 1;
+}
+
+export interface MarkerRecord {
+  op: 'marker';
+  index: number;
+  cycle: bigint;
+  cpu: number | null;
+  text: string;
+}
+
+/** Emitted once, last, when a truncated trace was replayed with --allow-truncated. */
+export interface TruncatedRecord {
+  op: 'truncated';
+  index: number;
+  reason: string;
+}
+
+export type ReplayRecord = ReadRecord | WriteEffectRecord | OutputRecord | LineCheckRecord | MarkerRecord | TruncatedRecord;
+
+export type ReplaySink = (rec: ReplayRecord) => void;
+
+export interface ReplaySummary {
+  events: number;
+  reads: number;
+  writeEffects: number;
+  outputChanges: number;
+  lineMismatches: number;
+  unmodelledReads: number;
+  truncated: boolean;
+}

@@ -1,0 +1,38 @@
+// The --json contract of `gicreplay replay`: one JSON object per line, register values and cycles
+// as 0x-prefixed lower-case hex strings (they can exceed 2^53), keys in a fixed order.
+
+import { hex } from '../util/canonical-json';
+import { ReplayRecord } from './records';
+
+export function recordToJson(r: ReplayRecord): string {
+  switch (r.op) {
+    case 'read': {
+      const o: Record<string, unknown> = { index: r.index, cycle: hex(r.cycle), cpu: r.cpu, op: 'read', src: r.src, reg: r.reg };
+      if (r.offset !== null) o.offset = hex(r.offset);
+      o.size = r.size;
+      o.value = hex(r.value);
+      o.recorded = r.recorded === null ? null : hex(r.recorded);
+      if (r.unmodelled) o.unmodelled = true;
+      if (r.note) o.note = r.note;
+      return JSON.stringify(o);
+    }
+    case 'write': {
+      const o: Record<string, unknown> = { index: r.index, cycle: hex(r.cycle), cpu: r.cpu, op: 'write', src: r.src, reg: r.reg };
+      if (r.offset !== null) o.offset = hex(r.offset);
+      o.size = r.size;
+      o.value = hex(r.value);
+      o.effect = r.effect;
+      if (r.unmodelled) o.unmodelled = true;
+      return JSON.stringify(o);
+    }
+    case 'irq':
+    case 'fiq':
+      return JSON.stringify({ op: r.op, cpu: r.cpu, level: r.level, cycle: hex(r.cycle), index: r.index });
+    case 'line-mismatch':
+      return JSON.stringify({ index: r.index, cycle: hex(r.cycle), cpu: r.cpu, op: r.op, intid: r.intid, recorded: r.recorded, modelled: r.modelled });
+    case 'marker':
+      return JSON.stringify({ index: r.index, cycle: hex(r.cycle), cpu: r.cpu, op: 'marker', text: r.text });
+    case 'truncated':
+      return JSON.stringify({ op: 'truncated', index: r.index, reason: r.reason });
+  }
+}

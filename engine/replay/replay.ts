@@ -1,0 +1,192 @@
+// Replay: drive a GIC model (and the timer model) event by event, cycle-exactly, and emit the
+// guest-visible output. Same trace + same policy => same records, always.
+
+import { InputError } from '../errors';
+import { createModel } from '../gic';
+import { DepTracker, NO_DEPS } from '../model/deps';
+import { GicModel } from '../model/model';
+import { Policy } from '../policy/policy';
+import { createTimer } from '../timer';
+import { TimerModel } from '../timer/types';
+import { EventKind, TraceEvent, TraceHeader } from '../trace/events';
+import { openTrace, ReadOptions } from '../trace/reader';
+import { ReplaySink, ReplaySummary } from './records';
+
+export interface ReplayOptions {
+  policy: Policy;
+  deps?: DepTracker;
+}
+
+/** One replay in progress: feed it events in order, then finish(). */
+export class Replayer {
+  readonly model: GicModel;
+  readonly timer: TimerModel;
+  private readonly deps: DepTracker;
+  private readonly irq: Uint8Array;
+  private readonly fiq: Uint8Array;
+  private evaluatedTo = -1n;
+  readonly summary: ReplaySummary = { events: 0, reads: 0, writeEffects: 0, outputChanges: 0, lineMismatches: 0, unmodelledReads: 0, truncated: false };
+
+  constructor(readonly header: TraceHeader, opts: ReplayOptions, private readonly sink: ReplaySink) {
+    this.deps = opts.deps ?? NO_DEPS;
+    this.model = createModel(header.gic, opts.policy, { deps: this.deps });
+    this.timer = createTimer(header, this.deps);
+    const n = header.gic.cpus.length;
+    this.irq = new Uint8Array(n);
+    this.fiq = new Uint8Array(n);
+    // Reset state may already assert an output (it does not under KVM, but a model must say so).
+    this.emitOutputChanges(0n, -1);
+  }
+
+  /** Apply the timer's line changes up to and including `cycle`, each at its own cycle. */
+  private advanceTo(cycle: bigint): void {
+    for (;;) {
+      const t = this.timer.nextChange(this.evaluatedTo);
+      if (t === null || t > cycle) break;
+      this.applyTimer(t);
+    }
+  }
+
+  private applyTimer(cycle: bigint): void {
+    this.evaluatedTo = cycle;
+    this.deps.setEvent(-1);
+    for (const ch of this.timer.evaluate(cycle)) {
+      const r = this.model.setLine(ch.intid, ch.cpu, ch.level, 'timer');
+      if (r.effect) {
+        this.summary.writeEffects++;
+        this.sink({ op: 'write', index: -1, cycle, cpu: ch.cpu, src: 'timer', via: 'line', reg: r.reg, offset: null, size: 0, value: BigInt(ch.level), effect: r.effect });
+      }
+    }
+    this.emitOutputChanges(cycle, -1);
+  }
+
+  private emitOutputChanges(cycle: bigint, index: number): void {
+    const n = this.irq.length;
+    for (let cpu = 0; cpu < n; cpu++) {
+      const i = this.model.irqOutput(cpu);
+      if (i !== this.irq[cpu]) {
+        this.irq[cpu] = i;
+        this.summary.outputChanges++;
+        this.sink({ op: 'irq', cpu, level: i, cycle, index });
+      }
+      const f = this.model.fiqOutput(cpu);
+      if (f !== this.fiq[cpu]) {
+        this.fiq[cpu] = f;
+        this.summary.outputChanges++;
+        this.sink({ op: 'fiq', cpu, level: f, cycle, index });
+      }
+    }
+  }
+
+  apply(ev: TraceEvent, index: number): void {
+    this.advanceTo(ev.cycle);
+    this.deps.setEvent(index);
+    this.summary.events++;
+    const sink = this.sink;
+    switch (ev.kind) {
+      case EventKind.MmioRead: {
+        const r = this.model.mmioRead(ev.cpu, ev.frame, ev.index, ev.offset, ev.size, ev.observed);
+        this.summary.reads++;
+        if (r.unmodelled) this.summary.unmodelledReads++;
+        sink({ op: 'read', index, cycle: ev.cycle, cpu: ev.cpu, src: 'guest', via: 'mmio', reg: r.reg, offset: ev.offset, size: ev.size, value: r.value, recorded: ev.observed, unmodelled: r.unmodelled, note: r.note });
+        break;
+      }
+      case EventKind.MmioWrite: {
+        const r = this.model.mmioWrite(ev.cpu, ev.frame, ev.index, ev.offset, ev.size, ev.value);
+        if (r.effect) {
+          this.summary.writeEffects++;
+          sink({ op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'guest', via: 'mmio', reg: r.reg, offset: ev.offset, size: ev.size, value: ev.value, effect: r.effect, unmodelled: r.unmodelled });
+        }
+        break;
+      }
+      case EventKind.SysregRead: {
+        const timer = this.timer.serves(ev.enc);
+        const r = timer ? this.timer.read(ev.cpu, ev.enc, ev.cycle, ev.observed) : this.model.sysregRead(ev.cpu, ev.enc, ev.observed);
+        this.summary.reads++;
+        if (r.unmodelled) this.summary.unmodelledReads++;
+        sink({ op: 'read', index, cycle: ev.cycle, cpu: ev.cpu, src: 'guest', via: 'sysreg', reg: r.reg, offset: null, size: 8, value: r.value, recorded: ev.observed, unmodelled: r.unmodelled, note: r.note });
+        break;
+      }
+      case EventKind.SysregWrite: {
+        const timer = this.timer.serves(ev.enc);
+        const r = timer ? this.timer.write(ev.cpu, ev.enc, ev.value, ev.cycle) : this.model.sysregWrite(ev.cpu, ev.enc, ev.value);
+        if (r.effect) {
+          this.summary.writeEffects++;
+          sink({ op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'guest', via: 'sysreg', reg: r.reg, offset: null, size: 8, value: ev.value, effect: r.effect, unmodelled: r.unmodelled });
+        }
+        // A timer write can change its output at this very cycle.
+        if (timer) this.applyTimer(ev.cycle);
+        break;
+      }
+      case EventKind.UserRead: {
+        const r = this.model.userRead(ev.group, ev.cpu, ev.offset, ev.size, ev.observed);
+        this.summary.reads++;
+        sink({ op: 'read', index, cycle: ev.cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: ev.offset, size: ev.size, value: r.value, recorded: ev.observed, unmodelled: r.unmodelled, note: r.note });
+        break;
+      }
+      case EventKind.UserWrite: {
+        const r = this.model.userWrite(ev.group, ev.cpu, ev.offset, ev.size, ev.value);
+        if (r.effect) {
+          this.summary.writeEffects++;
+          sink({ op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: ev.offset, size: ev.size, value: ev.value, effect: r.effect });
+        }
+        break;
+      }
+      case EventKind.Line: {
+        if (ev.cpu !== null && this.timer.drivesLine(ev.cpu, ev.intid)) {
+          // The model drives this timer PPI itself: the recorded level is a check, not an input.
+          const modelled = this.timer.lineLevel(ev.cpu, ev.intid);
+          if (modelled !== ev.level) {
+            this.summary.lineMismatches++;
+            sink({ op: 'line-mismatch', index, cycle: ev.cycle, cpu: ev.cpu, intid: ev.intid, recorded: ev.level, modelled });
+          }
+          break;
+        }
+        const r = this.model.setLine(ev.intid, ev.cpu, ev.level, 'device');
+        if (r.effect) {
+          this.summary.writeEffects++;
+          sink({ op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'line', via: 'line', reg: r.reg, offset: null, size: 0, value: BigInt(ev.level), effect: r.effect });
+        }
+        break;
+      }
+      case EventKind.Marker:
+        sink({ op: 'marker', index, cycle: ev.cycle, cpu: ev.cpu, text: ev.text });
+        break;
+    }
+    this.emitOutputChanges(ev.cycle, index);
+  }
+}
+
+/** Replay an in-memory sequence of events. */
+export function replayEvents(header: TraceHeader, events: Iterable<TraceEvent>, opts: ReplayOptions, sink: ReplaySink): ReplaySummary {
+  const r = new Replayer(header, opts, sink);
+  let i = 0;
+  for (const ev of events) r.apply(ev, i++);
+  return r.summary;
+}
+
+/** Replay a trace file, streaming, in bounded memory. */
+export function replayFile(file: string, opts: ReplayOptions & ReadOptions, sink: ReplaySink): ReplaySummary {
+  const reader = openTrace(file, { allowTruncated: opts.allowTruncated });
+  try {
+    const r = new Replayer(reader.header, opts, sink);
+    for (let i = 0; ; i++) {
+      let ev: TraceEvent | null;
+      try {
+        ev = reader.next();
+      } catch (e) {
+        if (e instanceof InputError) throw e;
+        throw new InputError(`cannot decode event: ${(e as Error).message}`, { file, eventIndex: i });
+      }
+      if (!ev) break;
+      r.apply(ev, i);
+    }
+    if (reader.truncation) {
+      r.summary.truncated = true;
+      sink({ op: 'truncated', index: reader.nextIndex, reason: `truncated at event ${reader.nextIndex}: ${reader.truncation}` });
+    }
+    return r.summary;
+  } finally {
+    reader.close();
+  }
+}

@@ -1,0 +1,213 @@
+// In-memory form of a gicreplay trace: header, events, trailer.
+// The wire form (msgpack) is specified in engine/trace/FORMAT.md; codec.ts converts between the two.
+// Cycles and register values are bigint so 64-bit quantities stay exact end to end.
+
+export const TRACE_MAGIC = 'gicreplay-trace';
+/** Major version: a reader refuses a newer major. Minor: additive, older readers may ignore new fields. */
+export const TRACE_FORMAT_MAJOR = 1;
+export const TRACE_FORMAT_MINOR = 0;
+
+export type GicVersion = 2 | 3;
+
+/** Which register frame an MMIO access hit. Offsets are relative to the frame's base. */
+export enum Frame {
+  /** GICD (v2: 4 KiB decoded by KVM; v3: 64 KiB). */
+  Dist = 0,
+  /** GICv3 redistributor RD_base frame (64 KiB); `index` names the redistributor. */
+  RedistRd = 1,
+  /** GICv3 redistributor SGI_base frame (RD_base + 64 KiB); offsets are relative to SGI_base. */
+  RedistSgi = 2,
+  /** GICv2 CPU interface (GICC, 8 KiB). */
+  CpuIf = 3,
+  /** GICv3 ITS control frame. Not modelled: reads replay the recorded value, flagged. */
+  Its = 4,
+}
+
+/** KVM_DEV_ARM_VGIC_GRP_* device-attribute groups a VMM uses for save/restore. */
+export enum UserGroup {
+  DistRegs = 0,
+  RedistRegs = 1,
+  CpuRegs = 2,
+  CpuSysregs = 3,
+}
+
+export enum EventKind {
+  MmioRead = 1,
+  MmioWrite = 2,
+  SysregRead = 3,
+  SysregWrite = 4,
+  UserRead = 5,
+  UserWrite = 6,
+  Line = 7,
+  Marker = 8,
+}
+
+export type AccessSize = 1 | 2 | 4 | 8;
+
+interface EventBase {
+  /** Guest cycle of the event; non-decreasing along the trace. */
+  cycle: bigint;
+}
+
+export interface MmioReadEvent extends EventBase {
+  kind: EventKind.MmioRead;
+  /** vCPU that made the access; null when the source could not tell. */
+  cpu: number | null;
+  frame: Frame;
+  /** Redistributor index for RedistRd/RedistSgi, else 0. */
+  index: number;
+  offset: number;
+  size: AccessSize;
+  /** Value the source observed, if it observed one. */
+  observed: bigint | null;
+}
+
+export interface MmioWriteEvent extends EventBase {
+  kind: EventKind.MmioWrite;
+  cpu: number | null;
+  frame: Frame;
+  index: number;
+  offset: number;
+  size: AccessSize;
+  value: bigint;
+}
+
+export interface SysregReadEvent extends EventBase {
+  kind: EventKind.SysregRead;
+  cpu: number;
+  /** Packed AArch64 encoding, see sysregEncoding(). */
+  enc: number;
+  observed: bigint | null;
+}
+
+export interface SysregWriteEvent extends EventBase {
+  kind: EventKind.SysregWrite;
+  cpu: number;
+  enc: number;
+  value: bigint;
+}
+
+export interface UserReadEvent extends EventBase {
+  kind: EventKind.UserRead;
+  group: UserGroup;
+  /** vCPU the attribute names (redistributor / CPU interface), null for distributor registers. */
+  cpu: number | null;
+  /** Register offset (DIST/REDIST/CPU_REGS) or packed sysreg encoding (CPU_SYSREGS). */
+  offset: number;
+  size: AccessSize;
+  observed: bigint | null;
+}
+
+export interface UserWriteEvent extends EventBase {
+  kind: EventKind.UserWrite;
+  group: UserGroup;
+  cpu: number | null;
+  offset: number;
+  size: AccessSize;
+  value: bigint;
+}
+
+/** A device input line: SPI by INTID (cpu null), PPI by vCPU and INTID. */
+export interface LineEvent extends EventBase {
+  kind: EventKind.Line;
+  intid: number;
+  cpu: number | null;
+  level: 0 | 1;
+}
+
+/** Free-form text (console output, guest checkpoints). Replay ignores it; reports keep it. */
+export interface MarkerEvent extends EventBase {
+  kind: EventKind.Marker;
+  cpu: number | null;
+  text: string;
+}
+
+export type TraceEvent =
+  | MmioReadEvent
+  | MmioWriteEvent
+  | SysregReadEvent
+  | SysregWriteEvent
+  | UserReadEvent
+  | UserWriteEvent
+  | LineEvent
+  | MarkerEvent;
+
+export type SourceKind = 'guest-script' | 'qemu' | 'kvm-ftrace' | 'hand';
+
+export interface CpuConfig {
+  /** MPIDR_EL1 value of the vCPU (bit 31 set as KVM's reset_mpidr does). */
+  mpidr: bigint;
+}
+
+export interface GicConfig {
+  version: GicVersion;
+  cpus: CpuConfig[];
+  /** Number of SPIs (KVM's nr_spis); INTIDs 32 .. 32+spis-1 exist. */
+  spis: number;
+  its: boolean;
+  /** Guest-physical base addresses of the frames (for reports; replay works in frame offsets). */
+  frames: {
+    dist: bigint;
+    redist?: bigint[];
+    cpuif?: bigint;
+    its?: bigint;
+  };
+}
+
+/** How guest cycles map to the generic timer's counter: counter = cycle * num / den (integer division). */
+export interface TimerConfig {
+  /** CNTFRQ_EL0 the guest reads, in Hz. */
+  cntfrq: bigint;
+  counterPerCycle: { num: bigint; den: bigint };
+  /** Counter offsets as KVM applies them: CNTVCT = counter - virtualOffset, CNTPCT = counter - physicalOffset. */
+  virtualOffset: bigint;
+  physicalOffset: bigint;
+}
+
+export interface Provenance {
+  kind: SourceKind;
+  /** Tool and version that produced the events, e.g. "QEMU 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)". */
+  tool: string;
+  /** Command line or script that produced the events. */
+  command: string;
+  /** What the source cannot observe, one sentence each. */
+  blindSpots: string[];
+  /** How cycles were derived (e.g. "line number × 1000; QEMU logs carry no guest time"). */
+  cycles: string;
+  /** Free-form extra facts (recording policy, input file digest, …); string values only, sorted by key on write. */
+  details: Record<string, string>;
+}
+
+export interface TraceHeader {
+  magic: typeof TRACE_MAGIC;
+  formatMajor: number;
+  formatMinor: number;
+  /** gicreplay version that wrote the file. */
+  writer: string;
+  gic: GicConfig;
+  timer: TimerConfig;
+  provenance: Provenance;
+}
+
+export interface TraceTrailer {
+  events: number;
+  /** Lower-case hex SHA-256 over the msgpack bytes of every event, in order. */
+  digest: string;
+}
+
+/** Pack an AArch64 system-register encoding as 0xO0O1NNMO2 nibbles: op0<<16 | op1<<12 | CRn<<8 | CRm<<4 | op2. */
+export function sysregEncoding(op0: number, op1: number, crn: number, crm: number, op2: number): number {
+  return (op0 << 16) | (op1 << 12) | (crn << 8) | (crm << 4) | op2;
+}
+
+export function decodeSysregEncoding(enc: number): { op0: number; op1: number; crn: number; crm: number; op2: number } {
+  return { op0: (enc >> 16) & 0xf, op1: (enc >> 12) & 0xf, crn: (enc >> 8) & 0xf, crm: (enc >> 4) & 0xf, op2: enc & 0xf };
+}
+
+/** KVM's reset_mpidr(): Aff0 = id & 0xf, Aff1 = (id >> 4) & 0xff, Aff2 = (id >> 12) & 0xff, bit 31 set. */
+export function kvmMpidr(vcpuId: number): bigint {
+  const aff0 = vcpuId & 0xf;
+  const aff1 = (vcpuId >> 4) & 0xff;
+  const aff2 = (vcpuId >> 12) & 0xff;
+  return BigInt((0x80000000 | (aff2 << 16) | (aff1 << 8) | aff0) >>> 0);
+}

@@ -1,0 +1,10 @@
+// Every CLI command, registered in help order. Add a command with one line here (edit, never rewrite this file).
+
+import type { Argv } from 'yargs';
+import { replayCommand } from './replay';
+
+export type CommandModule = (y: Argv) => Argv;
+
+export const COMMANDS: CommandModule[] = [
+  replayCommand,
+];
