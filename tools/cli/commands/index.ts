@@ -2,9 +2,13 @@
 
 import type { Argv } from 'yargs';
 import { replayCommand } from './replay';
+import { importCommand } from './import';
+import { recordCommand } from './record';
 
 export type CommandModule = (y: Argv) => Argv;
 
 export const COMMANDS: CommandModule[] = [
   replayCommand,
+  importCommand,
+  recordCommand,
 ];
