@@ -15,6 +15,9 @@ import { ReplaySink, ReplaySummary } from './records';
 export interface ReplayOptions {
   policy: Policy;
   deps?: DepTracker;
+  /** Tests inject a fake model or timer here; production replays leave both unset. */
+  modelFactory?: (gic: TraceHeader['gic'], policy: Policy, deps: DepTracker) => GicModel;
+  timerFactory?: (header: TraceHeader, deps: DepTracker) => TimerModel;
 }
 
 /** One replay in progress: feed it events in order, then finish(). */
@@ -29,8 +32,8 @@ export class Replayer {
 
   constructor(readonly header: TraceHeader, opts: ReplayOptions, private readonly sink: ReplaySink) {
     this.deps = opts.deps ?? NO_DEPS;
-    this.model = createModel(header.gic, opts.policy, { deps: this.deps });
-    this.timer = createTimer(header, this.deps);
+    this.model = opts.modelFactory ? opts.modelFactory(header.gic, opts.policy, this.deps) : createModel(header.gic, opts.policy, { deps: this.deps });
+    this.timer = opts.timerFactory ? opts.timerFactory(header, this.deps) : createTimer(header, this.deps);
     const n = header.gic.cpus.length;
     this.irq = new Uint8Array(n);
     this.fiq = new Uint8Array(n);
