@@ -41,6 +41,15 @@ export class Replayer {
     this.emitOutputChanges(0n, -1);
   }
 
+  /**
+   * Closed-loop recorders (engine/guests) call this to bring the timer's outputs up to `cycle`
+   * between events, e.g. to wake a vCPU in WFI. Open-loop replay applies the same changes, in the
+   * same order, when the next event arrives, so the records are identical.
+   */
+  advance(cycle: bigint): void {
+    this.advanceTo(cycle);
+  }
+
   /** Apply the timer's line changes up to and including `cycle`, each at its own cycle. */
   private advanceTo(cycle: bigint): void {
     for (;;) {
