@@ -1,0 +1,35 @@
+// Identification and type values of KVM's GICv2 distributor and CPU interface
+// (vgic-mmio-v2.c vgic_mmio_read_v2_misc / vgic_mmio_read_vcpuif; vgic-v2.md §2).
+
+/** PRODUCT_ID_KVM ('K'). */
+export const PRODUCT_ID_KVM = 0x4b;
+/** IMPLEMENTER_ARM. */
+export const IMPLEMENTER_ARM = 0x43b;
+
+export const GICD_IIDR_REVISION_SHIFT = 12;
+export const GICD_IIDR_REVISION_MASK = 0xf << GICD_IIDR_REVISION_SHIFT;
+
+/** GICD_IIDR for an implementation revision: ProductID [31:24], Variant 0, Revision [15:12], Implementer [11:0]. */
+export function gicdIidr(revision: number): number {
+  return ((PRODUCT_ID_KVM << 24) | ((revision & 0xf) << GICD_IIDR_REVISION_SHIFT) | IMPLEMENTER_ARM) >>> 0;
+}
+
+/** GICD_TYPER: ITLinesNumber [4:0] = (INTIDs >> 5) - 1, CPUNumber [7:5] = vCPUs - 1; no Security Extensions, LSPI 0. */
+export function gicdTyper(nrSpis: number, vcpus: number): number {
+  const lines = ((nrSpis + 32) >> 5) - 1;
+  return ((lines & 0x1f) | (((vcpus - 1) & 0x7) << 5)) >>> 0;
+}
+
+/**
+ * GICC_IIDR as KVM's userspace CPU_REGS interface reports it (GIC_CPU_IDENT): ProductID 0x4B
+ * at [31:20], architecture version 2 at [19:16], implementer Arm. The guest never sees this
+ * value: its GICC frame is the host's GICV, whose IIDR is a host parameter (policy.host.gicvIidr).
+ */
+export const GICC_IIDR_USER = ((PRODUCT_ID_KVM << 20) | (0x2 << 16) | IMPLEMENTER_ARM) >>> 0;
+
+/** KVM supports at most 8 vCPUs with a GICv2 (VGIC_V2_MAX_CPUS): ITARGETSR has one bit per CPU. */
+export const VGIC_V2_MAX_CPUS = 8;
+
+/** Spurious INTIDs of the GICv2 CPU interface. */
+export const INTID_SPURIOUS = 1023;
+export const INTID_GROUP1_NOT_ACKED = 1022;

@@ -1,0 +1,39 @@
+// RegisterRegistry of a GICv2 configuration: names and access rules of guest MMIO and of
+// KVM's userspace device attributes, without any interrupt state.
+
+import { RegisterRegistry } from '../../model/model';
+import { AccessSize, Frame, UserGroup } from '../../trace/events';
+import { GICV2_CPUIF, GICV2_CPUIF_USER } from './cpuif-table';
+import { D, GICV2_DIST } from './dist-table';
+import { formatV2Fields } from './fields';
+
+export function describeV2Mmio(frame: Frame, offset: number, size: AccessSize): { reg: string; error?: string } {
+  if (frame === Frame.Dist) {
+    const r = GICV2_DIST.resolve(offset, size);
+    return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
+  }
+  if (frame === Frame.CpuIf) {
+    const r = GICV2_CPUIF.resolve(offset, size);
+    return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
+  }
+  return { reg: `${Frame[frame] ?? 'frame'}+0x${offset.toString(16)}`, error: `a GICv2 has no ${Frame[frame] ?? String(frame)} frame (only GICD and GICC)` };
+}
+
+export function describeV2User(group: UserGroup, cpu: number | null, offset: number, size: AccessSize): { reg: string; error?: string } {
+  const table = group === UserGroup.DistRegs ? GICV2_DIST : group === UserGroup.CpuRegs ? GICV2_CPUIF_USER : undefined;
+  if (!table) return { reg: `${UserGroup[group] ?? 'group'}+0x${offset.toString(16)}`, error: `KVM's GICv2 device has no ${UserGroup[group] ?? String(group)} attribute group` };
+  const row = table.row(offset);
+  const reg = table.name(row, offset, 4);
+  // vgic_uaccess: aligned 32-bit, and only offsets a region claims; anything else is -ENXIO.
+  if (size !== 4) return { reg, error: `KVM's GICv2 device attributes are 32-bit (got ${size * 8}-bit)` };
+  if ((offset & 3) !== 0) return { reg, error: `device attribute offset 0x${offset.toString(16)} is not 32-bit aligned` };
+  if (!row || (group === UserGroup.DistRegs && row.kind === D.IdRaz)) return { reg, error: `no GICv2 register at ${reg} (KVM returns -ENXIO)` };
+  if (group === UserGroup.CpuRegs && cpu === null) return { reg, error: `${reg} is per vCPU; the attribute must name a vCPU` };
+  return { reg };
+}
+
+export const GICV2_REGISTRY: RegisterRegistry = {
+  describeMmio: (frame, _index, offset, size) => describeV2Mmio(frame, offset, size),
+  describeUser: describeV2User,
+  formatFields: formatV2Fields,
+};
