@@ -4,6 +4,8 @@ import type { Argv } from 'yargs';
 import { replayCommand } from './replay';
 import { importCommand } from './import';
 import { recordCommand } from './record';
+import { diffCommand } from './diff';
+import { matrixCommand } from './matrix';
 
 export type CommandModule = (y: Argv) => Argv;
 
@@ -11,4 +13,6 @@ export const COMMANDS: CommandModule[] = [
   replayCommand,
   importCommand,
   recordCommand,
+  diffCommand,
+  matrixCommand,
 ];

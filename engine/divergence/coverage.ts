@@ -1,0 +1,58 @@
+// Which policy switches a trace exercises at all. A trace that never reads GICD_IIDR cannot tell
+// revisions apart by IIDR; a trace that never writes IGROUPR is blind to the group rules. The
+// matrix prints the switches a trace never exercises so nobody mistakes "identical" for "safe".
+
+import { RegisterRegistry } from '../model/model';
+import { EventKind, TraceEvent, UserGroup } from '../trace/events';
+
+export interface SwitchCoverage {
+  /** Policy field(s) the switch covers. */
+  switch: string;
+  /** What the trace must do to exercise it. */
+  needs: string;
+  /** Number of events that exercise it. */
+  events: number;
+}
+
+interface Probe {
+  switch: string;
+  needs: string;
+  test(ev: TraceEvent, name: string | undefined): boolean;
+}
+
+const IGROUPR = /^(GICD_IGROUPR\d+|GICR_IGROUPR0)(\.B\d)?$/;
+
+const PROBES: Probe[] = [
+  { switch: 'revision', needs: 'a guest read of GICD_IIDR', test: (ev, n) => ev.kind === EventKind.MmioRead && n === 'GICD_IIDR' },
+  { switch: 'guestGroupWrites', needs: 'a guest write to IGROUPR', test: (ev, n) => ev.kind === EventKind.MmioWrite && n !== undefined && IGROUPR.test(n) },
+  { switch: 'userGroupWrites', needs: 'a userspace write to IGROUPR', test: (ev, n) => ev.kind === EventKind.UserWrite && n !== undefined && IGROUPR.test(n) },
+  { switch: 'userSelectableRevisions', needs: 'a userspace write to GICD_IIDR', test: (ev, n) => ev.kind === EventKind.UserWrite && n === 'GICD_IIDR' },
+  { switch: 'gicrCtlrIrCes', needs: 'a guest read of GICR_CTLR (GICv3)', test: (ev, n) => ev.kind === EventKind.MmioRead && n === 'GICR_CTLR' },
+];
+
+function eventRegName(ev: TraceEvent, registry: RegisterRegistry | undefined): string | undefined {
+  if (!registry) return undefined;
+  try {
+    if (ev.kind === EventKind.MmioRead || ev.kind === EventKind.MmioWrite) return registry.describeMmio(ev.frame, ev.index, ev.offset, ev.size).reg;
+    if ((ev.kind === EventKind.UserRead || ev.kind === EventKind.UserWrite) && ev.group !== UserGroup.CpuSysregs) return registry.describeUser(ev.group, ev.cpu, ev.offset, ev.size).reg;
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+export class CoverageScanner {
+  private readonly counts = PROBES.map(() => 0);
+
+  constructor(private readonly registry: RegisterRegistry | undefined) {}
+
+  add(ev: TraceEvent): void {
+    if (ev.kind === EventKind.Line || ev.kind === EventKind.Marker || ev.kind === EventKind.SysregRead || ev.kind === EventKind.SysregWrite) return;
+    const name = eventRegName(ev, this.registry);
+    for (let i = 0; i < PROBES.length; i++) if (PROBES[i].test(ev, name)) this.counts[i]++;
+  }
+
+  result(): SwitchCoverage[] {
+    return PROBES.map((p, i) => ({ switch: p.switch, needs: p.needs, events: this.counts[i] }));
+  }
+}

@@ -1,0 +1,116 @@
+// `gicreplay diff`: what a guest sees differently under two policies — every differing read,
+// write effect and output change, the first divergence with its causal slice, and the
+// differences grouped by register and INTID.
+
+import { registryFor } from '../gic';
+import { RegisterRegistry } from '../model/model';
+import { Policy } from '../policy/policy';
+import { TraceEvent, TraceHeader } from '../trace/events';
+import { hex } from '../util/canonical-json';
+import { compareBatch, Difference, DifferenceGroup, GroupBuilder, isGuestVisible } from './compare';
+import { LockstepOptions, lockstepFile } from './lockstep';
+import { CausalSlice, causalSlice } from './slice';
+
+export interface PolicyDiff {
+  trace: string;
+  policyA: string;
+  policyB: string;
+  events: number;
+  /** No difference at all, not even in write side effects. */
+  identical: boolean;
+  /** Total number of differences (all of them are grouped). */
+  count: number;
+  /** Differences the guest can see: reads and IRQ/FIQ output changes. */
+  visibleCount: number;
+  /** The first guest-visible difference, or the first side-effect difference when none is visible. */
+  first: Difference | null;
+  slice: CausalSlice | null;
+  /** "From event N on, the recorded guest had already seen …": after N the replay is a replay, not a prediction. */
+  replayCaveat: string | null;
+  groups: DifferenceGroup[];
+  /** The first `maxListed` differences, in trace order. */
+  differences: Difference[];
+}
+
+export interface DiffOptions {
+  /** Keep at most this many differences in `differences` (all are grouped and counted). */
+  maxListed?: number;
+  modelFactory?: LockstepOptions['modelFactory'];
+  timerFactory?: LockstepOptions['timerFactory'];
+}
+
+function safeRegistry(header: TraceHeader): RegisterRegistry | undefined {
+  try {
+    return registryFor(header.gic);
+  } catch {
+    return undefined;
+  }
+}
+
+export function diffPolicies(trace: string, pa: Policy, pb: Policy, opts: DiffOptions = {}): PolicyDiff {
+  const maxListed = opts.maxListed ?? 200;
+  const differences: Difference[] = [];
+  const groups = new GroupBuilder();
+  const events = new Map<number, TraceEvent>();
+  let first: Difference | null = null;
+  let firstAny: Difference | null = null;
+  let count = 0;
+  let visibleCount = 0;
+  let registry: RegisterRegistry | undefined;
+
+  const run = lockstepFile(trace, pa, pb, { trackDeps: true, modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, (header) => {
+    registry = safeRegistry(header);
+    return (index, ev, a, b) => {
+      // Kept for the causal slice's event descriptions; analysis traces are small enough.
+      if (ev) events.set(index, ev);
+      compareBatch(header, registry, index, a, b, (d) => {
+        count++;
+        if (!firstAny) firstAny = d;
+        if (isGuestVisible(d)) {
+          visibleCount++;
+          if (!first) first = d;
+        }
+        groups.add(d);
+        if (differences.length < maxListed) differences.push(d);
+      });
+    };
+  });
+
+  const firstDiff = (first ?? firstAny) as Difference | null;
+  let slice: CausalSlice | null = null;
+  let caveat: string | null = null;
+  if (firstDiff) {
+    slice = causalSlice(firstDiff.index, run.lockstep.a.deps, run.lockstep.b.deps, events, registry, pa, pb);
+    caveat = replayCaveat(run.header, firstDiff, pa, pb);
+  }
+  return {
+    trace,
+    policyA: pa.id,
+    policyB: pb.id,
+    events: run.events,
+    identical: count === 0,
+    count,
+    visibleCount,
+    first: firstDiff,
+    slice,
+    replayCaveat: caveat,
+    groups: groups.list(),
+    differences,
+  };
+}
+
+function replayCaveat(header: TraceHeader, d: Difference, pa: Policy, pb: Policy): string {
+  const recordedUnder = header.provenance.details.policy ?? header.provenance.details.recordingPolicy;
+  const source = recordedUnder ? `recorded under ${recordedUnder}` : `recorded from ${header.provenance.kind}`;
+  if (d.kind === 'read') {
+    const seen = d.recorded !== null ? `${hex(d.recorded)} (the value the source observed)` : `${hex(d.a)} (its value under ${pa.id})`;
+    return (
+      `From event ${d.index} on, the guest (${source}) had already seen ${d.reg} = ${seen}; ` +
+      `later events replay what that guest did next. A live guest under ${pb.id}, reading ${hex(d.b)}, may have taken another path.`
+    );
+  }
+  return (
+    `From event ${d.index} on, the recorded guest (${source}) ran with the behaviour it saw then; ` +
+    `later events replay what it did next, not what a live guest under ${pb.id} would do.`
+  );
+}

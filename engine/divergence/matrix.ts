@@ -1,0 +1,105 @@
+// `gicreplay matrix`: for each trace, which policies a guest cannot tell apart (equivalence
+// classes), and for each distinguishable pair how many accesses differ and where first. All
+// policies replay side by side in one pass over the trace.
+
+import { registryFor } from '../gic';
+import { RegisterRegistry } from '../model/model';
+import { Policy } from '../policy/policy';
+import { ReplayRecord } from '../replay/records';
+import { Replayer, ReplayOptions } from '../replay/replay';
+import { TraceHeader } from '../trace/events';
+import { openTrace } from '../trace/reader';
+import { compareBatch, Difference, isGuestVisible } from './compare';
+import { CoverageScanner, SwitchCoverage } from './coverage';
+
+export interface PairResult {
+  a: string;
+  b: string;
+  /** Guest-visible differences (reads, IRQ/FIQ output changes). */
+  differences: number;
+  /** Writes one policy dropped or changed and the other did not. */
+  sideEffects: number;
+  first: Difference | null;
+}
+
+export interface TraceMatrix {
+  trace: string;
+  gic: 2 | 3;
+  source: string;
+  events: number;
+  /** Policy IDs under which the guest sees identical values and outputs, each class in policy order. */
+  classes: string[][];
+  /** Every pair of policies with any difference (visible, or in write side effects only). */
+  pairs: PairResult[];
+  coverage: SwitchCoverage[];
+}
+
+export interface MatrixOptions {
+  modelFactory?: ReplayOptions['modelFactory'];
+  timerFactory?: ReplayOptions['timerFactory'];
+}
+
+function safeRegistry(header: TraceHeader): RegisterRegistry | undefined {
+  try {
+    return registryFor(header.gic);
+  } catch {
+    return undefined;
+  }
+}
+
+export function traceMatrix(trace: string, label: string, policies: readonly Policy[], opts: MatrixOptions = {}): TraceMatrix {
+  const reader = openTrace(trace);
+  try {
+    const header = reader.header;
+    const registry = safeRegistry(header);
+    const bufs: ReplayRecord[][] = policies.map(() => []);
+    const replayers = policies.map((policy, k) => new Replayer(header, { policy, modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, (r) => bufs[k].push(r)));
+    const n = policies.length;
+    // differs[k][j]: differences between policy k and j (k < j); first[k][j] the first one.
+    const counts: number[][] = policies.map(() => new Array<number>(n).fill(0));
+    const sideEffects: number[][] = policies.map(() => new Array<number>(n).fill(0));
+    const firsts: (Difference | null)[][] = policies.map(() => new Array<Difference | null>(n).fill(null));
+    const coverage = new CoverageScanner(registry);
+
+    const compareAll = (index: number) => {
+      for (let k = 0; k < n; k++) {
+        for (let j = k + 1; j < n; j++) {
+          compareBatch(header, registry, index, bufs[k], bufs[j], (d) => {
+            if (!isGuestVisible(d)) {
+              sideEffects[k][j]++;
+              return;
+            }
+            counts[k][j]++;
+            if (!firsts[k][j]) firsts[k][j] = d;
+          });
+        }
+      }
+      for (const b of bufs) b.length = 0;
+    };
+
+    compareAll(-1);
+    let i = 0;
+    for (let ev = reader.next(); ev; ev = reader.next(), i++) {
+      coverage.add(ev);
+      for (const r of replayers) r.apply(ev, i);
+      compareAll(i);
+    }
+
+    // Identical output is an equivalence relation: union-find over the zero-difference pairs.
+    const parent = policies.map((_, k) => k);
+    const find = (x: number): number => (parent[x] === x ? x : (parent[x] = find(parent[x])));
+    for (let k = 0; k < n; k++) for (let j = k + 1; j < n; j++) if (counts[k][j] === 0) parent[find(j)] = find(k);
+    const classMap = new Map<number, string[]>();
+    for (let k = 0; k < n; k++) {
+      const root = find(k);
+      if (!classMap.has(root)) classMap.set(root, []);
+      classMap.get(root)!.push(policies[k].id);
+    }
+    const classes = [...classMap.keys()].sort((x, y) => x - y).map((r) => classMap.get(r)!);
+    const pairs: PairResult[] = [];
+    for (let k = 0; k < n; k++) for (let j = k + 1; j < n; j++) if (counts[k][j] > 0 || sideEffects[k][j] > 0) pairs.push({ a: policies[k].id, b: policies[j].id, differences: counts[k][j], sideEffects: sideEffects[k][j], first: firsts[k][j] });
+    return { trace: label, gic: header.gic.version, source: header.provenance.kind, events: i, classes, pairs, coverage: coverage.result() };
+  } finally {
+    reader.close();
+  }
+}

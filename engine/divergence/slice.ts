@@ -1,0 +1,135 @@
+// Causal slice of a divergence: starting from the state the differing access read, follow the
+// models' recorded dependencies back to the earlier events that one policy applied and the other
+// dropped (or applied differently), and to state that only the policy itself defines.
+
+import { RecordingDeps } from '../model/deps';
+import { RegisterRegistry } from '../model/model';
+import { Policy } from '../policy/policy';
+import { TraceEvent } from '../trace/events';
+import { describeEvent } from './describe';
+
+export interface SliceEntry {
+  index: number;
+  /** The event, decoded ("cpu0 write GICD_IGROUPR1 = 0xffffffbf"). */
+  event: string;
+  /** The model state the event acts on (engine/model/deps.ts key). */
+  key: string;
+  /** What each policy did with it ("applied", or "dropped: <reason>", or "no effect"). */
+  a: string;
+  b: string;
+}
+
+export interface CausalSlice {
+  /** State the differing access read (under either policy). */
+  keys: string[];
+  /** Earlier events whose effect on that state differs between the policies, latest first. */
+  events: SliceEntry[];
+  /** State that no earlier event wrote under either policy: its value is the reset value or defined by the policy. */
+  fromReset: string[];
+  /** Policy fields that differ between A and B ("revision: 3 → 1"). */
+  policySwitches: string[];
+}
+
+const MAX_DEPTH = 4;
+const MAX_ENTRIES = 25;
+
+interface Treatment {
+  applied: boolean;
+  dropped?: string;
+}
+
+function treatment(deps: RecordingDeps, key: string, index: number): Treatment | undefined {
+  const w = deps.writers.get(key);
+  if (w && w.includes(index)) return { applied: true };
+  const d = deps.dropped.get(key)?.find((x) => x.index === index);
+  if (d) return { applied: false, dropped: d.reason };
+  return undefined;
+}
+
+function describeTreatment(t: Treatment | undefined): string {
+  if (!t) return 'no effect';
+  return t.applied ? 'applied' : `dropped: ${t.dropped}`;
+}
+
+/** Indices (< before) of events that wrote or had a write dropped on `key`, under either policy. */
+function touchingEvents(a: RecordingDeps, b: RecordingDeps, key: string, before: number): number[] {
+  const s = new Set<number>();
+  for (const deps of [a, b]) {
+    for (const i of deps.writers.get(key) ?? []) if (i >= 0 && i < before) s.add(i);
+    for (const d of deps.dropped.get(key) ?? []) if (d.index >= 0 && d.index < before) s.add(d.index);
+  }
+  return [...s].sort((x, y) => y - x);
+}
+
+export function causalSlice(
+  index: number,
+  depsA: RecordingDeps,
+  depsB: RecordingDeps,
+  events: ReadonlyMap<number, TraceEvent>,
+  registry: RegisterRegistry | undefined,
+  pa: Policy,
+  pb: Policy,
+): CausalSlice {
+  const startKeys = [...new Set([...(depsA.readsByEvent.get(index) ?? []), ...(depsB.readsByEvent.get(index) ?? [])])].sort();
+  const entries: SliceEntry[] = [];
+  const fromReset: string[] = [];
+  const seenKeys = new Set<string>();
+  const seenEntries = new Set<string>();
+  let frontier: Array<{ key: string; before: number }> = startKeys.map((key) => ({ key, before: index }));
+
+  for (let depth = 0; depth < MAX_DEPTH && frontier.length > 0 && entries.length < MAX_ENTRIES; depth++) {
+    const next: Array<{ key: string; before: number }> = [];
+    for (const { key, before } of frontier) {
+      const tag = `${key}@${before}`;
+      if (seenKeys.has(tag)) continue;
+      seenKeys.add(tag);
+      const touching = touchingEvents(depsA, depsB, key, before);
+      if (touching.length === 0) {
+        if (!fromReset.includes(key)) fromReset.push(key);
+        continue;
+      }
+      // The latest event treated the same way under both policies ends the search on this key:
+      // anything before it was overwritten identically.
+      for (const i of touching) {
+        const ta = treatment(depsA, key, i);
+        const tb = treatment(depsB, key, i);
+        const same = describeTreatment(ta) === describeTreatment(tb);
+        if (same) {
+          // Its inputs may still differ (e.g. an IAR that chose a different interrupt).
+          for (const k of new Set([...(depsA.readsByEvent.get(i) ?? []), ...(depsB.readsByEvent.get(i) ?? [])])) next.push({ key: k, before: i });
+          break;
+        }
+        const id = `${i}|${key}`;
+        if (!seenEntries.has(id) && entries.length < MAX_ENTRIES) {
+          seenEntries.add(id);
+          const ev = events.get(i);
+          entries.push({ index: i, event: ev ? describeEvent(ev, registry) : `event ${i}`, key, a: describeTreatment(ta), b: describeTreatment(tb) });
+        }
+      }
+    }
+    frontier = next;
+  }
+  entries.sort((x, y) => y.index - x.index || (x.key < y.key ? -1 : 1));
+  fromReset.sort();
+  return { keys: startKeys, events: entries, fromReset, policySwitches: policySwitches(pa, pb) };
+}
+
+/** The policy fields that differ, flattened ("userGroupWrites.v2.requireUserIidrWrite: false → true"). */
+export function policySwitches(pa: Policy, pb: Policy): string[] {
+  const fa = flatten(pa.data as unknown as Record<string, unknown>);
+  const fb = flatten(pb.data as unknown as Record<string, unknown>);
+  const keys = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].filter((k) => !['id', 'title', 'source', 'schema'].includes(k)).sort();
+  const out: string[] = [];
+  for (const k of keys) if (fa[k] !== fb[k]) out.push(`${k}: ${fa[k] ?? '(unset)'} → ${fb[k] ?? '(unset)'}`);
+  return out;
+}
+
+function flatten(o: Record<string, unknown>, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
+    else out[key] = JSON.stringify(v);
+  }
+  return out;
+}
