@@ -20,14 +20,23 @@ export function describeV2Mmio(frame: Frame, offset: number, size: AccessSize): 
 }
 
 export function describeV2User(group: UserGroup, cpu: number | null, offset: number, size: AccessSize): { reg: string; error?: string } {
-  const table = group === UserGroup.DistRegs ? GICV2_DIST : group === UserGroup.CpuRegs ? GICV2_CPUIF_USER : undefined;
-  if (!table) return { reg: `${UserGroup[group] ?? 'group'}+0x${offset.toString(16)}`, error: `KVM's GICv2 device has no ${UserGroup[group] ?? String(group)} attribute group` };
-  const row = table.row(offset);
-  const reg = table.name(row, offset, 4);
+  let reg: string;
+  let claimed: boolean;
+  if (group === UserGroup.DistRegs) {
+    const row = GICV2_DIST.row(offset);
+    reg = GICV2_DIST.name(row, offset, 4);
+    claimed = row !== undefined && row.kind !== D.IdRaz;
+  } else if (group === UserGroup.CpuRegs) {
+    const row = GICV2_CPUIF_USER.row(offset);
+    reg = GICV2_CPUIF_USER.name(row, offset, 4);
+    claimed = row !== undefined;
+  } else {
+    return { reg: `${UserGroup[group] ?? 'group'}+0x${offset.toString(16)}`, error: `KVM's GICv2 device has no ${UserGroup[group] ?? String(group)} attribute group` };
+  }
   // vgic_uaccess: aligned 32-bit, and only offsets a region claims; anything else is -ENXIO.
   if (size !== 4) return { reg, error: `KVM's GICv2 device attributes are 32-bit (got ${size * 8}-bit)` };
   if ((offset & 3) !== 0) return { reg, error: `device attribute offset 0x${offset.toString(16)} is not 32-bit aligned` };
-  if (!row || (group === UserGroup.DistRegs && row.kind === D.IdRaz)) return { reg, error: `no GICv2 register at ${reg} (KVM returns -ENXIO)` };
+  if (!claimed) return { reg, error: `no GICv2 register at ${reg} (KVM returns -ENXIO)` };
   if (group === UserGroup.CpuRegs && cpu === null) return { reg, error: `${reg} is per vCPU; the attribute must name a vCPU` };
   return { reg };
 }
