@@ -1,23 +1,13 @@
-// Timer model factory. PLACEHOLDER: serves no register and drives no line until the timer model lands.
+// Timer model factory: the per-vCPU EL1 virtual and physical generic timers (generic-timer.ts).
 
 import { DepTracker } from '../model/deps';
 import { TraceHeader } from '../trace/events';
+import { GenericTimers } from './generic-timer';
 import { TimerModel } from './types';
 
+export { GenericTimers } from './generic-timer';
+export { PTIMER_PPI, VTIMER_PPI, TIMER_REGS } from './registers';
+
 export function createTimer(header: TraceHeader, deps: DepTracker): TimerModel {
-  void header;
-  void deps;
-  return {
-    serves: () => false,
-    read: () => {
-      throw new Error('timer model not built');
-    },
-    write: () => {
-      throw new Error('timer model not built');
-    },
-    nextChange: () => null,
-    evaluate: () => [],
-    drivesLine: () => false,
-    lineLevel: () => 0,
-  };
+  return new GenericTimers(header, deps);
 }
