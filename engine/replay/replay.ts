@@ -59,17 +59,18 @@ export class Replayer {
     }
   }
 
-  private applyTimer(cycle: bigint): void {
+  /** Evaluate the timers at `cycle`; `index` is the timer-register write that caused it, or -1 for time passing. */
+  private applyTimer(cycle: bigint, index = -1): void {
     this.evaluatedTo = cycle;
-    this.deps.setEvent(-1);
+    this.deps.setEvent(index);
     for (const ch of this.timer.evaluate(cycle)) {
       const r = this.model.setLine(ch.intid, ch.cpu, ch.level, 'timer');
       if (r.effect) {
         this.summary.writeEffects++;
-        this.sink({ op: 'write', index: -1, cycle, cpu: ch.cpu, src: 'timer', via: 'line', reg: r.reg, offset: null, size: 0, value: BigInt(ch.level), effect: r.effect });
+        this.sink({ op: 'write', index, cycle, cpu: ch.cpu, src: 'timer', via: 'line', reg: r.reg, offset: null, size: 0, value: BigInt(ch.level), effect: r.effect });
       }
     }
-    this.emitOutputChanges(cycle, -1);
+    this.emitOutputChanges(cycle, index);
   }
 
   private emitOutputChanges(cycle: bigint, index: number): void {
@@ -127,7 +128,7 @@ export class Replayer {
           sink({ op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'guest', via: 'sysreg', reg: r.reg, offset: null, size: 8, value: ev.value, effect: r.effect, unmodelled: r.unmodelled });
         }
         // A timer write can change its output at this very cycle.
-        if (timer) this.applyTimer(ev.cycle);
+        if (timer) this.applyTimer(ev.cycle, index);
         break;
       }
       case EventKind.UserRead: {
