@@ -14,12 +14,15 @@ export interface InputLocation {
 export class InputError extends Error {
   readonly location: InputLocation | undefined;
   readonly expected: string | undefined;
+  /** The message without location and expectation, for re-throwing with a location added. */
+  readonly detail: string;
 
   constructor(message: string, location?: InputLocation, expected?: string) {
     super(InputError.compose(message, location, expected));
     this.name = 'InputError';
     this.location = location;
     this.expected = expected;
+    this.detail = message;
   }
 
   private static compose(message: string, loc?: InputLocation, expected?: string): string {

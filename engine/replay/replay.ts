@@ -192,7 +192,16 @@ export function replayFile(file: string, opts: ReplayOptions & ReadOptions, sink
         throw new InputError(`cannot decode event: ${(e as Error).message}`, { file, eventIndex: i });
       }
       if (!ev) break;
-      r.apply(ev, i);
+      try {
+        r.apply(ev, i);
+      } catch (e) {
+        // A model refusing an event (unknown register, impossible access) is bad input too: say where.
+        if (e instanceof InputError && !e.location) {
+          const at = (reader as { lastByteOffset?: number }).lastByteOffset;
+          throw new InputError(e.detail, { file, eventIndex: i, byteOffset: at }, e.expected);
+        }
+        throw e;
+      }
     }
     if (reader.truncation) {
       r.summary.truncated = true;
