@@ -1,0 +1,388 @@
+// The virtual CPU interface as the architecture defines it (GICv3 ICV_* / GICv2 GICV_*), run
+// over the interrupts KVM would have in the list registers: the vCPU's ap_list, LRs unlimited.
+// KVM never executes this logic (the hardware does), so it follows the architecture, with the
+// GICv2 differences as flavour options:
+//   - GICv2 IAR acknowledges Group 1 only with AckCtl=1, else returns 1022;
+//   - GICv2 signals Group 0 as FIQ only with FIQEn=1 (GICv3 Group 0 is always vFIQ);
+//   - GICv2 IAR carries the SGI source CPU in bits [12:10], one acknowledge per source, lowest first;
+//   - GICv2 AIAR/AEOIR/AHPPIR are Group 1 aliases (use ACK_G1).
+
+import { CONFIG_EDGE, NR_SGIS } from './irq-store';
+import { VgicCore } from './vgic';
+
+export interface CpuIfFlavour {
+  /** GICv2: SGI source in IAR bits [12:10]; one instance per source, lowest source first. */
+  sgiSource: boolean;
+  /** GICv2: Group 0 is FIQ only when FIQEn=1. GICv3: Group 0 is always vFIQ. */
+  fiqEnGatesGroup0: boolean;
+}
+
+export const FLAVOUR_V3: CpuIfFlavour = { sgiSource: false, fiqEnGatesGroup0: false };
+export const FLAVOUR_V2: CpuIfFlavour = { sgiSource: true, fiqEnGatesGroup0: true };
+
+/** Which acknowledge register: Group 0 (ICC_IAR0), Group 1 (ICC_IAR1, GICC_AIAR), or GICv2 GICC_IAR. */
+export const ACK_G0 = 0;
+export const ACK_G1 = 1;
+export const ACK_V2 = 2;
+export type AckKind = typeof ACK_G0 | typeof ACK_G1 | typeof ACK_V2;
+
+export const INTID_SPURIOUS = 1023;
+/** GICv2: the highest pending interrupt is Group 1 and AckCtl=0. */
+export const INTID_GROUP1_NO_ACKCTL = 1022;
+
+/** One vCPU's interface state (ICH_VMCR and the APRs). */
+export class CpuIfState {
+  pmr = 0;
+  bpr0: number;
+  bpr1: number;
+  cbpr = 0;
+  eoiMode = 0;
+  grpEn0 = 0;
+  grpEn1 = 0;
+  /** GICv2 only. */
+  ackCtl = 0;
+  fiqEn = 0;
+  readonly apr0 = new Uint32Array(4);
+  readonly apr1 = new Uint32Array(4);
+  constructor(minBpr0: number) {
+    this.bpr0 = minBpr0;
+    this.bpr1 = minBpr0 + 1;
+  }
+}
+
+export class CpuInterface {
+  readonly state: CpuIfState[] = [];
+  /** Implemented priority mask (PRIbits). */
+  readonly priMask: number;
+  readonly minBpr0: number;
+  /** Number of implemented APR registers per group (1, 2 or 4). */
+  readonly aprCount: number;
+  private readonly aprShift: number;
+  private readonly irqOut: Uint8Array;
+  private readonly fiqOut: Uint8Array;
+
+  constructor(
+    private readonly core: VgicCore,
+    readonly flavour: CpuIfFlavour,
+  ) {
+    const host = core.policy.host;
+    this.priMask = (0xff << (8 - host.priBits)) & 0xff;
+    this.minBpr0 = 7 - host.preBits;
+    this.aprShift = 8 - host.preBits;
+    this.aprCount = host.preBits >= 7 ? 4 : host.preBits === 6 ? 2 : 1;
+    for (let c = 0; c < core.cpus; c++) this.state.push(new CpuIfState(this.minBpr0));
+    this.irqOut = new Uint8Array(core.cpus);
+    this.fiqOut = new Uint8Array(core.cpus);
+  }
+
+  private dep(cpu: number, name: string, write: boolean): void {
+    const d = this.core.deps;
+    if (!d.enabled) return;
+    if (write) d.write(`cpu${cpu}:${name}`);
+    else d.read(`cpu${cpu}:${name}`);
+  }
+
+  /** Group-priority mask of a group (ICV gprio mask): G0 ~0 << (BPR0+1), G1 ~0 << BPR1, CBPR makes G1 use G0's. */
+  groupMask(cpu: number, group: number): number {
+    const st = this.state[cpu];
+    if (group === 0 || st.cbpr) return (0xff << (st.bpr0 + 1)) & 0xff;
+    return (0xff << st.bpr1) & 0xff;
+  }
+
+  /** Running priority: the group priority of the lowest set APR bit, 0xFF when none. */
+  runningPriority(cpu: number): number {
+    const st = this.state[cpu];
+    for (let i = 0; i < this.aprCount; i++) {
+      const v = (st.apr0[i] | st.apr1[i]) >>> 0;
+      if (v !== 0) return (((i << 5) + ctz32(v)) << this.aprShift) & 0xff;
+    }
+    return 0xff;
+  }
+
+  private groupEnabled(st: CpuIfState, group: number): boolean {
+    return group === 0 ? st.grpEn0 !== 0 : st.grpEn1 !== 0;
+  }
+
+  /**
+   * The highest-priority pending interrupt the vCPU's LRs would present: pending, not active,
+   * enabled, its group enabled at the interface; first in ap_list order on equal priority.
+   */
+  hppiSlot(cpu: number, track = true): number {
+    this.core.settle();
+    const s = this.core.irqs;
+    const st = this.state[cpu];
+    const list = this.core.apList[cpu];
+    let best = -1;
+    let bestPrio = 0x100;
+    for (let i = 0; i < list.length; i++) {
+      const slot = list[i];
+      if (s.active[slot] || !s.enabled[slot] || !s.pending(slot)) continue;
+      if (!this.groupEnabled(st, s.group[slot])) continue;
+      const p = s.priority[slot];
+      if (p < bestPrio) {
+        best = slot;
+        bestPrio = p;
+      }
+    }
+    if (track && this.core.deps.enabled) {
+      for (let i = 0; i < list.length; i++) {
+        this.core.depRead(list[i], 'pending');
+        this.core.depRead(list[i], 'priority');
+        this.core.depRead(list[i], 'group');
+      }
+      this.dep(cpu, 'igrpen0', false);
+      this.dep(cpu, 'igrpen1', false);
+    }
+    return best;
+  }
+
+  /** Whether an interrupt of priority `prio` in `group` beats PMR and the running priority. */
+  canPreempt(cpu: number, prio: number, group: number): boolean {
+    const st = this.state[cpu];
+    if (prio >= st.pmr) return false;
+    const rpr = this.runningPriority(cpu);
+    if (rpr === 0xff) return true;
+    const m = this.groupMask(cpu, group);
+    return (prio & m) < (rpr & m);
+  }
+
+  private intidWithSource(slot: number, forAck: boolean): number {
+    const s = this.core.irqs;
+    const intid = s.intidOf(slot);
+    if (!this.flavour.sgiSource || intid >= NR_SGIS || !s.isPrivate(slot)) return intid;
+    const src = s.source[slot] !== 0 ? ctz32(s.source[slot]) : 0;
+    void forAck;
+    return intid | (src << 10);
+  }
+
+  /** HPPIR0/1 (HPPI in that group, else 1023), GICv2 HPPIR (1022 rule), AHPPIR (ACK_G1). No PMR check. */
+  hppir(cpu: number, kind: AckKind): number {
+    const slot = this.hppiSlot(cpu);
+    if (slot < 0) return INTID_SPURIOUS;
+    const g = this.core.irqs.group[slot];
+    if (kind === ACK_V2) {
+      if (g === 1 && !this.state[cpu].ackCtl) return INTID_GROUP1_NO_ACKCTL;
+      return this.intidWithSource(slot, false);
+    }
+    return g === kind ? this.intidWithSource(slot, false) : INTID_SPURIOUS;
+  }
+
+  /** IAR: acknowledge the HPPI if it is of the right group and can preempt; else 1023 (or 1022). */
+  acknowledge(cpu: number, kind: AckKind): number {
+    const slot = this.hppiSlot(cpu);
+    this.dep(cpu, 'pmr', false);
+    this.dep(cpu, 'apr', false);
+    if (slot < 0) return INTID_SPURIOUS;
+    const s = this.core.irqs;
+    const g = s.group[slot];
+    const prio = s.priority[slot];
+    if (kind !== ACK_V2 && g !== kind) return INTID_SPURIOUS;
+    if (!this.canPreempt(cpu, prio, g)) return INTID_SPURIOUS;
+    if (kind === ACK_V2 && g === 1 && !this.state[cpu].ackCtl) return INTID_GROUP1_NO_ACKCTL;
+    const intid = s.intidOf(slot);
+    let value = intid;
+    if (this.flavour.sgiSource && intid < NR_SGIS && s.isPrivate(slot)) {
+      // One instance per source, lowest source first; other sources stay pending.
+      const src = s.source[slot] !== 0 ? ctz32(s.source[slot]) : 0;
+      s.source[slot] &= ~(1 << src);
+      s.latch[slot] = s.source[slot] !== 0 ? 1 : 0;
+      s.activeSource[slot] = src;
+      value = intid | (src << 10);
+    } else if (s.config[slot] === CONFIG_EDGE) {
+      s.latch[slot] = 0;
+    }
+    // A level interrupt keeps its latch until it is fully inactive (KVM clears it when the LR
+    // state folds back to invalid), so ISPENDR still reads it while active.
+    s.active[slot] = 1;
+    const bit = (prio & this.groupMask(cpu, g)) >> this.aprShift;
+    const apr = g === 0 ? this.state[cpu].apr0 : this.state[cpu].apr1;
+    apr[bit >> 5] = (apr[bit >> 5] | (1 << (bit & 31))) >>> 0;
+    if (this.core.deps.enabled) {
+      this.core.deps.write(s.key(slot, 'active'));
+      this.core.deps.write(s.key(slot, 'pending'));
+      this.dep(cpu, 'apr', true);
+    }
+    this.core.dirty = true;
+    this.core.settle();
+    return value;
+  }
+
+  /** Clear the lowest set APR bit (Group 0 first at the same level); its group priority, or 0xFF. */
+  private dropPriority(cpu: number): number {
+    const st = this.state[cpu];
+    for (let i = 0; i < this.aprCount; i++) {
+      const a0 = st.apr0[i];
+      const a1 = st.apr1[i];
+      if (!a0 && !a1) continue;
+      if (!a1 || (a0 && ctz32(a0) <= ctz32(a1))) {
+        st.apr0[i] = (a0 & (a0 - 1)) >>> 0;
+        return (((i << 5) + ctz32(a0)) << this.aprShift) & 0xff;
+      }
+      st.apr1[i] = (a1 & (a1 - 1)) >>> 0;
+      return (((i << 5) + ctz32(a1)) << this.aprShift) & 0xff;
+    }
+    return 0xff;
+  }
+
+  /** The active interrupt this vCPU holds with INTID (and GICv2 SGI source) from an EOIR/DIR value, or -1. */
+  private findActive(cpu: number, value: number): number {
+    const s = this.core.irqs;
+    const intid = value & 0x3ff;
+    if (intid >= s.nrIrqs) return -1;
+    const slot = s.slot(cpu, intid);
+    if (!s.active[slot]) return -1;
+    if (!s.isPrivate(slot) && s.queuedOn[slot] !== cpu) return -1;
+    if (this.flavour.sgiSource && intid < NR_SGIS && s.activeSource[slot] !== ((value >> 10) & 7)) return -1;
+    return slot;
+  }
+
+  private deactivate(slot: number): void {
+    const s = this.core.irqs;
+    s.active[slot] = 0;
+    // The LR folds back to invalid: a level interrupt's latch clears (a high line re-pends it).
+    if (s.config[slot] !== CONFIG_EDGE) s.latch[slot] = 0;
+    if (this.core.deps.enabled) {
+      this.core.deps.write(s.key(slot, 'active'));
+      this.core.deps.write(s.key(slot, 'pending'));
+    }
+    this.core.dirty = true;
+  }
+
+  /**
+   * EOIR0/1, GICv2 EOIR (ACK_V2, any group) and AEOIR (ACK_G1): priority drop, plus deactivation
+   * when EOImode=0 and the interrupt's group and group priority match the dropped priority.
+   * Returns a sentence when the write did less than a plain EOI.
+   */
+  endOfInterrupt(cpu: number, value: number, kind: AckKind): string | undefined {
+    const intid = this.flavour.sgiSource ? value & 0x3ff : value & 0xffffff;
+    if (intid >= 1020) return intid <= 1023 ? `ignored: INTID ${intid} is a special INTID` : `ignored: INTID ${intid} is not an SPI, PPI or SGI (LPIs are not modelled)`;
+    const dropped = this.dropPriority(cpu);
+    this.dep(cpu, 'apr', true);
+    this.core.dirty = true;
+    if (dropped === 0xff) {
+      this.core.settle();
+      return 'ignored: no active priority to drop';
+    }
+    const slot = this.findActive(cpu, value);
+    let effect: string | undefined;
+    if (slot < 0) {
+      effect = `priority dropped; INTID ${intid} is not active on this vCPU`;
+    } else {
+      const s = this.core.irqs;
+      const g = s.group[slot];
+      if (kind !== ACK_V2 && g !== kind) effect = `priority dropped; INTID ${intid} is Group ${g}, not deactivated by a Group ${kind} EOI`;
+      else if ((s.priority[slot] & this.groupMask(cpu, g)) !== dropped) effect = `priority dropped (0x${dropped.toString(16)}); INTID ${intid} has another priority, not deactivated`;
+      else if (this.state[cpu].eoiMode) effect = undefined;
+      else this.deactivate(slot);
+    }
+    this.core.settle();
+    return effect;
+  }
+
+  /** DIR: deactivate without a priority drop; only with EOImode=1. */
+  deactivateInterrupt(cpu: number, value: number): string | undefined {
+    const intid = value & (this.flavour.sgiSource ? 0x3ff : 0xffffff);
+    if (!this.state[cpu].eoiMode) return 'ignored: DIR has no effect with EOImode=0';
+    if (intid >= 1020) return `ignored: INTID ${intid} is special or not modelled`;
+    const slot = this.findActive(cpu, value);
+    if (slot < 0) return `ignored: INTID ${intid} is not active on this vCPU`;
+    this.deactivate(slot);
+    this.core.settle();
+    return undefined;
+  }
+
+  // ---- outputs ----
+
+  private recomputeOutputs(): void {
+    const s = this.core.irqs;
+    for (let c = 0; c < this.core.cpus; c++) {
+      const slot = this.hppiSlot(c, false);
+      let irq = 0;
+      let fiq = 0;
+      if (slot >= 0 && this.canPreempt(c, s.priority[slot], s.group[slot])) {
+        if (s.group[slot] === 1) irq = 1;
+        else if (!this.flavour.fiqEnGatesGroup0 || this.state[c].fiqEn) fiq = 1;
+        else irq = 1;
+      }
+      this.irqOut[c] = irq;
+      this.fiqOut[c] = fiq;
+    }
+    this.core.dirty = false;
+  }
+
+  irqOutput(cpu: number): 0 | 1 {
+    if (this.core.dirty) this.recomputeOutputs();
+    return this.irqOut[cpu] as 0 | 1;
+  }
+
+  fiqOutput(cpu: number): 0 | 1 {
+    if (this.core.dirty) this.recomputeOutputs();
+    return this.fiqOut[cpu] as 0 | 1;
+  }
+
+  // ---- register-level setters shared by ICC_* and GICC_* ----
+
+  /** PMR keeps the implemented priority bits. Returns the stored value. */
+  writePmr(cpu: number, v: number): number {
+    const st = this.state[cpu];
+    st.pmr = v & this.priMask;
+    this.dep(cpu, 'pmr', true);
+    this.core.dirty = true;
+    return st.pmr;
+  }
+
+  /** BPR0 (GICv2 GICC_BPR): values below the minimum store the minimum. */
+  writeBpr0(cpu: number, v: number): number {
+    const st = this.state[cpu];
+    st.bpr0 = Math.max(v & 7, this.minBpr0);
+    this.dep(cpu, 'bpr0', true);
+    this.core.dirty = true;
+    return st.bpr0;
+  }
+
+  /** BPR1 (GICv2 GICC_ABPR): minimum is BPR0's + 1; ignored while CBPR=1 (returns -1 then). */
+  writeBpr1(cpu: number, v: number): number {
+    const st = this.state[cpu];
+    if (st.cbpr) return -1;
+    st.bpr1 = Math.max(v & 7, this.minBpr0 + 1);
+    this.dep(cpu, 'bpr1', true);
+    this.core.dirty = true;
+    return st.bpr1;
+  }
+
+  /** BPR1 as read: with CBPR=1, min(BPR0 + 1, 7). */
+  readBpr1(cpu: number): number {
+    const st = this.state[cpu];
+    this.dep(cpu, 'bpr1', false);
+    return st.cbpr ? Math.min(st.bpr0 + 1, 7) : st.bpr1;
+  }
+
+  /** APR register n of a group; -1 when not implemented. */
+  readApr(cpu: number, group: number, n: number): number {
+    if (n >= this.aprCount) return -1;
+    this.dep(cpu, 'apr', false);
+    return group === 0 ? this.state[cpu].apr0[n] : this.state[cpu].apr1[n];
+  }
+
+  writeApr(cpu: number, group: number, n: number, v: number): boolean {
+    if (n >= this.aprCount) return false;
+    (group === 0 ? this.state[cpu].apr0 : this.state[cpu].apr1)[n] = v >>> 0;
+    this.dep(cpu, 'apr', true);
+    this.core.dirty = true;
+    return true;
+  }
+
+  markDirty(cpu: number, name: string): void {
+    this.dep(cpu, name, true);
+    this.core.dirty = true;
+  }
+
+  readDep(cpu: number, name: string): void {
+    this.dep(cpu, name, false);
+  }
+}
+
+/** Count trailing zeros of a non-zero 32-bit value. */
+export function ctz32(v: number): number {
+  return 31 - Math.clz32(v & -v);
+}

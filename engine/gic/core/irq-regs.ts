@@ -1,0 +1,206 @@
+// The common per-interrupt register handlers of KVM's vgic-mmio.c, for both models: group,
+// enable set/clear, pending set/clear (with level semantics), active set/clear, priority bytes,
+// config. `cpu` selects the bank for SGIs/PPIs (the redistributor's vCPU on GICv3, the accessing
+// vCPU on GICv2). `first` is the INTID of bit 0; callers have applied check_region already.
+// Writes return an effect sentence when they drop or change what was written (WriteResult.effect).
+
+import { CONFIG_EDGE, NR_PRIVATE, NR_SGIS } from './irq-store';
+import { AccessSource, VgicCore } from './vgic';
+
+function count(core: VgicCore, first: number, n: number): number {
+  return Math.min(n, core.irqs.nrIrqs - first);
+}
+
+export function readGroup(core: VgicCore, cpu: number, first: number, n: number): number {
+  const s = core.irqs;
+  let v = 0;
+  const k = count(core, first, n);
+  for (let i = 0; i < k; i++) {
+    const slot = s.slot(cpu, first + i);
+    if (s.group[slot]) v |= 1 << i;
+    core.depRead(slot, 'group');
+  }
+  return v >>> 0;
+}
+
+/**
+ * vgic_mmio_write_group behind the policy switch: the guest's write is honoured per
+ * policy.guestGroupWriteHonoured(rev), userspace's per policy.userGroupWriteHonoured(...).
+ */
+export function writeGroup(core: VgicCore, cpu: number, first: number, n: number, val: number, src: AccessSource, regName: string): string | undefined {
+  const s = core.irqs;
+  const p = core.policy;
+  const rev = core.revision;
+  const deps = core.deps;
+  if (deps.enabled) {
+    deps.read('dist:revision');
+    if (src === 'user') deps.read('dist:user-iidr-written');
+  }
+  const ok = src === 'guest' ? p.guestGroupWriteHonoured(rev) : p.userGroupWriteHonoured(core.gicVersion, rev, core.userWroteIidr);
+  const k = count(core, first, n);
+  if (!ok) {
+    let reason: string;
+    if (src === 'guest') reason = `ignored: policy ${p.id} drops guest ${regName} writes at revision ${rev}`;
+    else if (!core.userWroteIidr && p.data.userGroupWrites[core.gicVersion === 2 ? 'v2' : 'v3'].requireUserIidrWrite)
+      reason = `ignored: policy ${p.id} drops userspace ${regName} writes until userspace writes GICD_IIDR`;
+    else reason = `ignored: policy ${p.id} drops userspace ${regName} writes at revision ${rev}`;
+    if (deps.enabled) for (let i = 0; i < k; i++) deps.drop(s.key(s.slot(cpu, first + i), 'group'), reason);
+    return reason;
+  }
+  for (let i = 0; i < k; i++) core.setGroup(s.slot(cpu, first + i), (val >>> i) & 1);
+  return undefined;
+}
+
+export function readEnable(core: VgicCore, cpu: number, first: number, n: number): number {
+  const s = core.irqs;
+  let v = 0;
+  const k = count(core, first, n);
+  for (let i = 0; i < k; i++) {
+    const slot = s.slot(cpu, first + i);
+    if (s.enabled[slot]) v |= 1 << i;
+    core.depRead(slot, 'enabled');
+  }
+  return v >>> 0;
+}
+
+export function writeSetEnable(core: VgicCore, cpu: number, first: number, n: number, val: number, src: AccessSource): void {
+  const k = count(core, first, n);
+  for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.setEnabled(core.irqs.slot(cpu, first + i), src === 'user');
+}
+
+export function writeClearEnable(core: VgicCore, cpu: number, first: number, n: number, val: number): void {
+  const k = count(core, first, n);
+  for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.clearEnabled(core.irqs.slot(cpu, first + i));
+}
+
+/**
+ * __read_pending. Guest: HW-mapped level interrupts read the line, others irq_is_pending.
+ * Userspace on GICv3 reads the latch only (line levels are saved separately).
+ */
+export function readPending(core: VgicCore, cpu: number, first: number, n: number, src: AccessSource): number {
+  const s = core.irqs;
+  let v = 0;
+  const k = count(core, first, n);
+  const userV3 = src === 'user' && core.gicVersion === 3;
+  for (let i = 0; i < k; i++) {
+    const slot = s.slot(cpu, first + i);
+    let p: boolean;
+    if (userV3) p = s.latch[slot] !== 0;
+    else if (src === 'guest' && s.hw[slot] && s.config[slot] !== CONFIG_EDGE) p = s.level[slot] !== 0;
+    else p = s.pending(slot);
+    if (p) v |= 1 << i;
+    core.depRead(slot, 'pending');
+  }
+  return v >>> 0;
+}
+
+function isV2Sgi(core: VgicCore, intid: number): boolean {
+  return core.gicVersion === 2 && intid < NR_SGIS;
+}
+
+/** __set_pending: GICv2 SGI bits are WI from the guest. Returns an effect when some were ignored. */
+export function writeSetPending(core: VgicCore, cpu: number, first: number, n: number, val: number, src: AccessSource, writerCpu: number): string | undefined {
+  const k = count(core, first, n);
+  let ignored = 0;
+  for (let i = 0; i < k; i++) {
+    if (!((val >>> i) & 1)) continue;
+    if (src === 'guest' && isV2Sgi(core, first + i)) {
+      ignored++;
+      continue;
+    }
+    core.setPending(core.irqs.slot(cpu, first + i), writerCpu);
+  }
+  return ignored ? `ignored for ${ignored} SGI bit(s): GICv2 SGI pending bits are WI from the guest (use GICD_SPENDSGIR)` : undefined;
+}
+
+export function writeClearPending(core: VgicCore, cpu: number, first: number, n: number, val: number, src: AccessSource): string | undefined {
+  const k = count(core, first, n);
+  let ignored = 0;
+  for (let i = 0; i < k; i++) {
+    if (!((val >>> i) & 1)) continue;
+    if (src === 'guest' && isV2Sgi(core, first + i)) {
+      ignored++;
+      continue;
+    }
+    core.clearPending(core.irqs.slot(cpu, first + i));
+  }
+  return ignored ? `ignored for ${ignored} SGI bit(s): GICv2 SGI pending bits are WI from the guest (use GICD_CPENDSGIR)` : undefined;
+}
+
+export function readActive(core: VgicCore, cpu: number, first: number, n: number): number {
+  const s = core.irqs;
+  let v = 0;
+  const k = count(core, first, n);
+  for (let i = 0; i < k; i++) {
+    const slot = s.slot(cpu, first + i);
+    if (s.active[slot]) v |= 1 << i;
+    core.depRead(slot, 'active');
+  }
+  return v >>> 0;
+}
+
+/** ISACTIVER / ICACTIVER. `requester` is the accessing vCPU (GICv2 SGI active source; 0 from userspace). */
+export function writeActive(core: VgicCore, cpu: number, first: number, n: number, val: number, set: boolean, requester: number): void {
+  const k = count(core, first, n);
+  for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.setActive(core.irqs.slot(cpu, first + i), set, requester);
+}
+
+/** Priority bytes, `n` INTIDs (1 for a byte access, 4 for a word). */
+export function readPriority(core: VgicCore, cpu: number, first: number, n: number): number {
+  const s = core.irqs;
+  let v = 0;
+  const k = count(core, first, n);
+  for (let i = 0; i < k; i++) {
+    const slot = s.slot(cpu, first + i);
+    v |= s.priority[slot] << (8 * i);
+    core.depRead(slot, 'priority');
+  }
+  return v >>> 0;
+}
+
+/** Stores byte & 0xF8; returns an effect when a low bit was dropped. */
+export function writePriority(core: VgicCore, cpu: number, first: number, n: number, val: number): string | undefined {
+  const k = count(core, first, n);
+  for (let i = 0; i < k; i++) core.setPriority(core.irqs.slot(cpu, first + i), (val >>> (8 * i)) & 0xff);
+  const mask = n === 1 ? 0xf8 : 0xf8f8f8f8;
+  const stored = (val & mask) >>> 0;
+  if (stored !== val >>> 0) return `stored 0x${stored.toString(16)}: KVM keeps 5 priority bits (byte & 0xf8)`;
+  return undefined;
+}
+
+/** ICFGR: 0b10 per edge interrupt, 0b00 per level. `first` is the INTID of field 0; n fields. */
+export function readConfig(core: VgicCore, cpu: number, first: number, n: number): number {
+  const s = core.irqs;
+  let v = 0;
+  const k = count(core, first, n);
+  for (let i = 0; i < k; i++) {
+    const slot = s.slot(cpu, first + i);
+    if (s.config[slot] === CONFIG_EDGE) v |= 2 << (2 * i);
+    core.depRead(slot, 'config');
+  }
+  return v >>> 0;
+}
+
+/** vgic_mmio_write_config: SGI and PPI configs are read-only; bit 2i is ignored. */
+export function writeConfig(core: VgicCore, cpu: number, first: number, n: number, val: number): string | undefined {
+  const s = core.irqs;
+  const k = count(core, first, n);
+  let changedPrivate = false;
+  for (let i = 0; i < k; i++) {
+    const intid = first + i;
+    const edge = ((val >>> (2 * i + 1)) & 1) !== 0;
+    if (intid < NR_PRIVATE) {
+      const slot = s.slot(cpu, intid);
+      if ((s.config[slot] === CONFIG_EDGE) !== edge) changedPrivate = true;
+      if (core.deps.enabled) core.deps.drop(s.key(slot, 'config'), 'SGI and PPI configuration is read-only under KVM');
+      continue;
+    }
+    core.setConfig(s.slot(cpu, intid), edge);
+  }
+  const stored = readConfig(core, cpu, first, n);
+  if (stored !== val >>> 0) {
+    const why = changedPrivate ? 'SGI/PPI configuration is read-only under KVM' : 'only the edge bit (2i+1) of each field is stored';
+    return `stored 0x${stored.toString(16)}: ${why}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,102 @@
+// Per-INTID interrupt state, KVM's struct vgic_irq laid out as parallel typed arrays so that the
+// replay hot path touches no objects. One slot per interrupt instance: SGIs and PPIs are banked
+// (32 slots per vCPU), SPIs exist once per VM. GICv2-only fields (SGI source bitmap, targets
+// byte, active source) live here too so that both models share one store.
+
+export const NR_SGIS = 16;
+export const NR_PRIVATE = 32;
+
+export const CONFIG_EDGE = 0;
+export const CONFIG_LEVEL = 1;
+
+export const OWNER_NONE = 0;
+/** The in-kernel timer owns the line (kvm_vgic_set_owner): device injections are refused. */
+export const OWNER_TIMER = 1;
+
+export class IrqStore {
+  readonly cpus: number;
+  readonly spis: number;
+  /** nr_spis + 32: INTIDs at or above this do not exist (KVM's check_region bound). */
+  readonly nrIrqs: number;
+  readonly slots: number;
+
+  readonly enabled: Uint8Array;
+  /** pending_latch: software / edge pending state. */
+  readonly latch: Uint8Array;
+  /** line_level: the input level of a level-sensitive interrupt. */
+  readonly level: Uint8Array;
+  readonly active: Uint8Array;
+  /** Always stored & 0xF8 (VGIC_PRI_BITS = 5). */
+  readonly priority: Uint8Array;
+  readonly group: Uint8Array;
+  /** CONFIG_EDGE or CONFIG_LEVEL. */
+  readonly config: Uint8Array;
+  readonly owner: Uint8Array;
+  /** HW-mapped (the timer PPIs): a guest ISPENDR read returns the line, not the latch. */
+  readonly hw: Uint8Array;
+  /** target_vcpu: vCPU index, -1 for NULL (an SPI routed to an MPIDR no vCPU has). */
+  readonly target: Int16Array;
+  /** GICv3 IROUTER Aff2.Aff1.Aff0 (SPIs). */
+  readonly mpidr: Uint32Array;
+  /** GICv2 ITARGETSR byte (SPIs). */
+  readonly targets: Uint8Array;
+  /** GICv2 SGI source bitmap (private slots of SGIs). */
+  readonly source: Uint8Array;
+  /** GICv2 SGI source of the active instance. */
+  readonly activeSource: Uint8Array;
+  /** irq->vcpu: the vCPU whose ap_list holds the interrupt, -1 when on none. */
+  readonly queuedOn: Int16Array;
+
+  constructor(cpus: number, spis: number) {
+    this.cpus = cpus;
+    this.spis = spis;
+    this.nrIrqs = spis + NR_PRIVATE;
+    const n = (this.slots = cpus * NR_PRIVATE + spis);
+    this.enabled = new Uint8Array(n);
+    this.latch = new Uint8Array(n);
+    this.level = new Uint8Array(n);
+    this.active = new Uint8Array(n);
+    this.priority = new Uint8Array(n);
+    this.group = new Uint8Array(n);
+    this.config = new Uint8Array(n);
+    this.owner = new Uint8Array(n);
+    this.hw = new Uint8Array(n);
+    this.target = new Int16Array(n);
+    this.mpidr = new Uint32Array(n);
+    this.targets = new Uint8Array(n);
+    this.source = new Uint8Array(n);
+    this.activeSource = new Uint8Array(n);
+    this.queuedOn = new Int16Array(n).fill(-1);
+  }
+
+  /** Slot of INTID `intid` as seen by vCPU `cpu` (the cpu matters only for SGIs and PPIs). */
+  slot(cpu: number, intid: number): number {
+    return intid < NR_PRIVATE ? cpu * NR_PRIVATE + intid : this.cpus * NR_PRIVATE + intid - NR_PRIVATE;
+  }
+
+  intidOf(slot: number): number {
+    const p = this.cpus * NR_PRIVATE;
+    return slot < p ? slot % NR_PRIVATE : slot - p + NR_PRIVATE;
+  }
+
+  /** Owning vCPU of a private slot, -1 for an SPI. */
+  cpuOf(slot: number): number {
+    return slot < this.cpus * NR_PRIVATE ? (slot / NR_PRIVATE) | 0 : -1;
+  }
+
+  isPrivate(slot: number): boolean {
+    return slot < this.cpus * NR_PRIVATE;
+  }
+
+  /** KVM's irq_is_pending: edge reads the latch, level reads latch || line. */
+  pending(slot: number): boolean {
+    return this.config[slot] === CONFIG_LEVEL ? (this.latch[slot] | this.level[slot]) !== 0 : this.latch[slot] !== 0;
+  }
+
+  /** Dependency key (engine/model/deps.ts convention) of one field of a slot. */
+  key(slot: number, field: string): string {
+    const p = this.cpus * NR_PRIVATE;
+    if (slot < p) return `irq:${slot % NR_PRIVATE}@${(slot / NR_PRIVATE) | 0}:${field}`;
+    return `irq:${slot - p + NR_PRIVATE}:${field}`;
+  }
+}

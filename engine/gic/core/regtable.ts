@@ -1,0 +1,207 @@
+// Data-driven register tables with KVM's dispatch rules (vgic-mmio.c vgic_find_mmio_region,
+// check_region): one row per register or per-INTID array, in KVM's table order. The offset ->
+// row lookup is precomputed per 32-bit word by running the same binary search KVM runs over
+// the same table, so quirks of an unsorted table (GICR_STATUSR is never found) come out as
+// KVM has them.
+
+export const W8 = 1;
+export const W32 = 4;
+export const W64 = 8;
+
+export type AccessKind = 'RW' | 'RO' | 'WO' | 'RAZ/WI' | 'RAO/WI';
+
+export interface FieldDef {
+  name: string;
+  lsb: number;
+  width: number;
+}
+
+/** How a row names the register an access hits. */
+export type Naming =
+  | { kind: 'single' }
+  /** One name per 32-bit word of the row (GICD_CTLR/TYPER/IIDR/TYPER2 share KVM's misc region). */
+  | { kind: 'words'; names: readonly string[] }
+  /** A register array: `base` is the offset of index 0; 64-bit-per-INTID arrays are indexed by INTID. */
+  | { kind: 'array'; base: number; bits: number };
+
+export type RegRead<M> = (m: M, cpu: number, off: number, size: number) => bigint;
+/** Returns an effect sentence when the write was dropped or stored differently. */
+export type RegWrite<M> = (m: M, cpu: number, off: number, size: number, value: bigint) => string | undefined;
+
+export interface RegRow<M> {
+  name: string;
+  offset: number;
+  /** Bytes covered (KVM's region len). */
+  len: number;
+  /** Non-zero for per-INTID regions: check_region refuses a first INTID >= nr_irqs. */
+  bitsPerIrq: number;
+  /** Bit mask of accepted sizes: W8 | W32 | W64. */
+  widths: number;
+  naming: Naming;
+  access: AccessKind;
+  /** Reset value as a reader sees it, when it does not depend on the configuration. */
+  reset?: bigint;
+  /** The policy switch that changes the row, if any (for reports and docs). */
+  policy?: string;
+  read: RegRead<M>;
+  write: RegWrite<M>;
+  /** Userspace (device attribute) handlers where KVM has separate ones. */
+  uread?: RegRead<M>;
+  uwrite?: RegWrite<M>;
+  fields?: readonly FieldDef[];
+}
+
+export function sizeName(size: number): string {
+  return `${size * 8}-bit`;
+}
+
+function widthsText(widths: number): string {
+  const l: string[] = [];
+  if (widths & W8) l.push('8');
+  if (widths & W32) l.push('32');
+  if (widths & W64) l.push('64');
+  return l.length === 1 ? `${l[0]}-bit accesses only` : `${l.slice(0, -1).join('-, ')}- and ${l[l.length - 1]}-bit accesses`;
+}
+
+/** VGIC_ADDR_TO_INTID. */
+export function addrToIntid(off: number, bits: number): number {
+  return Math.floor(((off & ((bits * 1024) / 8 - 1)) * 8) / bits);
+}
+
+export interface Resolution<M> {
+  row: RegRow<M> | undefined;
+  reg: string;
+  /** Set when KVM refuses the access (it then reads 0 / ignores the write, silently). */
+  refused?: string;
+  /** Set when the access shape is one no KVM guest can produce correctly (validator error). */
+  error?: string;
+}
+
+export class FrameTable<M> {
+  /** word index -> row index + 1 (0 = no region). */
+  private readonly wordRow: Int16Array;
+  private readonly wordNames: (string | undefined)[];
+
+  constructor(
+    /** Name prefix for unclaimed offsets: "GICD" gives "GICD+0x14". */
+    readonly prefix: string,
+    /** Frame size in bytes. */
+    readonly size: number,
+    readonly rows: readonly RegRow<M>[],
+    /** Human name of the frame for error messages. */
+    readonly title: string,
+  ) {
+    this.wordRow = new Int16Array(size >> 2);
+    this.wordNames = new Array(size >> 2);
+    for (let w = 0; w < size >> 2; w++) this.wordRow[w] = kvmBsearch(rows, w << 2) + 1;
+  }
+
+  rowAt(off: number): RegRow<M> | undefined {
+    const i = this.wordRow[off >> 2];
+    return i ? this.rows[i - 1] : undefined;
+  }
+
+  /** Register name of a 32-bit word (cached): GICD_IGROUPR1, GICR_TYPER.HI, GICD_IROUTER40. */
+  wordName(off: number): string {
+    const w = off >> 2;
+    let n = this.wordNames[w];
+    if (n === undefined) {
+      const row = this.rowAt(off);
+      n = row ? nameInRow(row, w << 2) : `${this.prefix}+0x${(w << 2).toString(16)}`;
+      this.wordNames[w] = n;
+    }
+    return n;
+  }
+
+  /** Name of an access: the word name, plus .Bn for a byte access to a byte-accessible row. */
+  accessName(off: number, size: number): string {
+    const row = this.rowAt(off);
+    if (!row) return size === 4 || size === 8 ? this.wordName(off) : `${this.prefix}+0x${off.toString(16)}`;
+    if (size === 1 && row.widths & W8) return `${this.wordName(off)}.B${off & 3}`;
+    return this.wordName(off);
+  }
+
+  /** check_region plus naming. `nrIrqs` bounds per-INTID rows. */
+  resolve(off: number, size: number, nrIrqs: number): Resolution<M> {
+    if (off < 0 || off + size > this.size) {
+      return { row: undefined, reg: `${this.prefix}+0x${off.toString(16)}`, refused: 'outside the frame', error: `offset 0x${off.toString(16)} (${size} bytes) is outside the ${this.title}` };
+    }
+    const row = this.rowAt(off);
+    const reg = this.accessName(off, size);
+    const aligned = (off & (size - 1)) === 0;
+    if (size !== 1 && size !== 4 && size !== 8) {
+      const why = `${sizeName(size)} access: KVM accepts 8-, 32- and 64-bit accesses only and returns 0`;
+      return { row: undefined, reg, refused: why, error: row ? `${row.name} allows ${widthsText(row.widths)}` : why };
+    }
+    if (!aligned) {
+      const why = `misaligned ${size}-byte access at 0x${off.toString(16)}: KVM ignores it`;
+      return { row: undefined, reg, refused: why, error: why };
+    }
+    if (!row) return { row: undefined, reg };
+    if (!(row.widths & size)) {
+      return { row: undefined, reg, refused: `${sizeName(size)} access: KVM allows ${widthsText(row.widths)} here and ignores it`, error: `${row.name} allows ${widthsText(row.widths)}` };
+    }
+    if (row.bitsPerIrq) {
+      const intid = addrToIntid(off, row.bitsPerIrq);
+      if (intid >= nrIrqs) return { row: undefined, reg, refused: `INTID ${intid} does not exist (nr_irqs ${nrIrqs}): KVM reads 0 and ignores writes` };
+    }
+    return { row, reg };
+  }
+}
+
+function nameInRow<M>(row: RegRow<M>, off: number): string {
+  const nm = row.naming;
+  switch (nm.kind) {
+    case 'single':
+      return row.len > 4 && off - row.offset >= 4 ? `${row.name}.HI` : row.name;
+    case 'words':
+      return nm.names[(off - row.offset) >> 2] ?? row.name;
+    case 'array':
+      if (nm.bits === 64) {
+        const intid = (off - nm.base) >> 3;
+        return (off - nm.base) & 4 ? `${row.name}${intid}.HI` : `${row.name}${intid}`;
+      }
+      return `${row.name}${(off - nm.base) >> 2}`;
+  }
+}
+
+/** Linux lib/bsearch.c over KVM's region table with match_region. */
+export function kvmBsearch<M>(rows: readonly RegRow<M>[], key: number): number {
+  let base = 0;
+  let num = rows.length;
+  while (num > 0) {
+    const pivot = base + (num >> 1);
+    const r = rows[pivot];
+    const cmp = key < r.offset ? -1 : key >= r.offset + r.len ? 1 : 0;
+    if (cmp === 0) return pivot;
+    if (cmp > 0) {
+      base = pivot + 1;
+      num--;
+    }
+    num >>= 1;
+  }
+  return -1;
+}
+
+/** "EnableGrp1=1 ARE=1 DS=1": non-zero fields, small ones in decimal, wide ones in hex. */
+export function formatFieldList(fields: readonly FieldDef[], value: bigint): string {
+  const parts: string[] = [];
+  for (const f of fields) {
+    const v = (value >> BigInt(f.lsb)) & ((1n << BigInt(f.width)) - 1n);
+    if (v === 0n) continue;
+    parts.push(`${f.name}=${f.width > 4 ? `0x${v.toString(16)}` : v.toString(10)}`);
+  }
+  return parts.length ? parts.join(' ') : 'all fields 0';
+}
+
+/** Split a 64-bit bigint read into the `size` bytes at byte offset `byteOff` (extract_bytes). */
+export function extractBytes(v: bigint, byteOff: number, size: number): bigint {
+  return (v >> BigInt(byteOff * 8)) & ((1n << BigInt(size * 8)) - 1n);
+}
+
+/** update_64bit_reg: replace the half (or whole) a 32/64-bit write covers. */
+export function update64(reg: bigint, byteOff: number, size: number, val: bigint): bigint {
+  const lower = BigInt((byteOff & 4) * 8);
+  const mask = ((1n << BigInt(size * 8)) - 1n) << lower;
+  return (reg & ~mask & 0xffffffffffffffffn) | ((val << lower) & mask);
+}

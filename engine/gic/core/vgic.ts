@@ -1,0 +1,212 @@
+// The state both vGIC models share and the delivery rules of KVM's vgic.c: the distributor
+// enable and IIDR revision, the interrupt store, and each vCPU's ap_list with
+// vgic_target_oracle / vgic_queue_irq_unlock / vgic_prune_ap_list semantics.
+//
+// Model choice (MODEL.md "Queue order"): an interrupt joins the tail of its target's ap_list when
+// KVM would queue it and leaves it when the oracle no longer names that vCPU. Pruning runs after
+// every access (settle()), as if every vCPU exited at once; KVM prunes at each vCPU's next exit.
+// The ap_list order is the equal-priority tie-break: the interrupt queued first wins (spec §8.4).
+
+import { DepTracker } from '../../model/deps';
+import { Policy } from '../../policy/policy';
+import { GicVersion } from '../../trace/events';
+import { CONFIG_EDGE, CONFIG_LEVEL, IrqStore, NR_PRIVATE, NR_SGIS, OWNER_NONE, OWNER_TIMER } from './irq-store';
+
+export type AccessSource = 'guest' | 'user';
+
+export class VgicCore {
+  readonly irqs: IrqStore;
+  readonly cpus: number;
+  /** dist->enabled: KVM's single distributor enable (GICv3 GICD_CTLR bit 1, GICv2 bit 0). */
+  distEnabled = false;
+  /** dist->implementation_rev. */
+  revision: number;
+  /** Userspace wrote GICD_IIDR successfully (mainline's v2_groups_user_writable). */
+  userWroteIidr = false;
+  /** Per vCPU: slots on its ap_list, in queue order. */
+  readonly apList: number[][];
+  /** Set by any change that may move an output line or a highest-pending interrupt. */
+  dirty = true;
+
+  constructor(
+    readonly gicVersion: GicVersion,
+    cpus: number,
+    spis: number,
+    readonly policy: Policy,
+    readonly deps: DepTracker,
+  ) {
+    this.cpus = cpus;
+    this.irqs = new IrqStore(cpus, spis);
+    this.revision = policy.defaultRevision;
+    this.apList = [];
+    for (let c = 0; c < cpus; c++) this.apList.push([]);
+  }
+
+  // ---- delivery (vgic.c) ----
+
+  /** vgic_target_oracle: the vCPU an interrupt should be queued on, or -1. */
+  oracle(slot: number): number {
+    const s = this.irqs;
+    if (s.active[slot]) return s.queuedOn[slot] >= 0 ? s.queuedOn[slot] : s.target[slot];
+    if (s.enabled[slot] && s.pending(slot)) {
+      const t = s.target[slot];
+      if (t >= 0 && !this.distEnabled) return -1;
+      return t;
+    }
+    return -1;
+  }
+
+  /** vgic_queue_irq_unlock: append to the target's ap_list unless already on one or undeliverable. */
+  queue(slot: number): void {
+    const s = this.irqs;
+    this.dirty = true;
+    if (s.queuedOn[slot] >= 0) return;
+    const t = this.oracle(slot);
+    if (t < 0) return;
+    s.queuedOn[slot] = t;
+    this.apList[t].push(slot);
+  }
+
+  /** vgic_prune_ap_list on every vCPU: drop what no longer belongs, move what changed target. */
+  prune(): void {
+    const s = this.irqs;
+    for (let c = 0; c < this.cpus; c++) {
+      const list = this.apList[c];
+      let w = 0;
+      for (let r = 0; r < list.length; r++) {
+        const slot = list[r];
+        const t = this.oracle(slot);
+        if (t === c) {
+          list[w++] = slot;
+          continue;
+        }
+        if (t < 0) {
+          s.queuedOn[slot] = -1;
+        } else {
+          s.queuedOn[slot] = t;
+          this.apList[t].push(slot);
+        }
+      }
+      list.length = w;
+    }
+  }
+
+  /** End of an access: prune if anything changed. Models call this once per public call. */
+  settle(): void {
+    if (this.dirty) this.prune();
+  }
+
+  // ---- per-interrupt state changes (the bodies of vgic-mmio.c's per-bit loops) ----
+
+  setGroup(slot: number, g: number): void {
+    this.irqs.group[slot] = g;
+    if (this.deps.enabled) this.deps.write(this.irqs.key(slot, 'group'));
+    this.queue(slot);
+  }
+
+  setEnabled(slot: number, user: boolean): void {
+    this.irqs.enabled[slot] = 1;
+    if (this.deps.enabled) this.deps.write(this.irqs.key(slot, 'enabled'));
+    void user;
+    this.queue(slot);
+  }
+
+  clearEnabled(slot: number): void {
+    this.irqs.enabled[slot] = 0;
+    if (this.deps.enabled) this.deps.write(this.irqs.key(slot, 'enabled'));
+    this.dirty = true;
+  }
+
+  /** __set_pending. `writerCpu` becomes the GICv2 SGI source (KVM picks the accessing vCPU). */
+  setPending(slot: number, writerCpu: number): void {
+    const s = this.irqs;
+    if (this.gicVersion === 2 && s.isPrivate(slot) && s.intidOf(slot) < NR_SGIS) s.source[slot] |= 1 << writerCpu;
+    s.latch[slot] = 1;
+    if (this.deps.enabled) this.deps.write(s.key(slot, 'pending'));
+    this.queue(slot);
+  }
+
+  /** __clear_pending: the latch only; a level interrupt whose line is high stays pending. */
+  clearPending(slot: number): void {
+    const s = this.irqs;
+    if (this.gicVersion === 2 && s.isPrivate(slot) && s.intidOf(slot) < NR_SGIS) s.source[slot] = 0;
+    s.latch[slot] = 0;
+    if (this.deps.enabled) this.deps.write(s.key(slot, 'pending'));
+    this.dirty = true;
+  }
+
+  /** vgic_mmio_change_active. `requesterCpu` is the GICv2 SGI active source (0 for userspace). */
+  setActive(slot: number, active: boolean, requesterCpu: number): void {
+    const s = this.irqs;
+    s.active[slot] = active ? 1 : 0;
+    if (this.gicVersion === 2 && active && s.isPrivate(slot) && s.intidOf(slot) < NR_SGIS) s.activeSource[slot] = requesterCpu;
+    if (this.deps.enabled) this.deps.write(s.key(slot, 'active'));
+    if (active) this.queue(slot);
+    else this.dirty = true;
+  }
+
+  setPriority(slot: number, byte: number): void {
+    this.irqs.priority[slot] = byte & 0xf8;
+    if (this.deps.enabled) this.deps.write(this.irqs.key(slot, 'priority'));
+    // KVM does not re-evaluate an interrupt already queued; an idealised model sees the new
+    // priority at once (the vCPU would at its next entry).
+    this.dirty = true;
+  }
+
+  setConfig(slot: number, edge: boolean): void {
+    this.irqs.config[slot] = edge ? CONFIG_EDGE : CONFIG_LEVEL;
+    if (this.deps.enabled) this.deps.write(this.irqs.key(slot, 'config'));
+    this.dirty = true;
+  }
+
+  setDistEnabled(on: boolean, kick: boolean): void {
+    this.distEnabled = on;
+    if (this.deps.enabled) this.deps.write('dist:ctlr');
+    // Enabling only kicks vCPUs with something already queued (vgic_kick_vcpus): an interrupt
+    // that became pending while the distributor was off is not queued by the enable itself.
+    void kick;
+    this.dirty = true;
+  }
+
+  /** Read an interrupt field for the dependency tracker. */
+  depRead(slot: number, field: string): void {
+    if (this.deps.enabled) this.deps.read(this.irqs.key(slot, field));
+  }
+
+  // ---- input lines (kvm_vgic_inject_irq) ----
+
+  /**
+   * Returns undefined when applied (or when KVM's vgic_validate_injection makes it a no-op),
+   * else the reason the injection was refused.
+   */
+  injectLine(intid: number, cpu: number | null, level: 0 | 1, owner: 'device' | 'timer'): string | undefined {
+    const s = this.irqs;
+    if (intid < NR_SGIS) return `rejected: INTID ${intid} is an SGI; lines exist only for PPIs and SPIs`;
+    if (intid < NR_PRIVATE) {
+      if (cpu === null || cpu < 0 || cpu >= this.cpus) return `rejected: PPI ${intid} needs a vCPU (got ${cpu})`;
+    } else if (intid >= s.nrIrqs) {
+      return `rejected: INTID ${intid} does not exist (nr_irqs ${s.nrIrqs})`;
+    } else if (cpu !== null) {
+      // SPIs are not banked; KVM's KVM_IRQ_LINE ignores the vCPU field for SPIs.
+    }
+    const slot = s.slot(cpu ?? 0, intid);
+    if (owner === 'timer') {
+      if (s.owner[slot] === OWNER_NONE) {
+        s.owner[slot] = OWNER_TIMER;
+        s.hw[slot] = 1;
+      }
+    } else if (s.owner[slot] === OWNER_TIMER) {
+      return `rejected: INTID ${intid} is owned by the in-kernel timer`;
+    }
+    if (s.config[slot] === CONFIG_LEVEL) {
+      if (s.level[slot] === level) return undefined;
+      s.level[slot] = level;
+    } else {
+      if (!level) return undefined;
+      s.latch[slot] = 1;
+    }
+    if (this.deps.enabled) this.deps.write(s.key(slot, 'pending'));
+    this.queue(slot);
+    return undefined;
+  }
+}
