@@ -1,0 +1,404 @@
+// QEMU trace log -> gicreplay trace. Two passes over the parsed lines: the first checks every
+// line against its QEMU format and learns the vCPU count and the thread-ID -> vCPU map, the second
+// turns guest register accesses and input line changes into events, in line order.
+
+import { createHash } from 'crypto';
+import * as path from 'path';
+import { InputError } from '../../errors';
+import { AccessSize, EventKind, Frame, GicVersion, TraceEvent, TraceHeader, TraceTrailer } from '../../trace/events';
+import { writeTrace } from '../../trace/writer';
+import { CompiledFormat, qemuEventFormat } from './formats';
+import { ICC_EVENTS, ICC_SGI1R, iccEncoding, sgi1rValue } from './icc';
+import { LogLine, readLogText, splitLog } from './log-text';
+import { CYCLES_PER_EVENT, qemuHeader, VIRT_MAX_REDIST_LOW, VIRT_SPIS, vcpuOfAffinity } from './virt';
+
+export interface QemuImportOptions {
+  gic: GicVersion;
+  /** vCPU count; inferred from the log (largest CPU seen, GICR_TYPER.Last, GICv2 TYPER) when absent. */
+  cpus?: number;
+  /** SPI count; QEMU virt wires 256. */
+  spis?: number;
+  /** Count and drop unknown or unsupported event lines instead of failing. */
+  skipUnknown?: boolean;
+  /** QEMU version string for the header (e.g. from `qemu-system-aarch64 --version`). */
+  tool?: string;
+  /** QEMU command line that produced the log, when known. */
+  command?: string;
+  /** Name of the log recorded in the header; default: the file's base name. */
+  logName?: string;
+}
+
+export interface QemuImportStats {
+  lines: number;
+  events: number;
+  accesses: number;
+  lineChanges: number;
+  /** Internal (dropped) events by name, sorted by name. */
+  internal: [string, number][];
+  /** Lines dropped by --skip-unknown (unknown names and unsupported events). */
+  skippedUnknown: number;
+  /** MMIO accesses whose vCPU came from a thread ID / that stayed unknown. */
+  attributedByTid: number;
+  unattributed: number;
+  /** Thread ID -> vCPU, sorted by TID; TIDs seen on several vCPUs are left out. */
+  tidMap: [number, number][];
+  ambiguousTids: number[];
+}
+
+export interface QemuImportResult {
+  header: TraceHeader;
+  events: TraceEvent[];
+  stats: QemuImportStats;
+}
+
+interface Parsed {
+  ll: LogLine;
+  fmt: CompiledFormat;
+  f: string[];
+}
+
+const hexNum = (s: string): number => parseInt(s, 16);
+const hexBig = (s: string): bigint => BigInt(`0x${s}`);
+
+/** Import a QEMU log file (plain or gzip'd). */
+export function importQemuLog(file: string, opts: QemuImportOptions): QemuImportResult {
+  return importQemuText(readLogText(file), file, opts);
+}
+
+/** Import a QEMU log and write the trace atomically to `out`. */
+export function importQemuLogToFile(file: string, out: string, opts: QemuImportOptions): { stats: QemuImportStats; trailer: TraceTrailer } {
+  const r = importQemuLog(file, opts);
+  const trailer = writeTrace(out, r.header, r.events);
+  return { stats: r.stats, trailer };
+}
+
+export function importQemuText(text: string, file: string, opts: QemuImportOptions): QemuImportResult {
+  if (opts.gic !== 2 && opts.gic !== 3) throw new InputError(`GIC version ${String(opts.gic)}`, { file }, '2 or 3');
+  const lines = splitLog(text, file);
+  const ctx = new ImportContext(file, opts);
+  const parsed = ctx.parseAll(lines);
+  ctx.learnCpus(parsed);
+  ctx.learnTids(parsed);
+  const events = ctx.build(parsed);
+  const spis = opts.spis ?? VIRT_SPIS;
+  const details: Record<string, string> = {
+    log: opts.logName ?? path.basename(file),
+    logSha256: createHash('sha256').update(text).digest('hex'),
+    logLines: String(text.split('\n').length - 1),
+    cpusFrom: opts.cpus !== undefined ? 'option --cpus' : 'inferred from the log',
+    sgiRegister: 'every gicv3_icc_generate_sgi is imported as an ICC_SGI1R_EL1 write with RS=0',
+  };
+  const st = ctx.stats;
+  if (st.internal.length) details.skippedInternal = st.internal.map(([n, c]) => `${n}=${c}`).join(' ');
+  if (st.skippedUnknown) details.skippedUnknown = String(st.skippedUnknown);
+  details.cpuAttribution = st.tidMap.length
+    ? `thread IDs (-msg timestamp=on): ${st.tidMap.map(([t, c]) => `${t}->cpu${c}`).join(' ')}; ${st.attributedByTid} MMIO accesses attributed, ${st.unattributed} unknown`
+    : `no thread IDs: ${st.unattributed} MMIO accesses have cpu unknown`;
+  if (st.ambiguousTids.length) details.ambiguousTids = st.ambiguousTids.join(' ');
+  const header = qemuHeader(
+    opts.gic,
+    ctx.cpus,
+    spis,
+    opts.tool ?? 'QEMU (version not recorded in the log)',
+    opts.command ?? `unknown: imported from ${details.log}`,
+    details,
+  );
+  st.events = events.length;
+  return { header, events, stats: st };
+}
+
+class ImportContext {
+  readonly stats: QemuImportStats = {
+    lines: 0,
+    events: 0,
+    accesses: 0,
+    lineChanges: 0,
+    internal: [],
+    skippedUnknown: 0,
+    attributedByTid: 0,
+    unattributed: 0,
+    tidMap: [],
+    ambiguousTids: [],
+  };
+  cpus = 0;
+  private readonly tidCpu = new Map<number, number>();
+  private readonly version: GicVersion;
+
+  constructor(private readonly file: string, private readonly opts: QemuImportOptions) {
+    this.version = opts.gic;
+  }
+
+  private err(ll: LogLine, msg: string, expected?: string): InputError {
+    return new InputError(msg, { file: this.file, line: ll.line }, expected);
+  }
+
+  parseAll(lines: LogLine[]): Parsed[] {
+    this.stats.lines = lines.length;
+    const internal = new Map<string, number>();
+    const out: Parsed[] = [];
+    for (const ll of lines) {
+      const fmt = qemuEventFormat(ll.name);
+      if (!fmt) {
+        if (this.opts.skipUnknown) {
+          this.stats.skippedUnknown++;
+          continue;
+        }
+        throw this.err(ll, `unknown event "${ll.name}"`, 'a QEMU 7.2 gic_* or gicv3_* trace event (or --skip-unknown)');
+      }
+      const m = fmt.regex.exec(ll.text);
+      if (!m) throw this.err(ll, `malformed ${ll.name} line: ${JSON.stringify(ll.text.slice(0, 160))}`, `"${fmt.format}"`);
+      const isV3 = ll.name.startsWith('gicv3_');
+      if ((this.version === 3) !== isV3) {
+        throw this.err(ll, `${ll.name} is a GICv${isV3 ? 3 : 2} event but the import is for GICv${this.version}`, `--gic ${isV3 ? 3 : 2}, or a log traced with -trace '${this.version === 3 ? 'gicv3_*' : 'gic_*'}'`);
+      }
+      if (fmt.role === 'unsupported' || (ll.name.startsWith('gic_cpu_') && m[1] !== 'cpu')) {
+        if (this.opts.skipUnknown) {
+          this.stats.skippedUnknown++;
+          continue;
+        }
+        throw this.err(ll, `${ll.name} cannot be imported: ${fmt.why ?? V2_VIRT_WHY}`, 'guest GIC accesses of a KVM-style guest (or --skip-unknown)');
+      }
+      if (fmt.role === 'internal') {
+        internal.set(ll.name, (internal.get(ll.name) ?? 0) + 1);
+        continue;
+      }
+      out.push({ ll, fmt, f: m.slice(1) });
+    }
+    this.stats.internal = [...internal.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return out;
+  }
+
+  /** vCPU of an affinity printed by QEMU; no range check yet (pass 1). */
+  private vcpuOfAff(p: Parsed, s: string): number {
+    const v = vcpuOfAffinity(hexNum(s));
+    if (v === null) throw this.err(p.ll, `affinity 0x${s} is not one QEMU virt gives a vCPU`, 'Aff0 0..15, Aff3 0 (virt numbering)');
+    return v;
+  }
+
+  /** The vCPU a kept line names (ICC CPU, GICR target, GICv2 interface or PPI line), or null. */
+  private namedCpu(p: Parsed): number | null {
+    const n = p.ll.name;
+    if (n === 'gicv3_icc_generate_sgi') return this.vcpuOfAff(p, p.f[0]);
+    if (ICC_EVENTS[n]) return this.vcpuOfAff(p, p.f[ICC_EVENTS[n].lead.length]);
+    if (n.startsWith('gicv3_redist_')) return this.vcpuOfAff(p, p.f[0]);
+    if (n === 'gic_cpu_read' || n === 'gic_cpu_write') return Number(p.f[1]);
+    if (n === 'gic_set_irq' && Number(p.f[0]) < 32) return this.ppiCpu(p);
+    return null;
+  }
+
+  private ppiCpu(p: Parsed): number {
+    const mask = hexNum(p.f[2]);
+    if (mask === 0 || (mask & (mask - 1)) !== 0) throw this.err(p.ll, `PPI ${p.f[0]} with cpumask 0x${p.f[2]}`, 'a single-CPU mask for a PPI');
+    return 31 - Math.clz32(mask);
+  }
+
+  learnCpus(parsed: Parsed[]): void {
+    let maxSeen = -1;
+    let firstAt: Parsed | null = null;
+    let fromTyper = 0;
+    for (const p of parsed) {
+      const c = this.namedCpu(p);
+      if (c !== null && c > maxSeen) {
+        maxSeen = c;
+        firstAt = p;
+      }
+      // GICR_TYPER.Last (bit 4) marks the last redistributor; GICv2 GICD_TYPER.CPUNumber is count-1.
+      if (p.ll.name === 'gicv3_redist_read' && hexNum(p.f[1]) === 0x8 && (hexBig(p.f[2]) & 0x10n) !== 0n) {
+        fromTyper = Math.max(fromTyper, this.vcpuOfAff(p, p.f[0]) + 1);
+      }
+      if (p.ll.name === 'gic_dist_read' && hexNum(p.f[0]) === 0x4 && Number(p.f[1]) === 4) {
+        fromTyper = Math.max(fromTyper, ((hexNum(p.f[2]) >> 5) & 7) + 1);
+      }
+    }
+    const inferred = Math.max(maxSeen + 1, fromTyper, 1);
+    const cpus = this.opts.cpus ?? inferred;
+    if (!Number.isInteger(cpus) || cpus < 1) throw new InputError(`--cpus ${cpus}`, { file: this.file }, 'a positive integer');
+    const limit = this.version === 2 ? 8 : VIRT_MAX_REDIST_LOW;
+    if (cpus > limit) throw new InputError(`${cpus} vCPUs`, { file: this.file }, `at most ${limit} for a GICv${this.version} virt machine`);
+    if (maxSeen >= cpus && firstAt) {
+      throw this.err(firstAt.ll, `line names vCPU ${maxSeen} but the trace has ${cpus} vCPUs`, `--cpus ${maxSeen + 1} or more`);
+    }
+    this.cpus = cpus;
+  }
+
+  /** Under multi-threaded TCG a vCPU's thread runs its own ICC (GICv3) or GICC (GICv2) accesses. */
+  learnTids(parsed: Parsed[]): void {
+    const seen = new Map<number, number>();
+    const ambiguous = new Set<number>();
+    for (const p of parsed) {
+      if (p.ll.tid === null) continue;
+      const n = p.ll.name;
+      const isCpuLine = ICC_EVENTS[n] !== undefined || n === 'gicv3_icc_generate_sgi' || n === 'gic_cpu_read' || n === 'gic_cpu_write';
+      if (!isCpuLine) continue;
+      const c = this.namedCpu(p)!;
+      const prev = seen.get(p.ll.tid);
+      if (prev === undefined) seen.set(p.ll.tid, c);
+      else if (prev !== c) ambiguous.add(p.ll.tid);
+    }
+    for (const t of ambiguous) seen.delete(t);
+    for (const [t, c] of seen) this.tidCpu.set(t, c);
+    this.stats.tidMap = [...seen.entries()].sort((a, b) => a[0] - b[0]);
+    this.stats.ambiguousTids = [...ambiguous].sort((a, b) => a - b);
+  }
+
+  private accessor(p: Parsed): number | null {
+    const c = p.ll.tid === null ? undefined : this.tidCpu.get(p.ll.tid);
+    if (c === undefined) {
+      this.stats.unattributed++;
+      return null;
+    }
+    this.stats.attributedByTid++;
+    return c;
+  }
+
+  private size(p: Parsed, s: string, allowed: readonly number[]): AccessSize {
+    const n = Number(s);
+    if (!allowed.includes(n)) throw this.err(p.ll, `access size ${s}`, allowed.join(', '));
+    return n as AccessSize;
+  }
+
+  private offset(p: Parsed, s: string): number {
+    if (s.length > 8) throw this.err(p.ll, `offset 0x${s} is too large`, 'an offset inside the frame');
+    return hexNum(s);
+  }
+
+  private secure(p: Parsed, s: string): void {
+    if (s !== '0') throw this.err(p.ll, 'Secure access', '"secure 0": a KVM guest has a single (Non-secure) security state');
+  }
+
+  private level(p: Parsed, s: string): 0 | 1 {
+    if (s !== '0' && s !== '1') throw this.err(p.ll, `line level ${s}`, '0 or 1');
+    return s === '1' ? 1 : 0;
+  }
+
+  private vcpu(p: Parsed, s: string): number {
+    return this.vcpuOfAff(p, s);
+  }
+
+  private intid(p: Parsed, s: string, min: number, max: number): number {
+    const n = Number(s);
+    if (n < min || n > max) throw this.err(p.ll, `interrupt ${s}`, `an INTID ${min}..${max}`);
+    return n;
+  }
+
+  build(parsed: Parsed[]): TraceEvent[] {
+    const events: TraceEvent[] = [];
+    const maxSpi = 31 + (this.opts.spis ?? VIRT_SPIS);
+    for (const p of parsed) {
+      const ev = this.event(p, maxSpi);
+      ev.cycle = CYCLES_PER_EVENT * BigInt(events.length + 1);
+      if (ev.kind === EventKind.Line) this.stats.lineChanges++;
+      else this.stats.accesses++;
+      events.push(ev);
+    }
+    return events;
+  }
+
+  private event(p: Parsed, maxSpi: number): TraceEvent {
+    const f = p.f;
+    const cycle = 0n;
+    switch (p.ll.name) {
+      case 'gicv3_dist_read':
+        this.secure(p, f[3]);
+        return { kind: EventKind.MmioRead, cycle, cpu: this.accessor(p), frame: Frame.Dist, index: 0, offset: this.offset(p, f[0]), size: this.size(p, f[2], [1, 2, 4, 8]), observed: hexBig(f[1]) };
+      case 'gicv3_dist_badread':
+        // QEMU turns the error into RAZ (arm_gicv3_dist.c): the guest read 0.
+        this.secure(p, f[2]);
+        return { kind: EventKind.MmioRead, cycle, cpu: this.accessor(p), frame: Frame.Dist, index: 0, offset: this.offset(p, f[0]), size: this.size(p, f[1], [1, 2, 4, 8]), observed: 0n };
+      case 'gicv3_dist_write':
+      case 'gicv3_dist_badwrite':
+        this.secure(p, f[3]);
+        return { kind: EventKind.MmioWrite, cycle, cpu: this.accessor(p), frame: Frame.Dist, index: 0, offset: this.offset(p, f[0]), size: this.size(p, f[2], [1, 2, 4, 8]), value: hexBig(f[1]) };
+      case 'gicv3_redist_read': {
+        this.secure(p, f[4]);
+        const { frame, offset } = this.redistOffset(p, f[1]);
+        return { kind: EventKind.MmioRead, cycle, cpu: this.accessor(p), frame, index: this.vcpu(p, f[0]), offset, size: this.size(p, f[3], [1, 2, 4, 8]), observed: hexBig(f[2]) };
+      }
+      case 'gicv3_redist_badread': {
+        this.secure(p, f[3]);
+        const { frame, offset } = this.redistOffset(p, f[1]);
+        return { kind: EventKind.MmioRead, cycle, cpu: this.accessor(p), frame, index: this.vcpu(p, f[0]), offset, size: this.size(p, f[2], [1, 2, 4, 8]), observed: 0n };
+      }
+      case 'gicv3_redist_write':
+      case 'gicv3_redist_badwrite': {
+        this.secure(p, f[4]);
+        const { frame, offset } = this.redistOffset(p, f[1]);
+        return { kind: EventKind.MmioWrite, cycle, cpu: this.accessor(p), frame, index: this.vcpu(p, f[0]), offset, size: this.size(p, f[3], [1, 2, 4, 8]), value: hexBig(f[2]) };
+      }
+      case 'gicv3_its_read':
+        return { kind: EventKind.MmioRead, cycle, cpu: this.accessor(p), frame: Frame.Its, index: 0, offset: this.offset(p, f[0]), size: this.size(p, f[2], [1, 2, 4, 8]), observed: hexBig(f[1]) };
+      case 'gicv3_its_badread':
+        return { kind: EventKind.MmioRead, cycle, cpu: this.accessor(p), frame: Frame.Its, index: 0, offset: this.offset(p, f[0]), size: this.size(p, f[1], [1, 2, 4, 8]), observed: 0n };
+      case 'gicv3_its_write':
+      case 'gicv3_its_badwrite':
+        return { kind: EventKind.MmioWrite, cycle, cpu: this.accessor(p), frame: Frame.Its, index: 0, offset: this.offset(p, f[0]), size: this.size(p, f[2], [1, 2, 4, 8]), value: hexBig(f[1]) };
+      case 'gicv3_icc_generate_sgi': {
+        const cpu = this.vcpu(p, f[0]);
+        const intid = this.intid(p, f[1], 0, 15);
+        const irm = this.level(p, f[2]);
+        const aff = hexNum(f[3]);
+        const tl = hexNum(f[4]);
+        if (aff > 0xffffff || tl > 0xffff) throw this.err(p.ll, `SGI target affinity 0x${f[3]} / targetlist 0x${f[4]} out of range`, 'a 24-bit affinity and a 16-bit target list');
+        return { kind: EventKind.SysregWrite, cycle, cpu, enc: ICC_SGI1R, value: sgi1rValue(intid, irm, aff, tl) };
+      }
+      case 'gicv3_dist_set_irq':
+        return { kind: EventKind.Line, cycle, intid: this.intid(p, f[0], 32, maxSpi), cpu: null, level: this.level(p, f[1]) };
+      case 'gicv3_redist_set_irq':
+        return { kind: EventKind.Line, cycle, intid: this.intid(p, f[1], 16, 31), cpu: this.vcpu(p, f[0]), level: this.level(p, f[2]) };
+      case 'gic_dist_read':
+        return { kind: EventKind.MmioRead, cycle, cpu: this.accessor(p), frame: Frame.Dist, index: 0, offset: this.offset(p, f[0]), size: this.size(p, f[1], [1, 2, 4]), observed: hexBig(f[2]) };
+      case 'gic_dist_write':
+        return { kind: EventKind.MmioWrite, cycle, cpu: this.accessor(p), frame: Frame.Dist, index: 0, offset: this.offset(p, f[0]), size: this.size(p, f[1], [1, 2, 4]), value: hexBig(f[2]) };
+      case 'gic_cpu_read':
+        return { kind: EventKind.MmioRead, cycle, cpu: Number(f[1]), frame: Frame.CpuIf, index: 0, offset: this.offset(p, f[2]), size: 4, observed: hexBig(f[3]) };
+      case 'gic_cpu_write':
+        return { kind: EventKind.MmioWrite, cycle, cpu: Number(f[1]), frame: Frame.CpuIf, index: 0, offset: this.offset(p, f[2]), size: 4, value: hexBig(f[3]) };
+      case 'gic_set_irq': {
+        const intid = this.intid(p, f[0], 16, maxSpi);
+        return { kind: EventKind.Line, cycle, intid, cpu: intid < 32 ? this.ppiCpu(p) : null, level: this.level(p, f[1]) };
+      }
+      default: {
+        const icc = ICC_EVENTS[p.ll.name];
+        if (!icc) throw this.err(p.ll, `no importer rule for ${p.ll.name}`);
+        const lead = icc.lead.map((_, i) => Number(f[i]));
+        const r = iccEncoding(p.ll.name, lead);
+        if ('error' in r) throw this.err(p.ll, r.error, 'an ICC register QEMU traces');
+        const cpu = this.vcpu(p, f[icc.lead.length]);
+        const value = hexBig(f[icc.lead.length + 1]);
+        return icc.dir === 'read' ? { kind: EventKind.SysregRead, cycle, cpu, enc: r.enc, observed: value } : { kind: EventKind.SysregWrite, cycle, cpu, enc: r.enc, value };
+      }
+    }
+  }
+
+  /** QEMU prints redistributor offsets from RD_base; the SGI_base frame starts 64 KiB above it. */
+  private redistOffset(p: Parsed, s: string): { frame: Frame; offset: number } {
+    const off = this.offset(p, s);
+    if (off < 0x10000) return { frame: Frame.RedistRd, offset: off };
+    if (off < 0x20000) return { frame: Frame.RedistSgi, offset: off - 0x10000 };
+    throw this.err(p.ll, `redistributor offset 0x${s} is beyond the SGI_base frame`, 'an offset below 0x20000 (GICv3 redistributor, two 64 KiB frames)');
+  }
+}
+
+const V2_VIRT_WHY = 'a "vcpu" interface line comes from the GICv2 virtualization extensions (GICV), which a KVM guest does not reach through QEMU';
+
+/** Default output name: the log's name without .gz/.log/.txt, with .gtr, next to it. */
+export function defaultTracePath(log: string): string {
+  let base = log;
+  for (const ext of ['.gz', '.log', '.txt']) if (base.endsWith(ext)) base = base.slice(0, -ext.length);
+  return `${base}.gtr`;
+}
+
+/** One-paragraph summary for the CLI. */
+export function formatImportSummary(out: string, s: QemuImportStats, trailer: TraceTrailer): string[] {
+  const internal = s.internal.reduce((n, [, c]) => n + c, 0);
+  const lines = [
+    `wrote ${out}: ${trailer.events} events (${s.accesses} register accesses, ${s.lineChanges} input line changes) from ${s.lines} log lines`,
+    `dropped ${internal} internal QEMU events${s.internal.length ? ` (${s.internal.map(([n, c]) => `${n} ${c}`).join(', ')})` : ''}`,
+    s.tidMap.length
+      ? `vCPU attribution by thread ID: ${s.attributedByTid} MMIO accesses attributed, ${s.unattributed} unknown`
+      : `${s.unattributed} MMIO accesses without a vCPU (no thread IDs in the log)`,
+  ];
+  if (s.skippedUnknown) lines.push(`skipped ${s.skippedUnknown} unknown or unsupported lines (--skip-unknown)`);
+  lines.push(`digest ${trailer.digest}`);
+  return lines;
+}
