@@ -3,7 +3,8 @@
 // BigInt, which msgpackr writes as uint64. Never a float: msgpackr would write a JS number
 // above 2^32 as float64.
 
-import { EventKind, TraceEvent } from './events';
+import { AccessSize, EventKind, Frame, TraceEvent, UserGroup } from './events';
+import { describeValue, violation } from './violation';
 
 const TWO32 = 0x100000000n;
 
@@ -32,3 +33,122 @@ export function eventToWire(ev: TraceEvent): unknown[] {
       return [ev.kind, c, ev.cpu, ev.text];
   }
 }
+
+// ---- wire -> event, with the per-field type rules of FORMAT.md "Events" -----------------------
+
+/** Positional field names per kind (index 0 is the kind, 1 the cycle). Also the v1.0 field counts. */
+export const EVENT_FIELDS: Readonly<Record<EventKind, readonly string[]>> = {
+  [EventKind.MmioRead]: ['kind', 'cycle', 'cpu', 'frame', 'index', 'offset', 'size', 'observed'],
+  [EventKind.MmioWrite]: ['kind', 'cycle', 'cpu', 'frame', 'index', 'offset', 'size', 'value'],
+  [EventKind.SysregRead]: ['kind', 'cycle', 'cpu', 'enc', 'observed'],
+  [EventKind.SysregWrite]: ['kind', 'cycle', 'cpu', 'enc', 'value'],
+  [EventKind.UserRead]: ['kind', 'cycle', 'group', 'cpu', 'offset', 'size', 'observed'],
+  [EventKind.UserWrite]: ['kind', 'cycle', 'group', 'cpu', 'offset', 'size', 'value'],
+  [EventKind.Line]: ['kind', 'cycle', 'intid', 'cpu', 'level'],
+  [EventKind.Marker]: ['kind', 'cycle', 'cpu', 'text'],
+};
+
+function bad(a: unknown[], i: number, expected: string): never {
+  const kind = a[0] as EventKind;
+  const name = EVENT_FIELDS[kind]?.[i] ?? `field ${i}`;
+  return violation(`field ${i} (${name}) is ${describeValue(a[i])}`, expected);
+}
+
+function u32(a: unknown[], i: number): number {
+  const v = a[i];
+  if (typeof v === 'number') {
+    if (v >= 0 && v <= 0xffffffff && Number.isInteger(v)) return v;
+  } else if (typeof v === 'bigint' && v >= 0n && v <= 0xffffffffn) {
+    return Number(v);
+  }
+  return bad(a, i, 'an unsigned integer below 2^32');
+}
+
+function u32OrNil(a: unknown[], i: number): number | null {
+  return a[i] === null ? null : u32(a, i);
+}
+
+function u64(a: unknown[], i: number): bigint {
+  const v = a[i];
+  if (typeof v === 'number') {
+    if (v >= 0 && v <= 0xffffffff && Number.isInteger(v)) return BigInt(v);
+  } else if (typeof v === 'bigint' && v >= 0n) {
+    return v;
+  }
+  return bad(a, i, 'an unsigned 64-bit integer (msgpack int; uint64 at or above 2^32)');
+}
+
+function u64OrNil(a: unknown[], i: number): bigint | null {
+  return a[i] === null ? null : u64(a, i);
+}
+
+function size(a: unknown[], i: number): AccessSize {
+  const v = a[i];
+  if (v === 1 || v === 2 || v === 4 || v === 8) return v;
+  return bad(a, i, 'an access size of 1, 2, 4 or 8 bytes');
+}
+
+function frame(a: unknown[], i: number): Frame {
+  const v = a[i];
+  if (v === 0 || v === 1 || v === 2 || v === 3 || v === 4) return v;
+  return bad(a, i, 'a Frame: 0 dist, 1 redist-rd, 2 redist-sgi, 3 cpuif, 4 its');
+}
+
+function group(a: unknown[], i: number): UserGroup {
+  const v = a[i];
+  if (v === 0 || v === 1 || v === 2 || v === 3) return v;
+  return bad(a, i, 'a UserGroup: 0 dist-regs, 1 redist-regs, 2 cpu-regs, 3 cpu-sysregs');
+}
+
+/**
+ * Decode one event array. `lenient` (the trace has a newer minor than ours) lets trailing fields a
+ * later minor added pass; otherwise the field count must be exact. Throws Violation.
+ */
+export function decodeEvent(a: unknown[], lenient: boolean): TraceEvent {
+  const kind = a[0];
+  if (typeof kind !== 'number' || !(kind >= 1 && kind <= 8) || !Number.isInteger(kind)) {
+    return violation(`unknown event kind ${a.length ? describeValue(kind) : '(empty array)'}`, 'an event kind from 1 (mmio-read) to 8 (marker)');
+  }
+  const want = EVENT_FIELDS[kind as EventKind].length;
+  if (a.length !== want && !(lenient && a.length > want)) {
+    const missing = a.length < want ? `; missing ${EVENT_FIELDS[kind as EventKind].slice(a.length).join(', ')}` : '';
+    return violation(`${EVENT_KIND_NAMES[kind as EventKind]} event has ${a.length} fields${missing}`, `exactly ${want} fields [${EVENT_FIELDS[kind as EventKind].join(', ')}]`);
+  }
+  const cycle = u64(a, 1);
+  switch (kind as EventKind) {
+    case EventKind.MmioRead:
+      return { kind: EventKind.MmioRead, cycle, cpu: u32OrNil(a, 2), frame: frame(a, 3), index: u32(a, 4), offset: u32(a, 5), size: size(a, 6), observed: u64OrNil(a, 7) };
+    case EventKind.MmioWrite:
+      return { kind: EventKind.MmioWrite, cycle, cpu: u32OrNil(a, 2), frame: frame(a, 3), index: u32(a, 4), offset: u32(a, 5), size: size(a, 6), value: u64(a, 7) };
+    case EventKind.SysregRead:
+      return { kind: EventKind.SysregRead, cycle, cpu: u32(a, 2), enc: u32(a, 3), observed: u64OrNil(a, 4) };
+    case EventKind.SysregWrite:
+      return { kind: EventKind.SysregWrite, cycle, cpu: u32(a, 2), enc: u32(a, 3), value: u64(a, 4) };
+    case EventKind.UserRead:
+      return { kind: EventKind.UserRead, cycle, group: group(a, 2), cpu: u32OrNil(a, 3), offset: u32(a, 4), size: size(a, 5), observed: u64OrNil(a, 6) };
+    case EventKind.UserWrite:
+      return { kind: EventKind.UserWrite, cycle, group: group(a, 2), cpu: u32OrNil(a, 3), offset: u32(a, 4), size: size(a, 5), value: u64(a, 6) };
+    case EventKind.Line: {
+      const level = a[4];
+      if (level !== 0 && level !== 1) return bad(a, 4, 'a line level of 0 or 1');
+      return { kind: EventKind.Line, cycle, intid: u32(a, 2), cpu: u32OrNil(a, 3), level };
+    }
+    case EventKind.Marker: {
+      const text = a[3];
+      if (typeof text !== 'string') return bad(a, 3, 'a string');
+      return { kind: EventKind.Marker, cycle, cpu: u32OrNil(a, 2), text };
+    }
+  }
+}
+
+/** Stable names of the event kinds, used by the text and JSON forms. */
+export const EVENT_KIND_NAMES: Readonly<Record<EventKind, string>> = {
+  [EventKind.MmioRead]: 'mmio-read',
+  [EventKind.MmioWrite]: 'mmio-write',
+  [EventKind.SysregRead]: 'sysreg-read',
+  [EventKind.SysregWrite]: 'sysreg-write',
+  [EventKind.UserRead]: 'user-read',
+  [EventKind.UserWrite]: 'user-write',
+  [EventKind.Line]: 'line',
+  [EventKind.Marker]: 'marker',
+};

@@ -1,14 +1,30 @@
-// Trace reader. PLACEHOLDER (whole-file) implementation: the trace-format work replaces its
-// internals with a bounded-memory streaming reader and full validation; keep this API.
+// Streaming trace reader: reads the file in chunks, frames one msgpack value at a time with the
+// walker (which proves every declared length fits in the file before msgpackr allocates anything),
+// decodes it with msgpackr, and checks it (FORMAT.md). Memory is bounded by the chunk size plus the
+// largest single value (walk.ts MAX_VALUE_BYTES), whatever the trace's length.
 
+import { createHash, Hash } from 'crypto';
 import * as fs from 'fs';
 import { Unpackr } from 'msgpackr';
 import { InputError } from '../errors';
-import { EventKind, TraceEvent, TraceHeader, TraceTrailer } from './events';
+import { EventChecker } from './check';
+import { decodeEvent } from './codec';
+import { TRACE_FORMAT_MINOR, TraceEvent, TraceHeader, TraceTrailer } from './events';
+import { parseHeader, parseTrailer } from './header';
+import { RegisterChecker, tryRegistry } from './registers';
+import { asInputError, Violation } from './violation';
+import { MAX_VALUE_BYTES, MsgpackWalker, WALK_ERROR, WALK_NEED_MORE } from './walk';
 
 export interface ReadOptions {
   /** Replay the valid prefix of a trace without a trailer instead of failing. */
   allowTruncated?: boolean;
+  /**
+   * Also check every access against the register tables (engine/gic registryFor): misaligned or
+   * wrongly sized accesses, unknown system registers. Throws if the tables are not available.
+   */
+  registers?: boolean;
+  /** Read size; tests use tiny chunks to exercise values that straddle reads. */
+  chunkBytes?: number;
 }
 
 export interface TraceReader {
@@ -18,6 +34,8 @@ export interface TraceReader {
   next(): TraceEvent | null;
   /** Index the next event will have. */
   readonly nextIndex: number;
+  /** Byte offset in the file of the next value (event or trailer). */
+  readonly offset: number;
   /** Set after next() returned null: the trailer, or null when the trace was truncated (allowTruncated). */
   readonly trailer: TraceTrailer | null;
   /** Why the trace ended early, when allowTruncated let it. */
@@ -25,124 +43,236 @@ export interface TraceReader {
   close(): void;
 }
 
-const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as number));
+const DEFAULT_CHUNK = 1 << 20;
 
-export function wireToEvent(a: unknown[]): TraceEvent {
-  const kind = a[0] as EventKind;
-  const cycle = big(a[1]);
-  switch (kind) {
-    case EventKind.MmioRead:
-      return { kind, cycle, cpu: a[2] as number | null, frame: a[3] as number, index: a[4] as number, offset: a[5] as number, size: a[6] as 1, observed: a[7] === null ? null : big(a[7]) };
-    case EventKind.MmioWrite:
-      return { kind, cycle, cpu: a[2] as number | null, frame: a[3] as number, index: a[4] as number, offset: a[5] as number, size: a[6] as 1, value: big(a[7]) };
-    case EventKind.SysregRead:
-      return { kind, cycle, cpu: a[2] as number, enc: a[3] as number, observed: a[4] === null ? null : big(a[4]) };
-    case EventKind.SysregWrite:
-      return { kind, cycle, cpu: a[2] as number, enc: a[3] as number, value: big(a[4]) };
-    case EventKind.UserRead:
-      return { kind, cycle, group: a[2] as number, cpu: a[3] as number | null, offset: a[4] as number, size: a[5] as 1, observed: a[6] === null ? null : big(a[6]) };
-    case EventKind.UserWrite:
-      return { kind, cycle, group: a[2] as number, cpu: a[3] as number | null, offset: a[4] as number, size: a[5] as 1, value: big(a[6]) };
-    case EventKind.Line:
-      return { kind, cycle, intid: a[2] as number, cpu: a[3] as number | null, level: a[4] as 0 | 1 };
-    case EventKind.Marker:
-      return { kind, cycle, cpu: a[2] as number | null, text: a[3] as string };
-    default:
-      throw new Error(`unknown event kind ${String(kind)}`);
+const isMapByte = (t: number) => (t >= 0x80 && t <= 0x8f) || t === 0xde || t === 0xdf;
+const isArrayByte = (t: number) => (t >= 0x90 && t <= 0x9f) || t === 0xdc || t === 0xdd;
+
+class StreamReader implements TraceReader {
+  header!: TraceHeader;
+  trailer: TraceTrailer | null = null;
+  truncation: string | null = null;
+  nextIndex = 0;
+
+  private fd: number;
+  private readonly fileSize: number;
+  private buf: Buffer;
+  /** File offset of buf[0]. */
+  private bufAbs = 0;
+  private pos = 0;
+  private avail = 0;
+  /** Buffer offset of the first event byte not yet hashed; -1 while still in the header. */
+  private hashFrom = -1;
+  private readonly hash: Hash = createHash('sha256');
+  private readonly walker = new MsgpackWalker();
+  private readonly unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
+  private readonly unpackOpts = { start: 0, end: 0 };
+  private checker!: EventChecker;
+  private regs: RegisterChecker | null = null;
+  private lenient = false;
+  private done = false;
+  private readonly chunk: number;
+
+  constructor(readonly file: string, private readonly opts: ReadOptions) {
+    try {
+      this.fd = fs.openSync(file, 'r');
+      const st = fs.fstatSync(this.fd);
+      if (!st.isFile()) {
+        fs.closeSync(this.fd);
+        throw new Error('not a regular file');
+      }
+      this.fileSize = st.size;
+    } catch (e) {
+      throw new InputError(`cannot read trace: ${(e as Error).message}`, { file }, 'a readable trace file');
+    }
+    this.chunk = Math.max(16, opts.chunkBytes ?? DEFAULT_CHUNK);
+    this.buf = Buffer.allocUnsafe(Math.min(this.chunk, Math.max(16, this.fileSize)));
+    try {
+      this.readHeader();
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  get offset(): number {
+    return this.bufAbs + this.pos;
+  }
+
+  private fail(what: string, expected: string, at = this.offset, withIndex = true): never {
+    throw new InputError(what, { file: this.file, byteOffset: at, ...(withIndex ? { eventIndex: this.nextIndex } : {}) }, expected);
+  }
+
+  /** Drop consumed bytes (hashing the event bytes among them), grow if one value fills the buffer, read more. */
+  private refill(): void {
+    if (this.hashFrom >= 0 && this.pos > this.hashFrom) this.hash.update(this.buf.subarray(this.hashFrom, this.pos));
+    if (this.pos > 0) {
+      this.buf.copyWithin(0, this.pos, this.avail);
+      this.avail -= this.pos;
+      this.bufAbs += this.pos;
+      this.pos = 0;
+    }
+    if (this.hashFrom >= 0) this.hashFrom = 0;
+    if (this.avail === this.buf.length) {
+      // One value larger than the buffer: grow, within what the walker already allows.
+      const size = Math.min(Math.max(this.buf.length * 2, 64), MAX_VALUE_BYTES + this.chunk, this.fileSize - this.bufAbs);
+      const nb = Buffer.allocUnsafe(size);
+      this.buf.copy(nb, 0, 0, this.avail);
+      this.buf = nb;
+    }
+    const want = Math.min(this.buf.length - this.avail, this.fileSize - this.bufAbs - this.avail);
+    let got = 0;
+    try {
+      got = want > 0 ? fs.readSync(this.fd, this.buf, this.avail, want, this.bufAbs + this.avail) : 0;
+    } catch (e) {
+      this.fail(`cannot read trace: ${(e as Error).message}`, 'a readable trace file');
+    }
+    if (got === 0) this.fail('the file became shorter while it was read', `${this.fileSize} bytes`);
+    this.avail += got;
+  }
+
+  /** Frame the next value; returns its end, or -1 when the file ends cleanly / is truncated (allowTruncated). */
+  private frame(what: string): number {
+    for (;;) {
+      const end = this.walker.walk(this.buf, this.pos, this.avail, this.fileSize - this.bufAbs);
+      if (end >= 0) return end;
+      if (end === WALK_NEED_MORE) {
+        this.refill();
+        continue;
+      }
+      if (end === WALK_ERROR) {
+        const w = this.walker;
+        const at = this.bufAbs + w.errorAt;
+        if (w.failure === 'truncated' && this.opts.allowTruncated && this.hashFrom >= 0) {
+          this.truncation = `${w.error} (byte offset ${at})`;
+          return -1;
+        }
+        const prefix = w.failure === 'truncated' ? `truncated or corrupt ${what}: ` : `corrupt msgpack in ${what}: `;
+        this.fail(`${prefix}${w.error}${at !== this.offset ? ` (value starts at byte offset ${this.offset}, problem at ${at})` : ''}`, w.expected);
+      }
+    }
+  }
+
+  private decode(end: number): unknown {
+    this.unpackOpts.start = this.pos;
+    this.unpackOpts.end = end;
+    try {
+      return this.unpackr.unpack(this.buf, this.unpackOpts);
+    } catch (e) {
+      return this.fail(`corrupt msgpack: ${(e as Error).message}`, 'a well-formed msgpack value');
+    }
+  }
+
+  private readHeader(): void {
+    if (this.fileSize === 0) this.fail('empty file', 'a header map first', 0, false);
+    this.refill();
+    if (!isMapByte(this.buf[0])) this.fail('not a gicreplay trace: the first msgpack value is not a map', 'a header map whose "magic" is "gicreplay-trace"', 0, false);
+    const end = this.frame('the header');
+    if (this.walker.sawFloat) this.fail('the header holds a float', 'integers only (the format never uses floats)', 0, false);
+    const h = this.decode(end);
+    try {
+      this.header = parseHeader(h);
+    } catch (e) {
+      if (e instanceof Violation) this.fail(e.what, e.expected, 0, false);
+      throw e;
+    }
+    this.lenient = this.header.formatMinor > TRACE_FORMAT_MINOR;
+    this.checker = new EventChecker(this.header);
+    if (this.opts.registers) {
+      const { registry, reason } = tryRegistry(this.header.gic);
+      if (!registry) throw new InputError(`register-level checks are not available: ${reason}`, { file: this.file });
+      this.regs = new RegisterChecker(registry);
+    }
+    this.pos = end;
+    this.hashFrom = end;
+  }
+
+  next(): TraceEvent | null {
+    if (this.done) return null;
+    if (this.pos === this.avail && this.bufAbs + this.avail === this.fileSize) return this.endWithoutTrailer('the file ends without a trailer');
+    const end = this.frame(`event ${this.nextIndex}`);
+    if (end < 0) return this.endWithoutTrailer(this.truncation ?? 'truncated');
+    const t = this.buf[this.pos];
+    if (!isArrayByte(t)) {
+      if (isMapByte(t)) return this.readTrailer(end);
+      this.fail(`unexpected msgpack value (type byte 0x${t.toString(16)})`, 'an event array or the trailer map');
+    }
+    if (this.walker.sawFloat) this.fail('the event holds a float', 'integers only (the format never uses floats)');
+    const a = this.decode(end) as unknown[];
+    let ev: TraceEvent;
+    try {
+      ev = decodeEvent(a, this.lenient);
+      this.checker.check(ev);
+      if (this.regs) this.regs.check(ev);
+    } catch (e) {
+      if (e instanceof Violation) this.fail(e.what, e.expected);
+      throw e;
+    }
+    this.pos = end;
+    this.nextIndex++;
+    return ev;
+  }
+
+  private endWithoutTrailer(reason: string): null {
+    this.done = true;
+    this.truncation = reason;
+    if (!this.opts.allowTruncated) this.fail(`trace is truncated after ${this.nextIndex} events: ${reason}`, 'a trailer map after the last event');
+    return null;
+  }
+
+  private readTrailer(end: number): null {
+    const start = this.pos;
+    const v = this.decode(end);
+    let claimed: { events: bigint; digest: string };
+    try {
+      claimed = parseTrailer(v, this.lenient);
+    } catch (e) {
+      if (e instanceof Violation) this.fail(e.what, e.expected);
+      throw e;
+    }
+    if (claimed.events !== BigInt(this.nextIndex)) this.fail(`trailer claims ${claimed.events} events, the file holds ${this.nextIndex}`, `"events": ${this.nextIndex}`);
+    this.hash.update(this.buf.subarray(this.hashFrom, start));
+    this.hashFrom = -1;
+    const digest = this.hash.digest('hex');
+    if (claimed.digest !== digest) this.fail(`event digest mismatch: trailer says ${claimed.digest}, the event bytes hash to ${digest}`, 'the SHA-256 of the event bytes (corrupt or edited file)');
+    this.pos = end;
+    if (this.offset !== this.fileSize) this.fail(`${this.fileSize - this.offset} bytes follow the trailer`, 'the end of the file after the trailer');
+    this.trailer = { events: this.nextIndex, digest };
+    this.done = true;
+    return null;
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+    this.done = true;
   }
 }
 
 export function openTrace(file: string, opts: ReadOptions = {}): TraceReader {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (e) {
-    throw new InputError(`cannot read trace: ${(e as Error).message}`, { file });
-  }
-  const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
-  const values: unknown[] = [];
-  try {
-    unpackr.unpackMultiple(buf, (v: unknown) => {
-      values.push(v);
-    });
-  } catch (e) {
-    if (!opts.allowTruncated) throw new InputError(`corrupt msgpack: ${(e as Error).message}`, { file });
-  }
-  const h = values[0] as Record<string, unknown> | undefined;
-  if (!h || h.magic !== 'gicreplay-trace') throw new InputError('not a gicreplay trace', { file, byteOffset: 0 }, 'a header map with magic "gicreplay-trace"');
-  const header = headerFromWire(h);
-  let i = 1;
-  let trailer: TraceTrailer | null = null;
-  let truncation: string | null = null;
-  const reader: TraceReader = {
-    file,
-    header,
-    get nextIndex() {
-      return i - 1;
-    },
-    get trailer() {
-      return trailer;
-    },
-    get truncation() {
-      return truncation;
-    },
-    next(): TraceEvent | null {
-      if (i >= values.length) {
-        if (!trailer) {
-          truncation = 'the file ends without a trailer';
-          if (!opts.allowTruncated) throw new InputError('trace is truncated: no trailer', { file, eventIndex: i - 1 }, 'a trailer map after the last event');
-        }
-        return null;
-      }
-      const v = values[i++];
-      if (Array.isArray(v)) return wireToEvent(v);
-      const t = v as Record<string, unknown>;
-      trailer = { events: Number(t.events), digest: String(t.digest) };
-      i = values.length;
-      return null;
-    },
-    close() {},
-  };
-  return reader;
+  return new StreamReader(file, opts);
 }
 
+/** Decode one event array (wire form) with full type checks; throws InputError. */
+export function wireToEvent(a: unknown[]): TraceEvent {
+  return asInputError(() => decodeEvent(a, false), 'event');
+}
+
+/** Validate a decoded header map and build the in-memory header; throws InputError. */
 export function headerFromWire(h: Record<string, unknown>): TraceHeader {
-  const gic = h.gic as Record<string, unknown>;
-  const timer = h.timer as Record<string, unknown>;
-  const frames = gic.frames as Record<string, unknown>;
-  const cpt = timer.counterPerCycle as Record<string, unknown>;
-  return {
-    magic: 'gicreplay-trace',
-    formatMajor: h.formatMajor as number,
-    formatMinor: h.formatMinor as number,
-    writer: h.writer as string,
-    gic: {
-      version: gic.version as 2 | 3,
-      cpus: (gic.cpus as Record<string, unknown>[]).map((c) => ({ mpidr: big(c.mpidr) })),
-      spis: gic.spis as number,
-      its: gic.its as boolean,
-      frames: {
-        dist: big(frames.dist),
-        redist: frames.redist ? (frames.redist as unknown[]).map(big) : undefined,
-        cpuif: frames.cpuif !== undefined ? big(frames.cpuif) : undefined,
-        its: frames.its !== undefined ? big(frames.its) : undefined,
-      },
-    },
-    timer: {
-      cntfrq: big(timer.cntfrq),
-      counterPerCycle: { num: big(cpt.num), den: big(cpt.den) },
-      virtualOffset: big(timer.virtualOffset),
-      physicalOffset: big(timer.physicalOffset),
-    },
-    provenance: h.provenance as TraceHeader['provenance'],
-  };
+  return asInputError(() => parseHeader(h), 'header');
 }
 
 /** Convenience for tests and small traces: the whole trace in memory. */
 export function readTrace(file: string, opts: ReadOptions = {}): { header: TraceHeader; events: TraceEvent[]; trailer: TraceTrailer | null } {
   const r = openTrace(file, opts);
   const events: TraceEvent[] = [];
-  for (let e = r.next(); e; e = r.next()) events.push(e);
-  r.close();
+  try {
+    for (let e = r.next(); e; e = r.next()) events.push(e);
+  } finally {
+    r.close();
+  }
   return { header: r.header, events, trailer: r.trailer };
 }

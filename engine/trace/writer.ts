@@ -1,109 +1,208 @@
-// Trace writer: header, events, trailer, written to a temp file in the target folder, fsync'd and
-// renamed, so a crash never leaves a half-written trace under the final name.
-// PLACEHOLDER internals (buffers in memory); the trace-format work streams it. Keep this API.
+// Streaming trace writer: header, events, trailer go to a temp file in the target folder, which
+// finish() fsyncs and renames over the final name; abort() (or an exception in writeTrace) removes
+// it. A crash never leaves a half-written trace under the final name. Every event is checked with
+// the reader's own rules first, so the writer cannot produce a file the reader refuses.
 
-import { createHash } from 'crypto';
+import { createHash, Hash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Packr } from 'msgpackr';
-import { eventToWire, wireUint } from './codec';
-import { TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR, TRACE_MAGIC, TraceEvent, TraceHeader, TraceTrailer } from './events';
-import { GICREPLAY_VERSION } from '../version';
+import { InputError } from '../errors';
+import { EventChecker } from './check';
+import { decodeEvent, eventToWire } from './codec';
+import { MsgpackEncoder } from './encode';
+import { TraceEvent, TraceHeader, TraceTrailer } from './events';
+import { headerToWire, parseHeader, trailerToWire } from './header';
+import { Violation } from './violation';
 
-export function headerToWire(h: TraceHeader): Record<string, unknown> {
-  const details: Record<string, string> = {};
-  for (const k of Object.keys(h.provenance.details).sort()) details[k] = h.provenance.details[k];
-  const frames: Record<string, unknown> = { dist: wireUint(h.gic.frames.dist) };
-  if (h.gic.frames.redist) frames.redist = h.gic.frames.redist.map(wireUint);
-  if (h.gic.frames.cpuif !== undefined) frames.cpuif = wireUint(h.gic.frames.cpuif);
-  if (h.gic.frames.its !== undefined) frames.its = wireUint(h.gic.frames.its);
-  return {
-    magic: TRACE_MAGIC,
-    formatMajor: TRACE_FORMAT_MAJOR,
-    formatMinor: TRACE_FORMAT_MINOR,
-    writer: h.writer || `gicreplay ${GICREPLAY_VERSION}`,
-    gic: {
-      version: h.gic.version,
-      cpus: h.gic.cpus.map((c) => ({ mpidr: wireUint(c.mpidr) })),
-      spis: h.gic.spis,
-      its: h.gic.its,
-      frames,
-    },
-    timer: {
-      cntfrq: wireUint(h.timer.cntfrq),
-      counterPerCycle: { num: wireUint(h.timer.counterPerCycle.num), den: wireUint(h.timer.counterPerCycle.den) },
-      virtualOffset: wireUint(h.timer.virtualOffset),
-      physicalOffset: wireUint(h.timer.physicalOffset),
-    },
-    provenance: {
-      kind: h.provenance.kind,
-      tool: h.provenance.tool,
-      command: h.provenance.command,
-      blindSpots: h.provenance.blindSpots,
-      cycles: h.provenance.cycles,
-      details,
-    },
-  };
+export { headerToWire } from './header';
+
+const FLUSH_BYTES = 1 << 20;
+
+// Temp files of writers still open, removed if the process exits without finishing them.
+const liveTemps = new Set<string>();
+let exitHookInstalled = false;
+let tempSeq = 0;
+
+function trackTemp(tmp: string): void {
+  liveTemps.add(tmp);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const t of liveTemps) {
+        try {
+          fs.unlinkSync(t);
+        } catch {
+          // already gone
+        }
+      }
+    });
+  }
+}
+
+function tempPath(file: string): { dir: string; tmp: string } {
+  const dir = path.dirname(path.resolve(file));
+  fs.mkdirSync(dir, { recursive: true });
+  return { dir, tmp: path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${tempSeq++}`) };
+}
+
+function writeAll(fd: number, buf: Buffer, len: number): void {
+  let off = 0;
+  while (off < len) off += fs.writeSync(fd, buf, off, len - off);
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const dfd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(dfd);
+    } finally {
+      fs.closeSync(dfd);
+    }
+  } catch {
+    // some filesystems refuse fsync on a directory; the rename is still atomic
+  }
 }
 
 export class TraceWriter {
-  private readonly chunks: Buffer[] = [];
-  private readonly hash = createHash('sha256');
-  private readonly packr = new Packr({ useRecords: false, variableMapSize: true });
+  private readonly enc = new MsgpackEncoder(FLUSH_BYTES + (1 << 16));
+  private readonly hash: Hash = createHash('sha256');
+  /** Offset in enc's buffer where event bytes not yet hashed start. */
+  private hashFrom: number;
+  private readonly checker: EventChecker;
+  private readonly dir: string;
+  private readonly tmp: string;
+  private fd: number;
   private count = 0;
-  private lastCycle = -1n;
+  private state: 'open' | 'finished' | 'aborted' = 'open';
 
   private constructor(readonly file: string, header: TraceHeader) {
-    this.chunks.push(this.packr.pack(headerToWire(header)));
+    let wire: Record<string, unknown>;
+    try {
+      wire = headerToWire(header);
+      this.checker = new EventChecker(parseHeader(wire));
+    } catch (e) {
+      if (e instanceof Violation) throw new InputError(`invalid trace header: ${e.what}`, { file }, e.expected);
+      throw new InputError(`invalid trace header: ${(e as Error).message}`, { file });
+    }
+    this.enc.value(wire);
+    this.hashFrom = this.enc.len;
+    const t = tempPath(file);
+    this.dir = t.dir;
+    this.tmp = t.tmp;
+    this.fd = fs.openSync(this.tmp, 'wx');
+    trackTemp(this.tmp);
   }
 
   static create(file: string, header: TraceHeader): TraceWriter {
     return new TraceWriter(file, header);
   }
 
+  /** Number of events written so far. */
+  get events(): number {
+    return this.count;
+  }
+
   write(ev: TraceEvent): void {
-    if (ev.cycle < this.lastCycle) throw new Error(`event ${this.count}: cycle ${ev.cycle} goes backwards (previous ${this.lastCycle})`);
-    this.lastCycle = ev.cycle;
-    const b = this.packr.pack(eventToWire(ev));
-    this.hash.update(b);
-    this.chunks.push(Buffer.from(b));
+    if (this.state !== 'open') throw new Error(`trace writer for ${this.file} is ${this.state}`);
+    try {
+      // Same type and rule checks the reader applies: a trace we write is a trace we can read.
+      decodeEvent(eventToWire(ev), false);
+      this.checker.check(ev);
+    } catch (e) {
+      if (e instanceof Violation) throw new InputError(`cannot write event: ${e.what}`, { file: this.file, eventIndex: this.count }, e.expected);
+      throw new InputError(`cannot write event: ${(e as Error).message}`, { file: this.file, eventIndex: this.count });
+    }
+    this.enc.event(ev);
     this.count++;
+    if (this.enc.len >= FLUSH_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    const b = this.enc.buf;
+    if (this.enc.len > this.hashFrom) this.hash.update(b.subarray(this.hashFrom, this.enc.len));
+    writeAll(this.fd, b, this.enc.len);
+    this.enc.reset();
+    this.hashFrom = 0;
   }
 
   finish(): TraceTrailer {
-    const trailer: TraceTrailer = { events: this.count, digest: this.hash.digest('hex') };
-    this.chunks.push(this.packr.pack({ trailer: true, events: trailer.events, digest: trailer.digest }));
-    writeFileAtomic(this.file, Buffer.concat(this.chunks));
-    return trailer;
+    if (this.state !== 'open') throw new Error(`trace writer for ${this.file} is ${this.state}`);
+    try {
+      this.flush();
+      const trailer: TraceTrailer = { events: this.count, digest: this.hash.digest('hex') };
+      this.enc.value(trailerToWire(trailer));
+      this.hashFrom = this.enc.len;
+      writeAll(this.fd, this.enc.buf, this.enc.len);
+      fs.fsyncSync(this.fd);
+      fs.closeSync(this.fd);
+      this.fd = -1;
+      fs.renameSync(this.tmp, this.file);
+      liveTemps.delete(this.tmp);
+      this.state = 'finished';
+      fsyncDir(this.dir);
+      return trailer;
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
+  }
+
+  /** Give up: close and remove the temp file. Safe to call more than once, and after finish(). */
+  abort(): void {
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    if (this.fd >= 0) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // closing is best effort; removal below is what matters
+      }
+      this.fd = -1;
+    }
+    try {
+      fs.unlinkSync(this.tmp);
+    } catch {
+      // already gone
+    }
+    liveTemps.delete(this.tmp);
   }
 }
 
+/** Write a whole trace; on any exception the temp file is removed and nothing appears under `file`. */
 export function writeTrace(file: string, header: TraceHeader, events: Iterable<TraceEvent>): TraceTrailer {
   const w = TraceWriter.create(file, header);
-  for (const e of events) w.write(e);
-  return w.finish();
+  try {
+    for (const e of events) w.write(e);
+    return w.finish();
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
 }
 
 /** Write a whole file atomically: temp file in the same folder, fsync, rename, fsync the folder. */
 export function writeFileAtomic(file: string, data: Buffer | string): void {
-  const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}`);
-  const fd = fs.openSync(tmp, 'w');
+  const { dir, tmp } = tempPath(file);
+  const fd = fs.openSync(tmp, 'wx');
+  trackTemp(tmp);
   try {
-    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let off = 0;
-    while (off < buf.length) off += fs.writeSync(fd, buf, off);
-    fs.fsyncSync(fd);
+    try {
+      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      writeAll(fd, buf, buf.length);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw e;
   } finally {
-    fs.closeSync(fd);
+    liveTemps.delete(tmp);
   }
-  fs.renameSync(tmp, file);
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    fs.fsyncSync(dfd);
-    fs.closeSync(dfd);
-  } catch {
-    // some filesystems refuse fsync on a directory; the rename is still atomic
-  }
+  fsyncDir(dir);
 }

@@ -1,0 +1,140 @@
+// Checks of one event against the trace's GIC configuration and the events before it (FORMAT.md
+// "Event rules"). Type checks live in codec.ts decodeEvent; register-level checks (is this offset
+// a register, is this size allowed for it) in registers.ts, because they need the register tables.
+
+import { AccessSize, EventKind, Frame, GicVersion, TraceEvent, TraceHeader, UserGroup } from './events';
+import { violation } from './violation';
+
+/** Bytes each frame decodes, as KVM registers them (uapi KVM_VGIC_V2_*_SIZE, KVM_VGIC_V3_*_SIZE). */
+export const FRAME_BYTES: Readonly<Record<GicVersion, Partial<Record<Frame, number>>>> = {
+  2: { [Frame.Dist]: 0x1000, [Frame.CpuIf]: 0x2000 },
+  3: { [Frame.Dist]: 0x10000, [Frame.RedistRd]: 0x10000, [Frame.RedistSgi]: 0x10000, [Frame.Its]: 0x20000 },
+};
+
+/** Offsets a device-attribute group addresses (KVM's uaccess ranges); CPU_SYSREGS uses a sysreg encoding instead. */
+export const USER_GROUP_BYTES: Readonly<Record<GicVersion, Partial<Record<UserGroup, number>>>> = {
+  2: { [UserGroup.DistRegs]: 0x1000, [UserGroup.CpuRegs]: 0x2000 },
+  // REDIST_REGS spans RD_base and SGI_base: SGI-frame registers sit at 64 KiB + their offset.
+  3: { [UserGroup.DistRegs]: 0x10000, [UserGroup.RedistRegs]: 0x20000, [UserGroup.CpuSysregs]: 0 },
+};
+
+export const FRAME_NAMES: Readonly<Record<Frame, string>> = {
+  [Frame.Dist]: 'dist',
+  [Frame.RedistRd]: 'redist-rd',
+  [Frame.RedistSgi]: 'redist-sgi',
+  [Frame.CpuIf]: 'cpuif',
+  [Frame.Its]: 'its',
+};
+
+export const USER_GROUP_NAMES: Readonly<Record<UserGroup, string>> = {
+  [UserGroup.DistRegs]: 'dist-regs',
+  [UserGroup.RedistRegs]: 'redist-regs',
+  [UserGroup.CpuRegs]: 'cpu-regs',
+  [UserGroup.CpuSysregs]: 'cpu-sysregs',
+};
+
+/** A packed op0/op1/CRn/CRm/op2 encoding (events.ts sysregEncoding) with every field in range. */
+export function validSysregEncoding(enc: number): boolean {
+  return enc >= 0 && enc <= 0x37fff && ((enc >> 12) & 0xf) <= 7 && (enc & 0xf) <= 7;
+}
+
+const MAX_BY_SIZE: Record<AccessSize, bigint> = { 1: 0xffn, 2: 0xffffn, 4: 0xffffffffn, 8: 0xffffffffffffffffn };
+
+export class EventChecker {
+  private readonly cpus: number;
+  private readonly version: GicVersion;
+  private readonly frameBytes: Partial<Record<Frame, number>>;
+  private readonly userBytes: Partial<Record<UserGroup, number>>;
+  private readonly spiEnd: number;
+  private readonly its: boolean;
+  /** Cycle of the previous event; -1 before the first. */
+  lastCycle = -1n;
+
+  constructor(header: TraceHeader) {
+    this.cpus = header.gic.cpus.length;
+    this.version = header.gic.version;
+    this.frameBytes = FRAME_BYTES[this.version];
+    this.userBytes = USER_GROUP_BYTES[this.version];
+    this.spiEnd = 32 + header.gic.spis;
+    this.its = header.gic.its;
+  }
+
+  /** Throws Violation when `ev` breaks a rule; on success it becomes the "previous event". */
+  check(ev: TraceEvent): void {
+    if (ev.cycle < this.lastCycle) violation(`cycle ${ev.cycle} goes backwards (previous event at cycle ${this.lastCycle})`, `a cycle >= ${this.lastCycle}`);
+    switch (ev.kind) {
+      case EventKind.MmioRead:
+      case EventKind.MmioWrite:
+        this.cpu(ev.cpu, true);
+        this.mmio(ev.frame, ev.index, ev.offset, ev.size);
+        this.fits(ev.kind === EventKind.MmioRead ? ev.observed : ev.value, ev.size);
+        break;
+      case EventKind.SysregRead:
+      case EventKind.SysregWrite:
+        if (this.version !== 3) violation('system-register access on GICv2', 'sysreg events only with GICv3 (a GICv2 guest uses the GICC frame)');
+        this.cpu(ev.cpu, false);
+        if (!validSysregEncoding(ev.enc)) violation(`sysreg encoding 0x${ev.enc.toString(16)} has a field out of range`, 'op0<<16|op1<<12|CRn<<8|CRm<<4|op2 with op0<=3, op1<=7, op2<=7');
+        break;
+      case EventKind.UserRead:
+      case EventKind.UserWrite:
+        this.user(ev.group, ev.cpu, ev.offset, ev.size);
+        this.fits(ev.kind === EventKind.UserRead ? ev.observed : ev.value, ev.size);
+        break;
+      case EventKind.Line:
+        if (ev.intid >= 16 && ev.intid < 32) {
+          if (ev.cpu === null) violation(`PPI ${ev.intid} line without a vCPU`, 'a vCPU for a PPI line (INTID 16..31)');
+          this.cpu(ev.cpu, false);
+        } else if (ev.intid >= 32 && ev.intid < this.spiEnd) {
+          if (ev.cpu !== null) violation(`SPI ${ev.intid} line names vCPU ${ev.cpu}`, 'cpu nil for an SPI line');
+        } else {
+          violation(`line INTID ${ev.intid} is not a PPI or an SPI this GIC has`, `INTID 16..31 (PPI) or 32..${this.spiEnd - 1} (SPI)`);
+        }
+        break;
+      case EventKind.Marker:
+        this.cpu(ev.cpu, true);
+        break;
+    }
+    this.lastCycle = ev.cycle;
+  }
+
+  private cpu(cpu: number | null, nullable: boolean): void {
+    if (cpu === null) {
+      if (!nullable) violation('vCPU is nil', `a vCPU index below ${this.cpus}`);
+      return;
+    }
+    if (cpu >= this.cpus) violation(`vCPU ${cpu} out of range`, `a vCPU index below ${this.cpus} (header.gic.cpus)`);
+  }
+
+  private mmio(frame: Frame, index: number, offset: number, size: AccessSize): void {
+    const bytes = this.frameBytes[frame];
+    if (bytes === undefined || (frame === Frame.Its && !this.its)) {
+      const allowed = this.version === 2 ? 'dist or cpuif on GICv2' : `dist, redist-rd or redist-sgi${this.its ? ' or its' : ''} on GICv3${this.its ? '' : ' without an ITS'}`;
+      violation(`frame ${FRAME_NAMES[frame]} does not exist on this GICv${this.version}`, allowed);
+    }
+    if (frame === Frame.RedistRd || frame === Frame.RedistSgi) {
+      if (index >= this.cpus) violation(`redistributor ${index} out of range`, `a redistributor index below ${this.cpus}`);
+    } else if (index !== 0) {
+      violation(`frame index ${index} on the ${FRAME_NAMES[frame]} frame`, 'index 0 outside the redistributor frames');
+    }
+    if (offset + size > bytes) violation(`offset 0x${offset.toString(16)} (+${size}) lies outside the ${FRAME_NAMES[frame]} frame`, `an offset below 0x${bytes.toString(16)} with the access inside the frame`);
+  }
+
+  private user(group: UserGroup, cpu: number | null, offset: number, size: AccessSize): void {
+    const bytes = this.userBytes[group];
+    if (bytes === undefined) {
+      violation(`device-attribute group ${USER_GROUP_NAMES[group]} does not exist on GICv${this.version}`, this.version === 2 ? 'dist-regs or cpu-regs on GICv2' : 'dist-regs, redist-regs or cpu-sysregs on GICv3');
+    }
+    // DIST_REGS may name a vCPU (GICv2 banked registers); the other groups must.
+    this.cpu(cpu, group === UserGroup.DistRegs);
+    if (group === UserGroup.CpuSysregs) {
+      if (!validSysregEncoding(offset)) violation(`cpu-sysregs offset 0x${offset.toString(16)} is not a valid sysreg encoding`, 'a packed op0/op1/CRn/CRm/op2 encoding');
+      if (size !== 8) violation(`cpu-sysregs access of ${size} bytes`, 'size 8 (KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS is 64-bit)');
+      return;
+    }
+    if (offset + size > bytes) violation(`offset 0x${offset.toString(16)} (+${size}) lies outside ${USER_GROUP_NAMES[group]}`, `an offset below 0x${bytes.toString(16)}`);
+  }
+
+  private fits(v: bigint | null, size: AccessSize): void {
+    if (v !== null && v > MAX_BY_SIZE[size]) violation(`value 0x${v.toString(16)} does not fit a ${size}-byte access`, `a value below 2^${size * 8}`);
+  }
+}

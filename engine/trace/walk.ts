@@ -1,0 +1,150 @@
+// Msgpack framing without decoding: finds where one top-level value ends and checks every
+// declared length and element count against the bytes the file still holds, so a hostile header
+// (a 4 GiB string, an array of 2^32 elements) is refused before anything is allocated for it.
+// msgpackr only ever sees a value whose full extent has been proven to lie inside the file.
+
+/** Largest single value the format allows (header, event, trailer). Bounds reader memory. */
+export const MAX_VALUE_BYTES = 16 * 1024 * 1024;
+/** Deepest nesting the format uses is 4 (header.gic.frames.redist); 32 leaves room for minors. */
+export const MAX_DEPTH = 32;
+
+export const WALK_NEED_MORE = -1;
+export const WALK_ERROR = -2;
+
+export type WalkFailure = 'truncated' | 'corrupt';
+
+export class MsgpackWalker {
+  /** After WALK_ERROR: what went wrong, where (buffer offset), and whether the file simply ends too early. */
+  error = '';
+  expected = '';
+  errorAt = 0;
+  failure: WalkFailure = 'corrupt';
+  /** The last walked value contains a float (the format never uses floats). */
+  sawFloat = false;
+  private readonly stack = new Float64Array(MAX_DEPTH);
+
+  /**
+   * Walk one value starting at `start`. `avail` is the end of the bytes loaded in `b`; `fileEnd`
+   * is where the file ends, in the same coordinates (>= avail). Returns the offset just past the
+   * value, WALK_NEED_MORE when the value continues past `avail` but fits in the file, or
+   * WALK_ERROR (see error/errorAt/failure).
+   */
+  walk(b: Uint8Array, start: number, avail: number, fileEnd: number): number {
+    const limit = Math.min(fileEnd, start + MAX_VALUE_BYTES);
+    const stack = this.stack;
+    this.sawFloat = false;
+    let p = start;
+    let depth = 0;
+    let remaining = 1;
+    for (;;) {
+      if (p >= avail) return p >= fileEnd ? this.fail(p, 'truncated', 'the file ends in the middle of a msgpack value', 'the rest of the value') : WALK_NEED_MORE;
+      const t = b[p];
+      const at = p;
+      let children = 0;
+      let hdr = 1;
+      let len = 0;
+      if (t <= 0x7f || t >= 0xe0) {
+        // positive / negative fixint
+      } else if (t <= 0x8f) {
+        children = (t & 0x0f) * 2;
+      } else if (t <= 0x9f) {
+        children = t & 0x0f;
+      } else if (t <= 0xbf) {
+        len = t & 0x1f;
+      } else {
+        switch (t) {
+          case 0xc0:
+          case 0xc2:
+          case 0xc3:
+            break;
+          case 0xca:
+            len = 4;
+            this.sawFloat = true;
+            break;
+          case 0xcb:
+            len = 8;
+            this.sawFloat = true;
+            break;
+          case 0xcc:
+          case 0xd0:
+            len = 1;
+            break;
+          case 0xcd:
+          case 0xd1:
+            len = 2;
+            break;
+          case 0xce:
+          case 0xd2:
+            len = 4;
+            break;
+          case 0xcf:
+          case 0xd3:
+            len = 8;
+            break;
+          case 0xc4:
+          case 0xd9:
+          case 0xc5:
+          case 0xda:
+          case 0xc6:
+          case 0xdb:
+          case 0xdc:
+          case 0xdd:
+          case 0xde:
+          case 0xdf: {
+            const w = t === 0xc4 || t === 0xd9 ? 1 : t === 0xc5 || t === 0xda || t === 0xdc || t === 0xde ? 2 : 4;
+            hdr = 1 + w;
+            if (p + hdr > avail) {
+              if (p + hdr > fileEnd) return this.fail(at, 'truncated', 'the file ends inside a msgpack length field', `${w} length bytes`);
+              return WALK_NEED_MORE;
+            }
+            const n = w === 1 ? b[p + 1] : w === 2 ? (b[p + 1] << 8) | b[p + 2] : b[p + 1] * 0x1000000 + ((b[p + 2] << 16) | (b[p + 3] << 8) | b[p + 4]);
+            if (t >= 0xdc) {
+              children = t >= 0xde ? n * 2 : n;
+            } else {
+              len = n;
+            }
+            break;
+          }
+          case 0xc1:
+            return this.fail(at, 'corrupt', 'byte 0xc1 is not a msgpack type', 'a msgpack type byte');
+          default:
+            return this.fail(at, 'corrupt', `msgpack extension type 0x${t.toString(16)} is not used by the trace format`, 'nil, bool, int, string or array/map');
+        }
+      }
+      const next = p + hdr + len;
+      if (next > limit) {
+        const what = len > 0 ? `${len}-byte payload` : 'value';
+        if (next > fileEnd) return this.fail(at, 'truncated', `a ${what} declared here runs ${next - fileEnd} bytes past the end of the file`, `at most ${fileEnd - p - hdr} bytes`);
+        return this.fail(at, 'corrupt', `a ${what} declared here makes the value larger than the ${MAX_VALUE_BYTES}-byte limit`, `a value of at most ${MAX_VALUE_BYTES} bytes`);
+      }
+      if (next > avail) return WALK_NEED_MORE;
+      p = next;
+      remaining--;
+      if (children > 0) {
+        // Every element takes at least one byte: a count larger than the bytes left is a lie.
+        if (children > limit - p) {
+          const kind = t <= 0x8f || t >= 0xde ? 'map' : 'array';
+          const claim = kind === 'map' ? `${children / 2} entries` : `${children} elements`;
+          const failure: WalkFailure = children > fileEnd - p ? 'truncated' : 'corrupt';
+          return this.fail(at, failure, `a ${kind} declared here claims ${claim}, more than the ${Math.min(limit, fileEnd) - p} bytes that follow`, `at most one element per remaining byte`);
+        }
+        if (depth === MAX_DEPTH) return this.fail(at, 'corrupt', `msgpack nesting deeper than ${MAX_DEPTH}`, `nesting of at most ${MAX_DEPTH}`);
+        stack[depth++] = remaining;
+        remaining = children;
+        continue;
+      }
+      while (remaining === 0) {
+        if (depth === 0) return p;
+        remaining = stack[--depth];
+      }
+    }
+  }
+
+  private fail(at: number, failure: WalkFailure, error: string, expected: string): number {
+    this.errorAt = at;
+    this.failure = failure;
+    this.error = error;
+    this.expected = expected;
+    return WALK_ERROR;
+  }
+}
