@@ -125,11 +125,16 @@ export class TraceWriter {
     this.hashFrom = 0;
   }
 
-  finish(): TraceTrailer {
+  /**
+   * Write the trailer and move the file into place. `accept`, if given, sees the trailer first and
+   * may throw to refuse it (the temp file is then removed and nothing appears under the name).
+   */
+  finish(accept?: (t: TraceTrailer) => void): TraceTrailer {
     if (this.state !== 'open') throw new Error(`trace writer for ${this.file} is ${this.state}`);
     try {
       this.flush();
       const trailer: TraceTrailer = { events: this.count, digest: this.hash.digest('hex') };
+      if (accept) accept(trailer);
       this.enc.value(trailerToWire(trailer));
       this.hashFrom = this.enc.len;
       writeAll(this.fd, this.enc.buf, this.enc.len);

@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { replayCommand } from './replay';
 import { importCommand } from './import';
 import { recordCommand } from './record';
+import { traceCommand } from './trace';
 import { diffCommand } from './diff';
 import { matrixCommand } from './matrix';
 
@@ -13,6 +14,7 @@ export const COMMANDS: CommandModule[] = [
   replayCommand,
   importCommand,
   recordCommand,
+  traceCommand,
   diffCommand,
   matrixCommand,
 ];

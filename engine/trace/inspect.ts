@@ -1,0 +1,178 @@
+// Library side of `gicreplay trace info | dump | from-json | validate`. Each streams the trace
+// (bounded memory) and hands output lines to a callback, so the CLI stays a thin layer.
+
+import { InputError } from '../errors';
+import { EVENT_KIND_NAMES } from './codec';
+import { EventKind, TraceHeader, TraceTrailer } from './events';
+import { LineReader } from './lines';
+import { openTrace } from './reader';
+import { RegisterNamer, tryRegistry } from './registers';
+import { eventFromJson, eventToJson, eventToText, headerFromJson, headerToJson, isTrailerJson, trailerFromJson, trailerToJson } from './text';
+import { Violation } from './violation';
+import { TraceWriter } from './writer';
+
+export interface TraceInfo {
+  file: string;
+  header: TraceHeader;
+  events: number;
+  /** Events per kind name, every kind listed (0 when absent), in kind order. */
+  counts: Record<string, number>;
+  firstCycle: bigint | null;
+  lastCycle: bigint | null;
+  trailer: TraceTrailer | null;
+  truncation: string | null;
+}
+
+export function traceInfo(file: string, opts: { allowTruncated?: boolean } = {}): TraceInfo {
+  const r = openTrace(file, { allowTruncated: opts.allowTruncated });
+  const perKind = new Array<number>(9).fill(0);
+  let first: bigint | null = null;
+  let last: bigint | null = null;
+  let n = 0;
+  try {
+    for (let ev = r.next(); ev; ev = r.next()) {
+      if (first === null) first = ev.cycle;
+      last = ev.cycle;
+      perKind[ev.kind]++;
+      n++;
+    }
+  } finally {
+    r.close();
+  }
+  const counts: Record<string, number> = {};
+  for (let k = EventKind.MmioRead; k <= EventKind.Marker; k++) counts[EVENT_KIND_NAMES[k as EventKind]] = perKind[k];
+  return { file, header: r.header, events: n, counts, firstCycle: first, lastCycle: last, trailer: r.trailer, truncation: r.truncation };
+}
+
+const hex = (v: bigint | number) => `0x${v.toString(16)}`;
+
+export function formatInfo(i: TraceInfo): string[] {
+  const h = i.header;
+  const g = h.gic;
+  const out = [
+    `trace:      ${i.file}`,
+    `format:     ${h.formatMajor}.${h.formatMinor} (written by ${h.writer})`,
+    `gic:        GICv${g.version}, ${g.cpus.length} vCPU${g.cpus.length === 1 ? '' : 's'} (MPIDR ${g.cpus.map((c) => hex(c.mpidr)).join(' ')}), ${g.spis} SPIs, ${g.its ? 'ITS' : 'no ITS'}`,
+    `frames:     dist ${hex(g.frames.dist)}${g.frames.redist ? `, redist ${g.frames.redist.map(hex).join(' ')}` : ''}${g.frames.cpuif !== undefined ? `, cpuif ${hex(g.frames.cpuif)}` : ''}${g.frames.its !== undefined ? `, its ${hex(g.frames.its)}` : ''}`,
+    `timer:      CNTFRQ ${h.timer.cntfrq} Hz, counter = cycle * ${h.timer.counterPerCycle.num} / ${h.timer.counterPerCycle.den}, virtual offset ${hex(h.timer.virtualOffset)}, physical offset ${hex(h.timer.physicalOffset)}`,
+    `source:     ${h.provenance.kind}: ${h.provenance.tool}`,
+    `command:    ${h.provenance.command}`,
+    `cycles:     ${h.provenance.cycles}`,
+  ];
+  for (const b of h.provenance.blindSpots) out.push(`blind spot: ${b}`);
+  for (const k of Object.keys(h.provenance.details).sort()) out.push(`detail:     ${k} = ${h.provenance.details[k]}`);
+  out.push(`events:     ${i.events}`);
+  for (const [k, n] of Object.entries(i.counts)) out.push(`  ${k.padEnd(13)} ${n}`);
+  out.push(i.firstCycle === null ? 'cycle span: (no events)' : `cycle span: ${i.firstCycle} .. ${i.lastCycle} (${hex(i.firstCycle)} .. ${hex(i.lastCycle!)}, ${i.lastCycle! - i.firstCycle} cycles)`);
+  out.push(i.trailer ? `trailer:    ${i.trailer.events} events, sha256 ${i.trailer.digest}` : `trailer:    none (truncated: ${i.truncation})`);
+  return out;
+}
+
+export interface DumpOptions {
+  json?: boolean;
+  allowTruncated?: boolean;
+}
+
+/** Stream a trace as text lines. JSON form: header line, one line per event, trailer line (if any). */
+export function dumpTrace(file: string, opts: DumpOptions, line: (s: string) => void): { events: number; truncation: string | null } {
+  const r = openTrace(file, { allowTruncated: opts.allowTruncated });
+  try {
+    const namer = new RegisterNamer(tryRegistry(r.header.gic).registry);
+    if (opts.json) line(headerToJson(r.header));
+    let i = 0;
+    for (let ev = r.next(); ev; ev = r.next(), i++) line(opts.json ? eventToJson(ev, i, namer) : eventToText(ev, i, namer));
+    if (opts.json && r.trailer) line(trailerToJson(r.trailer));
+    return { events: i, truncation: r.truncation };
+  } finally {
+    r.close();
+  }
+}
+
+/**
+ * Build a trace from the JSON-lines form (`dump --json`): header line, event lines, optional
+ * trailer line, whose count and digest must then match what was written. Blank lines are skipped.
+ */
+export function traceFromJson(input: string, output: string): TraceTrailer {
+  const lines = new LineReader(input);
+  let writer: TraceWriter | null = null;
+  try {
+    const parse = (text: string): unknown => {
+      try {
+        return JSON.parse(text);
+      } catch (e) {
+        throw new InputError(`not JSON: ${(e as Error).message}`, { file: input, line: lines.lineNo }, 'one JSON object per line');
+      }
+    };
+    const at = (e: unknown, eventIndex?: number): never => {
+      if (e instanceof Violation) throw new InputError(e.what, { file: input, line: lines.lineNo, ...(eventIndex !== undefined ? { eventIndex } : {}) }, e.expected);
+      if (e instanceof InputError && e.location?.file === output) {
+        // The writer's checks name the output file; the mistake is on this input line.
+        throw new InputError(e.message.replace(`${output}, `, ''), { file: input, line: lines.lineNo, eventIndex: e.location.eventIndex }, e.expected);
+      }
+      throw e;
+    };
+    let text = lines.next();
+    while (text !== null && text.trim() === '') text = lines.next();
+    if (text === null) throw new InputError('empty file', { file: input, line: 1 }, 'a header object on the first line');
+    let header: TraceHeader;
+    try {
+      header = headerFromJson(parse(text));
+      writer = TraceWriter.create(output, header);
+    } catch (e) {
+      return at(e);
+    }
+    let claimed: { events: number; digest: string } | null = null;
+    for (text = lines.next(); text !== null; text = lines.next()) {
+      if (text.trim() === '') continue;
+      if (claimed) throw new InputError('a line follows the trailer', { file: input, line: lines.lineNo }, 'the trailer as the last line');
+      const v = parse(text);
+      try {
+        if (isTrailerJson(v)) claimed = trailerFromJson(v);
+        else writer.write(eventFromJson(v));
+      } catch (e) {
+        at(e, writer.events);
+      }
+    }
+    const n = writer.events;
+    if (claimed && claimed.events !== n) {
+      throw new InputError(`trailer line says ${claimed.events} events, the file has ${n}`, { file: input, line: lines.lineNo }, `"events": ${n}, or no trailer line`);
+    }
+    const trailer = writer.finish((t) => {
+      if (claimed && claimed.digest !== t.digest) {
+        throw new InputError(`trailer line digest ${claimed.digest} does not match the events (${t.digest})`, { file: input, line: lines.lineNo }, 'the digest of exactly these events, or no trailer line');
+      }
+    });
+    writer = null;
+    return trailer;
+  } finally {
+    writer?.abort();
+    lines.close();
+  }
+}
+
+export interface ValidateResult {
+  events: number;
+  trailer: TraceTrailer | null;
+  /** Why register-level checks did not run (the register tables are not available), else ''. */
+  registersSkipped: string;
+}
+
+/** Every check the reader does, plus register-level checks when the tables exist. Throws InputError. */
+export function validateTrace(file: string, opts: { allowTruncated?: boolean; registers?: boolean } = {}): ValidateResult {
+  const first = openTrace(file, { allowTruncated: opts.allowTruncated });
+  const gic = first.header.gic;
+  first.close();
+  let registersSkipped = '';
+  if (opts.registers !== false) {
+    const { registry, reason } = tryRegistry(gic);
+    if (!registry) registersSkipped = reason;
+  }
+  const r = openTrace(file, { allowTruncated: opts.allowTruncated, registers: opts.registers !== false && !registersSkipped });
+  let n = 0;
+  try {
+    while (r.next()) n++;
+  } finally {
+    r.close();
+  }
+  return { events: n, trailer: r.trailer, registersSkipped };
+}
