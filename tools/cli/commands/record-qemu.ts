@@ -1,9 +1,46 @@
 import type { Argv } from 'yargs';
-import { UsageError } from '../../../engine/errors';
+import { formatImportSummary } from '../../../engine/sources/qemu/importer';
+import { recordQemu } from '../../../engine/sources/qemu/record';
+import { Output } from '../output';
 
-// PLACEHOLDER until live QEMU recording lands.
 export function recordQemuCommand(y: Argv): Argv {
-  return y.command('qemu', 'Run a guest under qemu-system-aarch64 with GIC tracing and import the log', (c) => c, () => {
-    throw new UsageError('record qemu is not built yet');
-  });
+  return y.command(
+    'qemu',
+    'Run a guest under qemu-system-aarch64 (TCG, deterministic flags) with GIC tracing and import the log',
+    (c) =>
+      c
+        .option('gic', { type: 'number', demandOption: true, choices: [2, 3], describe: 'GIC version (-M virt,gic-version=N)' })
+        .option('smp', { type: 'number', default: 1, describe: 'vCPU count' })
+        .option('kernel', { type: 'string', describe: 'Linux Image to boot (e.g. Debian\'s vmlinuz-*-arm64)' })
+        .option('initrd', { type: 'string', describe: 'initramfs for --kernel' })
+        .option('append', { type: 'string', describe: 'kernel command line (default: console=ttyAMA0 panic=-1)' })
+        .option('guest', { type: 'string', describe: 'bare-metal ELF guest (make -C tools/qemu/guests)' })
+        .option('o', { alias: 'output', type: 'string', describe: 'trace to write (default: qemu-gicN-smpM.gtr)' })
+        .option('keep-log', { type: 'string', describe: 'also keep QEMU\'s raw trace log here' })
+        .option('console', { type: 'boolean', default: false, describe: 'print the guest console' })
+        .option('timeout', { type: 'number', describe: 'seconds before QEMU is stopped (default 60 for --guest, 300 for --kernel)' })
+        .conflicts('kernel', 'guest'),
+    (a) => {
+      const out = (a.o as string | undefined) ?? `qemu-gic${a.gic}-smp${a.smp}.gtr`;
+      const r = recordQemu({
+        gic: a.gic as 2 | 3,
+        smp: a.smp,
+        kernel: a.kernel,
+        initrd: a.initrd,
+        append: a.append,
+        guest: a.guest,
+        out,
+        keepLog: a['keep-log'],
+        timeoutSec: a.timeout,
+      });
+      const o = new Output();
+      if (a.console) for (const l of r.console.replace(/\r/g, '').split('\n')) o.line(l);
+      o.line(`${r.qemuVersion}: ${r.command.join(' ')}`);
+      const result = /RESULT: (PASS|FAIL)/.exec(r.console);
+      if (result) o.line(`guest result: ${result[1]}`);
+      for (const l of formatImportSummary(out, r.stats, r.trailer)) o.line(l);
+      o.flush();
+      process.exitCode = 0;
+    },
+  );
 }
