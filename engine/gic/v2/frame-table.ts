@@ -45,8 +45,23 @@ export class FrameTable<K extends number> {
     return i < 0 ? undefined : this.rows[i];
   }
 
+  /** Names of 32-bit accesses by word, and of byte accesses by offset, built on first use. */
+  private readonly wordNames: (string | undefined)[] = [];
+  private readonly byteNames: (string | undefined)[] = [];
+
   /** Register name of an access: GICD_ITARGETSR8, GICD_ITARGETSR8.B1 (byte access), GICD+0xf04 (no register). */
   name(row: RegRow<K> | undefined, offset: number, size: number): string {
+    if (offset >= 0 && offset < this.frameBytes) {
+      const cache = size === 4 ? this.wordNames : size === 1 ? this.byteNames : undefined;
+      if (cache) {
+        const k = size === 4 ? offset >> 2 : offset;
+        return cache[k] ?? (cache[k] = this.buildName(row, offset, size));
+      }
+    }
+    return this.buildName(row, offset, size);
+  }
+
+  private buildName(row: RegRow<K> | undefined, offset: number, size: number): string {
     if (!row) return `${this.prefix}+0x${offset.toString(16)}`;
     let n = row.name;
     if (row.indexed) n += String((offset - row.offset) >> 2);

@@ -36,7 +36,10 @@ export function describeV2User(group: UserGroup, cpu: number | null, offset: num
   // vgic_uaccess: aligned 32-bit, and only offsets a region claims; anything else is -ENXIO.
   if (size !== 4) return { reg, error: `KVM's GICv2 device attributes are 32-bit (got ${size * 8}-bit)` };
   if ((offset & 3) !== 0) return { reg, error: `device attribute offset 0x${offset.toString(16)} is not 32-bit aligned` };
-  if (!claimed) return { reg, error: `no GICv2 register at ${reg} (KVM returns -ENXIO)` };
+  // An offset no region claims is RAZ/WI for KVM_{GET,SET}_DEVICE_ATTR too (vgic_uaccess_read/write
+  // return 0); only KVM_HAS_DEVICE_ATTR says -ENXIO. Beyond the frame the attribute is nonsense.
+  const frameBytes = group === UserGroup.DistRegs ? GICV2_DIST.frameBytes : GICV2_CPUIF.frameBytes;
+  if (!claimed && (offset < 0 || offset >= frameBytes)) return { reg, error: `device attribute offset 0x${offset.toString(16)} is outside the ${reg.slice(0, 4)} frame` };
   if (group === UserGroup.CpuRegs && cpu === null) return { reg, error: `${reg} is per vCPU; the attribute must name a vCPU` };
   return { reg };
 }
