@@ -4,6 +4,8 @@ import type { Argv } from 'yargs';
 import { replayCommand } from './replay';
 import { importCommand } from './import';
 import { recordCommand } from './record';
+import { checkCommand } from './check';
+import { blessCommand } from './bless';
 import { traceCommand } from './trace';
 import { diffCommand } from './diff';
 import { matrixCommand } from './matrix';
@@ -14,6 +16,8 @@ export const COMMANDS: CommandModule[] = [
   replayCommand,
   importCommand,
   recordCommand,
+  checkCommand,
+  blessCommand,
   traceCommand,
   diffCommand,
   matrixCommand,

@@ -1,0 +1,53 @@
+// JUnit XML for CI systems: one test case per (trace × policy), one more per obsolete golden so
+// a red run never shows all-green (jest-html-reporters #246). Hand-written; escaping below.
+
+import { CheckReport } from './model';
+import { renderPair } from './report';
+
+export function xmlEscape(s: string): string {
+  // XML 1.0 forbids most control characters even escaped: replace them visibly.
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+export function renderJunit(rep: CheckReport): string {
+  const cases: string[] = [];
+  let failures = 0;
+  let errors = 0;
+  for (const r of rep.results) {
+    const name = `${xmlEscape(r.policy)}`;
+    const cls = `gicreplay.${xmlEscape(r.trace)}`;
+    let inner = '';
+    if (r.status === 'error') {
+      errors++;
+      inner = `<error message="${xmlEscape(r.message ?? 'bad input')}" type="error">${xmlEscape(renderPair(r).join('\n'))}</error>`;
+    } else if (r.status !== 'match') {
+      failures++;
+      inner = `<failure message="${xmlEscape(`${r.status}: ${r.message ?? ''}`)}" type="${r.status}">${xmlEscape(renderPair(r).join('\n'))}</failure>`;
+    }
+    cases.push(`    <testcase classname="${cls}" name="${name}" file="${xmlEscape(r.golden)}">${inner}</testcase>`);
+  }
+  for (const o of rep.obsolete) {
+    failures++;
+    cases.push(`    <testcase classname="gicreplay.obsolete" name="${xmlEscape(o.golden)}"><failure message="${xmlEscape(`obsolete: ${o.reason}`)}" type="obsolete"/></testcase>`);
+  }
+  if (rep.results.length === 0 && !rep.shard) {
+    errors++;
+    cases.push(`    <testcase classname="gicreplay" name="suite"><error message="${xmlEscape(rep.verdict.summary)}" type="empty"/></testcase>`);
+  }
+  const tests = cases.length;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="gicreplay check" tests="${tests}" failures="${failures}" errors="${errors}">`,
+    `  <testsuite name="gicreplay golden${rep.shard ? ` shard ${rep.shard.index}/${rep.shard.count}` : ''}" tests="${tests}" failures="${failures}" errors="${errors}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

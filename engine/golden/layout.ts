@@ -1,0 +1,128 @@
+// Where traces and goldens live: traces/<path>.gtr has one golden per policy at
+// golden/<path>/<policy>.golden. Paths inside the library are POSIX and relative (to traces/
+// for traces, to the project root for goldens), so reports are the same on every machine.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { UsageError } from '../errors';
+import { GOLDEN_EXT } from './format';
+
+export const TRACE_EXT = '.gtr';
+
+export interface Layout {
+  root: string;
+  tracesDir: string;
+  goldenDir: string;
+}
+
+export function layoutFor(root: string): Layout {
+  const r = path.resolve(root);
+  return { root: r, tracesDir: path.join(r, 'traces'), goldenDir: path.join(r, 'golden') };
+}
+
+const toPosix = (p: string): string => p.split(path.sep).join('/');
+/** Code-unit order: the same on every machine and locale. */
+export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function walk(dir: string, ext: string, out: string[], base: string): void {
+  let ents: fs.Dirent[];
+  try {
+    ents = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  for (const e of ents) {
+    if (e.name.startsWith('.')) continue;
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) walk(full, ext, out, base);
+    else if (e.isFile() && e.name.endsWith(ext)) out.push(toPosix(path.relative(base, full)));
+  }
+}
+
+/** Every trace under traces/, relative to traces/, sorted. */
+export function listTraces(l: Layout): string[] {
+  const out: string[] = [];
+  walk(l.tracesDir, TRACE_EXT, out, l.tracesDir);
+  return out.sort(byCodeUnit);
+}
+
+/** Every *.golden file under golden/, relative to the project root, sorted. */
+export function listGoldenFiles(l: Layout): string[] {
+  const out: string[] = [];
+  walk(l.goldenDir, GOLDEN_EXT, out, l.root);
+  return out.sort(byCodeUnit);
+}
+
+export function pairId(trace: string, policy: string): string {
+  return `${trace}::${policy}`;
+}
+
+/** golden/<trace without .gtr>/<policy>.golden, relative to the project root. */
+export function goldenPathFor(trace: string, policy: string): string {
+  return `golden/${trace.slice(0, -TRACE_EXT.length)}/${policy}${GOLDEN_EXT}`;
+}
+
+/** The (trace, policy) a golden path stands for by its location, or null for an odd path. */
+export function pairForGoldenPath(golden: string): { trace: string; policy: string } | null {
+  const m = /^golden\/(.+)\/([^/]+)\.golden$/.exec(golden);
+  return m ? { trace: `${m[1]}${TRACE_EXT}`, policy: m[2] } : null;
+}
+
+export function abs(l: Layout, rel: string): string {
+  return path.join(l.root, ...rel.split('/'));
+}
+
+/** True when `p` (absolute) is `dir` or inside it. */
+function inside(dir: string, p: string): boolean {
+  const r = path.relative(dir, p);
+  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
+}
+
+/** Does a trace path recorded in a golden stay inside traces/? */
+export function traceInsideRepo(l: Layout, trace: string): boolean {
+  if (path.isAbsolute(trace) || trace.includes('\\')) return false;
+  return inside(l.tracesDir, path.resolve(l.tracesDir, trace));
+}
+
+/**
+ * Resolve command-line paths (traces, folders under traces/, goldens or folders under golden/)
+ * to a filter over trace paths. Relative paths are taken from `cwd`.
+ */
+export function resolvePathFilter(l: Layout, allTraces: readonly string[], paths: readonly string[], cwd: string): string[] {
+  const picked = new Set<string>();
+  for (const p of paths) {
+    const a = path.resolve(cwd, p);
+    let prefix: string | null = null;
+    let exact: string | null = null;
+    if (inside(l.tracesDir, a)) {
+      const rel = toPosix(path.relative(l.tracesDir, a));
+      if (rel.endsWith(TRACE_EXT)) exact = rel;
+      else prefix = rel;
+    } else if (inside(l.goldenDir, a)) {
+      const rel = toPosix(path.relative(l.goldenDir, a));
+      if (rel.endsWith('.golden')) exact = `${path.posix.dirname(rel)}${TRACE_EXT}`;
+      else prefix = rel;
+    } else {
+      throw new UsageError(`${p} is neither under ${path.relative(cwd, l.tracesDir) || 'traces'}/ nor under ${path.relative(cwd, l.goldenDir) || 'golden'}/; name traces, goldens or folders of them`);
+    }
+    const before = picked.size;
+    for (const t of allTraces) {
+      if (exact !== null ? t === exact : prefix === '' || t === `${prefix}${TRACE_EXT}` || t.startsWith(`${prefix}/`)) picked.add(t);
+    }
+    if (picked.size === before && !fs.existsSync(a)) throw new UsageError(`${p}: no such trace, golden or folder`);
+    if (picked.size === before) throw new UsageError(`${p}: no trace matches (traces end in ${TRACE_EXT} and live under traces/)`);
+  }
+  return allTraces.filter((t) => picked.has(t));
+}
+
+/** Nearest folder at or above `from` that holds traces/ or golden/; `from` itself if none does. */
+export function findProjectRoot(from: string): string {
+  let dir = path.resolve(from);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'traces')) || fs.existsSync(path.join(dir, 'golden'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(from);
+    dir = up;
+  }
+}

@@ -1,0 +1,82 @@
+// The bless ledger, golden/LEDGER.jsonl: one canonical JSON line per golden a bless created,
+// changed, restamped or deleted, with the reason. No dates (goldens and ledger must be
+// reproducible; git records when). Appended, one write() per line, under the bless lock: O(1)
+// per bless however long the ledger is, a crash can at worst cut the last line (which
+// readLedger reports), and two branches that both bless conflict at the end of the file,
+// which is what we want: the second must re-check after merging the first.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { InputError } from '../errors';
+import { canonicalJson } from '../util/canonical-json';
+
+export const LEDGER_NAME = 'LEDGER.jsonl';
+
+export type LedgerAction = 'create' | 'update' | 'restamp' | 'delete';
+
+export interface LedgerEntry {
+  golden: string;
+  action: LedgerAction;
+  trace: string | null;
+  policy: string | null;
+  policyDigest: string | null;
+  traceDigest: string | null;
+  /** Body sha256 before and after (null: no golden before / after). */
+  oldBody: string | null;
+  newBody: string | null;
+  /** Set when the new golden stores no body and shares this policy's. */
+  sameAs: string | null;
+  gicreplay: string;
+  model: number;
+  reason: string;
+  /** The golden was not named but --wide let the bless touch it. */
+  wide: boolean;
+}
+
+export function ledgerPath(goldenDir: string): string {
+  return path.join(goldenDir, LEDGER_NAME);
+}
+
+export function appendLedger(goldenDir: string, entries: readonly LedgerEntry[]): void {
+  if (!entries.length) return;
+  fs.mkdirSync(goldenDir, { recursive: true });
+  const fd = fs.openSync(ledgerPath(goldenDir), 'a');
+  try {
+    for (const e of entries) {
+      const b = Buffer.from(canonicalJson(e) + '\n', 'utf8');
+      const n = fs.writeSync(fd, b);
+      if (n !== b.length) throw new Error(`short write to the ledger (${n} of ${b.length} bytes)`);
+    }
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function readLedger(goldenDir: string): LedgerEntry[] {
+  const file = ledgerPath(goldenDir);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new InputError(`cannot read the ledger: ${(e as Error).message}`, { file });
+  }
+  const out: LedgerEntry[] = [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] !== '') throw new InputError('ledger ends in the middle of a line (a bless crashed while appending?)', { file, line: lines.length }, 'one JSON object per line, each ending in LF');
+  for (let i = 0; i < lines.length - 1; i++) {
+    let v: unknown;
+    try {
+      v = JSON.parse(lines[i]);
+    } catch (e) {
+      throw new InputError(`ledger line is not JSON: ${(e as Error).message}`, { file, line: i + 1 }, 'one JSON object per line');
+    }
+    const o = v as Partial<LedgerEntry>;
+    if (typeof o !== 'object' || o === null || typeof o.golden !== 'string' || typeof o.reason !== 'string' || typeof o.action !== 'string') {
+      throw new InputError('ledger line lacks golden, action or reason', { file, line: i + 1 });
+    }
+    out.push(o as LedgerEntry);
+  }
+  return out;
+}

@@ -1,0 +1,157 @@
+// The suite's manifest: which (trace × policy) pairs exist, which goldens are on disk, and from
+// the difference of the two, which goldens are obsolete. Always computed from the full set of
+// traces and policies, never from what a filtered or sharded run happened to check.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { InputError, UsageError } from '../errors';
+import { builtinPolicies, loadPolicyFile, Policy, resolvePolicies } from '../policy/policy';
+import { abs, byCodeUnit, goldenPathFor, Layout, layoutFor, listGoldenFiles, listTraces, pairForGoldenPath, pairId, resolvePathFilter, TRACE_EXT } from './layout';
+import { Manifest, ObsoleteGolden } from './model';
+import { isOwnedGolden, openGolden } from './store';
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export function parseShard(s: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard ${s}: expected i/n with 1 <= i <= n, e.g. 2/4`);
+  return { index, count };
+}
+
+export interface PlannedPair {
+  id: string;
+  trace: string;
+  policy: Policy;
+  golden: string;
+}
+
+export interface SuitePlan {
+  layout: Layout;
+  universe: Policy[];
+  manifest: Manifest;
+  /** Normalised filter: trace scopes ("x.gtr" exact or "dir" prefix) and policy IDs; empty = everything. */
+  filter: { paths: string[]; policies: string[]; pairs: string[] };
+  /** Pairs this run checks (after filter and shard), in suite order. */
+  pairs: PlannedPair[];
+  shard?: Shard;
+}
+
+export interface PlanOptions {
+  root: string;
+  cwd?: string;
+  paths?: readonly string[];
+  policies?: readonly string[];
+  policyFiles?: readonly string[];
+  shard?: Shard;
+}
+
+export function planSuite(o: PlanOptions): SuitePlan {
+  const layout = layoutFor(o.root);
+  if (!fs.existsSync(layout.tracesDir) && !fs.existsSync(layout.goldenDir)) {
+    throw new UsageError(`${layout.root} has neither traces/ nor golden/; run from a gicreplay project or pass --root`);
+  }
+  const traces = listTraces(layout);
+  const extra = (o.policyFiles ?? []).map((f) => loadPolicyFile(path.resolve(o.cwd ?? o.root, f)));
+  const universe = [...builtinPolicies()];
+  for (const p of extra) {
+    if (universe.some((u) => u.id === p.id)) throw new InputError(`policy "${p.id}" is already a built-in policy`, { file: p.file }, 'a policy file with an ID of its own');
+    universe.push(p);
+  }
+  const filtered = (o.policies?.length ?? 0) > 0 || extra.length > 0;
+  const chosen = filtered ? resolvePolicies(o.policies ?? [], []).concat(extra) : universe;
+  const selTraces = o.paths && o.paths.length ? resolvePathFilter(layout, traces, o.paths, o.cwd ?? process.cwd()) : traces;
+  const all: PlannedPair[] = [];
+  for (const t of selTraces) for (const p of chosen) all.push({ id: pairId(t, p.id), trace: t, policy: p, golden: goldenPathFor(t, p.id) });
+  const pairs = o.shard ? all.filter((_, i) => i % o.shard!.count === o.shard!.index - 1) : all;
+  const scopes = o.paths && o.paths.length ? scopesOf(layout, o.paths, o.cwd ?? process.cwd()) : [];
+  return {
+    layout,
+    universe,
+    manifest: buildManifest(layout, traces, universe),
+    filter: { paths: scopes, policies: filtered ? chosen.map((p) => p.id) : [], pairs: all.map((p) => p.id) },
+    pairs,
+    shard: o.shard,
+  };
+}
+
+function scopesOf(l: Layout, paths: readonly string[], cwd: string): string[] {
+  const out = new Set<string>();
+  for (const p of paths) {
+    const a = path.resolve(cwd, p);
+    const fromTraces = path.relative(l.tracesDir, a);
+    const rel = !fromTraces.startsWith('..') ? fromTraces : path.relative(l.goldenDir, a);
+    const posix = rel.split(path.sep).join('/');
+    out.add(posix.endsWith('.golden') ? `${path.posix.dirname(posix)}${TRACE_EXT}` : posix);
+  }
+  return [...out].sort(byCodeUnit);
+}
+
+export function buildManifest(l: Layout, traces: readonly string[], universe: readonly Policy[]): Manifest {
+  const pairs: string[] = [];
+  for (const t of traces) for (const p of universe) pairs.push(pairId(t, p.id));
+  const goldenFiles = listGoldenFiles(l);
+  const expected = new Set<string>();
+  for (const t of traces) for (const p of universe) expected.add(goldenPathFor(t, p.id));
+  const owned: string[] = [];
+  const foreign: string[] = [];
+  for (const g of goldenFiles) {
+    if (!isOwnedGolden(abs(l, g))) {
+      foreign.push(g);
+      continue;
+    }
+    if (!expected.has(g) && isMatcherGolden(abs(l, g))) continue;
+    owned.push(g);
+  }
+  return { pairs: pairs.sort(byCodeUnit), goldenFiles, ownedGoldens: owned, foreign, policies: universe.map((p) => p.id), traces: [...traces] };
+}
+
+/** Goldens written by the Jest matcher carry a subject instead of a trace: not part of the suite. */
+function isMatcherGolden(file: string): boolean {
+  try {
+    const g = openGolden(file);
+    if (!g) return false;
+    g.reader.close();
+    return g.header.subject !== undefined && g.header.trace === undefined;
+  } catch {
+    return false;
+  }
+}
+
+function inScope(filter: SuitePlan['filter'], golden: string): boolean {
+  const pair = pairForGoldenPath(golden);
+  if (filter.policies.length && (!pair || !filter.policies.includes(pair.policy))) return false;
+  if (!filter.paths.length) return true;
+  if (!pair) return false;
+  return filter.paths.some((s) => s === '' || pair.trace === s || pair.trace === `${s}${TRACE_EXT}` || pair.trace.startsWith(`${s}/`));
+}
+
+/**
+ * Goldens with gicreplay's header that no (trace, policy) of the full suite accounts for,
+ * limited to the filter's scope so a filtered run reports only what it was asked about.
+ */
+export function findObsolete(m: Manifest, filter: SuitePlan['filter']): ObsoleteGolden[] {
+  const traces = new Set(m.traces);
+  const policies = new Set(m.policies);
+  const expected = new Set<string>();
+  for (const id of m.pairs) {
+    const i = id.lastIndexOf('::');
+    expected.add(goldenPathFor(id.slice(0, i), id.slice(i + 2)));
+  }
+  const out: ObsoleteGolden[] = [];
+  for (const g of m.ownedGoldens) {
+    if (expected.has(g) || !inScope(filter, g)) continue;
+    const pair = pairForGoldenPath(g);
+    let reason: string;
+    if (!pair) reason = 'not at golden/<trace>/<policy>.golden';
+    else if (!traces.has(pair.trace)) reason = `trace traces/${pair.trace} no longer exists`;
+    else if (!policies.has(pair.policy)) reason = `no policy "${pair.policy}" (neither built in nor given with --policy-file)`;
+    else reason = 'not expected';
+    out.push({ golden: g, reason });
+  }
+  return out;
+}

@@ -1,0 +1,126 @@
+// Result objects of the golden suite. Plain JSON-safe data (hex strings, never bigint) so worker
+// threads, shard reports (--json) and --merge all carry the same objects. IDs are stable: the
+// same drift always gets the same ID, whatever machine or shard found it.
+
+export const REPORT_SCHEMA = 1;
+
+/** match: identical and current. drift: output differs. missing: no golden. stale: output equal but trace/policy/model changed. error: bad input (exit 2). */
+export type PairStatus = 'match' | 'drift' | 'missing' | 'stale' | 'error';
+
+export type DifferenceKind = 'changed' | 'added' | 'removed' | 'rendering';
+
+export interface FieldChange {
+  field: string;
+  old: string;
+  new: string;
+}
+
+export interface Difference {
+  /** `<pair id>@<event index or t>:<n>` — n counts differences within that event. */
+  id: string;
+  kind: DifferenceKind;
+  /** Event index, -1 for timer/reset records. */
+  index: number;
+  cycle: string | null;
+  cpu: number | null;
+  op: string;
+  via?: string;
+  reg?: string;
+  old?: string;
+  new?: string;
+  fields?: FieldChange[];
+  /** INTIDs whose field differs (per-interrupt registers), as ranges "32-63". */
+  intids?: string;
+  /** The trace's source could not observe this register: the golden value is the model's alone. */
+  unobservable?: boolean;
+  oldLine?: string;
+  newLine?: string;
+}
+
+export interface DiffGroup {
+  /** `<pair id>#<kind>:<op>:<reg family>:<old>:<new>` */
+  id: string;
+  kind: DifferenceKind;
+  op: string;
+  reg: string;
+  old?: string;
+  new?: string;
+  intids?: string;
+  count: number;
+  firstIndex: number;
+  unobservable: boolean;
+}
+
+export interface DriftReport {
+  first: Difference;
+  /** Total number of differing records (old and new lines that do not pair up count once each). */
+  total: number;
+  /** The first differences in detail (bounded). */
+  shown: Difference[];
+  groups: DiffGroup[];
+  groupsOmitted: number;
+  /** Unified diff of the golden text, bounded; `unifiedOmitted` counts the -/+ lines left out. */
+  unified: string[];
+  unifiedOmitted: number;
+}
+
+export interface PairResult {
+  /** `<trace path relative to traces/>::<policy id>` */
+  id: string;
+  trace: string;
+  policy: string;
+  /** Golden path relative to the project root, POSIX separators. */
+  golden: string;
+  status: PairStatus;
+  /** Why a golden is stale: which recorded digest or version no longer matches. */
+  stale?: string[];
+  /** The golden stores no body of its own: it shares this policy's. */
+  sameAs?: string;
+  message?: string;
+  drift?: DriftReport;
+  /** sha256 and line count of the body this replay produced (absent when replay failed). */
+  bodySha256?: string;
+  bodyLines?: number;
+  traceDigest?: string;
+}
+
+export interface ObsoleteGolden {
+  golden: string;
+  reason: string;
+}
+
+export interface Manifest {
+  /** Every (trace × policy) pair ID of the complete suite, sorted. */
+  pairs: string[];
+  /** Every *.golden file under golden/ (project-relative), sorted. */
+  goldenFiles: string[];
+  /** Golden files carrying gicreplay's header (the only ones obsolete detection may name). */
+  ownedGoldens: string[];
+  /** *.golden files without gicreplay's header: reported, never deleted. */
+  foreign: string[];
+  policies: string[];
+  traces: string[];
+}
+
+export interface Verdict {
+  exit: 0 | 1 | 2;
+  counts: Record<PairStatus | 'obsolete' | 'pairs', number>;
+  summary: string;
+}
+
+export interface CheckReport {
+  schema: number;
+  tool: { gicreplay: string; model: number };
+  /** Set for a shard's partial report; absent for full and merged reports. */
+  shard?: { index: number; count: number };
+  /** What was asked for, so a merge can refuse mixing differently filtered shards. */
+  /** Trace scopes ("x.gtr" or a folder, relative to traces/), policy IDs, and the pair IDs selected before sharding. */
+  filter: { paths: string[]; policies: string[]; pairs: string[] };
+  manifest: Manifest;
+  results: PairResult[];
+  /** Computed only on complete (unsharded or merged) reports. */
+  obsolete: ObsoleteGolden[];
+  /** *.golden files without gicreplay's header: reported, never deleted. */
+  foreign: string[];
+  verdict: Verdict;
+}

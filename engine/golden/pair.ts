@@ -1,0 +1,200 @@
+// Check one (trace, policy) pair against its golden, streaming: replay records are rendered line
+// by line and compared with the golden read line by line; both bodies are hashed on the way.
+
+import * as fs from 'fs';
+import { InputError, UsageError } from '../errors';
+import { Policy } from '../policy/policy';
+import { ReplayOptions, Replayer } from '../replay/replay';
+import { ReplayRecord } from '../replay/records';
+import { openTrace } from '../trace/reader';
+import { TraceEvent, TraceHeader } from '../trace/events';
+import { MODEL_VERSION } from '../version';
+import { CompareOptions, StreamCompare } from './compare';
+import { GoldenHeader } from './format';
+import { abs, goldenPathFor, Layout, traceInsideRepo } from './layout';
+import { LineHasher } from './lines';
+import { PairResult } from './model';
+import { unobservableFor } from './observability';
+import { FieldFormatter, fieldFormatterFor, renderRecord } from './render';
+import { CheckedBody, openGolden, OpenGolden } from './store';
+
+export type ReplayInjection = Pick<ReplayOptions, 'modelFactory' | 'timerFactory'>;
+
+export interface PairInput {
+  layout: Layout;
+  trace: string;
+  policy: Policy;
+  golden: string;
+  replay?: ReplayInjection;
+}
+
+export function blessHint(trace: string, policy: string): string {
+  return `gicreplay bless traces/${trace} --policy ${policy} --reason "…"`;
+}
+
+/**
+ * Replay `trace` under `policy`, handing each rendered body line to `onLine`.
+ * Returns the trace's trailer digest.
+ */
+export function replayLines(l: Layout, trace: string, policy: Policy, setup: (header: TraceHeader, fields: FieldFormatter) => (line: string, rec: ReplayRecord) => void, inj: ReplayInjection = {}): string {
+  const file = abs(l, `traces/${trace}`);
+  const reader = openTrace(file);
+  try {
+    const fields = fieldFormatterFor(reader.header.gic);
+    const onLine = setup(reader.header, fields);
+    const r = new Replayer(reader.header, { policy, ...inj }, (rec) => onLine(renderRecord(rec, fields), rec));
+    for (let i = 0; ; i++) {
+      let ev: TraceEvent | null;
+      try {
+        ev = reader.next();
+      } catch (e) {
+        if (e instanceof InputError) throw e;
+        throw new InputError(`cannot decode event: ${(e as Error).message}`, { file, eventIndex: i });
+      }
+      if (!ev) break;
+      r.apply(ev, i);
+    }
+    const t = reader.trailer;
+    if (!t) throw new InputError('trace is truncated: no trailer', { file }, 'a trailer after the last event');
+    return t.digest;
+  } finally {
+    reader.close();
+  }
+}
+
+interface Expected {
+  header: GoldenHeader;
+  body: CheckedBody;
+  firstBodyLine: number;
+  /** The file the body comes from (the golden itself or the one it shares). */
+  bodyFile: string;
+  close(): void;
+}
+
+function openExpected(inp: PairInput): Expected | null {
+  const { layout, trace, policy, golden } = inp;
+  const file = abs(layout, golden);
+  if (!fs.existsSync(file)) return null;
+  const g = openGolden(file, golden);
+  if (!g) throw new InputError('not a gicreplay golden (no "# gicreplay golden N" header); gicreplay never overwrites or deletes it: move it away', { file: golden, line: 1 });
+  const h = g.header;
+  try {
+    if (h.trace === undefined) throw new InputError('golden has no trace (a Jest-matcher golden?) but sits where the suite expects one', { file: golden });
+    if (!traceInsideRepo(layout, h.trace)) throw new InputError(`golden names trace ${JSON.stringify(h.trace)}, which is outside the repository's traces/ folder`, { file: golden }, `trace: ${trace}`);
+    if (h.trace !== trace) throw new InputError(`golden names trace ${h.trace} but sits at the place of ${trace} (moved by hand?)`, { file: golden }, `trace: ${trace}`);
+    if (h.policy !== policy.id) throw new InputError(`golden names policy ${h.policy} but sits at the place of ${policy.id}`, { file: golden }, `policy: ${policy.id}`);
+  } catch (e) {
+    g.reader.close();
+    throw e;
+  }
+  if (h.sameAs === undefined) {
+    return { header: h, body: new CheckedBody(g, golden), firstBodyLine: g.firstBodyLine, bodyFile: golden, close: () => g.reader.close() };
+  }
+  // A golden sharing another policy's body: it must have none of its own.
+  const own = g.reader.next();
+  g.reader.close();
+  if (own !== null) throw new InputError(`golden says same-as ${h.sameAs} but has a body of its own`, { file: golden, line: g.reader.lineNo }, 'nothing after "---"');
+  const targetRel = goldenPathFor(trace, h.sameAs);
+  const tfile = abs(layout, targetRel);
+  if (!fs.existsSync(tfile)) throw new InputError(`golden shares the body of ${targetRel}, which does not exist`, { file: golden }, `an existing ${targetRel}`);
+  const t: OpenGolden | null = openGolden(tfile, targetRel);
+  if (!t) throw new InputError(`golden shares the body of ${targetRel}, which is not a gicreplay golden`, { file: golden });
+  if (t.header.sameAs !== undefined || t.header.trace !== trace) {
+    t.reader.close();
+    throw new InputError(`golden shares the body of ${targetRel}, which has no body of its own for this trace`, { file: golden }, 'same-as naming a golden with a body');
+  }
+  if (t.header.bodySha256 !== h.bodySha256) {
+    t.reader.close();
+    throw new InputError(`golden shares the body of ${targetRel}, but that body changed since (body-sha256 differs); regenerate with \`${blessHint(trace, policy.id)}\``, { file: golden });
+  }
+  return { header: h, body: new CheckedBody(t, targetRel), firstBodyLine: t.firstBodyLine, bodyFile: targetRel, close: () => t.reader.close() };
+}
+
+/** Check one pair. Never throws for bad input: that becomes status "error". */
+export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}): PairResult {
+  const { trace, policy, golden } = inp;
+  const res: PairResult = { id: `${trace}::${policy.id}`, trace, policy: policy.id, golden, status: 'error' };
+  let exp: Expected | null = null;
+  try {
+    exp = openExpected(inp);
+    const e = exp;
+    if (e?.header.sameAs) res.sameAs = e.header.sameAs;
+    const hasher = new LineHasher();
+    let cmp: StreamCompare | null = null;
+    const digest = replayLines(
+      inp.layout,
+      trace,
+      policy,
+      (header, fields) => {
+        if (e) {
+          cmp = new StreamCompare(e.body, {
+            pairId: res.id,
+            fields,
+            unobservable: unobservableFor(header),
+            firstBodyLine: e.firstBodyLine,
+            goldenName: e.bodyFile,
+            newName: `replay of traces/${trace} under ${policy.id}`,
+            ...limits,
+          });
+          const c = cmp;
+          return (line, rec) => {
+            hasher.add(line);
+            c.push(line, rec.index);
+          };
+        }
+        return (line) => hasher.add(line);
+      },
+      inp.replay,
+    );
+    res.bodySha256 = hasher.digest();
+    res.bodyLines = hasher.lines;
+    res.traceDigest = digest;
+    if (!e || !cmp) {
+      res.status = 'missing';
+      res.message = `no golden ${golden}; create it with \`${blessHint(trace, policy.id)}\``;
+      return res;
+    }
+    const drift = (cmp as StreamCompare).finish();
+    e.body.drain();
+    e.close();
+    exp = null;
+    const h = e.header;
+    const oldSha = e.body.hasher.digest();
+    const oldLines = e.body.hasher.lines;
+    if (oldLines < h.bodyLines || !e.body.terminated) {
+      throw new InputError(`golden is truncated: ${oldLines} of ${h.bodyLines} body lines${e.body.terminated ? '' : ', the last without its line end'}; restore it from git or regenerate with \`${blessHint(trace, policy.id)}\``, { file: e.bodyFile, line: e.firstBodyLine + oldLines });
+    }
+    if (oldSha !== h.bodySha256 || oldLines !== h.bodyLines) {
+      throw new InputError(`golden was edited by hand: its body no longer matches the body-sha256 in its header. Goldens are generated, never edited: restore it from git, or if the new behaviour is right, regenerate it with \`${blessHint(trace, policy.id)}\``, { file: e.bodyFile }, `body-sha256 ${h.bodySha256}`);
+    }
+    const stale: string[] = [];
+    if (h.traceDigest !== digest) stale.push(`trace digest changed (golden ${short(h.traceDigest)}, trace ${short(digest)})`);
+    if (h.policyDigest !== policy.digest) stale.push(`policy ${policy.id} changed (golden ${short(h.policyDigest)}, policy ${short(policy.digest)})`);
+    if (h.model !== MODEL_VERSION) stale.push(`model version changed (golden ${h.model}, now ${MODEL_VERSION})`);
+    if (stale.length) res.stale = stale;
+    if (drift) {
+      res.status = 'drift';
+      res.drift = drift;
+      res.message = `${drift.total} difference${drift.total === 1 ? '' : 's'}; if the new behaviour is right: \`${blessHint(trace, policy.id)}\``;
+    } else if (stale.length) {
+      res.status = 'stale';
+      res.message = `output unchanged but ${stale.join('; ')}; restamp with \`${blessHint(trace, policy.id)}\``;
+    } else {
+      res.status = 'match';
+    }
+    return res;
+  } catch (err) {
+    exp?.close();
+    if (err instanceof InputError || err instanceof UsageError) {
+      res.status = 'error';
+      res.message = err.message;
+      delete res.drift;
+      return res;
+    }
+    throw err;
+  }
+}
+
+function short(d: string | undefined): string {
+  return d ? d.slice(0, 12) : '(none)';
+}

@@ -1,0 +1,103 @@
+// Runs pair checks in-process or on worker threads. Replay is CPU-bound and synchronous, so
+// threads are the only way to use more than one core; each costs ~50 ms to start (module load),
+// so small suites stay in-process. Results come back in plan order whatever finishes first.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { Layout } from './layout';
+import { PlannedPair } from './manifest';
+import { PairResult } from './model';
+
+/** Below this many pairs the thread start-up cost outweighs the gain (measured; see README). */
+export const AUTO_MIN_PAIRS = 8;
+
+export interface WorkerTask {
+  seq: number;
+  root: string;
+  trace: string;
+  policyId: string;
+  policyFile: string;
+  golden: string;
+}
+
+export type WorkerReply = { seq: number; result: PairResult } | { seq: number; fatal: string };
+
+function workerScript(): string | null {
+  const js = path.join(__dirname, 'worker.js');
+  return fs.existsSync(js) ? js : null;
+}
+
+export function workerCount(requested: number | 'auto', pairs: number): number {
+  if (requested === 0) return 0;
+  if (!workerScript()) return 0; // running from TypeScript sources (Jest): no compiled worker
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  if (requested === 'auto') {
+    if (pairs < AUTO_MIN_PAIRS || cores < 2) return 0;
+    return Math.min(cores, 8, Math.ceil(pairs / 4));
+  }
+  return Math.min(requested, pairs);
+}
+
+export async function runPairs(
+  layout: Layout,
+  pairs: readonly PlannedPair[],
+  requested: number | 'auto',
+  inProcess: (p: PlannedPair) => PairResult,
+  onProgress?: (done: number, total: number, id: string) => void,
+): Promise<PairResult[]> {
+  const n = workerCount(requested, pairs.length);
+  const out: PairResult[] = new Array(pairs.length);
+  if (n === 0) {
+    pairs.forEach((p, i) => {
+      out[i] = inProcess(p);
+      onProgress?.(i + 1, pairs.length, p.id);
+    });
+    return out;
+  }
+  const script = workerScript()!;
+  let next = 0;
+  let done = 0;
+  await new Promise<void>((resolve, reject) => {
+    const workers: Worker[] = [];
+    let failed = false;
+    const stopAll = () => workers.forEach((w) => void w.terminate());
+    const feed = (w: Worker) => {
+      if (next >= pairs.length) {
+        void w.terminate();
+        return;
+      }
+      const p = pairs[next];
+      const t: WorkerTask = { seq: next++, root: layout.root, trace: p.trace, policyId: p.policy.id, policyFile: p.policy.file, golden: p.golden };
+      w.postMessage(t);
+    };
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(script);
+      workers.push(w);
+      w.on('message', (m: WorkerReply) => {
+        if ('fatal' in m) {
+          failed = true;
+          stopAll();
+          reject(new Error(`worker failed on ${pairs[m.seq].id}: ${m.fatal}`));
+          return;
+        }
+        out[m.seq] = m.result;
+        done++;
+        onProgress?.(done, pairs.length, pairs[m.seq].id);
+        if (done === pairs.length) {
+          stopAll();
+          resolve();
+        } else feed(w);
+      });
+      w.on('error', (e) => {
+        if (failed) return;
+        failed = true;
+        stopAll();
+        reject(e);
+      });
+      feed(w);
+    }
+  });
+  return out;
+}

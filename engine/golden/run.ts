@@ -1,0 +1,112 @@
+// Orchestration of `check`: plan the suite, check each pair (in worker threads when that pays
+// off), compute obsolete goldens on complete runs only, and reduce it all to one verdict.
+// `mergeReports` turns shard reports back into the report a full run would have produced.
+
+import { UsageError } from '../errors';
+import { canonicalJson } from '../util/canonical-json';
+import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
+import { GoldenConfig } from './config';
+import { byCodeUnit } from './layout';
+import { findObsolete, planSuite, PlanOptions, Shard } from './manifest';
+import { CheckReport, ObsoleteGolden, PairResult, REPORT_SCHEMA, Verdict } from './model';
+import { checkPair, ReplayInjection } from './pair';
+import { runPairs } from './pool';
+
+export interface CheckOptions extends PlanOptions {
+  config?: GoldenConfig;
+  /** Tests inject fake models here; forces in-process checking. */
+  replay?: ReplayInjection;
+  onProgress?: (done: number, total: number, id: string) => void;
+}
+
+export async function checkGoldens(o: CheckOptions): Promise<CheckReport> {
+  const plan = planSuite(o);
+  const workers = o.replay ? 0 : (o.config?.workers ?? 'auto');
+  const results = await runPairs(
+    plan.layout,
+    plan.pairs,
+    workers,
+    (p) => checkPair({ layout: plan.layout, trace: p.trace, policy: p.policy, golden: p.golden, replay: o.replay }),
+    o.onProgress,
+  );
+  const obsolete = o.shard ? [] : findObsolete(plan.manifest, plan.filter);
+  const report: CheckReport = {
+    schema: REPORT_SCHEMA,
+    tool: { gicreplay: GICREPLAY_VERSION, model: MODEL_VERSION },
+    filter: plan.filter,
+    manifest: plan.manifest,
+    results,
+    obsolete,
+    foreign: plan.manifest.foreign,
+    verdict: { exit: 0, counts: emptyCounts(), summary: '' },
+  };
+  if (o.shard) report.shard = o.shard;
+  report.verdict = verdictOf(report);
+  return report;
+}
+
+function emptyCounts(): Verdict['counts'] {
+  return { pairs: 0, match: 0, drift: 0, missing: 0, stale: 0, error: 0, obsolete: 0 };
+}
+
+/** Exit 2 on any bad input or an empty check; 1 on drift, missing, stale or obsolete; else 0. */
+export function verdictOf(r: Pick<CheckReport, 'results' | 'obsolete' | 'shard'>): Verdict {
+  const counts = emptyCounts();
+  counts.pairs = r.results.length;
+  for (const x of r.results) counts[x.status]++;
+  counts.obsolete = r.obsolete.length;
+  let exit: Verdict['exit'] = 0;
+  if (counts.error > 0 || (counts.pairs === 0 && !r.shard)) exit = 2;
+  else if (counts.drift + counts.missing + counts.stale + counts.obsolete > 0) exit = 1;
+  const parts = [`${counts.match} match`];
+  for (const k of ['drift', 'missing', 'stale', 'error', 'obsolete'] as const) if (counts[k]) parts.push(`${counts[k]} ${k}`);
+  let summary = `${counts.pairs} (trace × policy) pair${counts.pairs === 1 ? '' : 's'}: ${parts.join(', ')}`;
+  if (counts.pairs === 0 && !r.shard) summary = `nothing to compare: no (trace × policy) pairs were checked${counts.obsolete ? ` (${counts.obsolete} obsolete)` : ''}; a check that compares nothing fails`;
+  if (r.shard) summary = `shard ${r.shard.index}/${r.shard.count}: ${summary} (partial: merge all shards with \`gicreplay check --merge\`)`;
+  return { exit, counts, summary };
+}
+
+/** Combine shard reports into the report of the complete run; obsolete detection happens here. */
+export function mergeReports(reports: readonly CheckReport[], names: readonly string[]): CheckReport {
+  if (!reports.length) throw new UsageError('--merge needs at least one shard report');
+  const first = reports[0];
+  const count = first.shard?.count;
+  const seen = new Map<number, string>();
+  for (let i = 0; i < reports.length; i++) {
+    const r = reports[i];
+    if (r.schema !== REPORT_SCHEMA) throw new UsageError(`${names[i]}: report schema ${r.schema}, this gicreplay reads ${REPORT_SCHEMA}`);
+    if (!r.shard) throw new UsageError(`${names[i]} is not a shard report (made without --shard)`);
+    if (r.shard.count !== count) throw new UsageError(`${names[i]} is shard ${r.shard.index}/${r.shard.count}, but ${names[0]} is of ${count} shards`);
+    if (seen.has(r.shard.index)) throw new UsageError(`${names[i]} and ${seen.get(r.shard.index)} are both shard ${r.shard.index}/${count}`);
+    seen.set(r.shard.index, names[i]);
+    if (canonicalJson(r.manifest) !== canonicalJson(first.manifest) || canonicalJson(r.filter) !== canonicalJson(first.filter)) {
+      throw new UsageError(`${names[i]} was made from a different checkout or filter than ${names[0]} (traces, policies, goldens or arguments differ)`);
+    }
+    if (r.tool.model !== first.tool.model || r.tool.gicreplay !== first.tool.gicreplay) throw new UsageError(`${names[i]} was made by another gicreplay or model version than ${names[0]}`);
+  }
+  const missing: number[] = [];
+  for (let i = 1; i <= count!; i++) if (!seen.has(i)) missing.push(i);
+  if (missing.length) throw new UsageError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} missing from --merge`);
+  const byId = new Map<string, PairResult>();
+  for (const r of reports) for (const x of r.results) byId.set(x.id, x);
+  const order = first.filter.pairs;
+  const absent = order.filter((id) => !byId.has(id));
+  if (absent.length || byId.size !== order.length) throw new UsageError(`the shard reports do not cover the suite exactly (${absent.length} pair(s) missing, e.g. ${absent[0] ?? '?'})`);
+  const results = order.map((id) => byId.get(id)!);
+  const obsolete: ObsoleteGolden[] = findObsolete(first.manifest, first.filter);
+  const merged: CheckReport = {
+    schema: REPORT_SCHEMA,
+    tool: first.tool,
+    filter: first.filter,
+    manifest: first.manifest,
+    results,
+    obsolete,
+    foreign: first.manifest.foreign,
+    verdict: { exit: 0, counts: emptyCounts(), summary: '' },
+  };
+  merged.verdict = verdictOf(merged);
+  return merged;
+}
+
+export type { Shard };
+export { byCodeUnit };

@@ -1,0 +1,44 @@
+// `gicreplay bless`: thin layer over engine/golden blessGoldens.
+
+import * as path from 'path';
+import type { Argv } from 'yargs';
+import { blessGoldens, resolveConfig } from '../../../engine/golden';
+import { findProjectRoot } from '../../../engine/golden/layout';
+import { Output } from '../output';
+import { progressPrinter } from './check';
+
+export function blessCommand(y: Argv): Argv {
+  return y.command(
+    'bless [paths..]',
+    'Regenerate the named goldens and record why in golden/LEDGER.jsonl (refused on CI)',
+    (c) =>
+      c
+        .positional('paths', { type: 'string', array: true, describe: 'traces, goldens or folders of them (default: all of traces/)' })
+        .option('policy', { type: 'string', array: true, describe: 'only these built-in policies' })
+        .option('policy-file', { type: 'string', array: true, describe: 'policies from these JSON files' })
+        .option('reason', { type: 'string', describe: 'why the new output is right (required; kept in the ledger)' })
+        .option('wide', { type: 'boolean', default: false, describe: 'also regenerate goldens you did not name that share a changed body' })
+        .option('prune', { type: 'boolean', default: false, describe: 'delete obsolete goldens (only files with gicreplay\'s header)' })
+        .option('root', { type: 'string', describe: 'project folder holding traces/ and golden/' }),
+    async (a) => {
+      const cfg = resolveConfig({ mode: 'bless', env: process.env, tty: Boolean(process.stderr.isTTY), workers: 0 });
+      const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
+      const r = await blessGoldens({
+        root,
+        cwd: process.cwd(),
+        paths: (a.paths as string[] | undefined) ?? [],
+        policies: a.policy,
+        policyFiles: a['policy-file'],
+        reason: a.reason ?? '',
+        wide: a.wide,
+        prune: a.prune,
+        config: cfg,
+        onProgress: progressPrinter(cfg.progress),
+      });
+      const out = new Output();
+      for (const m of r.messages) out.line(m);
+      out.flush();
+      process.exitCode = 0;
+    },
+  );
+}

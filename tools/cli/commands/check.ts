@@ -1,0 +1,78 @@
+// `gicreplay check`: thin layer over engine/golden checkGoldens / mergeReports.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Argv } from 'yargs';
+import { InputError } from '../../../engine/errors';
+import { checkGoldens, CheckReport, mergeReports, parseShard, renderJunit, renderReport, resolveConfig } from '../../../engine/golden';
+import { findProjectRoot } from '../../../engine/golden/layout';
+import { writeFileAtomic } from '../../../engine/trace/writer';
+import { Output } from '../output';
+
+function readReport(file: string): CheckReport {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read shard report: ${(e as Error).message}`, { file });
+  }
+  try {
+    const r = JSON.parse(text) as CheckReport;
+    if (typeof r !== 'object' || r === null || !Array.isArray(r.results) || typeof r.manifest !== 'object') throw new Error('not a gicreplay check report');
+    return r;
+  } catch (e) {
+    throw new InputError(`not a gicreplay check --json report: ${(e as Error).message}`, { file }, 'the output of `gicreplay check --json --shard i/n`');
+  }
+}
+
+export function progressPrinter(enabled: boolean): ((done: number, total: number, id: string) => void) | undefined {
+  if (!enabled) return undefined;
+  return (done, total, id) => {
+    process.stderr.write(`\r\x1b[K[${done}/${total}] ${id}`);
+    if (done === total) process.stderr.write('\r\x1b[K');
+  };
+}
+
+export function checkCommand(y: Argv): Argv {
+  return y.command(
+    'check [paths..]',
+    'Replay every trace under every policy and compare with the goldens (exit 0 match, 1 drift/missing/stale/obsolete, 2 bad input)',
+    (c) =>
+      c
+        .positional('paths', { type: 'string', array: true, describe: 'traces, goldens or folders of them (default: all of traces/)' })
+        .option('policy', { type: 'string', array: true, describe: 'only these built-in policies' })
+        .option('policy-file', { type: 'string', array: true, describe: 'also check policies from these JSON files' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (stable IDs); with --shard, save it for --merge' })
+        .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
+        .option('shard', { type: 'string', describe: 'check only shard i of n (e.g. 2/4) of the (trace × policy) pairs' })
+        .option('merge', { type: 'string', array: true, describe: 'combine shard --json reports into one verdict instead of checking' })
+        .option('root', { type: 'string', describe: 'project folder holding traces/ and golden/ (default: nearest above the current folder)' })
+        .option('workers', { type: 'number', describe: 'worker threads (0 = none; default: automatic)' }),
+    async (a) => {
+      const cfg = resolveConfig({ mode: 'check', env: process.env, tty: Boolean(process.stderr.isTTY), workers: a.workers });
+      let report: CheckReport;
+      if (a.merge && a.merge.length) {
+        const files = [...a.merge, ...((a.paths as string[] | undefined) ?? [])];
+        report = mergeReports(files.map(readReport), files);
+      } else {
+        const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
+        report = await checkGoldens({
+          root,
+          cwd: process.cwd(),
+          paths: (a.paths as string[] | undefined) ?? [],
+          policies: a.policy,
+          policyFiles: a['policy-file'],
+          shard: a.shard ? parseShard(a.shard) : undefined,
+          config: cfg,
+          onProgress: progressPrinter(cfg.progress),
+        });
+      }
+      const out = new Output();
+      if (a.json) out.line(JSON.stringify(report, null, 2));
+      else for (const l of renderReport(report)) out.line(l);
+      out.flush();
+      if (a.junit) writeFileAtomic(a.junit, renderJunit(report));
+      process.exitCode = report.verdict.exit;
+    },
+  );
+}
