@@ -7,6 +7,8 @@ import { Policy } from '../policy/policy';
 import { GicConfig } from '../trace/events';
 import { createGicV2Model } from './v2/model';
 import { GICV2_REGISTRY } from './v2/registry';
+import { GicV3Model } from './v3/model';
+import { GicV3Registry } from './v3/registry';
 
 export interface ModelOptions {
   deps?: DepTracker;
@@ -15,12 +17,12 @@ export interface ModelOptions {
 export function createModel(gic: GicConfig, policy: Policy, opts: ModelOptions = {}): GicModel {
   const deps = opts.deps ?? NO_DEPS;
   if (gic.version === 2) return createGicV2Model(gic, policy, deps);
-  void deps;
-  void policy;
-  throw new InputError(`GICv${gic.version} model not built yet`);
+  if (gic.version === 3) return new GicV3Model(gic, policy, deps);
+  throw new InputError(`GICv${String(gic.version)} is not a GIC version gicreplay models`, undefined, '2 or 3');
 }
 
 export function registryFor(gic: GicConfig): RegisterRegistry {
   if (gic.version === 2) return GICV2_REGISTRY;
-  throw new InputError(`GICv${gic.version} register registry not built yet`);
+  if (gic.version === 3) return new GicV3Registry(gic);
+  throw new InputError(`GICv${String(gic.version)} is not a GIC version gicreplay models`, undefined, '2 or 3');
 }

@@ -42,6 +42,31 @@ export class VgicCore {
     for (let c = 0; c < cpus; c++) this.apList.push([]);
   }
 
+  /**
+   * KVM-native reset (kvm_vgic_dist_init, vgic_allocate_private_irqs_locked): SGIs enabled and
+   * edge, PPIs disabled and level, SPIs disabled and edge (zeroed allocation) targeting vCPU 0,
+   * every priority 0, every interrupt in `group` (GICv3: 1, GICv2: 0).
+   */
+  resetNative(group: number): void {
+    const s = this.irqs;
+    for (let slot = 0; slot < s.slots; slot++) {
+      const intid = s.intidOf(slot);
+      s.enabled[slot] = intid < NR_SGIS ? 1 : 0;
+      s.config[slot] = intid >= NR_SGIS && intid < NR_PRIVATE ? CONFIG_LEVEL : CONFIG_EDGE;
+      s.group[slot] = group;
+      s.priority[slot] = 0;
+      s.latch[slot] = s.level[slot] = s.active[slot] = 0;
+      s.target[slot] = intid < NR_PRIVATE ? s.cpuOf(slot) : 0;
+      s.mpidr[slot] = 0;
+      s.targets[slot] = 0;
+      s.source[slot] = s.activeSource[slot] = 0;
+      s.queuedOn[slot] = -1;
+    }
+    for (const l of this.apList) l.length = 0;
+    this.distEnabled = false;
+    this.dirty = true;
+  }
+
   // ---- delivery (vgic.c) ----
 
   /** vgic_target_oracle: the vCPU an interrupt should be queued on, or -1. */

@@ -1,0 +1,189 @@
+// The GICv3 CPU interface system registers as a KVM guest sees them (spec vgic-v3.md §6.3):
+// ICV_* hardware behaviour for most rows, KVM's trap handlers for ICC_SGI*R and ICC_SRE, and
+// KVM's userspace accessors (vgic-sys-reg-v3.c) for the rows userspace can reach.
+// One row per register; encodings from engine/arch/sysregs.ts.
+
+import { sysregByName } from '../../arch/sysregs';
+import { ACK_G0, ACK_G1 } from '../core/cpuif';
+import { FieldDef } from '../core/regtable';
+import { V3_FIELDS } from './fields';
+import { dispatchSgi, sgiEffect } from './sgi';
+import { V3State } from './state';
+
+export type IccRead = (st: V3State, cpu: number) => bigint;
+export type IccWrite = (st: V3State, cpu: number, value: bigint) => string | undefined;
+
+export interface IccRow {
+  name: string;
+  enc: number;
+  access: 'RW' | 'RO' | 'WO' | 'UNDEF';
+  /** Reset value under KVM (host parameters from the policy's defaults), when constant. */
+  reset?: bigint;
+  read?: IccRead;
+  write?: IccWrite;
+  /** Userspace accessors (KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS); absent = -ENXIO. */
+  uread?: IccRead;
+  uwrite?: IccWrite;
+  fields?: readonly FieldDef[];
+  /** Why the register UNDEFs for the guest when access is UNDEF. */
+  undef?: string;
+}
+
+const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
+const lo = (v: bigint): number => Number(v & 0xffffffffn);
+
+function enc(name: string): number {
+  const s = sysregByName(name);
+  if (!s) throw new Error(`unknown system register ${name}`);
+  return s.enc;
+}
+
+export function iccCtlr(st: V3State, cpu: number): bigint {
+  const h = st.core.policy.host;
+  const c = st.cpuif.state[cpu];
+  st.cpuif.readDep(cpu, 'ctlr');
+  return BigInt(c.cbpr | (c.eoiMode << 1) | ((h.priBits - 1) << 8) | (h.idBits << 11) | (h.seis << 14) | (h.a3v << 15));
+}
+
+function ctlrWrite(st: V3State, cpu: number, value: bigint): string | undefined {
+  const c = st.cpuif.state[cpu];
+  c.cbpr = Number(value & 1n);
+  c.eoiMode = Number((value >> 1n) & 1n);
+  st.cpuif.markDirty(cpu, 'ctlr');
+  const stored = iccCtlr(st, cpu);
+  return stored !== value ? `stored ${hex(stored)}: only CBPR and EOImode are writable` : undefined;
+}
+
+function ctlrUserWrite(st: V3State, cpu: number, value: bigint): string | undefined {
+  const h = st.core.policy.host;
+  const pri = Number((value >> 8n) & 7n) + 1;
+  const id = Number((value >> 11n) & 7n);
+  if (pri > h.priBits) return `rejected (-EINVAL): PRIbits ${pri - 1} exceeds the host's ${h.priBits - 1}`;
+  if (id > h.idBits) return `rejected (-EINVAL): IDbits ${id} exceeds the host's ${h.idBits}`;
+  if (Number((value >> 14n) & 1n) !== h.seis) return 'rejected (-EINVAL): SEIS differs from the host';
+  if (Number((value >> 15n) & 1n) !== h.a3v) return 'rejected (-EINVAL): A3V differs from the host';
+  const e = ctlrWrite(st, cpu, value);
+  return pri < h.priBits || id < h.idBits ? `accepted; a reduced PRIbits/IDbits is not modelled${e ? ` (${e})` : ''}` : undefined;
+}
+
+function pmrWrite(st: V3State, cpu: number, value: bigint): string | undefined {
+  const stored = st.cpuif.writePmr(cpu, lo(value) & 0xff);
+  return BigInt(stored) !== value ? `stored ${hex(stored)}: PMR keeps ${st.core.policy.host.priBits} priority bits` : undefined;
+}
+
+function bpr0Write(st: V3State, cpu: number, value: bigint): string | undefined {
+  const stored = st.cpuif.writeBpr0(cpu, lo(value));
+  return BigInt(stored) !== value ? `stored ${stored}: BPR0 is 3 bits with minimum ${st.cpuif.minBpr0}` : undefined;
+}
+
+function bpr1Write(st: V3State, cpu: number, value: bigint): string | undefined {
+  const stored = st.cpuif.writeBpr1(cpu, lo(value));
+  if (stored < 0) return 'ignored: ICC_BPR1_EL1 writes are ignored while ICC_CTLR_EL1.CBPR=1';
+  return BigInt(stored) !== value ? `stored ${stored}: BPR1 is 3 bits with minimum ${st.cpuif.minBpr0 + 1}` : undefined;
+}
+
+function grpenRow(name: string, group: 0 | 1): IccRow {
+  const read: IccRead = (st, cpu) => {
+    st.cpuif.readDep(cpu, `igrpen${group}`);
+    const c = st.cpuif.state[cpu];
+    return BigInt(group ? c.grpEn1 : c.grpEn0);
+  };
+  const write: IccWrite = (st, cpu, value) => {
+    const c = st.cpuif.state[cpu];
+    const b = Number(value & 1n);
+    if (group) c.grpEn1 = b;
+    else c.grpEn0 = b;
+    st.cpuif.markDirty(cpu, `igrpen${group}`);
+    return value > 1n ? `stored ${b}: only bit 0 (Enable) is writable` : undefined;
+  };
+  return { name, enc: enc(name), access: 'RW', reset: 0n, read, write, uread: read, uwrite: write, fields: V3_FIELDS[name] };
+}
+
+function aprRow(name: string, group: 0 | 1, n: number): IccRow {
+  const read: IccRead = (st, cpu) => BigInt(st.cpuif.readApr(cpu, group, n));
+  const write: IccWrite = (st, cpu, value) => {
+    st.cpuif.writeApr(cpu, group, n, lo(value));
+    return value > 0xffffffffn ? `stored ${hex(lo(value))}: APRs are 32 bits` : undefined;
+  };
+  return {
+    name, enc: enc(name), access: 'RW', reset: 0n, read, write,
+    uread: read,
+    uwrite: (st, cpu, value) => write(st, cpu, value),
+    undef: `ICC_AP${group}R${n}_EL1 is not implemented with the host's preemption bits: the access is UNDEFINED`,
+  };
+}
+
+function wo(name: string, write: IccWrite, trapped: boolean): IccRow {
+  return {
+    name, enc: enc(name), access: 'WO', write, fields: V3_FIELDS[name],
+    undef: trapped ? `${name} is write-only: KVM injects UNDEF on a read (read_from_write_only)` : `${name} is write-only: a read is UNDEFINED`,
+  };
+}
+
+function roRow(name: string, read: IccRead): IccRow {
+  return { name, enc: enc(name), access: 'RO', read, fields: V3_FIELDS[name], undef: `${name} is read-only: a write is UNDEFINED` };
+}
+
+function sgiRow(name: string, allowGroup1: boolean): IccRow {
+  return wo(name, (st, cpu, value) => sgiEffect(name, value, dispatchSgi(st, cpu, value, allowGroup1)), true);
+}
+
+export const V3_ICC_ROWS: readonly IccRow[] = [
+  {
+    name: 'ICC_PMR_EL1', enc: enc('ICC_PMR_EL1'), access: 'RW', reset: 0n, fields: V3_FIELDS.ICC_PMR_EL1,
+    read: (st, cpu) => (st.cpuif.readDep(cpu, 'pmr'), BigInt(st.cpuif.state[cpu].pmr)),
+    write: pmrWrite, uread: (st, cpu) => BigInt(st.cpuif.state[cpu].pmr), uwrite: pmrWrite,
+  },
+  roRow('ICC_IAR0_EL1', (st, cpu) => BigInt(st.cpuif.acknowledge(cpu, ACK_G0))),
+  wo('ICC_EOIR0_EL1', (st, cpu, v) => st.cpuif.endOfInterrupt(cpu, lo(v), ACK_G0), false),
+  roRow('ICC_HPPIR0_EL1', (st, cpu) => BigInt(st.cpuif.hppir(cpu, ACK_G0))),
+  {
+    name: 'ICC_BPR0_EL1', enc: enc('ICC_BPR0_EL1'), access: 'RW', fields: V3_FIELDS.ICC_BPR0_EL1,
+    read: (st, cpu) => (st.cpuif.readDep(cpu, 'bpr0'), BigInt(st.cpuif.state[cpu].bpr0)),
+    write: bpr0Write, uread: (st, cpu) => BigInt(st.cpuif.state[cpu].bpr0), uwrite: bpr0Write,
+  },
+  aprRow('ICC_AP0R0_EL1', 0, 0),
+  aprRow('ICC_AP0R1_EL1', 0, 1),
+  aprRow('ICC_AP0R2_EL1', 0, 2),
+  aprRow('ICC_AP0R3_EL1', 0, 3),
+  aprRow('ICC_AP1R0_EL1', 1, 0),
+  aprRow('ICC_AP1R1_EL1', 1, 1),
+  aprRow('ICC_AP1R2_EL1', 1, 2),
+  aprRow('ICC_AP1R3_EL1', 1, 3),
+  {
+    name: 'ICC_NMIAR1_EL1', enc: enc('ICC_NMIAR1_EL1'), access: 'UNDEF',
+    undef: 'ICC_NMIAR1_EL1 needs FEAT_GICv3_NMI, which KVM does not expose to this guest',
+  },
+  wo('ICC_DIR_EL1', (st, cpu, v) => st.cpuif.deactivateInterrupt(cpu, lo(v)), false),
+  roRow('ICC_RPR_EL1', (st, cpu) => (st.cpuif.readDep(cpu, 'apr'), BigInt(st.cpuif.runningPriority(cpu)))),
+  sgiRow('ICC_SGI1R_EL1', true),
+  sgiRow('ICC_ASGI1R_EL1', false),
+  sgiRow('ICC_SGI0R_EL1', false),
+  roRow('ICC_IAR1_EL1', (st, cpu) => BigInt(st.cpuif.acknowledge(cpu, ACK_G1))),
+  wo('ICC_EOIR1_EL1', (st, cpu, v) => st.cpuif.endOfInterrupt(cpu, lo(v), ACK_G1), false),
+  roRow('ICC_HPPIR1_EL1', (st, cpu) => BigInt(st.cpuif.hppir(cpu, ACK_G1))),
+  {
+    name: 'ICC_BPR1_EL1', enc: enc('ICC_BPR1_EL1'), access: 'RW', fields: V3_FIELDS.ICC_BPR1_EL1,
+    read: (st, cpu) => BigInt(st.cpuif.readBpr1(cpu)),
+    write: bpr1Write, uread: (st, cpu) => BigInt(st.cpuif.readBpr1(cpu)), uwrite: bpr1Write,
+  },
+  {
+    name: 'ICC_CTLR_EL1', enc: enc('ICC_CTLR_EL1'), access: 'RW', fields: V3_FIELDS.ICC_CTLR_EL1,
+    read: iccCtlr, write: ctlrWrite, uread: iccCtlr, uwrite: ctlrUserWrite,
+  },
+  {
+    name: 'ICC_SRE_EL1', enc: enc('ICC_SRE_EL1'), access: 'RW', reset: 7n, fields: V3_FIELDS.ICC_SRE_EL1,
+    read: () => 7n,
+    write: (_st, _c, v) => (v !== 7n ? 'ignored: KVM keeps ICC_SRE_EL1 at 0x7 (SRE|DFB|DIB)' : undefined),
+    uread: () => 7n,
+    uwrite: (_st, _c, v) => (v !== 7n ? 'rejected (-EINVAL): ICC_SRE_EL1 must stay 0x7' : undefined),
+  },
+  grpenRow('ICC_IGRPEN0_EL1', 0),
+  grpenRow('ICC_IGRPEN1_EL1', 1),
+];
+
+const byEnc = new Map<number, IccRow>(V3_ICC_ROWS.map((r) => [r.enc, r]));
+
+export function iccRow(encoding: number): IccRow | undefined {
+  return byEnc.get(encoding);
+}

@@ -1,0 +1,213 @@
+// The GICv3 model: KVM's vGICv3 as the guest and the VMM see it. Routes each access through the
+// frame tables (dispatch rules of vgic-mmio.c), the ICC table, or the line input, then settles
+// the delivery state once per call.
+
+import { sysregName } from '../../arch/sysregs';
+import { DepTracker } from '../../model/deps';
+import { GicModel, LineOwner, ReadResult, WriteResult } from '../../model/model';
+import { Policy } from '../../policy/policy';
+import { AccessSize, Frame, GicConfig, UserGroup } from '../../trace/events';
+import { addrToIntid, FrameTable, RegRow, W8 } from '../core/regtable';
+import { V3_DIST_ROWS } from './dist-table';
+import { iccRow } from './icc-table';
+import { V3_REDIST_ROWS, SGI_BASE } from './redist-table';
+import { V3State } from './state';
+
+export const V3_DIST = new FrameTable<V3State>('GICD', 0x10000, V3_DIST_ROWS, '64 KiB GICv3 distributor frame');
+/** RD_base and SGI_base as KVM registers them: one 128 KiB device per redistributor. */
+export const V3_REDIST = new FrameTable<V3State>('GICR', 0x20000, V3_REDIST_ROWS, '128 KiB GICv3 redistributor (RD_base + SGI_base)');
+
+const MASK64 = 0xffffffffffffffffn;
+
+function sizeMask(size: number): bigint {
+  return size === 8 ? MASK64 : (1n << BigInt(size * 8)) - 1n;
+}
+
+export class GicV3Model implements GicModel {
+  readonly gicVersion = 3 as const;
+  readonly cpuCount: number;
+  readonly st: V3State;
+  private readonly nrIrqs: number;
+
+  constructor(gic: GicConfig, policy: Policy, readonly deps: DepTracker) {
+    this.st = new V3State(gic, policy, deps);
+    this.cpuCount = this.st.cpus;
+    this.nrIrqs = this.st.core.irqs.nrIrqs;
+  }
+
+  /** Fast check_region: the row when KVM accepts the access, else undefined. */
+  private accept(t: FrameTable<V3State>, off: number, size: number): RegRow<V3State> | undefined {
+    if (off < 0 || off + size > t.size || (off & (size - 1)) !== 0) return undefined;
+    const row = t.rowAt(off);
+    if (!row || !(row.widths & size)) return undefined;
+    if (row.bitsPerIrq && addrToIntid(off, row.bitsPerIrq) >= this.nrIrqs) return undefined;
+    return row;
+  }
+
+  private name(t: FrameTable<V3State>, off: number, size: number): string {
+    return size === 4 || size === 8 ? t.wordName(off) : t.accessName(off, size);
+  }
+
+  private frameRead(t: FrameTable<V3State>, cpu: number, off: number, size: number, user: boolean): ReadResult {
+    const row = this.accept(t, off, size);
+    if (!row) {
+      const r = t.resolve(off, size, this.nrIrqs);
+      return { value: 0n, reg: r.reg, note: r.refused ?? 'no register at this offset: KVM reads 0' };
+    }
+    const fn = user && row.uread ? row.uread : row.read;
+    const value = fn(this.st, cpu, off, size) & sizeMask(size);
+    this.st.core.settle();
+    return { value, reg: size === 1 && row.widths & W8 ? t.accessName(off, size) : this.name(t, off, size) };
+  }
+
+  private frameWrite(t: FrameTable<V3State>, cpu: number, off: number, size: number, value: bigint, user: boolean): WriteResult {
+    const row = this.accept(t, off, size);
+    if (!row) {
+      const r = t.resolve(off, size, this.nrIrqs);
+      return { reg: r.reg, effect: `ignored: ${r.refused ?? 'no register at this offset'}` };
+    }
+    const fn = user && row.uwrite ? row.uwrite : row.write;
+    const effect = fn(this.st, cpu, off, size, value & sizeMask(size));
+    this.st.core.settle();
+    const reg = size === 1 && row.widths & W8 ? t.accessName(off, size) : this.name(t, off, size);
+    return effect ? { reg, effect } : { reg };
+  }
+
+  /** ICC_AP<g>R<n>_EL1 beyond the implemented APRs (preemption bits): UNDEF / -EINVAL. */
+  private aprMissing(name: string): boolean {
+    return name.startsWith('ICC_AP') && Number(name[8]) >= this.st.cpuif.aprCount;
+  }
+
+  /** Redistributor frame offset (RD_base-relative, 0..0x1FFFF) for an MMIO frame, or -1. */
+  private redistOffset(frame: Frame, offset: number): number {
+    if (frame === Frame.RedistRd) return offset < SGI_BASE ? offset : -1;
+    return offset < SGI_BASE ? offset + SGI_BASE : -1;
+  }
+
+  mmioRead(cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize, observed: bigint | null): ReadResult {
+    switch (frame) {
+      case Frame.Dist:
+        // Every banked distributor register is RAZ/WI under ARE=1, so the accessing vCPU never matters.
+        return this.frameRead(V3_DIST, cpu ?? 0, offset, size, false);
+      case Frame.RedistRd:
+      case Frame.RedistSgi: {
+        const off = this.redistOffset(frame, offset);
+        if (index < 0 || index >= this.cpuCount) return { value: 0n, reg: `GICR${index}+0x${offset.toString(16)}`, note: `no redistributor ${index} (${this.cpuCount} vCPUs)` };
+        if (off < 0) return { value: 0n, reg: `GICR+0x${offset.toString(16)}`, note: 'offset outside the 64 KiB frame' };
+        return this.frameRead(V3_REDIST, index, off, size, false);
+      }
+      case Frame.Its:
+        return { value: observed ?? 0n, reg: `GITS+0x${offset.toString(16)}`, unmodelled: true, note: 'the ITS is not modelled: the recorded value is replayed' };
+      default:
+        return { value: 0n, reg: `GICC+0x${offset.toString(16)}`, note: 'a GICv3 guest has no memory-mapped CPU interface under KVM' };
+    }
+  }
+
+  mmioWrite(cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize, value: bigint): WriteResult {
+    switch (frame) {
+      case Frame.Dist:
+        return this.frameWrite(V3_DIST, cpu ?? 0, offset, size, value, false);
+      case Frame.RedistRd:
+      case Frame.RedistSgi: {
+        const off = this.redistOffset(frame, offset);
+        if (index < 0 || index >= this.cpuCount) return { reg: `GICR${index}+0x${offset.toString(16)}`, effect: `ignored: no redistributor ${index}` };
+        if (off < 0) return { reg: `GICR+0x${offset.toString(16)}`, effect: 'ignored: offset outside the 64 KiB frame' };
+        return this.frameWrite(V3_REDIST, index, off, size, value, false);
+      }
+      case Frame.Its:
+        return { reg: `GITS+0x${offset.toString(16)}`, unmodelled: true };
+      default:
+        return { reg: `GICC+0x${offset.toString(16)}`, effect: 'ignored: a GICv3 guest has no memory-mapped CPU interface under KVM' };
+    }
+  }
+
+  sysregRead(cpu: number, enc: number, observed: bigint | null): ReadResult {
+    void observed;
+    const row = iccRow(enc);
+    const reg = row ? row.name : sysregName(enc);
+    if (cpu < 0 || cpu >= this.cpuCount) return { value: 0n, reg, note: `no vCPU ${cpu}` };
+    if (!row) return { value: 0n, reg, note: 'not a GIC system register the model knows: reads 0' };
+    if (!row.read || this.aprMissing(row.name)) {
+      return { value: 0n, reg, note: `UNDEF: ${row.undef}` };
+    }
+    const value = row.read(this.st, cpu);
+    this.st.core.settle();
+    return { value, reg };
+  }
+
+  sysregWrite(cpu: number, enc: number, value: bigint): WriteResult {
+    const row = iccRow(enc);
+    const reg = row ? row.name : sysregName(enc);
+    if (cpu < 0 || cpu >= this.cpuCount) return { reg, effect: `ignored: no vCPU ${cpu}` };
+    if (!row) return { reg, effect: 'ignored: not a GIC system register the model knows' };
+    if (!row.write || this.aprMissing(row.name)) {
+      return { reg, effect: `ignored: UNDEF: ${row.undef}` };
+    }
+    const effect = row.write(this.st, cpu, value & MASK64);
+    this.st.core.settle();
+    return effect ? { reg, effect } : { reg };
+  }
+
+  userRead(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, observed: bigint | null): ReadResult {
+    void observed;
+    switch (group) {
+      case UserGroup.DistRegs:
+        if (size !== 4) return { value: 0n, reg: V3_DIST.accessName(offset, size), note: `${size * 8}-bit access: KVM's device attributes access 32 bits` };
+        return this.frameRead(V3_DIST, 0, offset, 4, true);
+      case UserGroup.RedistRegs: {
+        if (size !== 4) return { value: 0n, reg: V3_REDIST.accessName(offset, size), note: `${size * 8}-bit access: KVM's device attributes access 32 bits` };
+        if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { value: 0n, reg: V3_REDIST.accessName(offset, 4), note: `no vCPU ${cpu}: KVM returns -EINVAL` };
+        return this.frameRead(V3_REDIST, cpu, offset, 4, true);
+      }
+      case UserGroup.CpuSysregs: {
+        const row = iccRow(offset);
+        const reg = row ? row.name : sysregName(offset);
+        if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { value: 0n, reg, note: `no vCPU ${cpu}: KVM returns -EINVAL` };
+        if (!row?.uread) return { value: 0n, reg, note: 'not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS (-ENXIO)' };
+        if (this.aprMissing(row.name)) return { value: 0n, reg, note: 'APR index beyond the host preemption bits (-EINVAL)' };
+        return { value: row.uread(this.st, cpu), reg };
+      }
+      default:
+        return { value: 0n, reg: `CPU_REGS+0x${offset.toString(16)}`, note: 'KVM_DEV_ARM_VGIC_GRP_CPU_REGS is GICv2 only (-ENXIO)' };
+    }
+  }
+
+  userWrite(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, value: bigint): WriteResult {
+    switch (group) {
+      case UserGroup.DistRegs:
+        if (size !== 4) return { reg: V3_DIST.accessName(offset, size), effect: `ignored: ${size * 8}-bit access (device attributes are 32-bit)` };
+        return this.frameWrite(V3_DIST, 0, offset, 4, value, true);
+      case UserGroup.RedistRegs:
+        if (size !== 4) return { reg: V3_REDIST.accessName(offset, size), effect: `ignored: ${size * 8}-bit access (device attributes are 32-bit)` };
+        if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { reg: V3_REDIST.accessName(offset, 4), effect: `rejected (-EINVAL): no vCPU ${cpu}` };
+        return this.frameWrite(V3_REDIST, cpu, offset, 4, value, true);
+      case UserGroup.CpuSysregs: {
+        const row = iccRow(offset);
+        const reg = row ? row.name : sysregName(offset);
+        if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { reg, effect: `rejected (-EINVAL): no vCPU ${cpu}` };
+        if (!row?.uwrite) return { reg, effect: 'rejected (-ENXIO): not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS' };
+        if (this.aprMissing(row.name)) return { reg, effect: 'rejected (-EINVAL): APR index beyond the host preemption bits' };
+        const effect = row.uwrite(this.st, cpu, value & MASK64);
+        this.st.core.settle();
+        return effect ? { reg, effect } : { reg };
+      }
+      default:
+        return { reg: `CPU_REGS+0x${offset.toString(16)}`, effect: 'rejected (-ENXIO): KVM_DEV_ARM_VGIC_GRP_CPU_REGS is GICv2 only' };
+    }
+  }
+
+  setLine(intid: number, cpu: number | null, level: 0 | 1, owner: LineOwner): WriteResult {
+    const reg = intid < 32 ? `PPI${intid}@cpu${cpu}` : `SPI${intid}`;
+    const effect = this.st.core.injectLine(intid, intid < 32 ? cpu : null, level, owner);
+    this.st.core.settle();
+    return effect ? { reg, effect } : { reg };
+  }
+
+  irqOutput(cpu: number): 0 | 1 {
+    return this.st.cpuif.irqOutput(cpu);
+  }
+
+  fiqOutput(cpu: number): 0 | 1 {
+    return this.st.cpuif.fiqOutput(cpu);
+  }
+}

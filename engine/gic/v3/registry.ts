@@ -1,0 +1,78 @@
+// Static knowledge of a GICv3 configuration's registers for validators and reports: which
+// register an access hits, whether KVM accepts its shape, and field decoding.
+
+import { sysregName } from '../../arch/sysregs';
+import { RegisterRegistry } from '../../model/model';
+import { AccessSize, Frame, GicConfig, UserGroup } from '../../trace/events';
+import { formatFieldList } from '../core/regtable';
+import { V3_FIELDS } from './fields';
+import { iccRow } from './icc-table';
+import { V3_DIST, V3_REDIST } from './model';
+import { SGI_BASE } from './redist-table';
+
+export class GicV3Registry implements RegisterRegistry {
+  private readonly nrIrqs: number;
+  private readonly cpus: number;
+
+  constructor(gic: GicConfig) {
+    this.nrIrqs = gic.spis + 32;
+    this.cpus = gic.cpus.length;
+  }
+
+  describeMmio(frame: Frame, index: number, offset: number, size: AccessSize): { reg: string; error?: string } {
+    switch (frame) {
+      case Frame.Dist: {
+        const r = V3_DIST.resolve(offset, size, this.nrIrqs);
+        return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
+      }
+      case Frame.RedistRd:
+      case Frame.RedistSgi: {
+        if (index < 0 || index >= this.cpus) return { reg: `GICR${index}+0x${offset.toString(16)}`, error: `redistributor ${index} does not exist (${this.cpus} vCPUs)` };
+        if (offset < 0 || offset + size > SGI_BASE) return { reg: `GICR+0x${offset.toString(16)}`, error: `offset 0x${offset.toString(16)} is outside the 64 KiB ${frame === Frame.RedistRd ? 'RD_base' : 'SGI_base'} frame` };
+        const r = V3_REDIST.resolve(frame === Frame.RedistSgi ? offset + SGI_BASE : offset, size, this.nrIrqs);
+        return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
+      }
+      case Frame.Its:
+        if (offset < 0 || offset + size > 0x20000) return { reg: `GITS+0x${offset.toString(16)}`, error: 'offset outside the 128 KiB ITS frame' };
+        return { reg: `GITS+0x${offset.toString(16)}` };
+      default:
+        return { reg: `GICC+0x${offset.toString(16)}`, error: 'a GICv3 configuration has no GICv2 CPU interface frame' };
+    }
+  }
+
+  describeUser(group: UserGroup, cpu: number | null, offset: number, size: AccessSize): { reg: string; error?: string } {
+    switch (group) {
+      case UserGroup.DistRegs:
+      case UserGroup.RedistRegs: {
+        const t = group === UserGroup.DistRegs ? V3_DIST : V3_REDIST;
+        if (size !== 4) return { reg: t.accessName(offset, size), error: 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS/REDIST_REGS accesses are 32-bit' };
+        if (group === UserGroup.RedistRegs && (cpu === null || cpu < 0 || cpu >= this.cpus)) return { reg: t.accessName(offset, 4), error: `redistributor access needs a vCPU 0..${this.cpus - 1}` };
+        const r = t.resolve(offset, 4, this.nrIrqs);
+        return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
+      }
+      case UserGroup.CpuSysregs: {
+        const row = iccRow(offset);
+        if (!row) return { reg: sysregName(offset), error: 'not a GICv3 CPU interface system register' };
+        if (cpu === null || cpu < 0 || cpu >= this.cpus) return { reg: row.name, error: `CPU_SYSREGS access needs a vCPU 0..${this.cpus - 1}` };
+        return { reg: row.name };
+      }
+      default:
+        return { reg: `CPU_REGS+0x${offset.toString(16)}`, error: 'KVM_DEV_ARM_VGIC_GRP_CPU_REGS is GICv2 only' };
+    }
+  }
+
+  formatFields(reg: string, value: bigint): string | undefined {
+    return formatV3Fields(reg, value);
+  }
+}
+
+/** Field breakdown for GICv3 register names (array indices and .HI suffixes understood). */
+export function formatV3Fields(reg: string, value: bigint): string | undefined {
+  const direct = V3_FIELDS[reg];
+  if (direct) return formatFieldList(direct, value);
+  const m = /^(GIC[DR]_[A-Z0-9]*?[A-Z])(\d*)(\.HI)?$/.exec(reg);
+  if (!m) return undefined;
+  const fields = V3_FIELDS[m[1]];
+  if (!fields) return undefined;
+  return formatFieldList(fields, m[3] ? value << 32n : value);
+}

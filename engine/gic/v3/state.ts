@@ -1,0 +1,57 @@
+// Everything the GICv3 register handlers act on: the shared core and CPU interface plus the
+// GICv3-only state (redistributor LPI enables, PROPBASER/PENDBASER, vCPU affinities).
+
+import { InputError } from '../../errors';
+import { DepTracker } from '../../model/deps';
+import { Policy } from '../../policy/policy';
+import { GicConfig } from '../../trace/events';
+import { CpuInterface, FLAVOUR_V3 } from '../core/cpuif';
+import { VgicCore } from '../core/vgic';
+
+/** VGIC_V3_MAX_CPUS. */
+export const V3_MAX_CPUS = 512;
+/** GICR_PENDBASER reset (vgic_v3_enable): InnerShareable, inner RaWb, outer SameAsInner. */
+export const PENDBASER_RESET = 0x580n;
+
+export class V3State {
+  readonly core: VgicCore;
+  readonly cpuif: CpuInterface;
+  readonly cpus: number;
+  readonly its: boolean;
+  /** Per vCPU: MPIDR Aff2.Aff1.Aff0 (bits [23:0]) and Aff3. */
+  readonly aff: Int32Array;
+  readonly aff3: Uint8Array;
+  /** Per vCPU GICR_CTLR.EnableLPIs (vgic_cpu->ctlr). */
+  readonly lpisEnabled: Uint8Array;
+  /** dist->propbaser: one value for the whole VM. */
+  propbaser = 0n;
+  readonly pendbaser: bigint[];
+
+  constructor(readonly gic: GicConfig, policy: Policy, deps: DepTracker) {
+    const n = gic.cpus.length;
+    if (n < 1 || n > V3_MAX_CPUS) throw new InputError(`GICv3 configuration has ${n} vCPUs`, undefined, `1..${V3_MAX_CPUS} (VGIC_V3_MAX_CPUS)`);
+    if (!Number.isInteger(gic.spis) || gic.spis < 0 || gic.spis % 32 !== 0 || gic.spis > 960) {
+      throw new InputError(`GICv3 configuration has ${gic.spis} SPIs`, undefined, 'a multiple of 32 from 0 to 960 (KVM_DEV_ARM_VGIC_GRP_NR_IRQS takes 64..992 INTIDs in steps of 32)');
+    }
+    this.cpus = n;
+    this.its = gic.its;
+    this.core = new VgicCore(3, n, gic.spis, policy, deps);
+    this.cpuif = new CpuInterface(this.core, FLAVOUR_V3);
+    this.aff = new Int32Array(n);
+    this.aff3 = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const m = gic.cpus[i].mpidr;
+      this.aff[i] = Number(m & 0xffffffn);
+      this.aff3[i] = Number((m >> 32n) & 0xffn);
+    }
+    this.lpisEnabled = new Uint8Array(n);
+    this.pendbaser = new Array<bigint>(n).fill(PENDBASER_RESET);
+    this.core.resetNative(1);
+  }
+
+  /** kvm_mpidr_to_vcpu: the vCPU whose affinity is Aff3.Aff2.Aff1.Aff0, or -1. */
+  vcpuByAffinity(aff: number, aff3: number): number {
+    for (let i = 0; i < this.cpus; i++) if (this.aff[i] === aff && this.aff3[i] === aff3) return i;
+    return -1;
+  }
+}
