@@ -162,12 +162,9 @@ export function validateTrace(file: string, opts: { allowTruncated?: boolean; re
   const first = openTrace(file, { allowTruncated: opts.allowTruncated });
   const gic = first.header.gic;
   first.close();
-  let registersSkipped = '';
-  if (opts.registers !== false) {
-    const { registry, reason } = tryRegistry(gic);
-    if (!registry) registersSkipped = reason;
-  }
-  const r = openTrace(file, { allowTruncated: opts.allowTruncated, registers: opts.registers !== false && !registersSkipped });
+  const { registry, reason } = opts.registers === false ? { registry: null, reason: 'turned off' } : tryRegistry(gic);
+  const registersSkipped = registry ? '' : reason;
+  const r = openTrace(file, { allowTruncated: opts.allowTruncated, registry: registry ?? undefined });
   let n = 0;
   try {
     while (r.next()) n++;

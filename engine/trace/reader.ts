@@ -11,7 +11,8 @@ import { EventChecker } from './check';
 import { decodeEvent } from './codec';
 import { TRACE_FORMAT_MINOR, TraceEvent, TraceHeader, TraceTrailer } from './events';
 import { parseHeader, parseTrailer } from './header';
-import { RegisterChecker, tryRegistry } from './registers';
+import { RegisterRegistry } from '../model/model';
+import { RegisterChecker } from './registers';
 import { asInputError, Violation } from './violation';
 import { MAX_VALUE_BYTES, MsgpackWalker, WALK_ERROR, WALK_NEED_MORE } from './walk';
 
@@ -19,10 +20,10 @@ export interface ReadOptions {
   /** Replay the valid prefix of a trace without a trailer instead of failing. */
   allowTruncated?: boolean;
   /**
-   * Also check every access against the register tables (engine/gic registryFor): misaligned or
-   * wrongly sized accesses, unknown system registers. Throws if the tables are not available.
+   * Also check every access against these register tables (engine/gic registryFor(header.gic), or
+   * registers.ts tryRegistry): misaligned or wrongly sized accesses, unknown system registers.
    */
-  registers?: boolean;
+  registry?: RegisterRegistry;
   /** Read size; tests use tiny chunks to exercise values that straddle reads. */
   chunkBytes?: number;
 }
@@ -178,11 +179,7 @@ class StreamReader implements TraceReader {
     }
     this.lenient = this.header.formatMinor > TRACE_FORMAT_MINOR;
     this.checker = new EventChecker(this.header);
-    if (this.opts.registers) {
-      const { registry, reason } = tryRegistry(this.header.gic);
-      if (!registry) throw new InputError(`register-level checks are not available: ${reason}`, { file: this.file });
-      this.regs = new RegisterChecker(registry);
-    }
+    if (this.opts.registry) this.regs = new RegisterChecker(this.opts.registry);
     this.pos = end;
     this.hashFrom = end;
   }

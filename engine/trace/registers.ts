@@ -1,9 +1,9 @@
 // Register-level checks and names: does an access hit a register KVM decodes, with a size and
 // alignment it accepts, and what is that register called. Needs the GIC register tables
-// (engine/gic registryFor), so it is opt-in for the reader (`trace validate` turns it on).
+// (engine/gic registryFor), so it is opt-in for the reader (`trace validate` turns it on). The
+// tables are loaded lazily: the reader itself never depends on the GIC models.
 
 import { sysregByEnc, sysregName } from '../arch/sysregs';
-import { registryFor } from '../gic';
 import { RegisterRegistry } from '../model/model';
 import { EventKind, Frame, GicConfig, TraceEvent, UserGroup } from './events';
 import { violation } from './violation';
@@ -36,6 +36,8 @@ export function fallbackUserName(group: UserGroup, offset: number): string {
 /** The registry for a configuration, or the reason there is none (the model not built yet). */
 export function tryRegistry(gic: GicConfig): { registry: RegisterRegistry | null; reason: string } {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { registryFor } = require('../gic') as typeof import('../gic');
     return { registry: registryFor(gic), reason: '' };
   } catch (e) {
     return { registry: null, reason: (e as Error).message };
