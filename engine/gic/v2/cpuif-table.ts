@@ -1,62 +1,73 @@
-// The GICv2 CPU interface as the guest reaches it: the host's GICV frame mapped at GICC
-// (vgic-v2.md §5.3; Arm GICv2 virtual CPU interface register list). 32-bit accesses only.
-// The userspace view (KVM_DEV_ARM_VGIC_GRP_CPU_REGS, vgic_v2_cpu_registers) is a separate,
-// smaller table: KVM serves it from the saved VMCR/APR, not from GICV.
+// The GICv2 CPU interface, two tables:
+//  - the guest's: the host's GICV frame mapped at GICC (vgic-v2.md §5.3; Arm GICv2 virtual CPU
+//    interface register list), 32-bit accesses only, DIR in the second 4 KiB page;
+//  - the VMM's: KVM's vgic_v2_cpu_registers (KVM_DEV_ARM_VGIC_GRP_CPU_REGS), served from the
+//    saved VMCR/APR with KVM's ABI quirks.
 
-import { FrameTable, RegRow, W32 } from './frame-table';
+import { FrameTable, RegRead, RegRow, RegWrite, W32 } from '../core/regtable';
+import { GICC_BPR_FIELDS, GICC_CTLR_FIELDS, GICC_IIDR_FIELDS, GICC_INTID_FIELDS, GICC_PRIORITY_FIELDS } from './fields';
+import { GICC_IIDR_USER } from './ids';
+import { V2State } from './state';
 
-export enum C {
-  Ctlr,
-  Pmr,
-  Bpr,
-  Iar,
-  Eoir,
-  Rpr,
-  Hppir,
-  Abpr,
-  Aiar,
-  Aeoir,
-  Ahppir,
-  Apr,
-  /** GICC_NSAPRn: not part of the virtual CPU interface (GICV has APRn only): RAZ/WI. */
-  Nsapr,
-  Iidr,
-  Dir,
+type Row = RegRow<V2State>;
+
+const lo32 = (v: bigint): number => Number(v & 0xffffffffn);
+const n32 = (f: (st: V2State, cpu: number) => number): RegRead<V2State> => (st, cpu) => BigInt(f(st, cpu) >>> 0);
+const ro =
+  (name: string): RegWrite<V2State> =>
+  () =>
+    `ignored: ${name} is read-only`;
+
+function reg(name: string, offset: number, access: Row['access'], read: RegRead<V2State>, write: RegWrite<V2State>, extra: Partial<Row> = {}): Row {
+  return { name, offset, len: 4, bitsPerIrq: 0, widths: W32, naming: { kind: 'single' }, access, read, write, ...extra };
 }
 
-function one(name: string, offset: number, kind: C): RegRow<C> {
-  return { name, offset, length: 4, widths: W32, indexed: false, kind, bitsPerIrq: 0 };
+function wo(name: string, offset: number, write: RegWrite<V2State>): Row {
+  return reg(name, offset, 'WO', () => 0n, write, { fields: GICC_INTID_FIELDS });
 }
 
-export const GICV2_CPUIF_ROWS: readonly RegRow<C>[] = [
-  one('GICC_CTLR', 0x000, C.Ctlr),
-  one('GICC_PMR', 0x004, C.Pmr),
-  one('GICC_BPR', 0x008, C.Bpr),
-  one('GICC_IAR', 0x00c, C.Iar),
-  one('GICC_EOIR', 0x010, C.Eoir),
-  one('GICC_RPR', 0x014, C.Rpr),
-  one('GICC_HPPIR', 0x018, C.Hppir),
-  one('GICC_ABPR', 0x01c, C.Abpr),
-  one('GICC_AIAR', 0x020, C.Aiar),
-  one('GICC_AEOIR', 0x024, C.Aeoir),
-  one('GICC_AHPPIR', 0x028, C.Ahppir),
-  { name: 'GICC_APR', offset: 0x0d0, length: 16, widths: W32, indexed: true, kind: C.Apr, bitsPerIrq: 0 },
-  { name: 'GICC_NSAPR', offset: 0x0e0, length: 16, widths: W32, indexed: true, kind: C.Nsapr, bitsPerIrq: 0 },
-  one('GICC_IIDR', 0x0fc, C.Iidr),
-  one('GICC_DIR', 0x1000, C.Dir),
+export const V2_CPUIF_ROWS: readonly Row[] = [
+  reg('GICC_CTLR', 0x000, 'RW', n32((st, c) => st.gicc.readCtlr(c)), (st, c, _o, _s, v) => st.gicc.writeCtlr(c, lo32(v)), { reset: 0n, fields: GICC_CTLR_FIELDS }),
+  reg('GICC_PMR', 0x004, 'RW', n32((st, c) => st.gicc.readPmr(c)), (st, c, _o, _s, v) => st.gicc.writePmr(c, lo32(v)), { reset: 0n, fields: GICC_PRIORITY_FIELDS }),
+  reg('GICC_BPR', 0x008, 'RW', n32((st, c) => st.gicc.readBpr(c)), (st, c, _o, _s, v) => st.gicc.writeBpr(c, lo32(v)), { fields: GICC_BPR_FIELDS }),
+  reg('GICC_IAR', 0x00c, 'RO', n32((st, c) => st.gicc.iar(c)), ro('GICC_IAR'), { fields: GICC_INTID_FIELDS }),
+  wo('GICC_EOIR', 0x010, (st, c, _o, _s, v) => st.gicc.eoir(c, lo32(v))),
+  reg('GICC_RPR', 0x014, 'RO', n32((st, c) => st.gicc.rpr(c)), ro('GICC_RPR'), { reset: 0xffn, fields: GICC_PRIORITY_FIELDS }),
+  reg('GICC_HPPIR', 0x018, 'RO', n32((st, c) => st.gicc.hppir(c)), ro('GICC_HPPIR'), { fields: GICC_INTID_FIELDS }),
+  reg('GICC_ABPR', 0x01c, 'RW', n32((st, c) => st.gicc.readAbpr(c)), (st, c, _o, _s, v) => st.gicc.writeAbpr(c, lo32(v)), { fields: GICC_BPR_FIELDS }),
+  reg('GICC_AIAR', 0x020, 'RO', n32((st, c) => st.gicc.aiar(c)), ro('GICC_AIAR'), { fields: GICC_INTID_FIELDS }),
+  wo('GICC_AEOIR', 0x024, (st, c, _o, _s, v) => st.gicc.aeoir(c, lo32(v))),
+  reg('GICC_AHPPIR', 0x028, 'RO', n32((st, c) => st.gicc.ahppir(c)), ro('GICC_AHPPIR'), { fields: GICC_INTID_FIELDS }),
+  {
+    name: 'GICC_APR', offset: 0x0d0, len: 16, bitsPerIrq: 0, widths: W32, naming: { kind: 'array', base: 0x0d0, bits: 32 }, access: 'RW', reset: 0n,
+    read: (st, c, off) => BigInt(st.gicc.readApr(c, (off - 0xd0) >> 2)),
+    write: (st, c, off, _s, v) => st.gicc.writeApr(c, (off - 0xd0) >> 2, lo32(v)),
+  },
+  {
+    // Not part of the virtual CPU interface: GICV has APRn only.
+    name: 'GICC_NSAPR', offset: 0x0e0, len: 16, bitsPerIrq: 0, widths: W32, naming: { kind: 'array', base: 0x0e0, bits: 32 }, access: 'RAZ/WI', reset: 0n,
+    read: () => 0n,
+    write: () => 'ignored: GICC_NSAPRn is not part of the virtual CPU interface (RAZ/WI)',
+  },
+  reg('GICC_IIDR', 0x0fc, 'RO', (st) => BigInt(st.gicvIidr), ro('GICC_IIDR'), { fields: GICC_IIDR_FIELDS }),
+  wo('GICC_DIR', 0x1000, (st, c, _o, _s, v) => st.gicc.dir(c, lo32(v))),
 ];
 
-/** KVM_VGIC_V2_CPU_SIZE: 8 KiB, GICC_DIR in the second page. */
-export const GICV2_CPUIF = new FrameTable<C>('GICC', 0x2000, GICV2_CPUIF_ROWS, W32);
+/** KVM_VGIC_V2_CPU_SIZE: 8 KiB. */
+export const V2_CPUIF = new FrameTable<V2State>('GICC', 0x2000, V2_CPUIF_ROWS, '8 KiB GICv2 CPU interface frame');
 
-/** KVM's userspace CPU_REGS table: CTLR, PMR (as VMPriMask), BPR, ABPR, APR0-3, IIDR. */
-export const GICV2_CPUIF_USER_ROWS: readonly RegRow<C>[] = [
-  one('GICC_CTLR', 0x000, C.Ctlr),
-  one('GICC_PMR', 0x004, C.Pmr),
-  one('GICC_BPR', 0x008, C.Bpr),
-  one('GICC_ABPR', 0x01c, C.Abpr),
-  { name: 'GICC_APR', offset: 0x0d0, length: 16, widths: W32, indexed: true, kind: C.Apr, bitsPerIrq: 0 },
-  one('GICC_IIDR', 0x0fc, C.Iidr),
+/** vgic_v2_cpu_registers: CTLR, PMR (as VMPriMask), BPR, ABPR, APR0-3, IIDR. */
+export const V2_CPUIF_USER_ROWS: readonly Row[] = [
+  reg('GICC_CTLR', 0x000, 'RW', n32((st, c) => st.gicc.readCtlr(c)), (st, c, _o, _s, v) => st.gicc.userWriteCtlr(c, lo32(v)), { fields: GICC_CTLR_FIELDS }),
+  reg('GICC_PMR', 0x004, 'RW', n32((st, c) => st.gicc.userReadPmr(c)), (st, c, _o, _s, v) => st.gicc.userWritePmr(c, lo32(v))),
+  reg('GICC_BPR', 0x008, 'RW', n32((st, c) => st.gicc.readBpr(c)), (st, c, _o, _s, v) => st.gicc.writeBpr(c, lo32(v)), { fields: GICC_BPR_FIELDS }),
+  reg('GICC_ABPR', 0x01c, 'RW', n32((st, c) => st.gicc.readAbpr(c)), (st, c, _o, _s, v) => st.gicc.writeAbpr(c, lo32(v)), { fields: GICC_BPR_FIELDS }),
+  {
+    name: 'GICC_APR', offset: 0x0d0, len: 16, bitsPerIrq: 0, widths: W32, naming: { kind: 'array', base: 0x0d0, bits: 32 }, access: 'RW',
+    read: (st, c, off) => BigInt(st.gicc.readApr(c, (off - 0xd0) >> 2)),
+    write: (st, c, off, _s, v) => st.gicc.writeApr(c, (off - 0xd0) >> 2, lo32(v)),
+  },
+  reg('GICC_IIDR', 0x0fc, 'RO', () => BigInt(GICC_IIDR_USER), ro('GICC_IIDR'), { fields: GICC_IIDR_FIELDS }),
 ];
 
-export const GICV2_CPUIF_USER = new FrameTable<C>('GICC', 0x100, GICV2_CPUIF_USER_ROWS, W32);
+export const V2_CPUIF_USER = new FrameTable<V2State>('GICC', 0x100, V2_CPUIF_USER_ROWS, 'GICv2 CPU_REGS attribute space');

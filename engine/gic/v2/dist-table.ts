@@ -1,70 +1,137 @@
-// KVM's GICv2 distributor register table (vgic-mmio-v2.c vgic_v2_dist_registers, vgic-v2.md §4.2),
-// one row per register or per-INTID array. Offsets outside every row are RAZ/WI, as KVM's
-// dispatch does for an address no region claims (the ID registers 0xFD0-0xFFC included).
+// KVM's GICv2 distributor (vgic-mmio-v2.c vgic_v2_dist_registers; spec vgic-v2.md §4.2), one row
+// per register or per-INTID array, in KVM's table order. Offsets no row claims are RAZ/WI.
+// Banked rows (INTIDs 0-31, SGIR, CPENDSGIR/SPENDSGIR) act on the accessing vCPU.
 
-import { FrameTable, RegRow, W32, W8 } from './frame-table';
+import * as R from '../core/irq-regs';
+import { addrToIntid, FieldDef, FrameTable, RegRead, RegRow, RegWrite, W32, W8 } from '../core/regtable';
+import * as V2 from './dist';
+import { GICD_SGIR_FIELDS } from './fields';
+import { V2State } from './state';
 
-export enum D {
-  Ctlr,
-  Typer,
-  Iidr,
-  Igroupr,
-  Isenabler,
-  Icenabler,
-  Ispendr,
-  Icpendr,
-  Isactiver,
-  Icactiver,
-  Ipriorityr,
-  Itargetsr,
-  Icfgr,
-  Sgir,
-  Cpendsgir,
-  Spendsgir,
-  /** Architected but not in KVM's table: read as zero, writes ignored (named for reports). */
-  IdRaz,
+type Row = RegRow<V2State>;
+
+const lo32 = (v: bigint): number => Number(v & 0xffffffffn);
+const first1 = (off: number): number => addrToIntid(off, 1);
+
+function perIrq(name: string, offset: number, bits: number, widths: number, h: Pick<Row, 'read' | 'write' | 'access'> & Partial<Row>): Row {
+  return { name, offset, len: (bits * 1024) / 8, bitsPerIrq: bits, widths, naming: { kind: 'array', base: offset, bits }, ...h };
 }
 
-function one(name: string, offset: number, kind: D, widths = W32): RegRow<D> {
-  return { name, offset, length: 4, widths, indexed: false, kind, bitsPerIrq: 0 };
+const raz: RegRead<V2State> = () => 0n;
+const wi =
+  (why: string): RegWrite<V2State> =>
+  () =>
+    `ignored: ${why}`;
+
+function idReg(name: string, offset: number): Row {
+  return {
+    name, offset, len: 4, bitsPerIrq: 0, widths: W8 | W32, naming: { kind: 'single' }, access: 'RAZ/WI', reset: 0n,
+    read: raz, write: wi(`${name} is not emulated by KVM (no region: RAZ/WI)`),
+  };
 }
 
-/** A per-INTID array sized, as KVM sizes it, for 1024 INTIDs. */
-function perIrq(name: string, offset: number, bitsPerIrq: number, kind: D, widths = W32): RegRow<D> {
-  return { name, offset, length: (bitsPerIrq * 1024) / 8, widths, indexed: true, kind, bitsPerIrq };
-}
-
-export const GICV2_DIST_ROWS: readonly RegRow<D>[] = [
-  one('GICD_CTLR', 0x000, D.Ctlr),
-  one('GICD_TYPER', 0x004, D.Typer),
-  one('GICD_IIDR', 0x008, D.Iidr),
-  perIrq('GICD_IGROUPR', 0x080, 1, D.Igroupr),
-  perIrq('GICD_ISENABLER', 0x100, 1, D.Isenabler),
-  perIrq('GICD_ICENABLER', 0x180, 1, D.Icenabler),
-  perIrq('GICD_ISPENDR', 0x200, 1, D.Ispendr),
-  perIrq('GICD_ICPENDR', 0x280, 1, D.Icpendr),
-  perIrq('GICD_ISACTIVER', 0x300, 1, D.Isactiver),
-  perIrq('GICD_ICACTIVER', 0x380, 1, D.Icactiver),
-  perIrq('GICD_IPRIORITYR', 0x400, 8, D.Ipriorityr, W8 | W32),
-  perIrq('GICD_ITARGETSR', 0x800, 8, D.Itargetsr, W8 | W32),
-  perIrq('GICD_ICFGR', 0xc00, 2, D.Icfgr),
-  one('GICD_SGIR', 0xf00, D.Sgir),
-  { name: 'GICD_CPENDSGIR', offset: 0xf10, length: 16, widths: W8 | W32, indexed: true, kind: D.Cpendsgir, bitsPerIrq: 0 },
-  { name: 'GICD_SPENDSGIR', offset: 0xf20, length: 16, widths: W8 | W32, indexed: true, kind: D.Spendsgir, bitsPerIrq: 0 },
-  // Peripheral and component ID registers: KVM has no region here, so they read 0 (QEMU-TCG reads ICPIDR2 as 0x2B).
-  one('GICD_ICPIDR4', 0xfd0, D.IdRaz, W8 | W32),
-  one('GICD_ICPIDR5', 0xfd4, D.IdRaz, W8 | W32),
-  one('GICD_ICPIDR6', 0xfd8, D.IdRaz, W8 | W32),
-  one('GICD_ICPIDR7', 0xfdc, D.IdRaz, W8 | W32),
-  one('GICD_ICPIDR0', 0xfe0, D.IdRaz, W8 | W32),
-  one('GICD_ICPIDR1', 0xfe4, D.IdRaz, W8 | W32),
-  one('GICD_ICPIDR2', 0xfe8, D.IdRaz, W8 | W32),
-  one('GICD_ICPIDR3', 0xfec, D.IdRaz, W8 | W32),
-  one('GICD_ICCIDR0', 0xff0, D.IdRaz, W8 | W32),
-  one('GICD_ICCIDR1', 0xff4, D.IdRaz, W8 | W32),
-  one('GICD_ICCIDR2', 0xff8, D.IdRaz, W8 | W32),
-  one('GICD_ICCIDR3', 0xffc, D.IdRaz, W8 | W32),
+export const V2_DIST_ROWS: readonly Row[] = [
+  {
+    // KVM's one 12-byte misc region: GICD_CTLR, GICD_TYPER, GICD_IIDR.
+    name: 'GICD_CTLR', offset: 0x000, len: 12, bitsPerIrq: 0, widths: W32,
+    naming: { kind: 'words', names: ['GICD_CTLR', 'GICD_TYPER', 'GICD_IIDR'] }, access: 'RW', policy: 'GICD_IIDR revision; userMaySelectRevision',
+    read: V2.readMisc, write: V2.writeMisc, uwrite: V2.userWriteMisc,
+  },
+  perIrq('GICD_IGROUPR', 0x080, 1, W32, {
+    access: 'RW', reset: 0n, policy: 'guestGroupWriteHonoured / userGroupWriteHonoured(2, …)',
+    read: (st, cpu, off) => BigInt(R.readGroup(st.core, cpu, first1(off), 32)),
+    write: (st, cpu, off, _s, v) => R.writeGroup(st.core, cpu, first1(off), 32, lo32(v), 'guest', 'IGROUPR'),
+    uwrite: (st, cpu, off, _s, v) => R.writeGroup(st.core, cpu, first1(off), 32, lo32(v), 'user', 'IGROUPR'),
+  }),
+  perIrq('GICD_ISENABLER', 0x100, 1, W32, {
+    access: 'RW',
+    read: (st, cpu, off) => BigInt(R.readEnable(st.core, cpu, first1(off), 32)),
+    write: (st, cpu, off, _s, v) => (R.writeSetEnable(st.core, cpu, first1(off), 32, lo32(v), 'guest'), undefined),
+    uwrite: (st, cpu, off, _s, v) => (R.writeSetEnable(st.core, cpu, first1(off), 32, lo32(v), 'user'), undefined),
+  }),
+  perIrq('GICD_ICENABLER', 0x180, 1, W32, {
+    access: 'RW',
+    read: (st, cpu, off) => BigInt(R.readEnable(st.core, cpu, first1(off), 32)),
+    write: (st, cpu, off, _s, v) => (R.writeClearEnable(st.core, cpu, first1(off), 32, lo32(v)), undefined),
+  }),
+  perIrq('GICD_ISPENDR', 0x200, 1, W32, {
+    access: 'RW',
+    read: (st, cpu, off) => BigInt(R.readPending(st.core, cpu, first1(off), 32, 'guest')),
+    uread: (st, cpu, off) => BigInt(R.readPending(st.core, cpu, first1(off), 32, 'user')),
+    write: (st, cpu, off, _s, v) => R.writeSetPending(st.core, cpu, first1(off), 32, lo32(v), 'guest', cpu),
+    // uaccess: KVM cannot restore an SGI's source, so it names the attribute's vCPU.
+    uwrite: (st, cpu, off, _s, v) => R.writeSetPending(st.core, cpu, first1(off), 32, lo32(v), 'user', cpu),
+  }),
+  perIrq('GICD_ICPENDR', 0x280, 1, W32, {
+    access: 'RW',
+    read: (st, cpu, off) => BigInt(R.readPending(st.core, cpu, first1(off), 32, 'guest')),
+    uread: (st, cpu, off) => BigInt(R.readPending(st.core, cpu, first1(off), 32, 'user')),
+    write: (st, cpu, off, _s, v) => R.writeClearPending(st.core, cpu, first1(off), 32, lo32(v), 'guest'),
+    // uaccess: every source of a cleared SGI is forgotten.
+    uwrite: (st, cpu, off, _s, v) => R.writeClearPending(st.core, cpu, first1(off), 32, lo32(v), 'user'),
+  }),
+  perIrq('GICD_ISACTIVER', 0x300, 1, W32, {
+    access: 'RW',
+    read: (st, cpu, off) => BigInt(R.readActive(st.core, cpu, first1(off), 32)),
+    // The requester becomes a v2 SGI's active source; userspace has no running vCPU (source 0).
+    write: (st, cpu, off, _s, v) => (R.writeActive(st.core, cpu, first1(off), 32, lo32(v), true, cpu), undefined),
+    uwrite: (st, cpu, off, _s, v) => (R.writeActive(st.core, cpu, first1(off), 32, lo32(v), true, 0), undefined),
+  }),
+  perIrq('GICD_ICACTIVER', 0x380, 1, W32, {
+    access: 'RW',
+    read: (st, cpu, off) => BigInt(R.readActive(st.core, cpu, first1(off), 32)),
+    write: (st, cpu, off, _s, v) => (R.writeActive(st.core, cpu, first1(off), 32, lo32(v), false, cpu), undefined),
+    uwrite: (st, cpu, off, _s, v) => (R.writeActive(st.core, cpu, first1(off), 32, lo32(v), false, 0), undefined),
+  }),
+  perIrq('GICD_IPRIORITYR', 0x400, 8, W8 | W32, {
+    access: 'RW', reset: 0n,
+    read: (st, cpu, off, size) => BigInt(R.readPriority(st.core, cpu, addrToIntid(off, 8), size)),
+    write: (st, cpu, off, size, v) => R.writePriority(st.core, cpu, addrToIntid(off, 8), size, lo32(v)),
+  }),
+  perIrq('GICD_ITARGETSR', 0x800, 8, W8 | W32, { access: 'RW', read: V2.readTargets, write: V2.writeTargets }),
+  perIrq('GICD_ICFGR', 0xc00, 2, W32, {
+    access: 'RW',
+    read: (st, cpu, off) => BigInt(R.readConfig(st.core, cpu, addrToIntid(off, 2), 16)),
+    write: (st, cpu, off, _s, v) => R.writeConfig(st.core, cpu, addrToIntid(off, 2), 16, lo32(v)),
+  }),
+  {
+    name: 'GICD_SGIR', offset: 0xf00, len: 4, bitsPerIrq: 0, widths: W32, naming: { kind: 'single' }, access: 'WO',
+    fields: GICD_SGIR_FIELDS as readonly FieldDef[], read: raz, write: V2.writeSgir,
+  },
+  {
+    name: 'GICD_CPENDSGIR', offset: 0xf10, len: 16, bitsPerIrq: 0, widths: W8 | W32, naming: { kind: 'array', base: 0xf10, bits: 32 }, access: 'RW',
+    reset: 0n, read: V2.readSgiPend, write: V2.writeSgiPendClear,
+  },
+  {
+    name: 'GICD_SPENDSGIR', offset: 0xf20, len: 16, bitsPerIrq: 0, widths: W8 | W32, naming: { kind: 'array', base: 0xf20, bits: 32 }, access: 'RW',
+    reset: 0n, read: V2.readSgiPend, write: V2.writeSgiPendSet,
+  },
+  // Peripheral and component ID registers: KVM has no region here, so they read 0 and ignore
+  // writes (QEMU-TCG reads ICPIDR2 as 0x2B). Named rows only so that reports say ICPIDR2.
+  idReg('GICD_ICPIDR4', 0xfd0),
+  idReg('GICD_ICPIDR5', 0xfd4),
+  idReg('GICD_ICPIDR6', 0xfd8),
+  idReg('GICD_ICPIDR7', 0xfdc),
+  idReg('GICD_ICPIDR0', 0xfe0),
+  idReg('GICD_ICPIDR1', 0xfe4),
+  idReg('GICD_ICPIDR2', 0xfe8),
+  idReg('GICD_ICPIDR3', 0xfec),
+  idReg('GICD_ICCIDR0', 0xff0),
+  idReg('GICD_ICCIDR1', 0xff4),
+  idReg('GICD_ICCIDR2', 0xff8),
+  idReg('GICD_ICCIDR3', 0xffc),
 ];
 
-/** KVM decodes 4 KiB of distributor (KVM_VGIC_V2_DIST_SIZE). Reserved words accept byte and word accesses (RAZ/WI). */
-export const GICV2_DIST = new FrameTable<D>('GICD', 0x1000, GICV2_DIST_ROWS, W8 | W32);
+/** KVM decodes 4 KiB of distributor (KVM_VGIC_V2_DIST_SIZE). */
+export const V2_DIST = new FrameTable<V2State>('GICD', 0x1000, V2_DIST_ROWS, '4 KiB GICv2 distributor frame');
+
+/** Whether an access acts on the accessing vCPU's private state (so a missing vCPU matters). */
+export function distBanked(row: Row, off: number): boolean {
+  if (row.bitsPerIrq) return addrToIntid(off, row.bitsPerIrq) < 32;
+  return row.offset >= 0xf00 && row.offset < 0xf30;
+}
+
+/** ID rows are ours, not KVM regions: userspace reaches nothing there. */
+export function isKvmRegion(row: Row): boolean {
+  return row.access !== 'RAZ/WI';
+}

@@ -1,36 +1,43 @@
-// Field breakdown of GICv2 registers for reports ("EnableGrp0=1 EnableGrp1=0 ...").
+// Field layouts of the GICv2 registers reports decode (Arm IHI 0048B, Linux arm-gic.h).
 
-type Field = [name: string, lo: number, width: number, hex?: boolean];
+import { FieldDef, formatFieldList } from '../core/regtable';
 
-const FIELDS: Record<string, readonly Field[]> = {
-  // KVM stores only bit 0: the single distributor enable gating both groups.
-  GICD_CTLR: [['Enable', 0, 1]],
-  GICD_TYPER: [['ITLinesNumber', 0, 5], ['CPUNumber', 5, 3], ['SecurityExtn', 10, 1], ['LSPI', 11, 5]],
-  GICD_IIDR: [['ProductID', 24, 8, true], ['Variant', 16, 4], ['Revision', 12, 4], ['Implementer', 0, 12, true]],
-  GICD_SGIR: [['SGIINTID', 0, 4], ['NSATT', 15, 1], ['CPUTargetList', 16, 8, true], ['TargetListFilter', 24, 2]],
-  GICC_CTLR: [['EnableGrp0', 0, 1], ['EnableGrp1', 1, 1], ['AckCtl', 2, 1], ['FIQEn', 3, 1], ['CBPR', 4, 1], ['EOImode', 9, 1]],
-  GICC_PMR: [['Priority', 0, 8, true]],
-  GICC_RPR: [['Priority', 0, 8, true]],
-  GICC_BPR: [['BinaryPoint', 0, 3]],
-  GICC_ABPR: [['BinaryPoint', 0, 3]],
-  GICC_IAR: [['INTID', 0, 10], ['CPUID', 10, 3]],
-  GICC_AIAR: [['INTID', 0, 10], ['CPUID', 10, 3]],
-  GICC_HPPIR: [['INTID', 0, 10], ['CPUID', 10, 3]],
-  GICC_AHPPIR: [['INTID', 0, 10], ['CPUID', 10, 3]],
-  GICC_EOIR: [['INTID', 0, 10], ['CPUID', 10, 3]],
-  GICC_AEOIR: [['INTID', 0, 10], ['CPUID', 10, 3]],
-  GICC_DIR: [['INTID', 0, 10], ['CPUID', 10, 3]],
-  GICC_IIDR: [['ProductID', 20, 12, true], ['ArchVersion', 16, 4], ['Revision', 12, 4], ['Implementer', 0, 12, true]],
+const f = (name: string, lsb: number, width = 1): FieldDef => ({ name, lsb, width });
+
+/** KVM stores only bit 0: the single distributor enable gating both groups. */
+export const GICD_CTLR_FIELDS = [f('Enable', 0)];
+export const GICD_TYPER_FIELDS = [f('ITLinesNumber', 0, 5), f('CPUNumber', 5, 3), f('SecurityExtn', 10), f('LSPI', 11, 5)];
+export const GICD_IIDR_FIELDS = [f('Implementer', 0, 12), f('Revision', 12, 4), f('Variant', 16, 4), f('ProductID', 24, 8)];
+export const GICD_SGIR_FIELDS = [f('SGIINTID', 0, 4), f('NSATT', 15), f('CPUTargetList', 16, 8), f('TargetListFilter', 24, 2)];
+export const GICC_CTLR_FIELDS = [f('EnableGrp0', 0), f('EnableGrp1', 1), f('AckCtl', 2), f('FIQEn', 3), f('CBPR', 4), f('EOImode', 9)];
+export const GICC_PRIORITY_FIELDS = [f('Priority', 0, 8)];
+export const GICC_BPR_FIELDS = [f('BinaryPoint', 0, 3)];
+/** IAR, AIAR, HPPIR, AHPPIR, EOIR, AEOIR, DIR: INTID and, for SGIs, the source CPU. */
+export const GICC_INTID_FIELDS = [f('INTID', 0, 10), f('CPUID', 10, 3)];
+export const GICC_IIDR_FIELDS = [f('Implementer', 0, 12), f('Revision', 12, 4), f('ArchVersion', 16, 4), f('ProductID', 20, 12)];
+
+/** Register name (without array index or byte lane) -> fields. */
+export const V2_FIELDS: Readonly<Record<string, readonly FieldDef[]>> = {
+  GICD_CTLR: GICD_CTLR_FIELDS,
+  GICD_TYPER: GICD_TYPER_FIELDS,
+  GICD_IIDR: GICD_IIDR_FIELDS,
+  GICD_SGIR: GICD_SGIR_FIELDS,
+  GICC_CTLR: GICC_CTLR_FIELDS,
+  GICC_PMR: GICC_PRIORITY_FIELDS,
+  GICC_RPR: GICC_PRIORITY_FIELDS,
+  GICC_BPR: GICC_BPR_FIELDS,
+  GICC_ABPR: GICC_BPR_FIELDS,
+  GICC_IAR: GICC_INTID_FIELDS,
+  GICC_AIAR: GICC_INTID_FIELDS,
+  GICC_HPPIR: GICC_INTID_FIELDS,
+  GICC_AHPPIR: GICC_INTID_FIELDS,
+  GICC_EOIR: GICC_INTID_FIELDS,
+  GICC_AEOIR: GICC_INTID_FIELDS,
+  GICC_DIR: GICC_INTID_FIELDS,
+  GICC_IIDR: GICC_IIDR_FIELDS,
 };
 
 export function formatV2Fields(reg: string, value: bigint): string | undefined {
-  const f = FIELDS[reg];
-  if (!f) return undefined;
-  const v = Number(value & 0xffffffffn);
-  return f
-    .map(([name, lo, width, hex]) => {
-      const x = Math.floor(v / 2 ** lo) % 2 ** width;
-      return `${name}=${hex ? `0x${x.toString(16)}` : x.toString(10)}`;
-    })
-    .join(' ');
+  const fields = V2_FIELDS[reg] ?? V2_FIELDS[reg.replace(/\d+(\.B\d)?$/, '')];
+  return fields ? formatFieldList(fields, value) : undefined;
 }

@@ -3,43 +3,32 @@
 
 import { RegisterRegistry } from '../../model/model';
 import { AccessSize, Frame, UserGroup } from '../../trace/events';
-import { GICV2_CPUIF, GICV2_CPUIF_USER } from './cpuif-table';
-import { D, GICV2_DIST } from './dist-table';
+import { V2_CPUIF, V2_CPUIF_USER } from './cpuif-table';
+import { V2_DIST } from './dist-table';
 import { formatV2Fields } from './fields';
 
+/** Naming does not depend on the INTID count: resolve as if all 1024 existed. */
+const ALL_INTIDS = 1024;
+
 export function describeV2Mmio(frame: Frame, offset: number, size: AccessSize): { reg: string; error?: string } {
-  if (frame === Frame.Dist) {
-    const r = GICV2_DIST.resolve(offset, size);
-    return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
-  }
-  if (frame === Frame.CpuIf) {
-    const r = GICV2_CPUIF.resolve(offset, size);
-    return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
-  }
-  return { reg: `${Frame[frame] ?? 'frame'}+0x${offset.toString(16)}`, error: `a GICv2 has no ${Frame[frame] ?? String(frame)} frame (only GICD and GICC)` };
+  const t = frame === Frame.Dist ? V2_DIST : frame === Frame.CpuIf ? V2_CPUIF : undefined;
+  if (!t) return { reg: `${Frame[frame] ?? 'frame'}+0x${offset.toString(16)}`, error: `a GICv2 has no ${Frame[frame] ?? String(frame)} frame (only GICD and GICC)` };
+  const r = t.resolve(offset, size, ALL_INTIDS);
+  if (!r.error && t === V2_CPUIF && size !== 4) return { reg: r.reg, error: `the GICv2 CPU interface allows 32-bit accesses only (got ${size * 8}-bit)` };
+  if (!r.error && size === 8) return { reg: r.reg, error: 'KVM accepts no 64-bit access to a GICv2 distributor' };
+  return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
 }
 
 export function describeV2User(group: UserGroup, cpu: number | null, offset: number, size: AccessSize): { reg: string; error?: string } {
-  let reg: string;
-  let claimed: boolean;
-  if (group === UserGroup.DistRegs) {
-    const row = GICV2_DIST.row(offset);
-    reg = GICV2_DIST.name(row, offset, 4);
-    claimed = row !== undefined && row.kind !== D.IdRaz;
-  } else if (group === UserGroup.CpuRegs) {
-    const row = GICV2_CPUIF_USER.row(offset);
-    reg = GICV2_CPUIF_USER.name(row, offset, 4);
-    claimed = row !== undefined;
-  } else {
-    return { reg: `${UserGroup[group] ?? 'group'}+0x${offset.toString(16)}`, error: `KVM's GICv2 device has no ${UserGroup[group] ?? String(group)} attribute group` };
-  }
-  // vgic_uaccess: aligned 32-bit, and only offsets a region claims; anything else is -ENXIO.
+  const t = group === UserGroup.DistRegs ? V2_DIST : group === UserGroup.CpuRegs ? V2_CPUIF_USER : undefined;
+  if (!t) return { reg: `${UserGroup[group] ?? 'group'}+0x${offset.toString(16)}`, error: `KVM's GICv2 device has no ${UserGroup[group] ?? String(group)} attribute group` };
+  const inFrame = offset >= 0 && offset + 4 <= t.size;
+  const reg = inFrame ? t.wordName(offset) : `${t.prefix}+0x${offset.toString(16)}`;
+  // vgic_uaccess: aligned 32-bit. An offset no region claims reads 0 and ignores writes (only
+  // KVM_HAS_DEVICE_ATTR says -ENXIO); beyond the register space the attribute is nonsense.
   if (size !== 4) return { reg, error: `KVM's GICv2 device attributes are 32-bit (got ${size * 8}-bit)` };
   if ((offset & 3) !== 0) return { reg, error: `device attribute offset 0x${offset.toString(16)} is not 32-bit aligned` };
-  // An offset no region claims is RAZ/WI for KVM_{GET,SET}_DEVICE_ATTR too (vgic_uaccess_read/write
-  // return 0); only KVM_HAS_DEVICE_ATTR says -ENXIO. Beyond the frame the attribute is nonsense.
-  const frameBytes = group === UserGroup.DistRegs ? GICV2_DIST.frameBytes : GICV2_CPUIF.frameBytes;
-  if (!claimed && (offset < 0 || offset >= frameBytes)) return { reg, error: `device attribute offset 0x${offset.toString(16)} is outside the ${reg.slice(0, 4)} frame` };
+  if (!inFrame) return { reg, error: `device attribute offset 0x${offset.toString(16)} is outside the ${t.title}` };
   if (group === UserGroup.CpuRegs && cpu === null) return { reg, error: `${reg} is per vCPU; the attribute must name a vCPU` };
   return { reg };
 }

@@ -81,7 +81,7 @@ describe('GICv2 register registry', () => {
     expect(c(0x000, 1).error).toBeDefined();
   });
   it('rejects offsets outside the 4 KiB distributor and 8 KiB CPU interface', () => {
-    expect(d(0x1000, 4)).toEqual({ reg: 'GICD+0x1000', error: expect.stringMatching(/outside the 4 KiB GICD frame/) });
+    expect(d(0x1000, 4)).toEqual({ reg: 'GICD+0x1000', error: expect.stringMatching(/outside the 4 KiB GICv2 distributor/) });
     expect(c(0x2000, 4).error).toMatch(/outside the 8 KiB/);
     expect(GICV2_REGISTRY.describeMmio(Frame.RedistRd, 0, 0, 4).error).toBeDefined();
   });
@@ -96,10 +96,13 @@ describe('GICv2 register registry', () => {
     expect(GICV2_REGISTRY.describeUser(UserGroup.RedistRegs, 0, 0, 4).error).toBeDefined();
   });
   it('formats fields of the registers reports decode', () => {
-    expect(GICV2_REGISTRY.formatFields('GICC_IAR', 0x404n)).toBe('INTID=4 CPUID=1');
-    expect(GICV2_REGISTRY.formatFields('GICD_TYPER', 0x28n)).toBe('ITLinesNumber=8 CPUNumber=1 SecurityExtn=0 LSPI=0');
-    expect(GICV2_REGISTRY.formatFields('GICC_CTLR', 0x20dn)).toBe('EnableGrp0=1 EnableGrp1=0 AckCtl=1 FIQEn=1 CBPR=0 EOImode=1');
+    // core convention: non-zero fields only, fields wider than 4 bits in hex
+    expect(GICV2_REGISTRY.formatFields('GICC_IAR', 0x404n)).toBe('INTID=0x4 CPUID=1');
+    expect(GICV2_REGISTRY.formatFields('GICC_AIAR', 0x3fen)).toBe('INTID=0x3fe');
+    expect(GICV2_REGISTRY.formatFields('GICD_TYPER', 0x28n)).toBe('ITLinesNumber=0x8 CPUNumber=1');
+    expect(GICV2_REGISTRY.formatFields('GICC_CTLR', 0x20dn)).toBe('EnableGrp0=1 AckCtl=1 FIQEn=1 EOImode=1');
     expect(GICV2_REGISTRY.formatFields('GICD_SGIR', 0x02018003n)).toBe('SGIINTID=3 NSATT=1 CPUTargetList=0x1 TargetListFilter=2');
+    expect(GICV2_REGISTRY.formatFields('GICD_IIDR', 0x4b00343bn)).toBe('Implementer=0x43b Revision=3 ProductID=0x4b');
     expect(GICV2_REGISTRY.formatFields('GICD_CTLR', 1n)).toBe('Enable=1');
     expect(GICV2_REGISTRY.formatFields('GICD_ISENABLER0', 1n)).toBeUndefined();
   });
