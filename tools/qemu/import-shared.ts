@@ -33,6 +33,12 @@ const RUNS: { name: string; gic: 2 | 3; command: string }[] = [
   { name: 'gic2-baremetal-smp2-tid', gic: 2, command: `${BM(2, 2)} -msg timestamp=on -kernel gicv2-guest.elf ${EV(2)} -D LOG` },
 ];
 
+/** Lines the parser tests want beyond the first of each event name: PPI on CPU1, 64-bit ITS read, 64-bit GICD_IROUTER write. */
+const EXTRA_LINES: Record<2 | 3, RegExp[]> = {
+  3: [/^gicv3_its_read .* size 8$/, /^gicv3_dist_write .*offset 0x6[0-9a-f]{3} .* size 8 /, /^gicv3_redist_set_irq GICv3 redistributor 0x1 /],
+  2: [/^gic_set_irq irq 27 level 1 cpumask 0x2 /, /^gic_cpu_write cpu 1 /],
+};
+
 /** Raw logs the tests parse, copied byte for byte. */
 const FIXTURE_LOGS = ['gic3-baremetal-smp2', 'gic3-baremetal-smp2-tid', 'gic2-baremetal-smp2', 'gic2-baremetal-smp2-tid'];
 
@@ -63,7 +69,14 @@ function main(): void {
       for (const line of readLogText(path.join(logs, `${r.name}.log.gz`)).split('\n')) {
         const s = line.replace(/^[0-9]+@[0-9.]+:/, '');
         const name = s.split(' ')[0];
-        if (!name || seen.has(name)) continue;
+        if (!name) continue;
+        const extra = EXTRA_LINES[gic].findIndex((re) => re.test(s) && !seen.has(re.source));
+        if (extra >= 0) {
+          seen.add(EXTRA_LINES[gic][extra].source);
+          picked.push(s);
+          continue;
+        }
+        if (seen.has(name)) continue;
         seen.add(name);
         picked.push(s);
       }
