@@ -183,13 +183,13 @@ export function kvmBsearch<M>(rows: readonly RegRow<M>[], key: number): number {
   return -1;
 }
 
-/** "EnableGrp1=1 ARE=1 DS=1": non-zero fields, small ones in decimal, wide ones in hex. */
+/** "EnableGrp1=1 ARE=1 DS=1": non-zero fields, fields under 8 bits in decimal, wider ones in hex. */
 export function formatFieldList(fields: readonly FieldDef[], value: bigint): string {
   const parts: string[] = [];
   for (const f of fields) {
     const v = (value >> BigInt(f.lsb)) & ((1n << BigInt(f.width)) - 1n);
     if (v === 0n) continue;
-    parts.push(`${f.name}=${f.width > 4 ? `0x${v.toString(16)}` : v.toString(10)}`);
+    parts.push(`${f.name}=${f.width >= 8 ? `0x${v.toString(16)}` : v.toString(10)}`);
   }
   return parts.length ? parts.join(' ') : 'all fields 0';
 }

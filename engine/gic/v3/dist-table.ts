@@ -147,7 +147,7 @@ export const V3_DIST_ROWS: readonly Row[] = [
     reset: 0n,
     uwrite: (_st, _c, _o, _s, value) => (value === 0n ? undefined : 'rejected (-EINVAL): nASSGIcap needs a GICv4.1 host with vSGIs (not modelled)'),
   }),
-  single('GICD_STATUSR', 0x0010, 'RAO/WI', () => 0xffffffffn, wiRaz('GICD_STATUSR is RAO/WI under KVM'), { reset: 0xffffffffn }),
+  single('GICD_STATUSR', 0x0010, 'RAO/WI', () => 0xffffffffn, (_st, _c, _o, _s, v) => (v !== 0xffffffffn ? 'ignored: GICD_STATUSR is RAO/WI under KVM' : undefined), { reset: 0xffffffffn }),
   ...perIrq('GICD_IGROUPR', 0x0080, 1, W32, {
     access: 'RW',
     reset: 0xffffffffn,
