@@ -58,6 +58,11 @@ export function differingIntids(info: RegisterIntids, a: bigint, b: bigint): num
   return out;
 }
 
+/** "INTID 38" or "INTIDs 32-63, 70": the label reports put before a register difference. */
+export function intidLabel(intids: readonly number[]): string {
+  return `${new Set(intids).size === 1 ? 'INTID' : 'INTIDs'} ${formatIntidRanges(intids)}`;
+}
+
 /** "32-63, 70, 72-73": compact, sorted INTID ranges. */
 export function formatIntidRanges(intids: readonly number[]): string {
   const s = [...new Set(intids)].sort((x, y) => x - y);

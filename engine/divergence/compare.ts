@@ -149,6 +149,8 @@ function safeFields(registry: RegisterRegistry, reg: string, v: bigint): string 
 
 /** Strip the index from a register name: GICD_IGROUPR1 → GICD_IGROUPR, GICD_IPRIORITYR8.B1 → GICD_IPRIORITYR. */
 export function registerFamily(reg: string): string {
+  // System registers (ICC_IAR1_EL1) are single registers; their digits are part of the name.
+  if (/_EL\d$/.test(reg)) return reg;
   return reg.replace(/\.(B\d|HI)$/, '').replace(/([A-Z_])\d+$/, '$1');
 }
 

@@ -80,7 +80,7 @@ export function diffPolicies(trace: string, pa: Policy, pb: Policy, opts: DiffOp
   let slice: CausalSlice | null = null;
   let caveat: string | null = null;
   if (firstDiff) {
-    slice = causalSlice(firstDiff.index, run.lockstep.a.deps, run.lockstep.b.deps, events, registry, pa, pb);
+    slice = causalSlice(firstDiff.index, run.lockstep.a.deps, run.lockstep.b.deps, events, registry, pa, pb, run.header.gic.version);
     caveat = replayCaveat(run.header, firstDiff, pa, pb);
   }
   return {

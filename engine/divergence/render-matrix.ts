@@ -1,7 +1,7 @@
 // Rendering of the policy matrix: a Markdown table (default), the generated report answering
 // "which guests see any difference between rev1, rev1-iidr-only and rev3, and where", and JSON.
 
-import { formatIntidRanges } from '../arch/intids';
+import { intidLabel } from '../arch/intids';
 import { hex } from '../util/canonical-json';
 import { Difference } from './compare';
 import { TraceMatrix } from './matrix';
@@ -9,7 +9,7 @@ import { TraceMatrix } from './matrix';
 function firstText(d: Difference | null): string {
   if (!d) return '';
   if (d.kind === 'read') {
-    const ints = d.intids && d.intids.length ? ` INTIDs ${formatIntidRanges(d.intids)}` : '';
+    const ints = d.intids && d.intids.length ? ` ${intidLabel(d.intids)}` : '';
     return `event ${d.index}: ${d.reg}${ints} ${hex(d.a)} vs ${hex(d.b)}`;
   }
   if (d.kind === 'write') return `event ${d.index}: ${d.reg} write effect differs`;

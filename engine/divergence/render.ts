@@ -1,6 +1,6 @@
 // Rendering of divergence reports (text, JSON, Markdown). Comparison lives in compare.ts/diff.ts.
 
-import { formatIntidRanges } from '../arch/intids';
+import { intidLabel } from '../arch/intids';
 import { hex } from '../util/canonical-json';
 import { Difference } from './compare';
 import { PolicyDiff } from './diff';
@@ -9,7 +9,7 @@ const cpuName = (cpu: number | null) => (cpu === null ? 'cpu ?' : `cpu${cpu}`);
 
 export function describeDifference(d: Difference, a: string, b: string): string {
   if (d.kind === 'read') {
-    const ints = d.intids && d.intids.length ? ` [INTIDs ${formatIntidRanges(d.intids)}]` : '';
+    const ints = d.intids && d.intids.length ? ` [${intidLabel(d.intids)}]` : '';
     const fa = d.fieldsA ? ` (${d.fieldsA})` : '';
     const fb = d.fieldsB ? ` (${d.fieldsB})` : '';
     const unobs = d.observable ? '' : ' — a register this trace\'s source could not observe';
@@ -52,7 +52,7 @@ export function renderDiffText(r: PolicyDiff): string {
   out.push('');
   out.push('All differences, grouped:');
   for (const g of r.groups) {
-    const ints = g.intids.length ? `INTIDs ${formatIntidRanges(g.intids)}: ` : '';
+    const ints = g.intids.length ? `${intidLabel(g.intids)}: ` : '';
     const unobs = g.observable ? '' : ' (not observable by the trace source)';
     out.push(`  [${g.id}] ${ints}${g.summary}, ${g.count} time${g.count === 1 ? '' : 's'}, first at event ${g.firstIndex}${unobs}`);
   }

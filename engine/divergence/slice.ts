@@ -69,6 +69,7 @@ export function causalSlice(
   registry: RegisterRegistry | undefined,
   pa: Policy,
   pb: Policy,
+  gicVersion?: 2 | 3,
 ): CausalSlice {
   const startKeys = [...new Set([...(depsA.readsByEvent.get(index) ?? []), ...(depsB.readsByEvent.get(index) ?? [])])].sort();
   const entries: SliceEntry[] = [];
@@ -111,14 +112,21 @@ export function causalSlice(
   }
   entries.sort((x, y) => y.index - x.index || (x.key < y.key ? -1 : 1));
   fromReset.sort();
-  return { keys: startKeys, events: entries, fromReset, policySwitches: policySwitches(pa, pb) };
+  return { keys: startKeys, events: entries, fromReset, policySwitches: policySwitches(pa, pb, gicVersion) };
 }
 
-/** The policy fields that differ, flattened ("userGroupWrites.v2.requireUserIidrWrite: false → true"). */
-export function policySwitches(pa: Policy, pb: Policy): string[] {
+/**
+ * The policy fields that differ, flattened ("userGroupWrites.v2.requireUserIidrWrite: false → true"),
+ * leaving out fields that cannot matter for this GIC version.
+ */
+export function policySwitches(pa: Policy, pb: Policy, gicVersion?: 2 | 3): string[] {
   const fa = flatten(pa.data as unknown as Record<string, unknown>);
   const fb = flatten(pb.data as unknown as Record<string, unknown>);
-  const keys = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].filter((k) => !['id', 'title', 'source', 'schema'].includes(k)).sort();
+  const irrelevant = (k: string) =>
+    ['id', 'title', 'source', 'schema'].includes(k) ||
+    (gicVersion === 3 && k.startsWith('userGroupWrites.v2.')) ||
+    (gicVersion === 2 && (k.startsWith('userGroupWrites.v3.') || k.startsWith('gicrCtlrIrCes.')));
+  const keys = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].filter((k) => !irrelevant(k)).sort();
   const out: string[] = [];
   for (const k of keys) if (fa[k] !== fb[k]) out.push(`${k}: ${fa[k] ?? '(unset)'} → ${fb[k] ?? '(unset)'}`);
   return out;
