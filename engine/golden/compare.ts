@@ -293,6 +293,7 @@ export class StreamCompare {
       g = { id: gid, kind: d.kind, op: d.op, reg: fam, count: 0, firstIndex: d.index, unobservable: false, intidSet: new Set() };
       if (d.old !== undefined) g.old = d.old;
       if (d.new !== undefined) g.new = d.new;
+      if (d.fields) g.fields = d.fields;
       this.groups.set(gid, g);
     }
     g.count++;
@@ -369,8 +370,9 @@ export function fieldChanges(a: string | undefined, b: string | undefined): Fiel
   for (const k of pb.keys()) if (!pa.has(k)) names.push(k);
   const out: FieldChange[] = [];
   for (const n of names) {
-    const x = pa.get(n) ?? '-';
-    const y = pb.get(n) ?? '-';
+    // Registries leave zero-valued fields out of the breakdown.
+    const x = pa.get(n) ?? '0';
+    const y = pb.get(n) ?? '0';
     if (x !== y) out.push({ field: n, old: x, new: y });
   }
   return out;

@@ -63,7 +63,7 @@ export function planSuite(o: PlanOptions): SuitePlan {
     universe.push(p);
   }
   const filtered = (o.policies?.length ?? 0) > 0 || extra.length > 0;
-  const chosen = filtered ? resolvePolicies(o.policies ?? [], []).concat(extra) : universe;
+  const chosen = filtered ? (o.policies?.length ? resolvePolicies(o.policies, []) : []).concat(extra) : universe;
   const selTraces = o.paths && o.paths.length ? resolvePathFilter(layout, traces, o.paths, o.cwd ?? process.cwd()) : traces;
   const all: PlannedPair[] = [];
   for (const t of selTraces) for (const p of chosen) all.push({ id: pairId(t, p.id), trace: t, policy: p, golden: goldenPathFor(t, p.id) });

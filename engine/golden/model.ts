@@ -46,6 +46,8 @@ export interface DiffGroup {
   old?: string;
   new?: string;
   intids?: string;
+  /** Field changes (the same for every member: the group key includes old and new value). */
+  fields?: FieldChange[];
   count: number;
   firstIndex: number;
   unobservable: boolean;

@@ -10,6 +10,10 @@ function cpuText(c: number | null): string {
   return c === null ? 'vCPU ?' : `vCPU ${c}`;
 }
 
+function fieldText(f: Difference['fields']): string {
+  return f?.length ? ` (${f.map((x) => `${x.field} ${x.old} ${ARROW} ${x.new}`).join(', ')})` : '';
+}
+
 export function describeDifference(d: Difference): string {
   const where = `event ${d.index < 0 ? '(timer)' : d.index}, cycle ${d.cycle ?? '?'}, ${cpuText(d.cpu)}`;
   const what = d.reg ? `${d.op} ${d.reg}` : d.op;
@@ -17,7 +21,7 @@ export function describeDifference(d: Difference): string {
   switch (d.kind) {
     case 'changed':
       s = `${where}: ${what} ${d.old} ${ARROW} ${d.new}`;
-      if (d.fields?.length) s += ` (${d.fields.map((f) => `${f.field} ${f.old} ${ARROW} ${f.new}`).join(', ')})`;
+      s += fieldText(d.fields);
       if (d.intids) s += ` [INTIDs ${d.intids}]`;
       break;
     case 'added':
@@ -41,7 +45,7 @@ export function describeGroup(g: DiffGroup): string {
   const unobs = g.unobservable ? ' (not observable by the trace source)' : '';
   switch (g.kind) {
     case 'changed':
-      return `${pre}${g.reg} ${noun}s ${g.old} ${ARROW} ${g.new}, ${n}${unobs}`;
+      return `${pre}${g.reg} ${noun}s ${g.old} ${ARROW} ${g.new}${fieldText(g.fields)}, ${n}${unobs}`;
     case 'added':
       return `${pre}${g.reg}: ${n} only in the new output (${g.new})${unobs}`;
     case 'removed':
