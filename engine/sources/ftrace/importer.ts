@@ -88,7 +88,7 @@ export function convertFtrace(opts: FtraceImportOptions): FtraceImportResult {
   const maxCpus = opts.gic === 2 ? 8 : 512;
   if (cpus > maxCpus) throw new UsageError(`${cpus} vCPUs: KVM's GICv${opts.gic} takes at most ${maxCpus}`);
   if (opts.gic === 3 && redistBases(map, cpus).length < cpus) throw new InputError(`memory map ${map.name} has redistributors for ${redistBases(map, cpus).length} vCPUs, the trace needs ${cpus}`, { file });
-  const origin = merged[0].ts;
+  const origin = scan.minTs ?? merged[0].ts;
   const { events, counts } = buildEvents(merged, { file, gic: opts.gic, map, cpus, spis, vcpus: scan.vcpus, origin });
 
   const header = makeHeader(opts, { map, cpus, spis, clock, scan, origin, counts, bytes, vcpuComm: vcpuCommSrc });
@@ -162,8 +162,8 @@ function makeHeader(opts: FtraceImportOptions, f: HeaderFacts): TraceHeader {
   const counterPerCycle = scan.fractional ? { num: cntfrq / g, den: 1_000_000_000n / g } : { num: 1n, den: 1n };
   const originText = scan.fractional ? `${formatNs(f.origin)} s` : `${f.origin} ticks`;
   const cycles = scan.fractional
-    ? `host trace clock "${f.clock}" in nanoseconds since the earliest imported line (${originText}): cycle = sec × 10^9 + fraction × 10^(9 − digits) − origin, exact integer arithmetic on the printed decimal text; the text has microsecond resolution. Host time, not guest counter time.`
-    : `host trace clock "${f.clock}" raw values (no fractional part printed) minus the earliest imported value (${originText}); not a time unit`;
+    ? `host trace clock "${f.clock}" in nanoseconds since the earliest event line (${originText}): cycle = sec × 10^9 + fraction × 10^(9 − digits) − origin, exact integer arithmetic on the printed decimal text; tracefs text prints microseconds. Host time, not guest counter time.`
+    : `host trace clock "${f.clock}" raw values (no fractional part printed) minus the earliest event line's value (${originText}); not a time unit`;
   const blindSpots = v3
     ? [
         'GICv3 CPU-interface registers (ICC_*) other than SGI generation are served by the hardware ICV interface or emulated at EL2 and never reach a host tracepoint: no ICC_IAR/EOIR/PMR/CTLR/IGRPEN access is in this trace.',
@@ -225,12 +225,25 @@ function makeHeader(opts: FtraceImportOptions, f: HeaderFacts): TraceHeader {
     provenance: {
       kind: 'kvm-ftrace',
       tool: `Linux ftrace text (${describeLayout(scan)})`,
-      command: opts.command ?? `gicreplay import ftrace ${path.basename(opts.file)} --gic ${opts.gic} --map ${map.name === 'virt' ? 'virt' : path.basename(map.name)}`,
+      command: opts.command ?? canonicalCommand(opts, map),
       blindSpots,
       cycles,
       details,
     },
   };
+}
+
+/** The import as a command line, from the options that shape the output (not from argv, so it is the same however it was run). */
+function canonicalCommand(opts: FtraceImportOptions, map: GicMemoryMap): string {
+  const parts = ['gicreplay import ftrace', path.basename(opts.file), `--gic ${opts.gic}`, `--map ${typeof opts.map === 'string' && opts.map !== 'virt' ? path.basename(opts.map) : map.name}`];
+  if (opts.cpus !== undefined) parts.push(`--cpus ${opts.cpus}`);
+  if (opts.spis !== undefined) parts.push(`--spis ${opts.spis}`);
+  if (opts.its === false) parts.push('--no-its');
+  if (opts.vcpuComm !== undefined && opts.vcpuComm !== DEFAULT_VCPU_COMM) parts.push(`--vcpu-comm '${opts.vcpuComm}'`);
+  if (opts.tgid !== undefined) parts.push(`--tgid ${opts.tgid}`);
+  if (opts.clock !== undefined && opts.clock !== 'local') parts.push(`--clock ${opts.clock}`);
+  if (opts.cntfrq !== undefined) parts.push(`--cntfrq ${opts.cntfrq}`);
+  return parts.join(' ');
 }
 
 function describeLayout(scan: ScanResult): string {

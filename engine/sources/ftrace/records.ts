@@ -38,6 +38,8 @@ export interface ScanResult {
   fractional: boolean;
   flagWidths: Set<number>;
   tgidColumn: boolean;
+  /** Earliest timestamp of any event line kept (the cycle origin), or null without event lines. */
+  minTs: bigint | null;
 }
 
 export interface ScanOptions {
@@ -60,6 +62,7 @@ export function scanFtrace(text: string, opts: ScanOptions): ScanResult {
     fractional: true,
     flagWidths: new Set(),
     tgidColumn: false,
+    minTs: null,
   };
   let firstTs: EventLine | null = null;
   let firstTsLine = 0;
@@ -93,6 +96,7 @@ export function scanFtrace(text: string, opts: ScanOptions): ScanResult {
     } else if (p.ts.fractional !== out.fractional) {
       throw new InputError(`timestamp ${p.tsText} is not in the clock format of line ${firstTsLine} (${firstTs.tsText})`, { file, line: lineNo }, out.fractional ? '<sec>.<usec> like every earlier line' : 'a bare counter value like every earlier line');
     }
+    if (out.minTs === null || p.ts.value < out.minTs) out.minTs = p.ts.value;
     if (p.flags !== null) out.flagWidths.add(p.flags.length);
     vcpus.learn(p.comm, p.pid, lineNo);
     if (!isTracepoint(p.event)) {

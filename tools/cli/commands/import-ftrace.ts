@@ -41,7 +41,6 @@ export function importFtraceCommand(y: Argv): Argv {
         tgid: a.tgid,
         clock: a.clock,
         cntfrq,
-        command: `gicreplay ${process.argv.slice(2).join(' ')}`,
       });
       const c = r.stats.counts;
       const lines = [
