@@ -63,7 +63,7 @@ describe('kvm_mmio accesses', () => {
       C0(9, 'kvm_mmio', mmioR(0x09000018, 0x90)),
       C0(10, 'kvm_mmio', mmioW(0x080a0000 + 2 * 0x20000, 0)), // redistributor slot 2: the VM has 2 vCPUs
       C0(11, 'kvm_mmio', mmioW(0x08000000, 0)),
-    ]);
+    ], { cpus: 2 });
     expect(r.stats.counts.outsideGic).toBe(3);
     expect(r.events).toHaveLength(1);
     expect(r.header.provenance.details.ignoredOutsideGic).toBe('3');
@@ -135,6 +135,12 @@ describe('vCPU attribution', () => {
     const r = convert(withTgid, { tgid: 1999 });
     expect(r.events).toEqual([{ kind: EventKind.MmioWrite, cycle: 0n, cpu: 0, frame: Frame.Dist, index: 0, offset: 0, size: 4, value: 1n }]);
     expect(r.stats.otherTgid).toBe(1);
+  });
+
+  test('without --cpus, a redistributor the guest touches counts as a vCPU even if its thread never shows', () => {
+    const r = convert([C0(0, 'kvm_mmio', mmioU(0x080a0000 + 3 * 0x20000 + 8, 8)), C0(1, 'kvm_mmio', mmioR(0x080a0000 + 3 * 0x20000 + 8, 0x0000000300000311n, 8))]);
+    expect(r.header.gic.cpus).toHaveLength(4);
+    expect(r.events[0]).toMatchObject({ frame: Frame.RedistRd, index: 3, cpu: 0, observed: 0x300000311n });
   });
 
   test('--cpus smaller than the trace needs is an input error', () => {

@@ -9,7 +9,7 @@ import { InputError, UsageError } from '../../errors';
 import { GicVersion, kvmMpidr, TraceEvent, TraceHeader, TraceTrailer, TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR, TRACE_MAGIC } from '../../trace/events';
 import { writeTrace } from '../../trace/writer';
 import { buildEvents, EventCounts } from './events';
-import { GicMemoryMap, loadMapFile, redistBases, virtMap } from './memory-map';
+import { GicMemoryMap, loadMapFile, redistBases, redistIndexOf, virtMap } from './memory-map';
 import { mergeOrder, scanFtrace, ScanResult } from './records';
 import { formatNs } from './timestamp';
 import { compileVcpuComm, DEFAULT_VCPU_COMM } from './vcpu-map';
@@ -84,7 +84,7 @@ export function convertFtrace(opts: FtraceImportOptions): FtraceImportResult {
   const scan = scanFtrace(text, { file, vcpuComm: compileVcpuComm(vcpuCommSrc), tgid: opts.tgid });
   if (scan.records.length === 0) throw new InputError('no KVM event this importer reads (kvm_mmio, kvm_sys_access, vgic_update_irq_pending, kvm_timer_update_irq, kvm_irq_line)', { file }, 'a trace recorded with `-e kvm`');
   const merged = mergeOrder(scan.records);
-  const cpus = pickCpus(scan, opts, file);
+  const cpus = pickCpus(scan, opts, file, map);
   const maxCpus = opts.gic === 2 ? 8 : 512;
   if (cpus > maxCpus) throw new UsageError(`${cpus} vCPUs: KVM's GICv${opts.gic} takes at most ${maxCpus}`);
   if (opts.gic === 3 && redistBases(map, cpus).length < cpus) throw new InputError(`memory map ${map.name} has redistributors for ${redistBases(map, cpus).length} vCPUs, the trace needs ${cpus}`, { file });
@@ -118,19 +118,27 @@ export function defaultOutput(input: string): string {
   return path.join(dir, `${base}.gtr`);
 }
 
-function pickCpus(scan: ScanResult, opts: FtraceImportOptions, file: string): number {
+/**
+ * vCPU count: --cpus, else one more than the highest vCPU any thread name, vCPU field or
+ * redistributor access shows (a guest only touches redistributors that exist: Linux walks
+ * GICR_TYPER up to the one marked Last, and an idle vCPU's thread may never appear).
+ */
+function pickCpus(scan: ScanResult, opts: FtraceImportOptions, file: string, map: GicMemoryMap): number {
   let max = scan.vcpus.maxVcpu();
   let where = 'a vCPU thread name';
+  let maxRedist = -1;
   for (const r of scan.records) {
     const d = r.decoded;
     let v = -1;
     if ((d.event === 'vgic_update_irq_pending' || d.event === 'kvm_timer_update_irq') && d.fields.irq >= 16 && d.fields.irq < 32) v = d.fields.vcpu;
     if (d.event === 'kvm_irq_line' && d.fields.type === 2) v = d.fields.vcpu;
+    if (d.event === 'kvm_mmio' && opts.gic === 3) maxRedist = Math.max(maxRedist, redistIndexOf(map, d.fields.gpa));
     if (v > max) {
       max = v;
       where = `line ${r.line}`;
     }
   }
+  if (opts.cpus === undefined && maxRedist > max) max = maxRedist;
   if (opts.cpus !== undefined) {
     if (!Number.isInteger(opts.cpus) || opts.cpus < 1) throw new UsageError(`--cpus ${opts.cpus}: give a positive vCPU count`);
     if (max >= opts.cpus) throw new InputError(`the trace names vCPU ${max} (${where}), but --cpus is ${opts.cpus}`, { file }, `--cpus ${max + 1} or more`);

@@ -87,6 +87,16 @@ export function decodeGpa(map: GicMemoryMap, version: GicVersion, cpus: number, 
   return null;
 }
 
+/** Index of the redistributor slot a gpa falls in, or -1 outside every redistributor region. */
+export function redistIndexOf(map: GicMemoryMap, gpa: bigint): number {
+  let first = 0;
+  for (const r of map.redist) {
+    if (gpa >= r.base && gpa < r.base + REDIST_STRIDE * BigInt(r.count)) return first + Number((gpa - r.base) / REDIST_STRIDE);
+    first += r.count;
+  }
+  return -1;
+}
+
 /** RD_base of each vCPU's redistributor, for the trace header. */
 export function redistBases(map: GicMemoryMap, cpus: number): bigint[] {
   const out: bigint[] = [];
