@@ -96,13 +96,22 @@ describe('GICv2 register registry', () => {
     expect(GICV2_REGISTRY.describeUser(UserGroup.RedistRegs, 0, 0, 4).error).toBeDefined();
   });
   it('formats fields of the registers reports decode', () => {
-    // core convention: non-zero fields only, fields wider than 4 bits in hex
-    expect(GICV2_REGISTRY.formatFields('GICC_IAR', 0x404n)).toBe('INTID=0x4 CPUID=1');
-    expect(GICV2_REGISTRY.formatFields('GICC_AIAR', 0x3fen)).toBe('INTID=0x3fe');
-    expect(GICV2_REGISTRY.formatFields('GICD_TYPER', 0x28n)).toBe('ITLinesNumber=0x8 CPUNumber=1');
-    expect(GICV2_REGISTRY.formatFields('GICC_CTLR', 0x20dn)).toBe('EnableGrp0=1 AckCtl=1 FIQEn=1 EOImode=1');
-    expect(GICV2_REGISTRY.formatFields('GICD_SGIR', 0x02018003n)).toBe('SGIINTID=3 NSATT=1 CPUTargetList=0x1 TargetListFilter=2');
-    expect(GICV2_REGISTRY.formatFields('GICD_IIDR', 0x4b00343bn)).toBe('Implementer=0x43b Revision=3 ProductID=0x4b');
+    // core convention (formatFieldList): non-zero fields only, wide fields in hex
+    const num = (s: string | undefined, field: string) => {
+      const m = new RegExp(`(?:^| )${field}=(0x[0-9a-f]+|\\d+)(?: |$)`).exec(s ?? '');
+      return m ? Number(m[1]) : undefined;
+    };
+    const iar = GICV2_REGISTRY.formatFields('GICC_IAR', 0x404n);
+    expect([num(iar, 'INTID'), num(iar, 'CPUID')]).toEqual([4, 1]);
+    expect(num(GICV2_REGISTRY.formatFields('GICC_AIAR', 0x3fen), 'INTID')).toBe(1022);
+    const typer = GICV2_REGISTRY.formatFields('GICD_TYPER', 0x68n);
+    expect([num(typer, 'ITLinesNumber'), num(typer, 'CPUNumber'), num(typer, 'SecurityExtn')]).toEqual([8, 3, undefined]);
+    const ctlr = GICV2_REGISTRY.formatFields('GICC_CTLR', 0x20dn);
+    expect(['EnableGrp0', 'EnableGrp1', 'AckCtl', 'FIQEn', 'CBPR', 'EOImode'].map((f) => num(ctlr, f))).toEqual([1, undefined, 1, 1, undefined, 1]);
+    const sgir = GICV2_REGISTRY.formatFields('GICD_SGIR', 0x02018003n);
+    expect(['SGIINTID', 'NSATT', 'CPUTargetList', 'TargetListFilter'].map((f) => num(sgir, f))).toEqual([3, 1, 1, 2]);
+    const iidr = GICV2_REGISTRY.formatFields('GICD_IIDR', 0x4b00343bn);
+    expect(['ProductID', 'Revision', 'Implementer'].map((f) => num(iidr, f))).toEqual([0x4b, 3, 0x43b]);
     expect(GICV2_REGISTRY.formatFields('GICD_CTLR', 1n)).toBe('Enable=1');
     expect(GICV2_REGISTRY.formatFields('GICD_ISENABLER0', 1n)).toBeUndefined();
   });
