@@ -4,6 +4,7 @@
 
 import { AccessSize, EventKind, Frame, GicVersion, TraceEvent, TraceHeader, UserGroup } from './events';
 import { violation } from './violation';
+import { sysregByEnc } from '../arch/sysregs';
 
 /** Bytes each frame decodes, as KVM registers them (uapi KVM_VGIC_V2_*_SIZE, KVM_VGIC_V3_*_SIZE). */
 export const FRAME_BYTES: Readonly<Record<GicVersion, Partial<Record<Frame, number>>>> = {
@@ -71,7 +72,8 @@ export class EventChecker {
         break;
       case EventKind.SysregRead:
       case EventKind.SysregWrite:
-        if (this.version !== 3) violation('system-register access on GICv2', 'sysreg events only with GICv3 (a GICv2 guest uses the GICC frame)');
+        // A GICv2 guest still has the generic timer's CNT* system registers; only ICC_* are GICv3-only.
+        if (this.version !== 3 && sysregByEnc(ev.enc)?.owner !== 'timer') violation('system-register access on GICv2', 'sysreg events only with GICv3, or CNT* timer registers (a GICv2 guest uses the GICC frame)');
         this.cpu(ev.cpu, false);
         if (!validSysregEncoding(ev.enc)) violation(`sysreg encoding 0x${ev.enc.toString(16)} has a field out of range`, 'op0<<16|op1<<12|CRn<<8|CRm<<4|op2 with op0<=3, op1<=7, op2<=7');
         break;
