@@ -10,7 +10,7 @@ import { writeTrace } from '../../trace/writer';
 import { CompiledFormat, qemuEventFormat } from './formats';
 import { ICC_EVENTS, ICC_SGI1R, iccEncoding, sgi1rValue } from './icc';
 import { LogLine, readLogText, splitLog } from './log-text';
-import { CYCLES_PER_EVENT, qemuHeader, VIRT_MAX_REDIST_LOW, VIRT_SPIS, vcpuOfAffinity } from './virt';
+import { affinityOf, CYCLES_PER_EVENT, qemuHeader, VIRT_MAX_REDIST_LOW, VIRT_SPIS, vcpuOfAffinity } from './virt';
 
 export interface QemuImportOptions {
   gic: GicVersion;
@@ -43,6 +43,8 @@ export interface QemuImportStats {
   /** Thread ID -> vCPU, sorted by TID; TIDs seen on several vCPUs are left out. */
   tidMap: [number, number][];
   ambiguousTids: number[];
+  /** Markers added for SGIs that QEMU did not pend on every target the fields name. */
+  sgiMarkers: number;
 }
 
 export interface QemuImportResult {
@@ -86,7 +88,7 @@ export function importQemuText(text: string, file: string, opts: QemuImportOptio
     logSha256: createHash('sha256').update(text).digest('hex'),
     logLines: String(text.split('\n').length - 1),
     cpusFrom: opts.cpus !== undefined ? 'option --cpus' : 'inferred from the log',
-    sgiRegister: 'every gicv3_icc_generate_sgi is imported as an ICC_SGI1R_EL1 write with RS=0',
+    sgiRegister: 'every gicv3_icc_generate_sgi is imported as an ICC_SGI1R_EL1 write with RS=0; a Marker "qemu: SGI n pended on ..." follows one that QEMU did not pend on every target',
   };
   const st = ctx.stats;
   if (st.internal.length) details.skippedInternal = st.internal.map(([n, c]) => `${n}=${c}`).join(' ');
@@ -119,6 +121,7 @@ class ImportContext {
     unattributed: 0,
     tidMap: [],
     ambiguousTids: [],
+    sgiMarkers: 0,
   };
   cpus = 0;
   private readonly tidCpu = new Map<number, number>();
@@ -160,6 +163,8 @@ class ImportContext {
       }
       if (fmt.role === 'internal') {
         internal.set(ll.name, (internal.get(ll.name) ?? 0) + 1);
+        // Kept only to learn which targets accepted an SGI (see sgiMarker); never an event.
+        if (ll.name === 'gicv3_redist_send_sgi') out.push({ ll, fmt, f: m.slice(1) });
         continue;
       }
       out.push({ ll, fmt, f: m.slice(1) });
@@ -284,14 +289,59 @@ class ImportContext {
   build(parsed: Parsed[]): TraceEvent[] {
     const events: TraceEvent[] = [];
     const maxSpi = 31 + (this.opts.spis ?? VIRT_SPIS);
-    for (const p of parsed) {
-      const ev = this.event(p, maxSpi);
+    const push = (ev: TraceEvent) => {
       ev.cycle = CYCLES_PER_EVENT * BigInt(events.length + 1);
+      events.push(ev);
+    };
+    for (let i = 0; i < parsed.length; i++) {
+      const p = parsed[i];
+      if (p.ll.name === 'gicv3_redist_send_sgi') continue;
+      const ev = this.event(p, maxSpi);
       if (ev.kind === EventKind.Line) this.stats.lineChanges++;
       else this.stats.accesses++;
-      events.push(ev);
+      push(ev);
+      if (p.ll.name === 'gicv3_icc_generate_sgi') {
+        const marker = this.sgiMarker(parsed, i);
+        if (marker) {
+          this.stats.sgiMarkers++;
+          push(marker);
+        }
+      }
     }
     return events;
+  }
+
+  /**
+   * QEMU pends an SGI only on targets whose SGI group matches the register written, and says
+   * which targets took it (gicv3_redist_send_sgi, right after the generate line: both run under
+   * the BQL). When some targets the fields name did not take it, a Marker keeps that fact, since
+   * the replayed ICC_SGI1R write would pend it there.
+   */
+  private sgiMarker(parsed: Parsed[], i: number): TraceEvent | null {
+    const g = parsed[i];
+    const sender = this.vcpu(g, g.f[0]);
+    const irq = Number(g.f[1]);
+    const irm = g.f[2] === '1';
+    const aff = hexNum(g.f[3]);
+    const tl = hexNum(g.f[4]);
+    const implied: number[] = [];
+    for (let v = 0; v < this.cpus; v++) {
+      const a = affinityOf(v);
+      if (irm ? v !== sender : a >>> 8 === aff && (a & 0xff) <= 15 && ((tl >> (a & 0xff)) & 1) === 1) implied.push(v);
+    }
+    const accepted = new Set<number>();
+    for (let j = i + 1; j < parsed.length && parsed[j].ll.name === 'gicv3_redist_send_sgi'; j++) {
+      if (Number(parsed[j].f[1]) === irq) accepted.add(this.vcpu(parsed[j], parsed[j].f[0]));
+    }
+    if (implied.every((v) => accepted.has(v))) return null;
+    const list = (xs: number[]) => (xs.length ? xs.map((v) => `cpu${v}`).join(',') : 'none');
+    const took = implied.filter((v) => accepted.has(v));
+    return {
+      kind: EventKind.Marker,
+      cycle: 0n,
+      cpu: sender,
+      text: `qemu: SGI ${irq} pended on ${list(took)} of targets ${list(implied)} (QEMU pends an SGI only where its group matches the register written: ICC_SGI1R Group 1, ICC_SGI0R/ICC_ASGI1R Group 0 with DS=1; the log does not name the register)`,
+    };
   }
 
   private event(p: Parsed, maxSpi: number): TraceEvent {
@@ -398,6 +448,7 @@ export function formatImportSummary(out: string, s: QemuImportStats, trailer: Tr
       ? `vCPU attribution by thread ID: ${s.attributedByTid} MMIO accesses attributed, ${s.unattributed} unknown`
       : `${s.unattributed} MMIO accesses without a vCPU (no thread IDs in the log)`,
   ];
+  if (s.sgiMarkers) lines.push(`${s.sgiMarkers} markers for SGIs QEMU did not pend on every named target`);
   if (s.skippedUnknown) lines.push(`skipped ${s.skippedUnknown} unknown or unsupported lines (--skip-unknown)`);
   lines.push(`digest ${trailer.digest}`);
   return lines;
