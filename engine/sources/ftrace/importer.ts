@@ -2,8 +2,6 @@
 // scanFtrace (records.ts) decodes every line; mergeOrder sorts them; buildEvents (events.ts)
 // makes the events; this module picks the configuration, writes the header and the file.
 
-import { createHash } from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import { InputError, UsageError } from '../../errors';
 import { GicVersion, kvmMpidr, TraceEvent, TraceHeader, TraceTrailer, TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR, TRACE_MAGIC } from '../../trace/events';
@@ -11,6 +9,7 @@ import { writeTrace } from '../../trace/writer';
 import { buildEvents, EventCounts } from './events';
 import { GicMemoryMap, loadMapFile, redistBases, redistIndexOf, virtMap } from './memory-map';
 import { mergeOrder, scanFtrace, ScanResult } from './records';
+import { openText } from './text-source';
 import { formatNs } from './timestamp';
 import { compileVcpuComm, DEFAULT_VCPU_COMM } from './vcpu-map';
 
@@ -61,15 +60,6 @@ export interface FtraceImportResult {
 /** Parse and convert, in memory. Throws InputError on bad input. */
 export function convertFtrace(opts: FtraceImportOptions): FtraceImportResult {
   const file = opts.file;
-  let bytes: Buffer;
-  if (opts.text !== undefined) bytes = Buffer.from(opts.text, 'utf8');
-  else {
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (e) {
-      throw new InputError(`cannot read ftrace text: ${(e as Error).message}`, { file });
-    }
-  }
   if (opts.gic !== 2 && opts.gic !== 3) throw new UsageError(`--gic must be 2 or 3, not ${String(opts.gic)}`);
   const clock = opts.clock ?? 'local';
   if (!(TRACE_CLOCKS as readonly string[]).includes(clock)) throw new UsageError(`--clock ${clock}: not a trace clock (${TRACE_CLOCKS.join(', ')})`);
@@ -80,8 +70,9 @@ export function convertFtrace(opts: FtraceImportOptions): FtraceImportResult {
   if (spis === null) throw new UsageError(`the memory map ${map.name} does not say how many SPIs the VM has: pass --spis`);
   if (!Number.isInteger(spis) || spis < 0 || spis % 32 !== 0 || spis > 960) throw new UsageError(`--spis ${spis}: KVM takes a multiple of 32 from 0 to 960`);
 
-  const text = bytes.toString('utf8');
-  const scan = scanFtrace(text, { file, vcpuComm: compileVcpuComm(vcpuCommSrc), tgid: opts.tgid });
+  const vcpuComm = compileVcpuComm(vcpuCommSrc);
+  const source = openText(file, opts.text);
+  const scan = scanFtrace(source.lines, { file, vcpuComm, tgid: opts.tgid });
   if (scan.records.length === 0) throw new InputError('no KVM event this importer reads (kvm_mmio, kvm_sys_access, vgic_update_irq_pending, kvm_timer_update_irq, kvm_irq_line)', { file }, 'a trace recorded with `-e kvm`');
   const merged = mergeOrder(scan.records);
   const cpus = pickCpus(scan, opts, file, map);
@@ -91,7 +82,7 @@ export function convertFtrace(opts: FtraceImportOptions): FtraceImportResult {
   const origin = scan.minTs ?? merged[0].ts;
   const { events, counts } = buildEvents(merged, { file, gic: opts.gic, map, cpus, spis, vcpus: scan.vcpus, origin });
 
-  const header = makeHeader(opts, { map, cpus, spis, clock, scan, origin, counts, bytes, vcpuComm: vcpuCommSrc });
+  const header = makeHeader(opts, { map, cpus, spis, clock, scan, origin, counts, digest: source.digest(), gzip: source.gzip, vcpuComm: vcpuCommSrc });
   const stats: FtraceImportStats = {
     lines: scan.lines,
     eventLines: scan.eventLines,
@@ -156,7 +147,8 @@ interface HeaderFacts {
   scan: ScanResult;
   origin: bigint;
   counts: EventCounts;
-  bytes: Buffer;
+  digest: string;
+  gzip: boolean;
   vcpuComm: string;
 }
 
@@ -192,7 +184,7 @@ function makeHeader(opts: FtraceImportOptions, f: HeaderFacts): TraceHeader {
 
   const details: Record<string, string> = {
     input: path.basename(opts.file),
-    inputSha256: createHash('sha256').update(f.bytes).digest('hex'),
+    inputSha256: f.digest,
     clock: f.clock,
     clockOrigin: originText,
     layout: describeLayout(scan),
@@ -212,6 +204,7 @@ function makeHeader(opts: FtraceImportOptions, f: HeaderFacts): TraceHeader {
     sysregWritesWithoutValue: String(counts.sysregWritesWithoutValue),
     lostEventReports: String(lostTotal),
   };
+  if (f.gzip) details.inputCompression = 'gzip';
   if (opts.tgid !== undefined) {
     details.tgid = String(opts.tgid);
     details.ignoredOtherTgid = String(scan.otherTgid);

@@ -35,6 +35,11 @@ describe('ftrace line layouts', () => {
     expect(ev('           <...>-3091    [002] ...1.   812.5: kvm_entry: PC: 0x0')).toMatchObject({ comm: '<...>', pid: 3091 });
   });
 
+  test('a header look-alike inside the event text is not taken for the header', () => {
+    const p = ev('            bash-4100    [003] .....   812.5: tracing_mark_write: fake-12 [001] 1.0: kvm_mmio: x');
+    expect(p).toMatchObject({ comm: 'bash', pid: 4100, hostCpu: 3, event: 'tracing_mark_write', payload: ' fake-12 [001] 1.0: kvm_mmio: x' });
+  });
+
   test('bare counter timestamps (counter / uptime clocks)', () => {
     expect(ev('       CPU 0/KVM-3091    [002] ...1. 123456789: kvm_entry: PC: 0x0').ts).toEqual({ value: 123456789n, fractional: false });
   });

