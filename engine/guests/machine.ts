@@ -121,7 +121,7 @@ export class Machine {
     }
     this.now = ev.cycle;
     let value = 0n;
-    if (ev.kind === EventKind.MmioRead || ev.kind === EventKind.SysregRead) {
+    if (ev.kind === EventKind.MmioRead || ev.kind === EventKind.SysregRead || ev.kind === EventKind.UserRead) {
       if (this.lastRead === null) throw new Error(`internal: no read record for event ${index}`);
       ev.observed = this.lastRead;
       value = this.lastRead;

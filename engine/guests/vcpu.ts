@@ -8,7 +8,7 @@
 // effects of the first step's interrupts, as it would after an ISB on hardware.
 
 import { sysregByName, SysregInfo } from '../arch/sysregs';
-import { AccessSize, EventKind, Frame, GicVersion } from '../trace/events';
+import { AccessSize, EventKind, Frame, GicVersion, UserGroup } from '../trace/events';
 import { Handler, SCHED, Step, Value } from './api';
 import { CostModel, mmioCost, sysregCost } from './costs';
 import { resolveRegister, RegisterNameError, ResolvedReg } from './regnames';
@@ -297,6 +297,35 @@ export class Vcpu {
       this.waitSite = undefined;
     }
     yield* this.boundary();
+  }
+
+  // ---- the VMM's device-attribute interface ----------------------------------------------------
+
+  /**
+   * The host/VMM reads a GIC register through KVM_DEV_ARM_VGIC_GRP_{DIST,REDIST,CPU}_REGS, on the
+   * guest's request (selftests' kvm_irq_write_ispendr): a UserRead event. GICR SGI_base registers
+   * sit at +64 KiB in the redistributor group, as KVM's uaccess region table has them.
+   */
+  hostRead(name: string, opts?: AccessOptions): Step<bigint> {
+    const r = this.resolve(name, opts);
+    return this.user(r, null);
+  }
+
+  hostWrite(name: string, value: Value, opts?: AccessOptions): Step {
+    const r = this.resolve(name, opts);
+    return this.voidStep(this.user(r, this.value(value, name)));
+  }
+
+  private *user(r: ResolvedReg & { rd: number }, value: bigint | null): Step<bigint> {
+    const group = r.frame === Frame.Dist ? UserGroup.DistRegs : r.frame === Frame.CpuIf ? UserGroup.CpuRegs : UserGroup.RedistRegs;
+    const offset = r.frame === Frame.RedistSgi ? r.offset + 0x10000 : r.offset;
+    const cpu = r.frame === Frame.Dist ? null : r.frame === Frame.CpuIf ? this.id : r.rd;
+    yield* this.boundary();
+    const base = { cycle: this.cycle, group, cpu, offset, size: r.size };
+    const got = value === null ? this.m.emit({ kind: EventKind.UserRead, ...base, observed: null }) : this.m.emit({ kind: EventKind.UserWrite, ...base, value });
+    this.cycle += this.costs.hostRequest;
+    yield* this.boundary();
+    return got;
   }
 
   // ---- devices ------------------------------------------------------------------------------

@@ -1,0 +1,169 @@
+// The scripted-guest catalogue against the real GICv2/GICv3 and timer models: each guest's own
+// assertions hold under its recording policy, recordings are byte-for-byte reproducible, and
+// replaying a recording under rev1 instead of rev3 changes exactly what ../shared/spec/policies.md
+// says revision 1 changes (IGROUPR writes dropped, IGROUPR reads the reset value, the group an
+// interrupt is signalled in, GICD_IIDR, GICR_CTLR.IR/CES) and nothing else.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { getPolicy } from '../policy/policy';
+import { ReplayRecord } from '../replay/records';
+import { replayEvents } from '../replay/replay';
+import { CATALOGUE, GROUP_GUESTS } from '../../traces/guests/src';
+import { GuestDefinition } from './api';
+import { GuestRecording, recordGuest, writeGuestTrace } from './recorder';
+import { formatSite } from './site';
+
+/**
+ * Guests whose own assertions fail under rev3 because the model differs from KVM, each with the
+ * failing assertion. Reported to the model's owner; remove the entry when the model is fixed
+ * (this test then fails on purpose, so the trace gets recorded).
+ */
+const KNOWN_MODEL_ISSUES: Record<string, string> = {
+  // engine/gic/core/cpuif.ts deactivateInterrupt(): ICC_DIR_EL1 only deactivates an interrupt
+  // active on the writing vCPU. KVM's vgic_v3_deactivate() (arch/arm64/kvm/vgic/vgic-v3.c, the
+  // version the selftest guest_code_asym_dir was written for) deactivates an SPI active on another vCPU.
+  'st-asym-dir': 'SPI 32 not active after vCPU1 wrote ICC_DIR_EL1',
+};
+
+const recordings = new Map<string, GuestRecording>();
+function recorded(g: GuestDefinition): GuestRecording {
+  let r = recordings.get(g.name);
+  if (!r) recordings.set(g.name, (r = recordGuest(g)));
+  return r;
+}
+
+describe('catalogue', () => {
+  test('has at least 12 guests, unique names, each naming its public scenario', () => {
+    expect(CATALOGUE.length).toBeGreaterThanOrEqual(12);
+    expect(new Set(CATALOGUE.map((g) => g.name)).size).toBe(CATALOGUE.length);
+    for (const g of CATALOGUE) expect(g.scenario).toMatch(/\.c\b|own group guest/);
+    for (const n of GROUP_GUESTS) expect(CATALOGUE.map((g) => g.name)).toContain(n);
+  });
+
+  test.each(CATALOGUE.map((g) => [g.name, g] as const))('%s: its own assertions hold under its recording policy', (name, g) => {
+    const r = recorded(g);
+    const failures = r.failures.map((f) => `${f.message} (${formatSite(f.site)})`);
+    if (KNOWN_MODEL_ISSUES[name]) {
+      expect(failures.map((f) => f.replace(/ \(.*\)$/, ''))).toEqual([KNOWN_MODEL_ISSUES[name]]);
+      return;
+    }
+    expect(failures).toEqual([]);
+    const markers = r.events.filter((e) => e.kind === 8);
+    expect(markers.length).toBeGreaterThan(0);
+    // Small enough to review: hundreds to a few thousand events.
+    expect(r.events.length).toBeLessThan(5000);
+    expect(r.header.provenance.details.recordingPolicy).toBe(g.policy ?? 'rev3');
+  });
+
+  test.each(CATALOGUE.map((g) => [g.name, g] as const))('%s: recording twice gives byte-identical traces', (_name, g) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guest-cat-'));
+    try {
+      writeGuestTrace(recorded(g), path.join(dir, 'a.gtr'));
+      writeGuestTrace(recordGuest(g), path.join(dir, 'b.gtr'));
+      expect(fs.readFileSync(path.join(dir, 'a.gtr')).equals(fs.readFileSync(path.join(dir, 'b.gtr')))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** One difference between the replay records of two policies, named by what differs. */
+interface Diff {
+  what: string;
+  index: number;
+  a: string | undefined;
+  b: string | undefined;
+}
+
+function keyed(recs: ReplayRecord[]): Map<string, { what: string; index: number; v: string }> {
+  const m = new Map<string, { what: string; index: number; v: string }>();
+  for (const r of recs) {
+    if (r.op === 'read') m.set(`read#${r.index}`, { what: `read ${r.reg}`, index: r.index, v: `0x${r.value.toString(16)}` });
+    else if (r.op === 'write') m.set(`write#${r.index}#${r.src}`, { what: `write ${r.reg}`, index: r.index, v: r.effect });
+    else if (r.op === 'irq' || r.op === 'fiq') m.set(`${r.op}#${r.cpu}#${r.cycle}#${r.index}`, { what: r.op, index: r.index, v: String(r.level) });
+  }
+  return m;
+}
+
+function policyDiff(rec: GuestRecording, pa: string, pb: string): Diff[] {
+  const run = (p: string) => {
+    const out: ReplayRecord[] = [];
+    replayEvents(rec.header, rec.events, { policy: getPolicy(p) }, (r) => out.push(r));
+    return keyed(out);
+  };
+  const a = run(pa);
+  const b = run(pb);
+  const diffs: Diff[] = [];
+  for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const x = a.get(k);
+    const y = b.get(k);
+    if (x?.v !== y?.v) diffs.push({ what: (x ?? y)!.what, index: (x ?? y)!.index, a: x?.v, b: y?.v });
+  }
+  return diffs;
+}
+
+const whats = (d: Diff[]) => [...new Set(d.map((x) => x.what))].sort();
+const IGROUPR = /^(read|write) GIC[DR]_IGROUPR\d+$/;
+const DROPPED = /drops guest IGROUPR writes/;
+
+describe('rev1 versus rev3: guests that only write the reset groups', () => {
+  const neutral = CATALOGUE.filter((g) => !GROUP_GUESTS.includes(g.name));
+
+  test.each(neutral.map((g) => [g.name, g] as const))('%s differs only in GICD_IIDR, GICR_CTLR.IR/CES and dropped IGROUPR writes', (_name, g) => {
+    const diffs = policyDiff(recorded(g), 'rev3', 'rev1');
+    for (const d of diffs) {
+      if (d.what === 'read GICD_IIDR') expect([d.a, d.b]).toEqual(['0x4b00343b', '0x4b00143b']);
+      else if (d.what === 'read GICR_CTLR') expect([d.a, d.b]).toEqual(['0x6', '0x0']);
+      else {
+        // A guest IGROUPR write of the reset value: dropped under rev1 (an effect record only there).
+        expect(d.what).toMatch(/^write GIC[DR]_IGROUPR\d+$/);
+        expect(d.a).toBeUndefined();
+        expect(d.b).toMatch(DROPPED);
+      }
+    }
+    // Every GICv3 guest here writes IGROUPR = ~0 at init, so rev1 must show the drops.
+    if (g.gic.version === 3) expect(diffs.some((d) => d.what.startsWith('write'))).toBe(true);
+  });
+});
+
+describe('rev1 versus rev3: group-configuration guests', () => {
+  /**
+   * What each group guest is expected to see change, from policies.md: the IGROUPR writes dropped
+   * and their read-backs, the signalling group (FIQ vs IRQ, IAR0 vs IAR1 / GICC_IAR), GICD_IIDR,
+   * GICR_CTLR. ICC_EOIR0 and ICC_SGI0R change because the Group 0 interrupt they name is Group 1
+   * under rev1.
+   */
+  const EXPECTED: Record<string, string[]> = {
+    'grp0-fiq-v3': ['fiq', 'irq', 'read GICD_IGROUPR1', 'read GICR_CTLR', 'read GICR_IGROUPR0', 'read ICC_IAR0_EL1', 'write GICD_IGROUPR1', 'write GICR_IGROUPR0', 'write ICC_EOIR0_EL1', 'write ICC_SGI0R_EL1'],
+    'igroupr-rw-v3': ['read GICD_IGROUPR1', 'read GICD_IGROUPR2', 'read GICD_IIDR', 'read GICR_CTLR', 'read GICR_IGROUPR0', 'write GICD_IGROUPR1', 'write GICD_IGROUPR2', 'write GICR_IGROUPR0'],
+    'igroupr-rw-v2': ['read GICD_IGROUPR0', 'read GICD_IGROUPR1', 'read GICD_IGROUPR2', 'read GICD_IIDR', 'write GICD_IGROUPR0', 'write GICD_IGROUPR1', 'write GICD_IGROUPR2'],
+    'grp1-ackctl-v2': ['fiq', 'irq', 'read GICC_IAR', 'read GICD_IGROUPR1', 'write GICD_IGROUPR1'],
+  };
+
+  test('every group guest has its expectation', () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual([...GROUP_GUESTS].sort());
+  });
+
+  test.each(GROUP_GUESTS.map((n) => [n] as const))('%s differs exactly where the policy spec says', (name) => {
+    const g = CATALOGUE.find((x) => x.name === name)!;
+    const diffs = policyDiff(recorded(g), 'rev3', 'rev1');
+    expect(whats(diffs)).toEqual(EXPECTED[name]);
+    const reset = g.gic.version === 3 ? '0xffffffff' : '0x0';
+    for (const d of diffs) {
+      if (!IGROUPR.test(d.what)) continue;
+      // Under rev1 an IGROUPR read returns the reset groups, and every guest IGROUPR write is dropped.
+      if (d.what.startsWith('read')) expect(d.b).toBe(reset);
+      else expect(d.b).toMatch(DROPPED);
+    }
+  });
+
+  test('rev1-iidr-only keeps guest IGROUPR writes: only the reported revision differs from rev3', () => {
+    for (const name of GROUP_GUESTS) {
+      const g = CATALOGUE.find((x) => x.name === name)!;
+      const diffs = policyDiff(recorded(g), 'rev3', 'rev1-iidr-only');
+      for (const d of diffs) expect(['read GICD_IIDR', 'read GICR_CTLR']).toContain(d.what);
+    }
+  });
+});

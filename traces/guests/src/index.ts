@@ -1,0 +1,44 @@
+// The scripted test-guest catalogue, in `record guest --all` order. One module per scenario;
+// each guest names the public test it is modelled on (../shared/spec/test-guest-scenarios.md).
+
+import { GuestDefinition } from '../../../engine/guests/api';
+import { edk2V3 } from './edk2-v3';
+import { grp0FiqV3 } from './grp0-fiq-v3';
+import { grp1AckctlV2 } from './grp1-ackctl-v2';
+import { igrouprRwV2, igrouprRwV3 } from './igroupr-rw';
+import { kutActiveV2, kutActiveV3 } from './kut-active';
+import { kutIpiV2, kutIpiV3 } from './kut-ipi';
+import { kutPl031 } from './kut-pl031';
+import { kutTimer } from './kut-timer';
+import { lnxV2 } from './lnx-v2';
+import { lnxV3 } from './lnx-v3';
+import { stArchTimer } from './st-arch-timer';
+import { stAsymDir } from './st-asym-dir';
+import { stVgicIrqEdge, stVgicIrqEdgeSplit, stVgicIrqLevel, stVgicIrqLevelSplit } from './st-vgic-irq';
+import { zephyrV3 } from './zephyr-v3';
+
+export const CATALOGUE: readonly GuestDefinition[] = [
+  kutIpiV3,
+  kutIpiV2,
+  kutActiveV3,
+  kutActiveV2,
+  kutTimer,
+  kutPl031,
+  stVgicIrqEdge,
+  stVgicIrqEdgeSplit,
+  stVgicIrqLevel,
+  stVgicIrqLevelSplit,
+  stAsymDir,
+  stArchTimer,
+  lnxV3,
+  lnxV2,
+  edk2V3,
+  zephyrV3,
+  grp0FiqV3,
+  igrouprRwV3,
+  igrouprRwV2,
+  grp1AckctlV2,
+];
+
+/** The guests written to probe group configuration: their outputs differ between rev1 and rev3. */
+export const GROUP_GUESTS: readonly string[] = ['grp0-fiq-v3', 'igroupr-rw-v3', 'igroupr-rw-v2', 'grp1-ackctl-v2'];
