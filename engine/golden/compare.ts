@@ -74,8 +74,18 @@ export class StreamCompare {
   push(line: string, index: number): void {
     const key = index >= 0 ? index : this.newKey;
     this.newKey = key;
-    if (this.newBlock && this.newBlock.key !== key) this.flushNew(this.newBlock);
-    if (!this.newBlock || this.newBlock.key !== key) this.newBlock = { key, lines: [] };
+    if (this.newBlock && this.newBlock.key !== key) {
+      this.flushNew(this.newBlock);
+      this.newBlock = null;
+    }
+    if (!this.newBlock && this.peek() === line) {
+      // In step with the golden (the common case): consume both sides without building blocks.
+      this.oldKey = this.peekKey;
+      this.oldPeek = undefined;
+      this.equalLine(line);
+      return;
+    }
+    if (!this.newBlock) this.newBlock = { key, lines: [] };
     this.newBlock.lines.push(line);
   }
 
