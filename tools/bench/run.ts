@@ -1,0 +1,205 @@
+// `npm run bench`: gicreplay's throughput and memory against msgpackr's decode floor and QEMU's
+// qtest, on a deterministic synthetic 10-million-event GICv3 trace. Every measurement runs in
+// separate child processes (medians with min/max); decode, reader and replay runs are interleaved
+// so load from other processes hits all of them alike. Prints a table, writes
+// bench-results/bench.json, and exits non-zero only when a run breaks (missed targets are reported).
+
+import { spawnSync } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+import { writeFileAtomic } from '../../engine/trace/writer';
+import { mmioStream, synthTrace, SYNTH_VERSION } from './inputs';
+import { Measurement } from './measure';
+import { qemuVersion, qtestCeiling, qtestLockstep, QtestRun } from './qemu';
+import { si, Stat, stat } from './stats';
+import { measureCheck, measureSuite, SuiteResult, CheckResult } from './suite';
+
+interface Args {
+  events: number;
+  runs: number;
+  qemuAccesses: number;
+  lockstepAccesses: number;
+  qemu: boolean;
+  check: boolean;
+  suite: boolean;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { events: 10_000_000, runs: 5, qemuAccesses: 1_000_000, lockstepAccesses: 50_000, qemu: true, check: true, suite: true, out: 'bench-results/bench.json' };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const num = (): number => {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v <= 0) throw new Error(`${k} needs a positive integer, got ${argv[i]}`);
+      return v;
+    };
+    if (k === '--events') a.events = num();
+    else if (k === '--runs') a.runs = num();
+    else if (k === '--qemu-accesses') a.qemuAccesses = num();
+    else if (k === '--lockstep-accesses') a.lockstepAccesses = num();
+    else if (k === '--no-qemu') a.qemu = false;
+    else if (k === '--no-check') a.check = false;
+    else if (k === '--no-suite') a.suite = false;
+    else if (k === '--out') a.out = argv[++i];
+    else if (k === '--help' || k === '-h') {
+      process.stdout.write('usage: npm run bench -- [--events N] [--runs N] [--qemu-accesses N] [--lockstep-accesses N] [--no-qemu] [--no-check] [--no-suite] [--out FILE]\n');
+      process.exit(0);
+    } else throw new Error(`unknown option ${k}`);
+  }
+  return a;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const MEASURE = path.join(__dirname, 'measure.js');
+
+/** One measurement in a fresh Node process. */
+function child(kind: string, file: string): Measurement {
+  const r = spawnSync(process.execPath, [MEASURE, kind, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`bench child "${kind} ${file}" failed (${r.status ?? r.signal}): ${r.stderr.trim()}`);
+  const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Measurement;
+  return m;
+}
+
+interface Rate {
+  eventsPerSec: Stat;
+  ms: Stat;
+  maxRssMiB: Stat;
+  events: number;
+}
+
+function rate(ms: Measurement[]): Rate {
+  const events = ms[0].events;
+  for (const m of ms) if (m.events !== events) throw new Error(`runs disagree on the event count: ${m.events} vs ${events}`);
+  return {
+    events,
+    eventsPerSec: stat(ms.map((m) => (m.events / m.ms) * 1000)),
+    ms: stat(ms.map((m) => m.ms)),
+    maxRssMiB: stat(ms.map((m) => m.maxRssKiB / 1024)),
+  };
+}
+
+function qRate(rs: QtestRun[]): { accessesPerSec: Stat; accesses: number; errors: number } {
+  return { accesses: rs[0].accesses, errors: rs.reduce((a, r) => a + r.errors, 0), accessesPerSec: stat(rs.map((r) => (r.accesses / r.ms) * 1000)) };
+}
+
+interface Target {
+  what: string;
+  value: number;
+  goal: string;
+  met: boolean;
+}
+
+function log(s: string): void {
+  process.stderr.write(`${s}\n`);
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  const inputs = path.join(ROOT, 'bench-results', 'inputs');
+  log(`bench: ${a.events} events, ${a.runs} runs per measurement`);
+  const synth = synthTrace(inputs, a.events);
+  log(`trace ${path.relative(ROOT, synth.file)} (${(synth.bytes / 2 ** 20).toFixed(1)} MiB${synth.generatedMs !== null ? `, generated in ${(synth.generatedMs / 1000).toFixed(1)} s` : ', cached'})`);
+
+  const runs: Record<'decode' | 'reader' | 'replay', Measurement[]> = { decode: [], reader: [], replay: [] };
+  for (let i = 0; i < a.runs; i++) {
+    for (const k of ['decode', 'reader', 'replay'] as const) {
+      const m = child(k, synth.file);
+      runs[k].push(m);
+      log(`  run ${i + 1}/${a.runs} ${k.padEnd(6)} ${si((m.events / m.ms) * 1000)} events/s, ${(m.maxRssKiB / 1024).toFixed(0)} MiB`);
+    }
+  }
+  const decode = rate(runs.decode);
+  const reader = rate(runs.reader);
+  const replay = rate(runs.replay);
+  const targets: Target[] = [];
+  const ratio = replay.eventsPerSec.median / decode.eventsPerSec.median;
+  targets.push({ what: 'replay / decode floor', value: ratio, goal: '>= 0.50', met: ratio >= 0.5 });
+  targets.push({ what: 'peak RSS replaying (MiB, max of runs)', value: replay.maxRssMiB.max, goal: '< 143 (150 MB)', met: replay.maxRssMiB.max * 2 ** 20 < 150e6 });
+
+  let qemu: Record<string, unknown> | null = null;
+  const version = a.qemu ? qemuVersion() : null;
+  if (a.qemu && !version) log('qemu-system-aarch64 not installed: QEMU comparison skipped');
+  if (version) {
+    const stream = mmioStream(inputs, synth.file, a.qemuAccesses);
+    log(`${version}: ${stream.accesses} MMIO accesses`);
+    const ours: Measurement[] = [];
+    const ceil: QtestRun[] = [];
+    const lock: QtestRun[] = [];
+    const qruns = Math.max(1, Math.min(a.runs, 3));
+    for (let i = 0; i < qruns; i++) {
+      ours.push(child('replay', stream.trace));
+      ceil.push(await qtestCeiling(stream.commands, stream.accesses));
+      lock.push(await qtestLockstep(stream.commands, Math.min(a.lockstepAccesses, stream.accesses)));
+      log(`  run ${i + 1}/${qruns} gicreplay ${si((ours[i].events / ours[i].ms) * 1000)}/s, qtest ceiling ${si((ceil[i].accesses / ceil[i].ms) * 1000)}/s, lock-step ${si((lock[i].accesses / lock[i].ms) * 1000)}/s`);
+    }
+    const o = rate(ours);
+    const c = qRate(ceil);
+    const l = qRate(lock);
+    if (c.errors || l.errors) log(`  note: QEMU answered ERR to ${c.errors + l.errors} commands`);
+    const rc = o.eventsPerSec.median / c.accessesPerSec.median;
+    const rl = o.eventsPerSec.median / l.accessesPerSec.median;
+    targets.push({ what: 'gicreplay / qtest ceiling (same MMIO stream)', value: rc, goal: '>= 5', met: rc >= 5 });
+    targets.push({ what: 'gicreplay / qtest lock-step', value: rl, goal: '>= 40', met: rl >= 40 });
+    qemu = { version, args: 'see tools/bench/qemu.ts', gicreplayMmioReplay: o, ceiling: c, lockstep: l, ratioCeiling: rc, ratioLockstep: rl };
+  }
+
+  let check: CheckResult | null = null;
+  if (a.check) {
+    check = measureCheck(ROOT, synth.file, Math.max(1, Math.min(a.runs, 3)), log);
+    if (check.skipped) log(`check of the synthetic trace skipped: ${check.skipped}`);
+    else targets.push({ what: 'peak RSS checking (MiB, max of runs)', value: check.maxRssMiB!.max, goal: '< 143 (150 MB)', met: check.maxRssMiB!.max * 2 ** 20 < 150e6 });
+  }
+  let suite: SuiteResult | null = null;
+  if (a.suite) {
+    suite = measureSuite(ROOT, a.runs, log);
+    if (suite.skipped) log(`suite skipped: ${suite.skipped}`);
+    else targets.push({ what: `whole suite: gicreplay check (${suite.pairs} pairs), s`, value: suite.seconds!.median, goal: '< 5', met: suite.seconds!.median < 5 });
+  }
+
+  const cpus = os.cpus();
+  const result = {
+    schema: 1,
+    machine: { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memMiB: Math.round(os.totalmem() / 2 ** 20), node: process.version, platform: `${os.platform()} ${os.release()}`, loadavg1: os.loadavg()[0] },
+    args: a,
+    input: { synthVersion: SYNTH_VERSION, file: path.relative(ROOT, synth.file), bytes: synth.bytes, mix: synth.mix },
+    decode,
+    reader,
+    replay,
+    qemu,
+    check,
+    suite,
+    targets,
+  };
+
+  const rows: string[][] = [['measurement', 'median', 'min', 'max', 'peak RSS MiB (median / max)']];
+  const row = (name: string, r: Rate) => rows.push([name, `${si(r.eventsPerSec.median)}/s`, `${si(r.eventsPerSec.min)}/s`, `${si(r.eventsPerSec.max)}/s`, `${r.maxRssMiB.median.toFixed(0)} / ${r.maxRssMiB.max.toFixed(0)}`]);
+  row('msgpackr decode floor (UnpackrStream)', decode);
+  row('gicreplay reader', reader);
+  row('gicreplay replay (rev3)', replay);
+  if (qemu) {
+    const q = qemu as { gicreplayMmioReplay: Rate; ceiling: ReturnType<typeof qRate>; lockstep: ReturnType<typeof qRate> };
+    row('gicreplay replay, MMIO stream only', q.gicreplayMmioReplay);
+    const qrow = (name: string, r: ReturnType<typeof qRate>) => rows.push([name, `${si(r.accessesPerSec.median)}/s`, `${si(r.accessesPerSec.min)}/s`, `${si(r.accessesPerSec.max)}/s`, '-']);
+    qrow('QEMU qtest ceiling (file in, file out)', q.ceiling);
+    qrow('QEMU qtest lock-step', q.lockstep);
+  }
+  if (check && !check.skipped) rows.push([`gicreplay check of the trace (1 policy)`, `${check.seconds!.median.toFixed(2)} s`, `${check.seconds!.min.toFixed(2)} s`, `${check.seconds!.max.toFixed(2)} s`, `${check.maxRssMiB!.median.toFixed(0)} / ${check.maxRssMiB!.max.toFixed(0)}`]);
+  if (suite && !suite.skipped) rows.push([`whole suite (${suite.pairs} pairs)`, `${suite.seconds!.median.toFixed(2)} s`, `${suite.seconds!.min.toFixed(2)} s`, `${suite.seconds!.max.toFixed(2)} s`, `${suite.maxRssMiB!.median.toFixed(0)} / ${suite.maxRssMiB!.max.toFixed(0)}`]);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const out: string[] = [];
+  out.push(`gicreplay bench: ${synth.mix.events} events (${((100 * synth.mix.mmio) / synth.mix.events).toFixed(0)}% MMIO, ${((100 * synth.mix.sysreg) / synth.mix.events).toFixed(0)}% sysreg, ${((100 * synth.mix.line) / synth.mix.events).toFixed(0)}% line), ${a.runs} runs; ${result.machine.cpu}, ${result.machine.cores} cores, Node ${process.version}`);
+  for (const r of rows) out.push(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  out.push('');
+  for (const t of targets) out.push(`${t.met ? 'met    ' : 'NOT MET'}  ${t.what}: ${t.value.toFixed(2)} (target ${t.goal})`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  const outFile = path.resolve(ROOT, a.out);
+  writeFileAtomic(outFile, `${JSON.stringify(result, null, 2)}\n`);
+  log(`wrote ${path.relative(ROOT, outFile)}`);
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`bench: broken run: ${e.stack ?? e.message}\n`);
+  process.exit(1);
+});
+

@@ -1,0 +1,123 @@
+// Timing the real CLI: `gicreplay check` of the synthetic trace in a scratch project (peak RSS
+// while checking, streaming end to end) and of the project's whole suite (every trace × every
+// policy). Peak RSS of a child comes from /usr/bin/time (GNU time's %M, KiB); without it only
+// wall time is reported.
+
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Stat, stat } from './stats';
+
+const GNU_TIME = '/usr/bin/time';
+
+interface CliRun {
+  status: number | null;
+  seconds: number;
+  maxRssKiB: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(root: string, args: string[], cwd: string): CliRun {
+  const bin = path.join(root, 'bin', 'gicreplay');
+  const timeFile = path.join(root, 'bench-results', `.time-${process.pid}`);
+  const useTime = fs.existsSync(GNU_TIME);
+  const cmd = useTime ? GNU_TIME : process.execPath;
+  const argv = useTime ? ['-o', timeFile, '-f', '%M %e', process.execPath, bin, ...args] : [bin, ...args];
+  const env = { ...process.env };
+  delete env.CI; // a bench run is never CI's check-only mode for bless
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, argv, { cwd, encoding: 'utf8', maxBuffer: 64 << 20, env });
+  let seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  let maxRssKiB: number | null = null;
+  if (useTime && fs.existsSync(timeFile)) {
+    const last = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
+    const m = /^(\d+) ([\d.]+)$/.exec(last);
+    if (m) {
+      maxRssKiB = Number(m[1]);
+      seconds = Number(m[2]);
+    }
+    fs.unlinkSync(timeFile);
+  }
+  return { status: r.status, seconds, maxRssKiB, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+export interface CheckResult {
+  skipped?: string;
+  policy?: string;
+  seconds?: Stat;
+  maxRssMiB?: Stat;
+}
+
+/** Check the synthetic trace (blessed once into a scratch project) under one policy, `runs` times. */
+export function measureCheck(root: string, trace: string, runs: number, log: (s: string) => void): CheckResult {
+  const scratch = path.join(root, 'bench-results', 'check-root');
+  const traces = path.join(scratch, 'traces');
+  const linked = path.join(traces, path.basename(trace));
+  fs.mkdirSync(traces, { recursive: true });
+  fs.mkdirSync(path.join(scratch, 'golden'), { recursive: true });
+  for (const f of fs.readdirSync(traces)) if (f !== path.basename(trace)) fs.rmSync(path.join(traces, f), { force: true });
+  if (!fs.existsSync(linked)) fs.linkSync(trace, linked);
+  const policy = 'rev3';
+  const args = ['--root', scratch, '--policy', policy];
+  let first = cli(root, ['check', ...args, '--workers', '0'], scratch);
+  if (first.status !== 0) {
+    log(`  blessing the synthetic trace under ${policy} (one-time)`);
+    const b = cli(root, ['bless', ...args, '--reason', 'bench input'], scratch);
+    if (b.status !== 0) return { skipped: `gicreplay bless failed (${b.status}): ${(b.stderr || b.stdout).trim().split('\n').slice(-3).join(' | ')}` };
+    first = cli(root, ['check', ...args, '--workers', '0'], scratch);
+    if (first.status !== 0) return { skipped: `gicreplay check after bless exits ${first.status}: ${(first.stderr || first.stdout).trim().split('\n').slice(-3).join(' | ')}` };
+  }
+  const rs: CliRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = cli(root, ['check', ...args, '--workers', '0'], scratch);
+    if (r.status !== 0) throw new Error(`gicreplay check of the synthetic trace exited ${r.status}: ${r.stderr.trim()}`);
+    rs.push(r);
+    log(`  check run ${i + 1}/${runs}: ${r.seconds.toFixed(2)} s, ${r.maxRssKiB === null ? '?' : (r.maxRssKiB / 1024).toFixed(0)} MiB`);
+  }
+  return {
+    policy,
+    seconds: stat(rs.map((r) => r.seconds)),
+    maxRssMiB: rs.every((r) => r.maxRssKiB !== null) ? stat(rs.map((r) => r.maxRssKiB! / 1024)) : undefined,
+  };
+}
+
+export interface SuiteResult {
+  skipped?: string;
+  pairs?: number;
+  verdict?: string;
+  seconds?: Stat;
+  maxRssMiB?: Stat;
+  /** Same suite without worker threads, to show what the threads buy. */
+  secondsNoWorkers?: Stat;
+}
+
+/** `gicreplay check --json` over the project's own traces and goldens. */
+export function measureSuite(root: string, runs: number, log: (s: string) => void): SuiteResult {
+  const once = (workers: string[]): CliRun => cli(root, ['check', '--json', ...workers], root);
+  const probe = once([]);
+  let pairs: number;
+  let verdict: string;
+  try {
+    const rep = JSON.parse(probe.stdout) as { verdict: { exit: number; summary: string; counts: { pairs: number } } };
+    pairs = rep.verdict.counts.pairs;
+    verdict = rep.verdict.summary;
+  } catch {
+    return { skipped: `gicreplay check --json exited ${probe.status} without a report: ${(probe.stderr || probe.stdout).trim().split('\n').slice(-2).join(' | ')}` };
+  }
+  if (pairs === 0) return { skipped: `no (trace × policy) pairs to check yet (${verdict})` };
+  const timed: CliRun[] = [];
+  const single: CliRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    timed.push(once([]));
+    single.push(once(['--workers', '0']));
+    log(`  suite run ${i + 1}/${runs}: ${timed[i].seconds.toFixed(2)} s (workers auto), ${single[i].seconds.toFixed(2)} s (no workers)`);
+  }
+  return {
+    pairs,
+    verdict,
+    seconds: stat(timed.map((r) => r.seconds)),
+    secondsNoWorkers: stat(single.map((r) => r.seconds)),
+    maxRssMiB: timed.every((r) => r.maxRssKiB !== null) ? stat(timed.map((r) => r.maxRssKiB! / 1024)) : undefined,
+  };
+}
