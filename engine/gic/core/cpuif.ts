@@ -307,16 +307,18 @@ export class CpuInterface {
       this.irqOut[c] = irq;
       this.fiqOut[c] = fiq;
     }
-    this.core.dirty = false;
+    this.core.outputsStale = false;
   }
 
   irqOutput(cpu: number): 0 | 1 {
-    if (this.core.dirty) this.recomputeOutputs();
+    this.core.settle();
+    if (this.core.outputsStale) this.recomputeOutputs();
     return this.irqOut[cpu] as 0 | 1;
   }
 
   fiqOutput(cpu: number): 0 | 1 {
-    if (this.core.dirty) this.recomputeOutputs();
+    this.core.settle();
+    if (this.core.outputsStale) this.recomputeOutputs();
     return this.fiqOut[cpu] as 0 | 1;
   }
 

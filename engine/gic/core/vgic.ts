@@ -25,8 +25,10 @@ export class VgicCore {
   userWroteIidr = false;
   /** Per vCPU: slots on its ap_list, in queue order. */
   readonly apList: number[][];
-  /** Set by any change that may move an output line or a highest-pending interrupt. */
+  /** Set by any state change: the ap_lists need pruning and the outputs recomputing (settle()). */
   dirty = true;
+  /** Set by settle() after a change; the CPU interface clears it when it recomputes the outputs. */
+  outputsStale = true;
 
   constructor(
     readonly gicVersion: GicVersion,
@@ -112,13 +114,16 @@ export class VgicCore {
           this.apList[t].push(slot);
         }
       }
-      list.length = w;
+      if (w !== list.length) list.length = w;
     }
   }
 
   /** End of an access: prune if anything changed. Models call this once per public call. */
   settle(): void {
-    if (this.dirty) this.prune();
+    if (!this.dirty) return;
+    this.prune();
+    this.dirty = false;
+    this.outputsStale = true;
   }
 
   // ---- per-interrupt state changes (the bodies of vgic-mmio.c's per-bit loops) ----

@@ -19,9 +19,8 @@ export const V3_REDIST = new FrameTable<V3State>('GICR', 0x20000, V3_REDIST_ROWS
 
 const MASK64 = 0xffffffffffffffffn;
 
-function sizeMask(size: number): bigint {
-  return size === 8 ? MASK64 : (1n << BigInt(size * 8)) - 1n;
-}
+/** Value mask per access size (index = bytes); precomputed so the hot path allocates no bigint. */
+const SIZE_MASK: readonly bigint[] = [0n, 0xffn, 0xffffn, 0xffffffn, 0xffffffffn, 0n, 0n, 0n, MASK64];
 
 export class GicV3Model implements GicModel {
   readonly gicVersion = 3 as const;
@@ -55,7 +54,8 @@ export class GicV3Model implements GicModel {
       return { value: 0n, reg: r.reg, note: r.refused ?? 'no register at this offset: KVM reads 0' };
     }
     const fn = user && row.uread ? row.uread : row.read;
-    const value = fn(this.st, cpu, off, size) & sizeMask(size);
+    // Handlers return values that fit the access (extract_bytes semantics).
+    const value = fn(this.st, cpu, off, size);
     this.st.core.settle();
     return { value, reg: size === 1 && row.widths & W8 ? t.accessName(off, size) : this.name(t, off, size) };
   }
@@ -67,7 +67,8 @@ export class GicV3Model implements GicModel {
       return { reg: r.reg, effect: `ignored: ${r.refused ?? 'no register at this offset'}` };
     }
     const fn = user && row.uwrite ? row.uwrite : row.write;
-    const effect = fn(this.st, cpu, off, size, value & sizeMask(size));
+    const m = SIZE_MASK[size];
+    const effect = fn(this.st, cpu, off, size, value > m ? value & m : value);
     this.st.core.settle();
     const reg = size === 1 && row.widths & W8 ? t.accessName(off, size) : this.name(t, off, size);
     return effect ? { reg, effect } : { reg };
@@ -143,7 +144,7 @@ export class GicV3Model implements GicModel {
     if (!row.write || this.aprMissing(row.name)) {
       return { reg, effect: `ignored: UNDEF: ${row.undef}` };
     }
-    const effect = row.write(this.st, cpu, value & MASK64);
+    const effect = row.write(this.st, cpu, value > MASK64 ? value & MASK64 : value);
     this.st.core.settle();
     return effect ? { reg, effect } : { reg };
   }
@@ -187,7 +188,7 @@ export class GicV3Model implements GicModel {
         if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { reg, effect: `rejected (-EINVAL): no vCPU ${cpu}` };
         if (!row?.uwrite) return { reg, effect: 'rejected (-ENXIO): not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS' };
         if (this.aprMissing(row.name)) return { reg, effect: 'rejected (-EINVAL): APR index beyond the host preemption bits' };
-        const effect = row.uwrite(this.st, cpu, value & MASK64);
+        const effect = row.uwrite(this.st, cpu, value > MASK64 ? value & MASK64 : value);
         this.st.core.settle();
         return effect ? { reg, effect } : { reg };
       }
