@@ -23,6 +23,19 @@ const wi =
   () =>
     `ignored: ${why}`;
 
+/**
+ * Userspace ISACTIVER/ICACTIVER (vgic_mmio_change_active without a running vCPU): HW-mapped
+ * interrupts (the timer PPIs) keep their active state, other interrupts change with active
+ * source 0 for a v2 SGI.
+ */
+function userWriteActive(st: V2State, cpu: number, first: number, v: number, set: boolean): string | undefined {
+  const s = st.core.irqs;
+  let hw = v;
+  for (let i = 0; i < 32; i++) if (((v >>> i) & 1) && (first + i >= s.nrIrqs || !s.hw[s.slot(cpu, first + i)])) hw &= ~(1 << i);
+  R.writeActive(st.core, cpu, first, 32, (v & ~hw) >>> 0, set, 0);
+  return hw ? `ignored for HW-mapped INTIDs (bits 0x${(hw >>> 0).toString(16)}): KVM does not change their active state from userspace` : undefined;
+}
+
 function idReg(name: string, offset: number): Row {
   return {
     name, offset, len: 4, bitsPerIrq: 0, widths: W8 | W32, naming: { kind: 'single' }, access: 'RAZ/WI', reset: 0n,
@@ -75,13 +88,13 @@ export const V2_DIST_ROWS: readonly Row[] = [
     read: (st, cpu, off) => BigInt(R.readActive(st.core, cpu, first1(off), 32)),
     // The requester becomes a v2 SGI's active source; userspace has no running vCPU (source 0).
     write: (st, cpu, off, _s, v) => (R.writeActive(st.core, cpu, first1(off), 32, lo32(v), true, cpu), undefined),
-    uwrite: (st, cpu, off, _s, v) => (R.writeActive(st.core, cpu, first1(off), 32, lo32(v), true, 0), undefined),
+    uwrite: (st, cpu, off, _s, v) => userWriteActive(st, cpu, first1(off), lo32(v), true),
   }),
   perIrq('GICD_ICACTIVER', 0x380, 1, W32, {
     access: 'RW',
     read: (st, cpu, off) => BigInt(R.readActive(st.core, cpu, first1(off), 32)),
     write: (st, cpu, off, _s, v) => (R.writeActive(st.core, cpu, first1(off), 32, lo32(v), false, cpu), undefined),
-    uwrite: (st, cpu, off, _s, v) => (R.writeActive(st.core, cpu, first1(off), 32, lo32(v), false, 0), undefined),
+    uwrite: (st, cpu, off, _s, v) => userWriteActive(st, cpu, first1(off), lo32(v), false),
   }),
   perIrq('GICD_IPRIORITYR', 0x400, 8, W8 | W32, {
     access: 'RW', reset: 0n,

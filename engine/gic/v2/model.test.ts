@@ -333,3 +333,17 @@ describe('factory wiring', () => {
     expect(registryFor(v2Config(2)).describeMmio(Frame.Dist, 0, 0xf00, 4)).toEqual({ reg: 'GICD_SGIR' });
   });
 });
+
+describe('userspace active state', () => {
+  it('ISACTIVER from userspace sets an SGI active with source 0; timer-owned PPIs keep theirs', () => {
+    const h = new V2Harness('rev3', 2);
+    h.m.setLine(27, 1, 1, 'timer');
+    expect(h.udw(1, GICD.ISACTIVER, (1 << 27) | (1 << 3))).toMatch(/HW-mapped INTIDs \(bits 0x8000000\)/);
+    expect(h.ud(1, GICD.ISACTIVER)).toBe(1 << 3);
+    // the SGI's active instance has source 0: an EOI naming CPUID 0 deactivates it
+    h.cw(1, GICC.CTLR, 1);
+    h.cw(1, GICC.APR0, 1);
+    h.cw(1, GICC.EOIR, 3);
+    expect(h.d(1, GICD.ISACTIVER)).toBe(0);
+  });
+});
