@@ -189,12 +189,16 @@ export function resolveRegister(version: GicVersion, name: string): ResolvedReg 
   throw new RegisterNameError(`unknown register name ${JSON.stringify(name)} for GICv${version}`);
 }
 
-/** Every fixed (non-indexed) name a version defines; for listings and tests. */
-export function fixedRegisterNames(version: GicVersion): string[] {
+/** Every register name a version defines, indexed arrays expanded (GICD_IGROUPR0..31); for listings and tests. */
+export function allRegisterNames(version: GicVersion): string[] {
   const out: string[] = [];
   for (const t of TABLES) {
     if (t.version !== version) continue;
-    for (const r of t.rows) if (r.count === undefined && (r.only === undefined || r.only === version)) out.push(r.name);
+    for (const r of t.rows) {
+      if (r.only !== undefined && r.only !== version) continue;
+      if (r.count === undefined) out.push(r.name);
+      else for (let i = r.name === 'GICD_IROUTER' ? 32 : 0; i < r.count; i++) out.push(`${r.name}${i}`);
+    }
   }
   return out;
 }
