@@ -70,4 +70,5 @@ export const V2_CPUIF_USER_ROWS: readonly Row[] = [
   reg('GICC_IIDR', 0x0fc, 'RO', () => BigInt(GICC_IIDR_USER), ro('GICC_IIDR'), { fields: GICC_IIDR_FIELDS }),
 ];
 
-export const V2_CPUIF_USER = new FrameTable<V2State>('GICC', 0x100, V2_CPUIF_USER_ROWS, 'GICv2 CPU_REGS attribute space');
+// Sized like the guest frame (engine/trace/check.ts USER_GROUP_BYTES); offsets no row claims read 0.
+export const V2_CPUIF_USER = new FrameTable<V2State>('GICC', 0x2000, V2_CPUIF_USER_ROWS, '8 KiB GICv2 CPU_REGS attribute space');
