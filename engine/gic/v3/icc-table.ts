@@ -176,7 +176,8 @@ export const V3_ICC_ROWS: readonly IccRow[] = [
     read: () => 7n,
     write: (_st, _c, v) => (v !== 7n ? 'ignored: KVM keeps ICC_SRE_EL1 at 0x7 (SRE|DFB|DIB)' : undefined),
     uread: () => 7n,
-    uwrite: (_st, _c, v) => (v !== 7n ? 'rejected (-EINVAL): ICC_SRE_EL1 must stay 0x7' : undefined),
+    // set_gic_sre only checks the SRE bit and stores nothing.
+    uwrite: (_st, _c, v) => (!(v & 1n) ? 'rejected (-EINVAL): ICC_SRE_EL1.SRE must be 1' : v !== 7n ? 'accepted; KVM keeps ICC_SRE_EL1 at 0x7' : undefined),
   },
   grpenRow('ICC_IGRPEN0_EL1', 0),
   grpenRow('ICC_IGRPEN1_EL1', 1),

@@ -2,6 +2,9 @@
 // single distributor enable, IROUTER, PROPBASER/PENDBASER, the ICC rows, SGI generation.
 
 import { Frame, UserGroup } from '../../trace/events';
+import { kvmBsearch } from '../core/regtable';
+import { V3_DIST_ROWS } from './dist-table';
+import { V3_REDIST_ROWS } from './redist-table';
 import { GicV3Registry } from './registry';
 import { Drive, v3Config, v3Model } from './testing';
 
@@ -92,6 +95,12 @@ describe('RAZ/WI and RAO/WI rows', () => {
     const r = g.m.mmioRead(0, Frame.RedistRd, 0, 0x10, 4, null);
     expect(r.value).toBe(0n);
     expect(r.reg).toBe('GICR+0x10');
+  });
+
+  it('KVM\'s binary search reaches every distributor row and every redistributor row except GICR_STATUSR', () => {
+    const missed = (rows: readonly { name: string; offset: number }[]) => rows.filter((r, i) => kvmBsearch(rows as never, r.offset) !== i).map((r) => r.name);
+    expect(missed(V3_DIST_ROWS)).toEqual([]);
+    expect(missed(V3_REDIST_ROWS)).toEqual(['GICR_STATUSR']);
   });
 
   it('GICR_WAKER is RAZ/WI: clearing ProcessorSleep shows ChildrenAsleep=0 at once', () => {

@@ -1,0 +1,71 @@
+// The register-table machinery: KVM's binary search over region tables, check_region, naming.
+
+import { addrToIntid, FrameTable, kvmBsearch, RegRow, update64, extractBytes, W32, W64, W8 } from './regtable';
+
+type Row = RegRow<null>;
+const row = (name: string, offset: number, len: number, widths = W32, extra: Partial<Row> = {}): Row => ({
+  name, offset, len, bitsPerIrq: 0, widths, naming: { kind: 'single' }, access: 'RW', read: () => 0n, write: () => undefined, ...extra,
+});
+
+describe('kvmBsearch (lib/bsearch.c with match_region)', () => {
+  it('finds every row of a sorted table and nothing in the gaps', () => {
+    const rows = [row('A', 0, 4), row('B', 8, 8), row('C', 0x100, 0x80)];
+    expect([0, 4, 8, 12, 0x100, 0x17c, 0x180].map((o) => kvmBsearch(rows, o))).toEqual([0, -1, 1, 1, 2, 2, -1]);
+  });
+
+  it('misses an out-of-order row the way KVM misses GICR_STATUSR', () => {
+    // KVM's vgic_v3_rd_registers start: CTLR 0x0, STATUSR 0x10, IIDR 0x4, TYPER 0x8 (8), WAKER 0x14, ...
+    const rows = [row('CTLR', 0, 4), row('STATUSR', 0x10, 4), row('IIDR', 4, 4), row('TYPER', 8, 8), row('WAKER', 0x14, 4), row('PROPBASER', 0x70, 8)];
+    expect(kvmBsearch(rows, 0x10)).toBe(-1);
+    expect(kvmBsearch(rows, 0x14)).toBe(4);
+    expect(kvmBsearch(rows, 0x70)).toBe(5);
+  });
+});
+
+describe('FrameTable', () => {
+  const t = new FrameTable<null>('GICX', 0x1000, [
+    row('GICX_CTLR', 0, 4),
+    row('GICX_TYPER', 8, 8, W32 | W64),
+    row('GICX_PRIO', 0x400, 0x400, W8 | W32, { bitsPerIrq: 8, naming: { kind: 'array', base: 0x400, bits: 8 } }),
+    row('GICX_ROUTE', 0x800, 0x400, W32 | W64, { bitsPerIrq: 64, naming: { kind: 'array', base: 0x800, bits: 64 } }),
+  ], 'test frame');
+
+  it('names words, upper halves, bytes and unclaimed offsets', () => {
+    expect(t.wordName(0)).toBe('GICX_CTLR');
+    expect(t.wordName(0xc)).toBe('GICX_TYPER.HI');
+    expect(t.accessName(0x421, 1)).toBe('GICX_PRIO8.B1');
+    expect(t.wordName(0x840)).toBe('GICX_ROUTE8');
+    expect(t.wordName(0x844)).toBe('GICX_ROUTE8.HI');
+    expect(t.wordName(0x14)).toBe('GICX+0x14');
+  });
+
+  it('applies check_region: widths, alignment, nr_irqs, frame bounds', () => {
+    expect(t.resolve(0, 4, 64).row?.name).toBe('GICX_CTLR');
+    expect(t.resolve(0, 1, 64)).toMatchObject({ row: undefined, error: 'GICX_CTLR allows 32-bit accesses only' });
+    expect(t.resolve(0x8, 8, 64).row?.name).toBe('GICX_TYPER');
+    expect(t.resolve(0xc, 8, 64).error).toMatch(/misaligned/);
+    expect(t.resolve(0x420, 2, 64).error).toMatch(/8- and 32-bit/);
+    expect(t.resolve(0x43c, 4, 64).row?.name).toBe('GICX_PRIO'); // INTIDs 60-63 exist
+    expect(t.resolve(0x440, 4, 64)).toMatchObject({ row: undefined, refused: expect.stringMatching(/INTID 64 does not exist/) });
+    expect(t.resolve(0x440, 4, 96).row?.name).toBe('GICX_PRIO');
+    expect(t.resolve(0x1000, 4, 64).error).toMatch(/outside the test frame/);
+    expect(t.resolve(0x14, 4, 64)).toEqual({ row: undefined, reg: 'GICX+0x14' });
+  });
+});
+
+describe('helpers', () => {
+  it('VGIC_ADDR_TO_INTID', () => {
+    expect(addrToIntid(0x84, 1)).toBe(32);
+    expect(addrToIntid(0x421, 8)).toBe(33);
+    expect(addrToIntid(0xc08, 2)).toBe(32);
+    expect(addrToIntid(0x6100, 64)).toBe(32);
+    expect(addrToIntid(0x6104, 64)).toBe(32);
+    expect(addrToIntid(0x10400, 8)).toBe(0);
+  });
+
+  it('extract_bytes and update_64bit_reg', () => {
+    expect(extractBytes(0x1122334455667788n, 4, 4)).toBe(0x11223344n);
+    expect(update64(0x1122334455667788n, 4, 4, 0xaabbccddn)).toBe(0xaabbccdd55667788n);
+    expect(update64(0x1122334455667788n, 0, 8, 0x1n)).toBe(0x1n);
+  });
+});
