@@ -11,7 +11,8 @@
 //    are the inputs. Repeated same-level updates of a PPI (always level-sensitive under KVM)
 //    are dropped: they cannot change anything; SPIs keep every update because an edge SPI
 //    re-pends on each level-1 injection.
-//  - timer save/restore, trace_marker text and ring-buffer overruns become Markers.
+//  - timer save/restore (when CTL/CVAL changed since that timer was last seen), trace_marker
+//    text and ring-buffer overruns become Markers.
 
 import { InputError } from '../../errors';
 import { sysregByEnc } from '../../arch/sysregs';
@@ -46,6 +47,8 @@ export interface EventCounts {
   sameLevel: number;
   /** Line updates KVM rejects or that are no vGIC input (SGI/LPI INTIDs, beyond nr_spis, userspace irqchip). */
   rejectedLines: number;
+  /** Timer save/restore lines that repeat the CTL/CVAL last seen for that timer (no Marker). */
+  timerStatesUnchanged: number;
 }
 
 export interface BuildContext {
@@ -86,10 +89,12 @@ export function buildEvents(records: readonly FtraceRecord[], ctx: BuildContext)
     announcements: 0,
     sameLevel: 0,
     rejectedLines: 0,
+    timerStatesUnchanged: 0,
   };
   const events: TraceEvent[] = [];
   const pending = new Map<number, PendingRead>();
   const ppiLevel = new Map<number, 0 | 1>();
+  const timerState = new Map<string, string>();
   const hasPendingTp = records.some((r) => r.decoded.event === 'vgic_update_irq_pending');
 
   const marker = (cycle: bigint, cpu: number | null, text: string) => {
@@ -228,9 +233,17 @@ export function buildEvents(records: readonly FtraceRecord[], ctx: BuildContext)
       }
       case 'kvm_timer_save_state':
       case 'kvm_timer_restore_state': {
+        // Every KVM_RUN and every vCPU put prints these; only a changed CTL/CVAL tells anything.
         const f = d.fields;
+        const key = `${r.pid}/${f.ctx}`;
+        const state = `CTL=0x${f.ctl.toString(16)} CVAL=0x${f.cval.toString(16)}`;
+        if (timerState.get(key) === state) {
+          counts.timerStatesUnchanged++;
+          break;
+        }
+        timerState.set(key, state);
         const what = d.event === 'kvm_timer_save_state' ? 'put' : 'load';
-        marker(cycle, ctx.vcpus.vcpuOf(r.pid), `ftrace: vCPU ${what}: ${TIMER_CTX[f.ctx] ?? `timer ${f.ctx}`} CTL=0x${f.ctl.toString(16)} CVAL=0x${f.cval.toString(16)}`);
+        marker(cycle, ctx.vcpus.vcpuOf(r.pid), `ftrace: vCPU ${what}: ${TIMER_CTX[f.ctx] ?? `timer ${f.ctx}`} ${state}`);
         break;
       }
       case 'tracing_mark_write':

@@ -219,6 +219,24 @@ describe('interrupt lines', () => {
   });
 });
 
+describe('timer state lines', () => {
+  test('a Marker when a timer\'s CTL/CVAL changes; repeats (every KVM_RUN) are only counted', () => {
+    const r = convert([
+      C0(0, 'kvm_timer_restore_state', 'CTL: 0x000001 CVAL:     0x2d3a8f1c20 arch_timer_ctx_index: 1'),
+      C0(1, 'kvm_timer_save_state', '   CTL: 0x000001 CVAL:     0x2d3a8f1c20 arch_timer_ctx_index: 1'),
+      C0(2, 'kvm_timer_restore_state', 'CTL: 0x000001 CVAL:     0x2d3a8f1c20 arch_timer_ctx_index: 1'),
+      C0(3, 'kvm_timer_save_state', '   CTL: 0x000005 CVAL:     0x2d3a8f1c20 arch_timer_ctx_index: 1'),
+      C0(4, 'kvm_timer_restore_state', 'CTL: 0x000001 CVAL:     0x2d3a900000 arch_timer_ctx_index: 0'),
+    ]);
+    expect(r.events.map((e) => (e.kind === EventKind.Marker ? e.text : '?'))).toEqual([
+      'ftrace: vCPU load: vtimer CTL=0x1 CVAL=0x2d3a8f1c20',
+      'ftrace: vCPU put: vtimer CTL=0x5 CVAL=0x2d3a8f1c20',
+      'ftrace: vCPU load: ptimer CTL=0x1 CVAL=0x2d3a900000',
+    ]);
+    expect(r.stats.counts.timerStatesUnchanged).toBe(2);
+  });
+});
+
 describe('merge order and cycles', () => {
   const cpuA = [L('CPU 0/KVM', 1000, 1, 0, 'kvm_mmio', mmioW(0x08000080 + 4, 1)), L('CPU 0/KVM', 1000, 1, 10, 'kvm_mmio', mmioW(0x08000080 + 8, 2))];
   const cpuB = [L('CPU 1/KVM', 1001, 4, 5, 'kvm_mmio', mmioW(0x08000080 + 12, 3)), L('CPU 1/KVM', 1001, 4, 10, 'kvm_mmio', mmioW(0x08000080 + 16, 4))];

@@ -198,6 +198,7 @@ function makeHeader(opts: FtraceImportOptions, f: HeaderFacts): TraceHeader {
     ignoredOtherSysregs: String([...counts.otherSysregs.values()].reduce((a, b) => a + b, 0)),
     lineAnnouncementsFolded: String(counts.announcements),
     samelevelPpiUpdatesDropped: String(counts.sameLevel),
+    timerStatesUnchanged: String(counts.timerStatesUnchanged),
     rejectedLineUpdates: String(counts.rejectedLines),
     unpairedReads: String(counts.unpairedReads),
     unansweredReads: String(counts.unansweredReads),
