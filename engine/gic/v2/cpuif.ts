@@ -117,8 +117,16 @@ export class V2CpuIf {
   }
 
   rpr(cpu: number): number {
-    this.ci.readDep(cpu, 'apr');
+    this.depReadAprs(cpu);
     return this.ci.runningPriority(cpu);
+  }
+
+  /** The running priority depends on every implemented APR of both groups (dependency keys ap<g>r<n>). */
+  private depReadAprs(cpu: number): void {
+    for (let n = 0; n < this.ci.aprCount; n++) {
+      this.ci.readDep(cpu, `ap0r${n}`);
+      this.ci.readDep(cpu, `ap1r${n}`);
+    }
   }
 
   /** GICC_APRn: GICV has one set of active-priority registers for both groups. */

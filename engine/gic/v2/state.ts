@@ -9,7 +9,7 @@ import { CpuInterface, FLAVOUR_V2 } from '../core/cpuif';
 import { VgicCore } from '../core/vgic';
 import { V2CpuIf } from './cpuif';
 import { VGIC_V2_MAX_CPUS } from './ids';
-import { resetV2Irqs } from './reset';
+import { resetV2 } from './reset';
 
 export class V2State {
   readonly cpus: number;
@@ -29,7 +29,7 @@ export class V2State {
     }
     this.cpus = cpus;
     this.core = new VgicCore(2, cpus, gic.spis, policy, deps);
-    resetV2Irqs(this.core.irqs);
+    resetV2(this.core);
     this.cpuif = new CpuInterface(this.core, FLAVOUR_V2);
     this.gicc = new V2CpuIf(this.cpuif, policy.host);
     this.gicvIidr = policy.host.gicvIidr >>> 0;
