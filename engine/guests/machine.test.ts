@@ -263,6 +263,19 @@ describe('guest assertions and bad guest code', () => {
     ).toThrow('ICC_IAR1_EL1 is read-only: a write is UNDEFINED');
   });
 
+  test('a step called without yield* is reported at its line instead of silently doing nothing', () => {
+    const run = bad(function* (c) {
+      c.write('GICD_CTLR', 1); // NO-YIELD
+      yield* c.read('GICD_CTLR');
+    });
+    expect(run).toThrow(`line ${lineOf('NO-YIELD')}: guest bad-guest: this call was never run: a guest step needs \`yield*\``);
+    const atEnd = bad(function* (c) {
+      yield* c.read('GICD_CTLR');
+      c.log('never printed'); // NO-YIELD-END
+    });
+    expect(atEnd).toThrow(`line ${lineOf('NO-YIELD-END')}: guest bad-guest: this call was never run`);
+  });
+
   test('an IRQ with no handler installed is a guest error', () => {
     expect(
       bad(function* (c) {

@@ -186,7 +186,10 @@ export class Machine {
         }
         if (!v) break;
         const r = gens[v.id].next();
-        if (r.done) v.state = 'done';
+        if (r.done) {
+          v.state = 'done';
+          v.checkForgotten();
+        }
       }
     } catch (e) {
       if (!(e instanceof BudgetExceeded)) throw e;

@@ -35,6 +35,8 @@ export class Vcpu {
   busyUntil = 0n;
   /** Where the current WFI was called, for a hang report. */
   waitSite: GuestSite | undefined;
+  /** Steps created but not yet run: a step that never runs means a missing `yield*`. */
+  private created: { err: Error; started: boolean }[] = [];
   private irqHandler: Handler | undefined;
   private fiqHandler: Handler | undefined;
   private depth = 0;
@@ -119,6 +121,28 @@ export class Vcpu {
     if (!Number.isInteger(rd) || rd < 0 || rd >= this.m.gic.cpus) throw this.fail(`redistributor ${rd} does not exist`);
   }
 
+  // ---- forgotten `yield*` ---------------------------------------------------------------------
+
+  /** Wrap a public step so that one created and never run is reported at its guest line. */
+  private track<T>(inner: Step<T>): Step<T> {
+    const t = { err: new Error('step created'), started: false };
+    this.created.push(t);
+    const self = this;
+    return (function* (): Step<T> {
+      t.started = true;
+      self.checkForgotten();
+      return yield* inner;
+    })();
+  }
+
+  /** Throws for a step that was created but never run (called when a later one starts, and at the end). */
+  checkForgotten(): void {
+    for (const t of this.created) {
+      if (!t.started) throw new GuestError(this.m.guestName, 'this call was never run: a guest step needs `yield*` (e.g. `yield* c.read(...)`)', guestSite(t.err));
+    }
+    this.created = [];
+  }
+
   // ---- instruction boundaries and exceptions ------------------------------------------------
 
   /** Which exception this vCPU takes now, if any (FIQ before IRQ). */
@@ -168,27 +192,27 @@ export class Vcpu {
   /** Read a GIC register by name: 'GICD_TYPER', 'GICR_ISENABLER0' (opts.rd picks the redistributor), 'GICC_IAR', 'GICD_IPRIORITYR8.B2'. */
   read(name: string, opts?: AccessOptions): Step<bigint> {
     const r = this.resolve(name, opts);
-    return this.mmio(r.frame, r.offset, r.size, r.rd, null);
+    return this.track(this.mmio(r.frame, r.offset, r.size, r.rd, null));
   }
 
   write(name: string, value: Value, opts?: AccessOptions): Step {
     const r = this.resolve(name, opts);
     const v = this.value(value, name);
     if (r.size < 8 && v >= 1n << BigInt(r.size * 8)) throw this.fail(`${name}: value 0x${v.toString(16)} does not fit a ${r.size * 8}-bit access`);
-    return this.voidStep(this.mmio(r.frame, r.offset, r.size, r.rd, v));
+    return this.track(this.voidStep(this.mmio(r.frame, r.offset, r.size, r.rd, v)));
   }
 
   /** Read by frame and offset, e.g. a 16-bit access KVM rejects, or a byte of IPRIORITYR. */
   readAt(frame: Frame, offset: number, size: AccessSize, rd = 0): Step<bigint> {
     this.checkFrame(frame, offset, size, rd);
-    return this.mmio(frame, offset, size, rd, null);
+    return this.track(this.mmio(frame, offset, size, rd, null));
   }
 
   writeAt(frame: Frame, offset: number, size: AccessSize, value: Value, rd = 0): Step {
     this.checkFrame(frame, offset, size, rd);
     const v = this.value(value, `${Frame[frame]}+0x${offset.toString(16)}`);
     if (size < 8 && v >= 1n << BigInt(size * 8)) throw this.fail(`value 0x${v.toString(16)} does not fit a ${size * 8}-bit access`);
-    return this.voidStep(this.mmio(frame, offset, size, rd, v));
+    return this.track(this.voidStep(this.mmio(frame, offset, size, rd, v)));
   }
 
   private *voidStep(s: Step<bigint>): Step {
@@ -208,14 +232,14 @@ export class Vcpu {
   /** MRS of an ICC_* or CNT* register by name (ICC_IAR1_EL1, or ICC_IAR1). */
   sysRead(name: string): Step<bigint> {
     const s = this.sysreg(name, 'read');
-    return this.sys(s, null);
+    return this.track(this.sys(s, null));
   }
 
   /** MSR of an ICC_* or CNT* register by name. */
   sysWrite(name: string, value: Value): Step {
     const s = this.sysreg(name, 'write');
     const v = this.value(value, s.name);
-    return this.voidStep(this.sys(s, v));
+    return this.track(this.voidStep(this.sys(s, v)));
   }
 
   private *sys(s: SysregInfo, value: bigint | null): Step<bigint> {
@@ -232,7 +256,11 @@ export class Vcpu {
   // ---- PSTATE -------------------------------------------------------------------------------
 
   /** MSR DAIFSet: mask IRQ and/or FIQ. */
-  *mask(which: { irq?: boolean; fiq?: boolean } = { irq: true }): Step {
+  mask(which: { irq?: boolean; fiq?: boolean } = { irq: true }): Step {
+    return this.track(this.maskStep(which));
+  }
+
+  private *maskStep(which: { irq?: boolean; fiq?: boolean }): Step {
     yield* this.boundary();
     if (which.irq) this.maskI = true;
     if (which.fiq) this.maskF = true;
@@ -240,7 +268,11 @@ export class Vcpu {
   }
 
   /** MSR DAIFClr: unmask IRQ and/or FIQ; a pending one is taken right after. */
-  *unmask(which: { irq?: boolean; fiq?: boolean } = { irq: true }): Step {
+  unmask(which: { irq?: boolean; fiq?: boolean } = { irq: true }): Step {
+    return this.track(this.unmaskStep(which));
+  }
+
+  private *unmaskStep(which: { irq?: boolean; fiq?: boolean }): Step {
     yield* this.boundary();
     if (which.irq) this.maskI = false;
     if (which.fiq) this.maskF = false;
@@ -253,7 +285,7 @@ export class Vcpu {
   /** Busy-wait `cycles` guest cycles; unmasked interrupts are taken when they arrive. */
   delay(cycles: Value): Step {
     const n = this.value(cycles, 'delay');
-    return this.busy(n);
+    return this.track(this.busy(n));
   }
 
   private *busy(n: bigint): Step {
@@ -275,14 +307,18 @@ export class Vcpu {
   /** WFI: returns once this vCPU's IRQ or FIQ output is asserted (masked or not), after taking it if unmasked. */
   wfi(): Step {
     const site = guestSite(new Error('wfi'));
-    return this.waitFor('wfi', site);
+    return this.track(this.waitFor('wfi', site));
   }
 
   /**
    * Park for good: WFI in a loop, taking interrupts. The recording ends when every vCPU has
    * returned or idles with nothing left that could wake it (KUT's do_idle, a Linux idle loop).
    */
-  *idle(): Step {
+  idle(): Step {
+    return this.track(this.idleLoop());
+  }
+
+  private *idleLoop(): Step {
     for (;;) yield* this.waitFor('idle', undefined);
   }
 
@@ -308,12 +344,12 @@ export class Vcpu {
    */
   hostRead(name: string, opts?: AccessOptions): Step<bigint> {
     const r = this.resolve(name, opts);
-    return this.user(r, null);
+    return this.track(this.user(r, null));
   }
 
   hostWrite(name: string, value: Value, opts?: AccessOptions): Step {
     const r = this.resolve(name, opts);
-    return this.voidStep(this.user(r, this.value(value, name)));
+    return this.track(this.voidStep(this.user(r, this.value(value, name))));
   }
 
   private *user(r: ResolvedReg & { rd: number }, value: bigint | null): Step<bigint> {
@@ -336,7 +372,7 @@ export class Vcpu {
    */
   line(intid: number, level: 0 | 1, cpu?: number): Step {
     const target = this.lineTarget(intid, level, cpu);
-    return this.hostLine(intid, target, level);
+    return this.track(this.hostLine(intid, target, level));
   }
 
   private *hostLine(intid: number, cpu: number | null, level: 0 | 1): Step {
@@ -372,7 +408,7 @@ export class Vcpu {
   /** The guest's own check, recorded as a marker; a failure fails the recording (not the run). */
   assert(cond: boolean, message: string): Step {
     const site = cond ? undefined : guestSite(new Error(message));
-    return this.assertStep(cond, message, site);
+    return this.track(this.assertStep(cond, message, site));
   }
 
   /** Assert `got === want` and show both values in hex on failure. */
@@ -382,7 +418,7 @@ export class Vcpu {
     const ok = g === w;
     const text = ok ? message : `${message}: got 0x${g.toString(16)}, expected 0x${w.toString(16)}`;
     const site = ok ? undefined : guestSite(new Error(text));
-    return this.assertStep(ok, text, site);
+    return this.track(this.assertStep(ok, text, site));
   }
 
   private *assertStep(cond: boolean, message: string, site: GuestSite | undefined): Step {
@@ -393,7 +429,11 @@ export class Vcpu {
   }
 
   /** A console line, recorded as a marker. */
-  *log(text: string): Step {
+  log(text: string): Step {
+    return this.track(this.logStep(text));
+  }
+
+  private *logStep(text: string): Step {
     yield* this.boundary();
     this.m.emit({ kind: EventKind.Marker, cycle: this.cycle, cpu: this.id, text });
     this.cycle += this.costs.marker;
