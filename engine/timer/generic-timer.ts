@@ -204,7 +204,9 @@ export class GenericTimers implements TimerModel {
       this.driven.push(t);
       this.driven.sort((a, b) => a.idx - b.idx);
     }
-    t.nextAt = this.nextFor(t, cycle);
+    // Due now: the evaluation at this cycle (replay's, right after the write) settles the level
+    // and finds the next change once, instead of once here and once there.
+    t.nextAt = cycle;
     this.minDirty = true;
   }
 
@@ -242,6 +244,8 @@ export class GenericTimers implements TimerModel {
   evaluate(cycle: bigint): TimerLineChange[] {
     let changes: TimerLineChange[] | null = null;
     for (const t of this.driven) {
+      // Until nextAt the output cannot differ from the reported level: nothing to compute.
+      if (t.nextAt === null || t.nextAt > cycle) continue;
       const level = this.outputAt(t, cycle);
       if (level !== t.level) {
         t.level = level;
@@ -252,8 +256,8 @@ export class GenericTimers implements TimerModel {
         (changes ??= []).push({ cpu: t.cpu, intid: t.intid, level: level as 0 | 1 });
       }
       t.nextAt = this.nextFor(t, cycle);
+      this.minDirty = true;
     }
-    this.minDirty = true;
     return changes ?? (NO_CHANGES as TimerLineChange[]);
   }
 

@@ -58,6 +58,12 @@ export function measureCheck(root: string, trace: string, runs: number, log: (s:
   fs.mkdirSync(path.join(scratch, 'golden'), { recursive: true });
   for (const f of fs.readdirSync(traces)) if (f !== path.basename(trace)) fs.rmSync(path.join(traces, f), { force: true });
   if (!fs.existsSync(linked)) fs.linkSync(trace, linked);
+  // Goldens of other sizes would be obsolete and fail the check.
+  const keep = path.basename(trace, '.gtr');
+  for (const g of fs.readdirSync(path.join(scratch, 'golden'))) {
+    const full = path.join(scratch, 'golden', g);
+    if (g !== keep && fs.statSync(full).isDirectory()) fs.rmSync(full, { recursive: true, force: true });
+  }
   const policy = 'rev3';
   const args = ['--root', scratch, '--policy', policy];
   let first = cli(root, ['check', ...args, '--workers', '0'], scratch);
