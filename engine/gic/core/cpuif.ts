@@ -82,6 +82,15 @@ export class CpuInterface {
     else d.read(`cpu${cpu}:${name}`);
   }
 
+  /** Dependency reads of every implemented APR (the running priority depends on all of them). */
+  private depReadAprs(cpu: number): void {
+    if (!this.core.deps.enabled) return;
+    for (let n = 0; n < this.aprCount; n++) {
+      this.core.deps.read(`cpu${cpu}:ap0r${n}`);
+      this.core.deps.read(`cpu${cpu}:ap1r${n}`);
+    }
+  }
+
   /** Group-priority mask of a group (ICV gprio mask): G0 ~0 << (BPR0+1), G1 ~0 << BPR1, CBPR makes G1 use G0's. */
   groupMask(cpu: number, group: number): number {
     const st = this.state[cpu];
@@ -171,7 +180,7 @@ export class CpuInterface {
   acknowledge(cpu: number, kind: AckKind): number {
     const slot = this.hppiSlot(cpu);
     this.dep(cpu, 'pmr', false);
-    this.dep(cpu, 'apr', false);
+    this.depReadAprs(cpu);
     if (slot < 0) return INTID_SPURIOUS;
     const s = this.core.irqs;
     const g = s.group[slot];
@@ -200,7 +209,7 @@ export class CpuInterface {
     if (this.core.deps.enabled) {
       this.core.deps.write(s.key(slot, 'active'));
       this.core.deps.write(s.key(slot, 'pending'));
-      this.dep(cpu, 'apr', true);
+      this.dep(cpu, `ap${g}r${bit >> 5}`, true);
     }
     this.core.dirty = true;
     this.core.settle();
@@ -216,9 +225,11 @@ export class CpuInterface {
       if (!a0 && !a1) continue;
       if (!a1 || (a0 && ctz32(a0) <= ctz32(a1))) {
         st.apr0[i] = (a0 & (a0 - 1)) >>> 0;
+        this.dep(cpu, `ap0r${i}`, true);
         return (((i << 5) + ctz32(a0)) << this.aprShift) & 0xff;
       }
       st.apr1[i] = (a1 & (a1 - 1)) >>> 0;
+      this.dep(cpu, `ap1r${i}`, true);
       return (((i << 5) + ctz32(a1)) << this.aprShift) & 0xff;
     }
     return 0xff;
@@ -256,8 +267,8 @@ export class CpuInterface {
   endOfInterrupt(cpu: number, value: number, kind: AckKind): string | undefined {
     const intid = this.flavour.sgiSource ? value & 0x3ff : value & 0xffffff;
     if (intid >= 1020) return intid <= 1023 ? `ignored: INTID ${intid} is a special INTID` : `ignored: INTID ${intid} is not an SPI, PPI or SGI (LPIs are not modelled)`;
+    this.depReadAprs(cpu);
     const dropped = this.dropPriority(cpu);
-    this.dep(cpu, 'apr', true);
     this.core.dirty = true;
     if (dropped === 0xff) {
       this.core.settle();
@@ -362,14 +373,14 @@ export class CpuInterface {
   /** APR register n of a group; -1 when not implemented. */
   readApr(cpu: number, group: number, n: number): number {
     if (n >= this.aprCount) return -1;
-    this.dep(cpu, 'apr', false);
+    this.dep(cpu, `ap${group}r${n}`, false);
     return group === 0 ? this.state[cpu].apr0[n] : this.state[cpu].apr1[n];
   }
 
   writeApr(cpu: number, group: number, n: number, v: number): boolean {
     if (n >= this.aprCount) return false;
     (group === 0 ? this.state[cpu].apr0 : this.state[cpu].apr1)[n] = v >>> 0;
-    this.dep(cpu, 'apr', true);
+    this.dep(cpu, `ap${group}r${n}`, true);
     this.core.dirty = true;
     return true;
   }
@@ -379,8 +390,10 @@ export class CpuInterface {
     this.core.dirty = true;
   }
 
+  /** Record a dependency read of CPU-interface state; 'apr' stands for every implemented APR. */
   readDep(cpu: number, name: string): void {
-    this.dep(cpu, name, false);
+    if (name === 'apr') this.depReadAprs(cpu);
+    else this.dep(cpu, name, false);
   }
 }
 

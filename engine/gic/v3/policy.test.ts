@@ -158,6 +158,9 @@ describe('dependency tracking', () => {
     deps.setEvent(20);
     expect(g.sr(0, 'ICC_IAR0_EL1')).toBe(32n);
     expect(deps.readsByEvent.get(20)).toEqual(expect.arrayContaining(['irq:32:pending', 'irq:32:priority', 'irq:32:group', 'cpu0:pmr']));
-    expect(deps.writesByEvent.get(20)).toEqual(expect.arrayContaining(['irq:32:active', 'irq:32:pending']));
+    expect(deps.writesByEvent.get(20)).toEqual(expect.arrayContaining(['irq:32:active', 'irq:32:pending', 'cpu0:ap0r0']));
+    deps.setEvent(21);
+    g.sw(0, 'ICC_EOIR0_EL1', 32);
+    expect(deps.writesByEvent.get(21)).toEqual(expect.arrayContaining(['cpu0:ap0r0', 'irq:32:active']));
   });
 });
