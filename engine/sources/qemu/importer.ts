@@ -88,8 +88,10 @@ export function importQemuText(text: string, file: string, opts: QemuImportOptio
     logSha256: createHash('sha256').update(text).digest('hex'),
     logLines: String(text.split('\n').length - 1),
     cpusFrom: opts.cpus !== undefined ? 'option --cpus' : 'inferred from the log',
-    sgiRegister: 'every gicv3_icc_generate_sgi is imported as an ICC_SGI1R_EL1 write with RS=0; a Marker "qemu: SGI n pended on ..." follows one that QEMU did not pend on every target',
   };
+  if (opts.gic === 3) {
+    details.sgiRegister = 'every gicv3_icc_generate_sgi is imported as an ICC_SGI1R_EL1 write with RS=0; a Marker "qemu: SGI n pended on ..." follows one that QEMU did not pend on every target';
+  }
   const st = ctx.stats;
   if (st.internal.length) details.skippedInternal = st.internal.map(([n, c]) => `${n}=${c}`).join(' ');
   if (st.skippedUnknown) details.skippedUnknown = String(st.skippedUnknown);

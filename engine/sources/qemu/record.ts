@@ -1,7 +1,8 @@
 // Live recording: run qemu-system-aarch64 (TCG) with the GIC trace events on, then import the log.
 // Determinism: one TCG thread (vCPUs interleave in a fixed order), -icount (guest time follows
 // instructions, not the host clock), a fixed RNG seed, and a guest-clock RTC starting at a fixed
-// date. Bare-metal guests then give byte-identical logs run after run.
+// date. Bare-metal guests then give byte-identical logs run after run. threadIds trades that for
+// CPU attribution of distributor accesses (one host thread per vCPU, thread IDs in the log).
 
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -26,6 +27,11 @@ export interface QemuRecordOptions {
   keepLog?: string;
   qemu?: string;
   timeoutSec?: number;
+  /**
+   * Multi-threaded TCG with -msg timestamp=on instead of one thread and -icount: every MMIO access
+   * gets its vCPU from the thread ID, but the interleaving of vCPUs is no longer reproducible.
+   */
+  threadIds?: boolean;
 }
 
 export interface QemuRecordResult {
@@ -58,8 +64,7 @@ export function qemuArgs(o: QemuRecordOptions, log: string): string[] {
     '-nographic', '-no-reboot',
     // no NIC: Debian's qemu-system-arm does not ship the virtio-net option ROM without recommends
     '-nic', 'none',
-    '-accel', 'tcg,thread=single',
-    '-icount', 'shift=1,sleep=off',
+    ...(o.threadIds ? ['-accel', 'tcg,thread=multi', '-msg', 'timestamp=on'] : ['-accel', 'tcg,thread=single', '-icount', 'shift=1,sleep=off']),
     '-seed', '1',
     '-rtc', 'base=2000-01-01T00:00:00,clock=vm',
   ];

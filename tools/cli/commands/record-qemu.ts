@@ -18,6 +18,7 @@ export function recordQemuCommand(y: Argv): Argv {
         .option('o', { alias: 'output', type: 'string', describe: 'trace to write (default: qemu-gicN-smpM.gtr)' })
         .option('keep-log', { type: 'string', describe: 'also keep QEMU\'s raw trace log here' })
         .option('console', { type: 'boolean', default: false, describe: 'print the guest console' })
+        .option('thread-ids', { type: 'boolean', default: false, describe: 'multi-threaded TCG with -msg timestamp=on: distributor accesses get their vCPU, runs are no longer reproducible' })
         .option('timeout', { type: 'number', describe: 'seconds before QEMU is stopped (default 60 for --guest, 300 for --kernel)' })
         .conflicts('kernel', 'guest'),
     (a) => {
@@ -32,6 +33,7 @@ export function recordQemuCommand(y: Argv): Argv {
         out,
         keepLog: a['keep-log'],
         timeoutSec: a.timeout,
+        threadIds: a['thread-ids'],
       });
       const o = new Output();
       if (a.console) for (const l of r.console.replace(/\r/g, '').split('\n')) o.line(l);
