@@ -347,3 +347,70 @@ describe('userspace active state', () => {
     expect(h.d(1, GICD.ISACTIVER)).toBe(0);
   });
 });
+
+describe('preemption by binary point (GICC_BPR for Group 0, GICC_ABPR for Group 1)', () => {
+  function activeThenPending(bpr: number, abpr: number, group: number, cbpr = 0) {
+    const h = new V2Harness('rev3', 1);
+    h.enableAll(CTLR.EnableGrp0 | CTLR.EnableGrp1 | CTLR.AckCtl | cbpr);
+    h.cw(0, GICC.BPR, bpr);
+    h.cw(0, GICC.ABPR, abpr);
+    if (group) h.dw(0, GICD.IGROUPR, 0x3);
+    h.dw(0, GICD.IPRIORITYR, 0x8088, 4); // SGI 0 at 0x88 (acknowledged first), SGI 1 at 0x80
+    h.dw(0, GICD.SGIR, 0x02000000);
+    expect(h.c(0, GICC.IAR)).toBe(0);
+    h.dw(0, GICD.SGIR, 0x02000001);
+    return h;
+  }
+  it('BPR 2 (group priority [7:3]): 0x80 preempts 0x88 active', () => {
+    const h = activeThenPending(2, 3, 0);
+    expect(h.out(0).irq).toBe(1);
+    expect(h.c(0, GICC.IAR)).toBe(1);
+  });
+  it('BPR 3 (group priority [7:4]): 0x80 does not preempt 0x88 (same group priority 0x80)', () => {
+    const h = activeThenPending(3, 3, 0);
+    expect(h.out(0).irq).toBe(0);
+    expect(h.c(0, GICC.IAR)).toBe(1023);
+    expect(h.c(0, GICC.HPPIR)).toBe(1);
+  });
+  it('Group 1 uses ABPR: ABPR 4 ([7:4]) blocks, ABPR 3 ([7:3]) preempts; CBPR=1 switches to BPR', () => {
+    expect(activeThenPending(2, 4, 1).c(0, GICC.IAR)).toBe(1023);
+    expect(activeThenPending(3, 3, 1).c(0, GICC.IAR)).toBe(1);
+    expect(activeThenPending(2, 4, 1, CTLR.CBPR).c(0, GICC.IAR)).toBe(1);
+    // the running priority keeps the group priority computed when the active one was acknowledged
+    const h = activeThenPending(2, 4, 1);
+    h.cw(0, GICC.CTLR, CTLR.EnableGrp0 | CTLR.EnableGrp1 | CTLR.AckCtl | CTLR.CBPR);
+    expect(h.c(0, GICC.RPR)).toBe(0x80);
+    expect(h.c(0, GICC.IAR)).toBe(1023);
+  });
+  it('BPR and ABPR below the minimum store the minimum', () => {
+    const h = new V2Harness('rev3', 1);
+    expect(h.cw(0, GICC.BPR, 0)).toMatch(/stored 2/);
+    expect(h.cw(0, GICC.ABPR, 1)).toMatch(/stored 3/);
+    expect([h.c(0, GICC.BPR), h.c(0, GICC.ABPR)]).toEqual([2, 3]);
+  });
+});
+
+describe('a VMM save/restore of a guest-configured group (the seed thread)', () => {
+  // The guest puts SPI 40 in Group 1; the VMM saves IGROUPR1 through the device attributes and
+  // restores it into a fresh VM the way QEMU's kvm_arm_gic_put does: without writing GICD_IIDR.
+  function migrate(policy: string, writeIidrFirst: boolean): number {
+    const src = new V2Harness(policy);
+    src.dw(0, GICD.IGROUPR + 4, 1 << 8);
+    const saved = src.ud(0, GICD.IGROUPR + 4);
+    const dst = new V2Harness(policy);
+    if (writeIidrFirst) dst.udw(0, GICD.IIDR, src.ud(0, GICD.IIDR));
+    dst.udw(0, GICD.IGROUPR + 4, saved);
+    return dst.d(0, GICD.IGROUPR + 4);
+  }
+  it('is lost under mainline-rev3 unless the VMM writes GICD_IIDR first', () => {
+    expect(migrate('mainline-rev3', false)).toBe(0);
+    expect(migrate('mainline-rev3', true)).toBe(1 << 8);
+  });
+  it('survives under rev3 and rev2 (the posted series drops the gate)', () => {
+    expect(migrate('rev3', false)).toBe(1 << 8);
+    expect(migrate('rev2', false)).toBe(1 << 8);
+  });
+  it('never exists under rev1: the guest write itself is dropped', () => {
+    expect(migrate('rev1', true)).toBe(0);
+  });
+});
