@@ -2,6 +2,7 @@
 // each guest names the public test it is modelled on (../shared/spec/test-guest-scenarios.md).
 
 import { GuestDefinition } from '../../../engine/guests/api';
+import { apSpiV2, apSpiV3 } from './ap-spi';
 import { edk2V3 } from './edk2-v3';
 import { grp0FiqV3 } from './grp0-fiq-v3';
 import { grp1AckctlV2 } from './grp1-ackctl-v2';
@@ -24,6 +25,8 @@ export const CATALOGUE: readonly GuestDefinition[] = [
   kutActiveV2,
   kutTimer,
   kutPl031,
+  apSpiV3,
+  apSpiV2,
   stVgicIrqEdge,
   stVgicIrqEdgeSplit,
   stVgicIrqLevel,
