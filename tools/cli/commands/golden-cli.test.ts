@@ -56,7 +56,7 @@ function run(root: string, args: string[], env: Record<string, string> = {}): { 
   test('--shard + --merge gives the verdict of a full run; drift exits 1; a hand edit exits 2', () => {
     // Re-record v3 with more events: its output drifts under every policy.
     writeTrace(path.join(root, 'traces', 'synth', 'v3.gtr'), synthHeader(2, 3), synthEvents(400, 2));
-    const full = run(root, ['check', '--json']);
+    const full = run(root, ['check', '--json', '--workers', '0']);
     expect(full.code).toBe(1);
     const fullReport = JSON.parse(full.out);
     for (const i of [1, 2]) {
@@ -68,6 +68,9 @@ function run(root: string, args: string[], env: Record<string, string> = {}): { 
     const m = JSON.parse(merged.out);
     expect(m.verdict).toEqual(fullReport.verdict);
     expect(m.results.map((r: { id: string; status: string }) => `${r.id} ${r.status}`)).toEqual(fullReport.results.map((r: { id: string; status: string }) => `${r.id} ${r.status}`));
+    // Worker threads give the same report as the in-process path.
+    const threaded = JSON.parse(run(root, ['check', '--json', '--workers', '2']).out);
+    expect(threaded.results).toEqual(fullReport.results);
     const text = run(root, ['check', 'traces/synth/v3.gtr', '--policy', 'rev3']);
     expect(text.code).toBe(1);
     expect(text.out).toContain('DRIFT synth/v3.gtr::rev3');
