@@ -6,9 +6,9 @@
 //    writes carry no value in the trace (SGI generation always traps, its value is not traced),
 //    so they become a Marker naming the register (see README.md "SGI writes").
 //  - interrupt inputs: vgic_update_irq_pending is every injection into the vGIC, timer and
-//    userspace lines included, so when the trace has it, kvm_timer_update_irq and kvm_irq_line
-//    (which precede it for the same injection) are not counted again. Without it, those two
-//    are the inputs. Repeated same-level updates of a PPI (always level-sensitive under KVM)
+//    userspace lines included, so when the trace has it, kvm_timer_update_irq, kvm_irq_line and
+//    kvm_set_irq (which precede it for the same injection) are not counted again. Without it,
+//    those are the inputs. Repeated same-level updates of a PPI (always level-sensitive under KVM)
 //    are dropped: they cannot change anything; SPIs keep every update because an edge SPI
 //    re-pends on each level-1 injection.
 //  - timer save/restore (when CTL/CVAL changed since that timer was last seen), trace_marker
@@ -41,7 +41,7 @@ export interface EventCounts {
   unansweredReads: number;
   /** kvm_sys_access to registers that are neither GIC nor timer, by name. */
   otherSysregs: Map<string, number>;
-  /** kvm_timer_update_irq / kvm_irq_line lines covered by the vgic_update_irq_pending that follows. */
+  /** kvm_timer_update_irq / kvm_irq_line / kvm_set_irq lines covered by the vgic_update_irq_pending that follows. */
   announcements: number;
   /** PPI updates to the level the line already had. */
   sameLevel: number;
@@ -231,6 +231,11 @@ export function buildEvents(records: readonly FtraceRecord[], ctx: BuildContext)
         else counts.rejectedLines++;
         break;
       }
+      case 'kvm_set_irq':
+        // Default arm64 routing (vgic_irqfd_set_irq): GSI i is SPI INTID i + 32.
+        if (hasPendingTp) counts.announcements++;
+        else line(r, cycle, d.fields.gsi + 32, 0, d.fields.level);
+        break;
       case 'kvm_timer_save_state':
       case 'kvm_timer_restore_state': {
         // Every KVM_RUN and every vCPU put prints these; only a changed CTL/CVAL tells anything.

@@ -185,17 +185,19 @@ describe('interrupt lines', () => {
     expect(r.stats.counts.announcements).toBe(2);
   });
 
-  test('without vgic_update_irq_pending in the trace, kvm_timer_update_irq and kvm_irq_line are the inputs', () => {
+  test('without vgic_update_irq_pending in the trace, kvm_timer_update_irq, kvm_irq_line and kvm_set_irq are the inputs', () => {
     const r = convert([
       C0(0, 'kvm_timer_update_irq', 'VCPU: 0, IRQ 27, level 1'),
       L('qemu-system-aar', 900, 1, 2, 'kvm_irq_line', 'Inject VGIC SPI interrupt (1), vcpu->idx: 0, num: 40, level: 1'),
       L('qemu-system-aar', 900, 1, 3, 'kvm_irq_line', 'Inject VGIC PPI interrupt (2), vcpu->idx: 0, num: 23, level: 1'),
       L('qemu-system-aar', 900, 1, 4, 'kvm_irq_line', 'Inject CPU interrupt (0), vcpu->idx: 0, num: 0, level: 1'),
+      L('kworker/u8:1', 77, 0, 5, 'kvm_set_irq', 'gsi 2 level 1 source 0'),
     ]);
     expect(r.events).toEqual([
       { kind: EventKind.Line, cycle: 0n, intid: 27, cpu: 0, level: 1 },
       { kind: EventKind.Line, cycle: 2000n, intid: 40, cpu: null, level: 1 },
       { kind: EventKind.Line, cycle: 3000n, intid: 23, cpu: 0, level: 1 },
+      { kind: EventKind.Line, cycle: 5000n, intid: 34, cpu: null, level: 1 },
     ]);
     expect(r.stats.counts.rejectedLines).toBe(1);
   });

@@ -37,6 +37,11 @@ describe('tracepoint formats', () => {
     expect(decodeTracepoint('kvm_irq_line', ' Inject VGIC SPI interrupt, num: 33')).toBeNull();
   });
 
+  test('kvm_set_irq: irqfd GSI, level, source', () => {
+    expect(decodeTracepoint('kvm_set_irq', ' gsi 2 level 0 source 1')).toEqual({ gsi: 2, level: 0, source: 1 });
+    expect(decodeTracepoint('kvm_set_irq', ' gsi two level 0 source 1')).toBeNull();
+  });
+
   test('vgic_update_irq_pending and kvm_timer_update_irq differ by one colon', () => {
     expect(decodeTracepoint('vgic_update_irq_pending', ' VCPU: 1, IRQ 27, level: 1')).toEqual({ vcpu: 1, irq: 27, level: 1 });
     expect(decodeTracepoint('kvm_timer_update_irq', ' VCPU: 1, IRQ 27, level 1')).toEqual({ vcpu: 1, irq: 27, level: 1 });

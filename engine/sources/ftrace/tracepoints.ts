@@ -33,6 +33,12 @@ export interface IrqLineFields {
   level: number;
 }
 
+export interface SetIrqFields {
+  gsi: number;
+  level: number;
+  source: number;
+}
+
 export interface IrqPendingFields {
   vcpu: number;
   irq: number;
@@ -49,6 +55,7 @@ export interface TracepointFields {
   kvm_mmio: MmioFields;
   kvm_sys_access: SysAccessFields;
   kvm_irq_line: IrqLineFields;
+  kvm_set_irq: SetIrqFields;
   vgic_update_irq_pending: IrqPendingFields;
   kvm_timer_update_irq: IrqPendingFields;
   kvm_timer_save_state: TimerStateFields;
@@ -94,6 +101,12 @@ export const TRACEPOINTS: { [N in TracepointName]: Row<N> } = {
     format: 'Inject <type> interrupt (%d), vcpu->idx: %d, num: %d, level: %d',
     re: /^\s*Inject (?:CPU|VGIC SPI|VGIC PPI|UNKNOWN) interrupt \((\d+)\), vcpu->idx: (-?\d+), num: (-?\d+), level: (-?\d+)\s*$/,
     decode: (m) => ({ type: Number(m[1]), vcpu: Number(m[2]), num: Number(m[3]), level: Number(m[4]) }),
+  },
+  kvm_set_irq: {
+    // virt/kvm/irqchip.c: the irqfd slow path and the resampler's de-assert; GSI i is SPI i + 32 on arm64.
+    format: 'gsi %u level %d source %d',
+    re: /^\s*gsi (\d+) level (-?\d+) source (-?\d+)\s*$/,
+    decode: (m) => ({ gsi: Number(m[1]), level: Number(m[2]), source: Number(m[3]) }),
   },
   vgic_update_irq_pending: {
     format: 'VCPU: %ld, IRQ %d, level: %d',
