@@ -300,6 +300,34 @@ describe('guest assertions and bad guest code', () => {
   });
 });
 
+describe('a guest that spins without touching the GIC', () => {
+  test('fails instead of hanging the recorder', () => {
+    const r = rec(
+      guest(2, () => {
+        const flag = false;
+        return function* (c) {
+          yield* c.read('GICD_CTLR');
+          while (!flag) yield* c.delay(100); // nobody ever sets it
+        };
+      }),
+    );
+    expect(r.failures.map((f) => f.message)).toEqual([expect.stringMatching(/made no GIC access in \d+ scheduler turns/)]);
+  });
+
+  test('an idle loop with its interrupt pending but masked fails too', () => {
+    const r = rec(
+      guest(1, () =>
+        function* (c) {
+          yield* c.write('GICR_ISENABLER0', 1);
+          yield* c.write('GICR_ISPENDR0', 1);
+          yield* c.idle(); // WFI returns at once (pending), the IRQ stays masked
+        },
+      ),
+    );
+    expect(r.failures).toHaveLength(1);
+  });
+});
+
 describe('recording is deterministic and replays the same', () => {
   const pingPong = guest(3, () => {
     let round = 0;

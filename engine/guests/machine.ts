@@ -49,6 +49,8 @@ interface DeviceLine {
 }
 
 const DEFAULT_MAX_EVENTS = 100000;
+/** Scheduler turns in a row without a single event before the guest counts as stuck. */
+const MAX_IDLE_TURNS = 200000;
 
 class BudgetExceeded extends Error {}
 
@@ -167,8 +169,16 @@ export class Machine {
   run(): void {
     const program = this.def.program();
     const gens = this.vcpus.map((v) => program(v));
+    let idleTurns = 0;
+    let seen = 0;
     try {
       for (;;) {
+        if (this.events.length !== seen) {
+          seen = this.events.length;
+          idleTurns = 0;
+        } else if (++idleTurns > MAX_IDLE_TURNS) {
+          throw new BudgetExceeded(`the guest made no GIC access in ${MAX_IDLE_TURNS} scheduler turns (a wait loop whose condition never comes true, or WFI with the pending interrupt masked?)`);
+        }
         const v = this.nextVcpu();
         const dev = this.devices.length ? this.devices[0] : undefined;
         const t = this.replayer.timer.nextChange(this.now);
