@@ -414,3 +414,14 @@ describe('a VMM save/restore of a guest-configured group (the seed thread)', () 
     expect(migrate('rev1', true)).toBe(0);
   });
 });
+
+describe('system registers', () => {
+  it('a GICv2 guest has no ICC_* interface: reads 0, writes ignored, both named', () => {
+    const h = new V2Harness();
+    const iar1 = (3 << 16) | (0 << 12) | (12 << 8) | (12 << 4) | 0; // ICC_IAR1_EL1
+    h.dw(0, GICD.SGIR, 0x02000001);
+    expect(h.m.sysregRead(0, iar1, null)).toMatchObject({ value: 0n, reg: 'ICC_IAR1_EL1' });
+    expect(h.m.sysregWrite(0, iar1, 1n).effect).toMatch(/ignored/);
+    expect(h.d(0, GICD.ISPENDR) & 2).toBe(2);
+  });
+});

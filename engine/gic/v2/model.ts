@@ -3,6 +3,7 @@
 // device-attribute view. Routes each access through the frame tables, then settles the shared
 // delivery core once per call.
 
+import { sysregName } from '../../arch/sysregs';
 import { InputError } from '../../errors';
 import { DepTracker } from '../../model/deps';
 import { GicModel, LineOwner, ReadResult, WriteResult } from '../../model/model';
@@ -101,11 +102,12 @@ export class GicV2Model implements GicModel {
   }
 
   sysregRead(_cpu: number, enc: number, _observed: bigint | null): ReadResult {
-    return { value: 0n, reg: `sysreg 0x${enc.toString(16)}`, note: 'a GICv2 guest has no GIC system registers (ICC_SRE_EL1.SRE=0): UNDEFINED' };
+    // KVM gives a GICv2 guest ICC_SRE_EL1.SRE=0: the ICC_* registers are not usable (UNDEFINED).
+    return { value: 0n, reg: sysregName(enc), note: 'a GICv2 guest has no GIC system-register interface (ICC_SRE_EL1.SRE=0): reads 0' };
   }
 
   sysregWrite(_cpu: number, enc: number, _value: bigint): WriteResult {
-    return { reg: `sysreg 0x${enc.toString(16)}`, effect: 'ignored: a GICv2 guest has no GIC system registers (UNDEFINED)' };
+    return { reg: sysregName(enc), effect: 'ignored: a GICv2 guest has no GIC system-register interface (ICC_SRE_EL1.SRE=0)' };
   }
 
   userRead(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, _observed: bigint | null): ReadResult {
