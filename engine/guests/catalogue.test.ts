@@ -57,6 +57,19 @@ describe('catalogue', () => {
     expect(r.header.provenance.details.recordingPolicy).toBe(g.policy ?? 'rev3');
   });
 
+  test.each(CATALOGUE.map((g) => [g.name, g] as const))('%s: open-loop replay under the recording policy sees every value the guest saw', (_name, g) => {
+    const r = recorded(g);
+    const mismatches: string[] = [];
+    let reads = 0;
+    replayEvents(r.header, r.events, { policy: r.policy }, (x) => {
+      if (x.op !== 'read') return;
+      reads++;
+      if (x.recorded === null || x.value !== x.recorded) mismatches.push(`event ${x.index} ${x.reg}: replay 0x${x.value.toString(16)}, recorded ${x.recorded === null ? 'nothing' : `0x${x.recorded.toString(16)}`}`);
+    });
+    expect(reads).toBeGreaterThan(0);
+    expect(mismatches).toEqual([]);
+  });
+
   test.each(CATALOGUE.map((g) => [g.name, g] as const))('%s: recording twice gives byte-identical traces', (_name, g) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guest-cat-'));
     try {
