@@ -373,3 +373,27 @@ describe('shard and merge', () => {
     expect(() => mergeReports(shards.slice(0, 2), ['s1', 's2'])).toThrow(/shard 3\/3 missing/);
   });
 });
+
+describe('invariants (golden/invariants.json)', () => {
+  test('check enforces expected-to-differ/agree statements, also across shards', async () => {
+    writeTraceAt(root, 'iidr.gtr', bootEvents(true)); // reads GICD_IIDR: the revision shows
+    await bless(root);
+    const inv = (expect: string, a: string, b: string) => ({ trace: 'iidr.gtr', policies: [a, b], expect, reason: 'test' });
+    write(root, 'golden/invariants.json', JSON.stringify({ schema: 1, invariants: [inv('differ', 'rev3', 'rev1'), inv('agree', 'rev3', 'mainline-rev3')] }));
+    const ok = await check(root);
+    expect(ok.invariants.map((i) => i.ok)).toEqual([true, true]);
+    expect(ok.verdict.exit).toBe(0);
+    write(root, 'golden/invariants.json', JSON.stringify({ schema: 1, invariants: [inv('agree', 'rev3', 'rev1'), inv('differ', 'rev3', 'mainline-rev3')] }));
+    const bad = await check(root);
+    expect(bad.invariants.map((i) => i.ok)).toEqual([false, false]);
+    expect(bad.verdict.exit).toBe(1);
+    expect(renderReport(bad).join('\n')).toContain('INVARIANT inv:iidr.gtr:rev3:rev1:agree');
+    const shards: CheckReport[] = [];
+    for (let i = 1; i <= 2; i++) shards.push(await check(root, { shard: { index: i, count: 2 } }));
+    expect(mergeReports(shards, ['a', 'b']).invariants).toEqual([...bad.invariants].sort((x, y) => (x.id < y.id ? -1 : 1)));
+    // A filter that leaves the trace out leaves its invariants out.
+    writeTraceAt(root, 'other.gtr');
+    await bless(root, { paths: ['traces/other.gtr'] });
+    expect((await check(root, { paths: ['traces/other.gtr'] })).invariants).toEqual([]);
+  });
+});

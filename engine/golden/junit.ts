@@ -36,6 +36,11 @@ export function renderJunit(rep: CheckReport): string {
     failures++;
     cases.push(`    <testcase classname="gicreplay.obsolete" name="${xmlEscape(o.golden)}"><failure message="${xmlEscape(`obsolete: ${o.reason}`)}" type="obsolete"/></testcase>`);
   }
+  for (const i of rep.invariants ?? []) {
+    if (!i.ok) failures++;
+    const inner = i.ok ? '' : `<failure message="${xmlEscape(i.message)}" type="invariant"/>`;
+    cases.push(`    <testcase classname="gicreplay.invariant.${xmlEscape(i.trace)}" name="${xmlEscape(`${i.policies[0]} ${i.expect} ${i.policies[1]}`)}">${inner}</testcase>`);
+  }
   if (rep.results.length === 0 && !rep.shard) {
     errors++;
     cases.push(`    <testcase classname="gicreplay" name="suite"><error message="${xmlEscape(rep.verdict.summary)}" type="empty"/></testcase>`);

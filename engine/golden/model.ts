@@ -104,9 +104,20 @@ export interface Manifest {
   traces: string[];
 }
 
+/** A maintainer's expected-to-differ/agree statement (golden/invariants.json, engine/divergence). */
+export interface InvariantOutcome {
+  /** `inv:<trace>:<policy a>:<policy b>:<differ|agree>` */
+  id: string;
+  trace: string;
+  policies: [string, string];
+  expect: 'differ' | 'agree';
+  ok: boolean;
+  message: string;
+}
+
 export interface Verdict {
   exit: 0 | 1 | 2;
-  counts: Record<PairStatus | 'obsolete' | 'pairs', number>;
+  counts: Record<PairStatus | 'obsolete' | 'pairs' | 'invariantFailures', number>;
   summary: string;
 }
 
@@ -124,5 +135,7 @@ export interface CheckReport {
   obsolete: ObsoleteGolden[];
   /** *.golden files without gicreplay's header: reported, never deleted. */
   foreign: string[];
+  /** Invariants whose trace this run selected (split across shards like the pairs). */
+  invariants: InvariantOutcome[];
   verdict: Verdict;
 }

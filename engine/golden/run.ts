@@ -2,13 +2,16 @@
 // off), compute obsolete goldens on complete runs only, and reduce it all to one verdict.
 // `mergeReports` turns shard reports back into the report a full run would have produced.
 
-import { UsageError } from '../errors';
+import * as path from 'path';
+import { checkInvariants, loadInvariants } from '../divergence/invariants';
+import { InputError, UsageError } from '../errors';
+import { Policy } from '../policy/policy';
 import { canonicalJson } from '../util/canonical-json';
 import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
 import { GoldenConfig } from './config';
 import { byCodeUnit } from './layout';
-import { findObsolete, planSuite, PlanOptions, Shard } from './manifest';
-import { CheckReport, ObsoleteGolden, PairResult, REPORT_SCHEMA, Verdict } from './model';
+import { findObsolete, planSuite, PlanOptions, Shard, SuitePlan } from './manifest';
+import { CheckReport, InvariantOutcome, ObsoleteGolden, PairResult, REPORT_SCHEMA, Verdict } from './model';
 import { checkPair, ReplayInjection } from './pair';
 import { runPairs } from './pool';
 
@@ -30,6 +33,7 @@ export async function checkGoldens(o: CheckOptions): Promise<CheckReport> {
     o.onProgress,
   );
   const obsolete = o.shard ? [] : findObsolete(plan.manifest, plan.filter);
+  const invariants = runInvariants(plan, o.replay);
   const report: CheckReport = {
     schema: REPORT_SCHEMA,
     tool: { gicreplay: GICREPLAY_VERSION, model: MODEL_VERSION },
@@ -38,6 +42,7 @@ export async function checkGoldens(o: CheckOptions): Promise<CheckReport> {
     results,
     obsolete,
     foreign: plan.manifest.foreign,
+    invariants,
     verdict: { exit: 0, counts: emptyCounts(), summary: '' },
   };
   if (o.shard) report.shard = o.shard;
@@ -45,21 +50,49 @@ export async function checkGoldens(o: CheckOptions): Promise<CheckReport> {
   return report;
 }
 
+export const INVARIANTS_FILE = 'invariants.json';
+
+/**
+ * Enforce golden/invariants.json for the traces this run selected; a shard takes every n-th
+ * invariant, so a merge sees each exactly once.
+ */
+function runInvariants(plan: SuitePlan, replay: ReplayInjection | undefined): InvariantOutcome[] {
+  const all = loadInvariants(path.join(plan.layout.goldenDir, INVARIANTS_FILE));
+  const selected = new Set(plan.filter.pairs.map((id) => id.slice(0, id.lastIndexOf('::'))));
+  const policies = new Map<string, Policy>(plan.universe.map((p) => [p.id, p]));
+  const mine = all.filter((inv) => selected.has(inv.trace)).filter((_, i) => !plan.shard || i % plan.shard.count === plan.shard.index - 1);
+  return mine.map((inv) => {
+    const id = `inv:${inv.trace}:${inv.policies[0]}:${inv.policies[1]}:${inv.expect}`;
+    const base = { id, trace: inv.trace, policies: inv.policies, expect: inv.expect };
+    const unknown = inv.policies.find((p) => !policies.has(p));
+    if (unknown) return { ...base, ok: false, message: `invariant names policy "${unknown}", which is neither built in nor given with --policy-file` };
+    try {
+      const [r] = checkInvariants(plan.layout.tracesDir, [inv], (pid) => policies.get(pid)!, { ...replay });
+      return { ...base, ok: r.ok, message: r.message };
+    } catch (e) {
+      if (e instanceof InputError || e instanceof UsageError) return { ...base, ok: false, message: e.message };
+      throw e;
+    }
+  });
+}
+
 function emptyCounts(): Verdict['counts'] {
-  return { pairs: 0, match: 0, drift: 0, missing: 0, stale: 0, error: 0, obsolete: 0 };
+  return { pairs: 0, match: 0, drift: 0, missing: 0, stale: 0, error: 0, obsolete: 0, invariantFailures: 0 };
 }
 
 /** Exit 2 on any bad input or an empty check; 1 on drift, missing, stale or obsolete; else 0. */
-export function verdictOf(r: Pick<CheckReport, 'results' | 'obsolete' | 'shard'>): Verdict {
+export function verdictOf(r: Pick<CheckReport, 'results' | 'obsolete' | 'shard' | 'invariants'>): Verdict {
   const counts = emptyCounts();
   counts.pairs = r.results.length;
   for (const x of r.results) counts[x.status]++;
   counts.obsolete = r.obsolete.length;
+  counts.invariantFailures = r.invariants.filter((i) => !i.ok).length;
   let exit: Verdict['exit'] = 0;
   if (counts.error > 0 || (counts.pairs === 0 && !r.shard)) exit = 2;
-  else if (counts.drift + counts.missing + counts.stale + counts.obsolete > 0) exit = 1;
+  else if (counts.drift + counts.missing + counts.stale + counts.obsolete + counts.invariantFailures > 0) exit = 1;
   const parts = [`${counts.match} match`];
   for (const k of ['drift', 'missing', 'stale', 'error', 'obsolete'] as const) if (counts[k]) parts.push(`${counts[k]} ${k}`);
+  if (counts.invariantFailures) parts.push(`${counts.invariantFailures} invariant(s) violated`);
   let summary = `${counts.pairs} (trace × policy) pair${counts.pairs === 1 ? '' : 's'}: ${parts.join(', ')}`;
   if (counts.pairs === 0 && !r.shard) summary = `nothing to compare: no (trace × policy) pairs were checked${counts.obsolete ? ` (${counts.obsolete} obsolete)` : ''}; a check that compares nothing fails`;
   if (r.shard) summary = `shard ${r.shard.index}/${r.shard.count}: ${summary} (partial: merge all shards with \`gicreplay check --merge\`)`;
@@ -94,6 +127,7 @@ export function mergeReports(reports: readonly CheckReport[], names: readonly st
   if (absent.length || byId.size !== order.length) throw new UsageError(`the shard reports do not cover the suite exactly (${absent.length} pair(s) missing, e.g. ${absent[0] ?? '?'})`);
   const results = order.map((id) => byId.get(id)!);
   const obsolete: ObsoleteGolden[] = findObsolete(first.manifest, first.filter);
+  const invariants = reports.flatMap((r) => r.invariants ?? []).sort((a, b) => byCodeUnit(a.id, b.id));
   const merged: CheckReport = {
     schema: REPORT_SCHEMA,
     tool: first.tool,
@@ -102,6 +136,7 @@ export function mergeReports(reports: readonly CheckReport[], names: readonly st
     results,
     obsolete,
     foreign: first.manifest.foreign,
+    invariants,
     verdict: { exit: 0, counts: emptyCounts(), summary: '' },
   };
   merged.verdict = verdictOf(merged);
