@@ -186,9 +186,9 @@ export const SGI_MARKER = /^qemu: SGI (\d+) pended on (\S+) of targets (\S+) /;
 
 export const SGI_GROUP_RULE: FidelityRule = {
   id: 'sgi-group-filter',
-  kind: 'blind-spot',
+  kind: 'qemu-vs-kvm',
   gic: [3],
-  title: 'SGI register and group: QEMU pended the SGI only where its group matched; the replayed ICC_SGI1R pends it',
-  reason: 'QEMU gicv3_redist_send_sgi drops an SGI whose group differs from the register\'s (ICC_SGI1R: Group 1; ICC_SGI0R and, with DS=1, ICC_ASGI1R: Group 0). KVM vgic_v3_dispatch_sgi pends either group for ICC_SGI1R (a real QEMU != KVM difference), and the log does not say which register was written, so the importer writes ICC_SGI1R; reads involving that SGI then differ',
+  title: 'ICC_SGI1R naming a Group-0 SGI: QEMU does not pend it, KVM does',
+  reason: 'QEMU gicv3_redist_send_sgi drops an SGI whose group differs from the register\'s (ICC_SGI1R: Group 1); KVM vgic_v3_dispatch_sgi lets ICC_SGI1R pend either group (allow_group1). The importer marks such SGIs ("qemu: SGI n pended on ..."); reads of that SGI on those vCPUs then differ',
   matches: () => false,
 };

@@ -46,6 +46,7 @@ export function iccEncoding(event: string, lead: number[]): { enc: number; name:
 }
 
 export const ICC_SGI1R = sysregByName('ICC_SGI1R_EL1')!.enc;
+export const ICC_SGI0R = sysregByName('ICC_SGI0R_EL1')!.enc;
 
 /**
  * The ICC_SGI1R_EL1 value that produces a gicv3_icc_generate_sgi line: INTID [27:24], IRM [40],

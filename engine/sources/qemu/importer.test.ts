@@ -128,6 +128,22 @@ describe('GICv3 line formats, from real QEMU 7.2 lines', () => {
     expect((irm.events[1] as { text: string }).text).toMatch(/^qemu: SGI 5 pended on cpu1 of targets cpu1,cpu2 /);
   });
 
+  test('the SGI register is inferred from the SGI\'s group at the target and where QEMU pended it', () => {
+    const gen = 'gicv3_icc_generate_sgi GICv3 CPU i/f 0x0 generating SGI 3 IRM 0 target affinity 0x0xx targetlist 0x2';
+    const sent = 'gicv3_redist_send_sgi GICv3 redistributor 0x1 pending SGI 3';
+    const g1 = 'gicv3_redist_write GICv3 redistributor 0x1 write: offset 0x10080 data 0xffffffff size 4 secure 0';
+    const kinds = (text: string) => importQemuText(text, 'x.log', { gic: 3, cpus: 2 }).events.map((e) => (e.kind === EventKind.SysregWrite ? e.enc : e.kind));
+    // target in Group 1 took it: ICC_SGI1R; target in Group 0 (QEMU reset) took it: ICC_SGI0R
+    expect(kinds(`${g1}\n${gen}\n${sent}\n`)).toEqual([EventKind.MmioWrite, enc('ICC_SGI1R_EL1')]);
+    expect(kinds(`${gen}\n${sent}\n`)).toEqual([enc('ICC_SGI0R_EL1')]);
+    // Group-1 target did not take it: a Group-0 request (ICC_SGI0R, or ICC_ASGI1R with DS=1)
+    expect(kinds(`${g1}\n${gen}\n`)).toEqual([EventKind.MmioWrite, enc('ICC_SGI0R_EL1'), EventKind.Marker]);
+    // the real bare-metal guest's polled Group-0 SGI (T3, through ICC_SGI0R)
+    const r = importQemuLog(path.join(FIX, 'gic3-baremetal-smp2.log.gz'), { gic: 3 });
+    expect(r.stats.sgi0r).toBe(5);
+    expect(r.events.filter((e) => e.kind === EventKind.SysregWrite && e.enc === enc('ICC_SGI0R_EL1'))[0]).toMatchObject({ cpu: 0, value: 0x02000001n });
+  });
+
   test('input lines: PPIs from gicv3_redist_set_irq, SPIs from gicv3_dist_set_irq', () => {
     expect(one(real('gicv3_redist_set_irq GICv3 redistributor 0x0 interrupt 27 level changed to 1'), 3)).toEqual({ kind: EventKind.Line, cycle: 1000n, intid: 27, cpu: 0, level: 1 });
     // never fired in the recordings: the format is QEMU's trace-events text

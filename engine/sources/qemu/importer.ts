@@ -8,7 +8,7 @@ import { InputError } from '../../errors';
 import { AccessSize, EventKind, Frame, GicVersion, TraceEvent, TraceHeader, TraceTrailer } from '../../trace/events';
 import { writeTrace } from '../../trace/writer';
 import { CompiledFormat, qemuEventFormat } from './formats';
-import { ICC_EVENTS, ICC_SGI1R, iccEncoding, sgi1rValue } from './icc';
+import { ICC_EVENTS, ICC_SGI0R, ICC_SGI1R, iccEncoding, sgi1rValue } from './icc';
 import { LogLine, readLogText, splitLog } from './log-text';
 import { affinityOf, CYCLES_PER_EVENT, qemuHeader, VIRT_MAX_REDIST_LOW, VIRT_SPIS, vcpuOfAffinity } from './virt';
 
@@ -45,6 +45,8 @@ export interface QemuImportStats {
   ambiguousTids: number[];
   /** Markers added for SGIs that QEMU did not pend on every target the fields name. */
   sgiMarkers: number;
+  /** SGIs imported as ICC_SGI0R_EL1 (a Group-0 request), the rest as ICC_SGI1R_EL1. */
+  sgi0r: number;
 }
 
 export interface QemuImportResult {
@@ -90,7 +92,10 @@ export function importQemuText(text: string, file: string, opts: QemuImportOptio
     cpusFrom: opts.cpus !== undefined ? 'option --cpus' : 'inferred from the log',
   };
   if (opts.gic === 3) {
-    details.sgiRegister = 'every gicv3_icc_generate_sgi is imported as an ICC_SGI1R_EL1 write with RS=0; a Marker "qemu: SGI n pended on ..." follows one that QEMU did not pend on every target';
+    details.sgiRegister =
+      `inferred from the SGI's group at its targets (tracked GICR_IGROUPR0) and where QEMU pended it (gicv3_redist_send_sgi): ` +
+      `${ctx.stats.sgi0r} Group-0 requests imported as ICC_SGI0R_EL1, the rest as ICC_SGI1R_EL1; RS=0; ` +
+      `a Marker "qemu: SGI n pended on ..." follows each SGI QEMU did not pend on every named target`;
   }
   const st = ctx.stats;
   if (st.internal.length) details.skippedInternal = st.internal.map(([n, c]) => `${n}=${c}`).join(' ');
@@ -124,6 +129,7 @@ class ImportContext {
     tidMap: [],
     ambiguousTids: [],
     sgiMarkers: 0,
+    sgi0r: 0,
   };
   cpus = 0;
   private readonly tidCpu = new Map<number, number>();
@@ -291,6 +297,8 @@ class ImportContext {
   build(parsed: Parsed[]): TraceEvent[] {
     const events: TraceEvent[] = [];
     const maxSpi = 31 + (this.opts.spis ?? VIRT_SPIS);
+    // GICR_IGROUPR0 per vCPU as QEMU holds it (reset: all Group 0), to tell which SGI register was written
+    const igroupr0 = new Array<number>(this.cpus).fill(0);
     const push = (ev: TraceEvent) => {
       ev.cycle = CYCLES_PER_EVENT * BigInt(events.length + 1);
       events.push(ev);
@@ -301,25 +309,41 @@ class ImportContext {
       const ev = this.event(p, maxSpi);
       if (ev.kind === EventKind.Line) this.stats.lineChanges++;
       else this.stats.accesses++;
+      if ((ev.kind === EventKind.MmioWrite || ev.kind === EventKind.MmioRead) && ev.frame === Frame.RedistSgi && ev.offset === 0x80 && ev.size === 4) {
+        const v = ev.kind === EventKind.MmioWrite ? ev.value : ev.observed;
+        if (v !== null) igroupr0[ev.index] = Number(v & 0xffffffffn);
+      }
+      if (p.ll.name !== 'gicv3_icc_generate_sgi') {
+        push(ev);
+        continue;
+      }
+      const t = this.sgiTargets(parsed, i);
+      const group = this.sgiGroup(t, igroupr0);
+      if (group === 0 && ev.kind === EventKind.SysregWrite) {
+        ev.enc = ICC_SGI0R;
+        this.stats.sgi0r++;
+      }
       push(ev);
-      if (p.ll.name === 'gicv3_icc_generate_sgi') {
-        const marker = this.sgiMarker(parsed, i);
-        if (marker) {
-          this.stats.sgiMarkers++;
-          push(marker);
-        }
+      if (!t.implied.every((v) => t.accepted.has(v))) {
+        this.stats.sgiMarkers++;
+        const list = (xs: number[]) => (xs.length ? xs.map((v) => `cpu${v}`).join(',') : 'none');
+        push({
+          kind: EventKind.Marker,
+          cycle: 0n,
+          cpu: t.sender,
+          text: `qemu: SGI ${t.irq} pended on ${list(t.implied.filter((v) => t.accepted.has(v)))} of targets ${list(t.implied)} (QEMU pends an SGI only where its group matches the register written: ICC_SGI1R Group 1, ICC_SGI0R/ICC_ASGI1R Group 0 with DS=1)`,
+        });
       }
     }
     return events;
   }
 
   /**
-   * QEMU pends an SGI only on targets whose SGI group matches the register written, and says
-   * which targets took it (gicv3_redist_send_sgi, right after the generate line: both run under
-   * the BQL). When some targets the fields name did not take it, a Marker keeps that fact, since
-   * the replayed ICC_SGI1R write would pend it there.
+   * The vCPUs an SGI's fields name, and those QEMU pended it on: QEMU pends an SGI only where the
+   * SGI's group matches the register written, and logs gicv3_redist_send_sgi for each, right after
+   * the generate line (both under the BQL, so no other GIC line comes between).
    */
-  private sgiMarker(parsed: Parsed[], i: number): TraceEvent | null {
+  private sgiTargets(parsed: Parsed[], i: number): { sender: number; irq: number; implied: number[]; accepted: Set<number> } {
     const g = parsed[i];
     const sender = this.vcpu(g, g.f[0]);
     const irq = Number(g.f[1]);
@@ -335,15 +359,20 @@ class ImportContext {
     for (let j = i + 1; j < parsed.length && parsed[j].ll.name === 'gicv3_redist_send_sgi'; j++) {
       if (Number(parsed[j].f[1]) === irq) accepted.add(this.vcpu(parsed[j], parsed[j].f[0]));
     }
-    if (implied.every((v) => accepted.has(v))) return null;
-    const list = (xs: number[]) => (xs.length ? xs.map((v) => `cpu${v}`).join(',') : 'none');
-    const took = implied.filter((v) => accepted.has(v));
-    return {
-      kind: EventKind.Marker,
-      cycle: 0n,
-      cpu: sender,
-      text: `qemu: SGI ${irq} pended on ${list(took)} of targets ${list(implied)} (QEMU pends an SGI only where its group matches the register written: ICC_SGI1R Group 1, ICC_SGI0R/ICC_ASGI1R Group 0 with DS=1; the log does not name the register)`,
-    };
+    return { sender, irq, implied, accepted };
+  }
+
+  /**
+   * The group the SGI register asked for: the SGI's group at a target that took it, or the other
+   * group at one that did not. Group 0 means ICC_SGI0R (ICC_ASGI1R acts the same with DS=1, and
+   * under KVM); null when no target was named.
+   */
+  private sgiGroup(t: { irq: number; implied: number[]; accepted: Set<number> }, igroupr0: number[]): 0 | 1 | null {
+    const bit = (v: number) => ((igroupr0[v] >>> t.irq) & 1) as 0 | 1;
+    const took = t.implied.find((v) => t.accepted.has(v));
+    if (took !== undefined) return bit(took);
+    if (t.implied.length) return bit(t.implied[0]) === 1 ? 0 : 1;
+    return null;
   }
 
   private event(p: Parsed, maxSpi: number): TraceEvent {

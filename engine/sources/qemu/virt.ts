@@ -43,7 +43,7 @@ const V3_BLIND_SPOTS = [
   'The CPU that made a GICD or ITS access is not in the line; it is attributed only through -msg timestamp=on thread IDs under multi-threaded TCG, otherwise unknown (null).',
   'GICR lines name the target redistributor, not the accessing CPU (CPU0 reads every GICR_TYPER while probing).',
   'ICC_SRE_EL1 is never traced (QEMU makes it a constant with no callback).',
-  'SGI generation is traced decoded, not as a register write: which register was written (ICC_SGI1R/SGI0R/ASGI1R) is not recorded, and every SGI is imported as an ICC_SGI1R_EL1 write.',
+  'SGI generation is traced decoded, not as a register write: which register was written (ICC_SGI1R/SGI0R/ASGI1R) is not recorded; the importer infers the requested group from the SGI\'s group at its targets and where QEMU pended it (ICC_SGI0R_EL1 for Group 0, which also stands for ICC_ASGI1R_EL1; ICC_SGI1R_EL1 otherwise).',
   'The RS (range selector) field of SGI writes is not recorded (QEMU 7.2 ignores it); imported SGI writes have RS=0.',
   'ICC_NMIAR1 and the ICC_*_EL3 registers are not traced or not reachable.',
 ];
