@@ -29,7 +29,3 @@ export const GICC_IIDR_USER = ((PRODUCT_ID_KVM << 20) | (0x2 << 16) | IMPLEMENTE
 
 /** KVM supports at most 8 vCPUs with a GICv2 (VGIC_V2_MAX_CPUS): ITARGETSR has one bit per CPU. */
 export const VGIC_V2_MAX_CPUS = 8;
-
-/** Spurious INTIDs of the GICv2 CPU interface. */
-export const INTID_SPURIOUS = 1023;
-export const INTID_GROUP1_NOT_ACKED = 1022;

@@ -5,11 +5,12 @@
 
 import { NR_PRIVATE } from '../core/irq-store';
 import { VgicCore } from '../core/vgic';
+import { privateTargetByte } from './targets';
 
 export function resetV2(core: VgicCore): void {
   core.resetNative(0);
   const s = core.irqs;
   for (let cpu = 0; cpu < s.cpus; cpu++) {
-    for (let intid = 0; intid < NR_PRIVATE; intid++) s.targets[s.slot(cpu, intid)] = (1 << cpu) & 0xff;
+    for (let intid = 0; intid < NR_PRIVATE; intid++) s.targets[s.slot(cpu, intid)] = privateTargetByte(cpu);
   }
 }
