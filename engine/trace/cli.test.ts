@@ -73,7 +73,7 @@ describe('bad input exits 2 with the file, byte offset, event and expectation', 
       const f = path.join(dir, 'cut.gtr');
       fs.writeFileSync(f, b.bytes.subarray(0, b.eventOffsets[1] + 3));
       return { file: f, offset: b.eventOffsets[1], event: 1 };
-    }, /truncated or corrupt event 1/],
+    }, /event 1 is truncated or corrupt/],
     ['newer format major', () => {
       const t = writeRaw(dir, 'v2.gtr', { header: { ...headerToWire(synthHeader()), formatMajor: 2 }, events: [] });
       return { file: t.file, offset: 0 };

@@ -133,7 +133,7 @@ class StreamReader implements TraceReader {
   }
 
   /** Frame the next value; returns its end, or -1 when the file ends cleanly / is truncated (allowTruncated). */
-  private frame(what: string): number {
+  private frame(): number {
     for (;;) {
       const end = this.walker.walk(this.buf, this.pos, this.avail, this.fileSize - this.bufAbs);
       if (end >= 0) return end;
@@ -148,7 +148,8 @@ class StreamReader implements TraceReader {
           this.truncation = `${w.error} (byte offset ${at})`;
           return -1;
         }
-        const prefix = w.failure === 'truncated' ? `truncated or corrupt ${what}: ` : `corrupt msgpack in ${what}: `;
+        const what = this.hashFrom < 0 ? 'the header' : isMapByte(this.buf[this.pos]) ? 'the trailer' : `event ${this.nextIndex}`;
+        const prefix = w.failure === 'truncated' ? `${what} is truncated or corrupt: ` : `corrupt msgpack in ${what}: `;
         this.fail(`${prefix}${w.error}${at !== this.offset ? ` (value starts at byte offset ${this.offset}, problem at ${at})` : ''}`, w.expected);
       }
     }
@@ -168,7 +169,7 @@ class StreamReader implements TraceReader {
     if (this.fileSize === 0) this.fail('empty file', 'a header map first', 0, false);
     this.refill();
     if (!isMapByte(this.buf[0])) this.fail('not a gicreplay trace: the first msgpack value is not a map', 'a header map whose "magic" is "gicreplay-trace"', 0, false);
-    const end = this.frame('the header');
+    const end = this.frame();
     if (this.walker.sawFloat) this.fail('the header holds a float', 'integers only (the format never uses floats)', 0, false);
     const h = this.decode(end);
     try {
@@ -187,7 +188,7 @@ class StreamReader implements TraceReader {
   next(): TraceEvent | null {
     if (this.done) return null;
     if (this.pos === this.avail && this.bufAbs + this.avail === this.fileSize) return this.endWithoutTrailer('the file ends without a trailer');
-    const end = this.frame(`event ${this.nextIndex}`);
+    const end = this.frame();
     if (end < 0) return this.endWithoutTrailer(this.truncation ?? 'truncated');
     const t = this.buf[this.pos];
     if (!isArrayByte(t)) {
