@@ -397,3 +397,25 @@ describe('invariants (golden/invariants.json)', () => {
     expect((await check(root, { paths: ['traces/other.gtr'] })).invariants).toEqual([]);
   });
 });
+
+describe('--pending: the new output, never in golden/', () => {
+  test('non-matching pairs get a complete golden under the pending folder; matching ones nothing', async () => {
+    writeTraceAt(root, 'a.gtr', bootEvents(true));
+    await bless(root, { policies: ['rev3', 'rev1'] });
+    const pend = path.join(root, 'out');
+    const before = read(root, 'golden/a/rev3.golden');
+    const r = await check(root, { policies: ['rev3', 'rev2'], pendingDir: 'out' }, { ctlrClear: 0x40n });
+    expect(r.results.map((x) => [x.status, x.pending])).toEqual([
+      ['drift', 'golden/a/rev3.golden.new'],
+      ['missing', 'golden/a/rev2.golden.new'],
+    ]);
+    const neu = fs.readFileSync(path.join(pend, 'golden', 'a', 'rev3.golden.new'), 'utf8');
+    expect(neu).toContain('GICD_CTLR/4 = 0x12');
+    expect(neu).toContain(`# body-sha256: ${r.results[0].bodySha256}`);
+    expect(read(root, 'golden/a/rev3.golden')).toBe(before);
+    const m = await check(root, { policies: ['rev1'], pendingDir: 'out2' });
+    expect(m.results[0].status).toBe('match');
+    expect(fs.existsSync(path.join(root, 'out2', 'golden', 'a', 'rev1.golden.new'))).toBe(false);
+    await expect(check(root, { pendingDir: 'golden/x' })).rejects.toThrow(/inside golden/);
+  });
+});

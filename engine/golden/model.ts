@@ -84,6 +84,8 @@ export interface PairResult {
   bodySha256?: string;
   bodyLines?: number;
   traceDigest?: string;
+  /** With --pending DIR: where the new output was written, relative to DIR. */
+  pending?: string;
 }
 
 export interface ObsoleteGolden {

@@ -2,21 +2,22 @@
 // by line and compared with the golden read line by line; both bodies are hashed on the way.
 
 import * as fs from 'fs';
+import * as path from 'path';
 import { InputError, UsageError } from '../errors';
 import { Policy } from '../policy/policy';
 import { ReplayOptions, Replayer } from '../replay/replay';
 import { ReplayRecord } from '../replay/records';
 import { openTrace } from '../trace/reader';
 import { TraceEvent, TraceHeader } from '../trace/events';
-import { MODEL_VERSION } from '../version';
+import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
 import { CompareOptions, StreamCompare } from './compare';
-import { GoldenHeader } from './format';
+import { GOLDEN_FORMAT, GoldenHeader } from './format';
 import { abs, goldenPathFor, Layout, traceInsideRepo } from './layout';
 import { LineHasher } from './lines';
 import { PairResult } from './model';
 import { unobservableFor } from './observability';
 import { FieldFormatter, fieldFormatterFor, renderRecord } from './render';
-import { CheckedBody, openGolden, OpenGolden } from './store';
+import { BodyWriter, CheckedBody, commitGolden, openGolden, OpenGolden } from './store';
 
 export type ReplayInjection = Pick<ReplayOptions, 'modelFactory' | 'timerFactory'>;
 
@@ -26,6 +27,11 @@ export interface PairInput {
   policy: Policy;
   golden: string;
   replay?: ReplayInjection;
+  /**
+   * Write the new output of a pair that does not match to <pendingDir>/<golden path>.new (a
+   * complete golden, for review or a CI artifact). Never inside golden/; never the golden itself.
+   */
+  pendingDir?: string;
 }
 
 export function blessHint(trace: string, policy: string): string {
@@ -113,6 +119,7 @@ function openExpected(inp: PairInput): Expected | null {
 /** Check one pair. Never throws for bad input: that becomes status "error". */
 export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}): PairResult {
   const { trace, policy, golden } = inp;
+  let pendingWriter: BodyWriter | null = null;
   const res: PairResult = { id: `${trace}::${policy.id}`, trace, policy: policy.id, golden, status: 'error' };
   let exp: Expected | null = null;
   try {
@@ -120,6 +127,9 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     const e = exp;
     if (e?.header.sameAs) res.sameAs = e.header.sameAs;
     const hasher = new LineHasher();
+    const pending = inp.pendingDir ? new BodyWriter(path.join(inp.pendingDir, ...`${golden}.new`.split('/'))) : null;
+    pendingWriter = pending;
+    const tee = pending ? (line: string) => (hasher.add(line), pending.line(line)) : (line: string) => hasher.add(line);
     let cmp: StreamCompare | null = null;
     const digest = replayLines(
       inp.layout,
@@ -138,11 +148,11 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
           });
           const c = cmp;
           return (line, rec) => {
-            hasher.add(line);
+            tee(line);
             c.push(line, rec.index);
           };
         }
-        return (line) => hasher.add(line);
+        return (line) => tee(line);
       },
       inp.replay,
     );
@@ -152,6 +162,7 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     if (!e || !cmp) {
       res.status = 'missing';
       res.message = `no golden ${golden}; create it with \`${blessHint(trace, policy.id)}\``;
+      keepPending(pending, res, policy);
       return res;
     }
     const drift = (cmp as StreamCompare).finish();
@@ -182,6 +193,7 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     } else {
       res.status = 'match';
     }
+    if (res.status !== 'match') keepPending(pending, res, policy);
     return res;
   } catch (err) {
     exp?.close();
@@ -192,7 +204,17 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
       return res;
     }
     throw err;
+  } finally {
+    pendingWriter?.discard();
   }
+}
+
+function keepPending(w: BodyWriter | null, res: PairResult, policy: Policy): void {
+  if (!w) return;
+  const { sha256, lines } = w.close();
+  const header: GoldenHeader = { format: GOLDEN_FORMAT, trace: res.trace, traceDigest: res.traceDigest, policy: policy.id, policyDigest: policy.digest, gicreplay: GICREPLAY_VERSION, model: MODEL_VERSION, bodyLines: lines, bodySha256: sha256 };
+  commitGolden(w.file, header, w.tmp);
+  res.pending = `${res.golden}.new`;
 }
 
 function short(d: string | undefined): string {

@@ -23,6 +23,7 @@ export interface WorkerTask {
   policyId: string;
   policyFile: string;
   golden: string;
+  pendingDir?: string;
 }
 
 export type WorkerReply = { seq: number; result: PairResult } | { seq: number; fatal: string };
@@ -49,6 +50,7 @@ export async function runPairs(
   requested: number | 'auto',
   inProcess: (p: PlannedPair) => PairResult,
   onProgress?: (done: number, total: number, id: string) => void,
+  pendingDir?: string,
 ): Promise<PairResult[]> {
   let bytes = 0;
   if (requested === 'auto') {
@@ -82,7 +84,7 @@ export async function runPairs(
         return;
       }
       const p = pairs[next];
-      const t: WorkerTask = { seq: next++, root: layout.root, trace: p.trace, policyId: p.policy.id, policyFile: p.policy.file, golden: p.golden };
+      const t: WorkerTask = { seq: next++, root: layout.root, trace: p.trace, policyId: p.policy.id, policyFile: p.policy.file, golden: p.golden, pendingDir };
       w.postMessage(t);
     };
     for (let i = 0; i < n; i++) {

@@ -76,6 +76,7 @@ export function renderPair(r: PairResult): string[] {
   if (r.message) out.push(`  ${r.message}`);
   if (r.stale && r.status === 'drift') out.push(`  also stale: ${r.stale.join('; ')}`);
   if (r.drift) out.push(...renderDrift(r.drift));
+  if (r.pending) out.push(`  new output written to ${r.pending} (under --pending)`);
   return out;
 }
 

@@ -20,17 +20,22 @@ export interface CheckOptions extends PlanOptions {
   /** Tests inject fake models here; forces in-process checking. */
   replay?: ReplayInjection;
   onProgress?: (done: number, total: number, id: string) => void;
+  /** Write the new output of every pair that does not match under this folder (see PairInput). */
+  pendingDir?: string;
 }
 
 export async function checkGoldens(o: CheckOptions): Promise<CheckReport> {
   const plan = planSuite(o);
+  const pendingDir = o.pendingDir ? path.resolve(o.cwd ?? o.root, o.pendingDir) : undefined;
+  if (pendingDir && isInside(plan.layout.goldenDir, pendingDir)) throw new UsageError(`--pending ${o.pendingDir} is inside golden/: check never writes there; pick another folder`);
   const workers = o.replay ? 0 : (o.config?.workers ?? 'auto');
   const results = await runPairs(
     plan.layout,
     plan.pairs,
     workers,
-    (p) => checkPair({ layout: plan.layout, trace: p.trace, policy: p.policy, golden: p.golden, replay: o.replay }),
+    (p) => checkPair({ layout: plan.layout, trace: p.trace, policy: p.policy, golden: p.golden, replay: o.replay, pendingDir }),
     o.onProgress,
+    pendingDir,
   );
   const obsolete = o.shard ? [] : findObsolete(plan.manifest, plan.filter);
   const invariants = runInvariants(plan, o.replay);
@@ -48,6 +53,11 @@ export async function checkGoldens(o: CheckOptions): Promise<CheckReport> {
   if (o.shard) report.shard = o.shard;
   report.verdict = verdictOf(report);
   return report;
+}
+
+function isInside(dir: string, p: string): boolean {
+  const r = path.relative(dir, p);
+  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
 }
 
 export const INVARIANTS_FILE = 'invariants.json';

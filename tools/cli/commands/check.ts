@@ -46,6 +46,7 @@ export function checkCommand(y: Argv): Argv {
         .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
         .option('shard', { type: 'string', describe: 'check only shard i of n (e.g. 2/4) of the (trace × policy) pairs' })
         .option('merge', { type: 'string', array: true, describe: 'combine shard --json reports into one verdict instead of checking' })
+        .option('pending', { type: 'string', describe: 'write the new output of every pair that does not match to DIR/<golden>.new (e.g. a CI artifact)' })
         .option('root', { type: 'string', describe: 'project folder holding traces/ and golden/ (default: nearest above the current folder)' })
         .option('workers', { type: 'number', describe: 'worker threads (0 = none; default: automatic)' }),
     async (a) => {
@@ -65,6 +66,7 @@ export function checkCommand(y: Argv): Argv {
           shard: a.shard ? parseShard(a.shard) : undefined,
           config: cfg,
           onProgress: progressPrinter(cfg.progress),
+          pendingDir: a.pending,
         });
       }
       const out = new Output();
