@@ -10,6 +10,7 @@ import { decideWrite, GoldenConfig, GoldenState } from './config';
 import { GOLDEN_FORMAT, GoldenHeader, isConflictMarker } from './format';
 import { abs, goldenPathFor, Layout } from './layout';
 import { appendLedger, LedgerAction, LedgerEntry } from './ledger';
+import { LineHasher } from './lines';
 import { acquireBlessLock } from './lock';
 import { findObsolete, planSuite, PlanOptions } from './manifest';
 import { ReplayInjection, replayLines } from './pair';
@@ -22,6 +23,8 @@ export interface BlessOptions extends PlanOptions {
   prune?: boolean;
   replay?: ReplayInjection;
   hooks?: WriteHooks;
+  /** Replay every pair a second time and refuse unless both outputs are byte-identical (default on). */
+  verifyDeterminism?: boolean;
   onProgress?: (done: number, total: number, id: string) => void;
 }
 
@@ -115,6 +118,14 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
         const r = body.close();
         f.sha = r.sha256;
         f.lines = r.lines;
+        if (o.verifyDeterminism !== false) {
+          const again = new LineHasher();
+          replayLines(l, trace, policy, () => (line) => again.add(line), o.replay);
+          const sha2 = again.digest();
+          if (sha2 !== f.sha) {
+            throw new Error(`replaying traces/${trace} under ${policy.id} twice gave different output (body ${f.sha.slice(0, 12)} then ${sha2.slice(0, 12)}): the replay is not deterministic, which is a gicreplay bug; nothing was blessed`);
+          }
+        }
         mine.push(f);
         o.onProgress?.(++done, total, `${trace}::${policy.id}`);
       };

@@ -8,7 +8,7 @@ import { blessGoldens, checkGoldens, mergeReports, readLedger, renderJunit, rend
 import { BlessOptions } from './bless';
 import { CheckReport } from './model';
 import { CheckOptions } from './run';
-import { blessConfig, bootEvents, checkConfig, fake, FakeBehaviour, read, tempProject, write, writeTraceAt } from './testkit';
+import { blessConfig, bootEvents, checkConfig, fake, FakeBehaviour, FakeGic, read, tempProject, write, writeTraceAt } from './testkit';
 
 const check = (root: string, o: Partial<CheckOptions> = {}, b: FakeBehaviour = {}) => checkGoldens({ root, cwd: root, config: checkConfig(), replay: fake(b), ...o });
 const bless = (root: string, o: Partial<BlessOptions> = {}, b: FakeBehaviour = {}) =>
@@ -224,6 +224,15 @@ describe('bless', () => {
     expect(fs.readdirSync(path.join(root, 'golden'))).toEqual([]);
     // CI=false / CI=0 / empty are not CI.
     for (const v of ['false', '0', '']) await expect(bless(root, { config: blessConfig({ CI: v }) })).resolves.toBeTruthy();
+  });
+
+  test('refuses to bless a replay that is not deterministic', async () => {
+    writeTraceAt(root, 'a.gtr');
+    let n = 0;
+    const base = fake();
+    const flaky = { ...base, modelFactory: (...a: Parameters<NonNullable<typeof base.modelFactory>>) => new FakeGic(a[0], a[1], a[2], { ctlrClear: BigInt(n++ % 2) << 6n }) };
+    await expect(blessGoldens({ root, cwd: root, config: blessConfig(), replay: flaky, reason: 'x', policies: ['rev3'] })).rejects.toThrow(/not deterministic/);
+    expect(fs.existsSync(path.join(root, 'golden', 'a'))).toBe(false);
   });
 
   test('never blesses a trace or policy that was not named', async () => {

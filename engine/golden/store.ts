@@ -114,8 +114,11 @@ export class BodyWriter {
   private size = 0;
   readonly hasher = new LineHasher();
 
+  /** The first folder this writer had to create, removed again if left empty. */
+  private readonly made: string | undefined;
+
   constructor(readonly file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.made = fs.mkdirSync(path.dirname(file), { recursive: true });
     this.tmp = path.join(path.dirname(file), `.${path.basename(file)}.body-${process.pid}`);
     this.fd = fs.openSync(this.tmp, 'w');
   }
@@ -146,6 +149,15 @@ export class BodyWriter {
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
     fs.rmSync(this.tmp, { force: true });
+    if (this.made) {
+      for (let d = path.dirname(this.file); d.length >= this.made.length; d = path.dirname(d)) {
+        try {
+          fs.rmdirSync(d); // only succeeds when empty
+        } catch {
+          break;
+        }
+      }
+    }
   }
 }
 

@@ -19,6 +19,7 @@ export function blessCommand(y: Argv): Argv {
         .option('reason', { type: 'string', describe: 'why the new output is right (required; kept in the ledger)' })
         .option('wide', { type: 'boolean', default: false, describe: 'also regenerate goldens you did not name that share a changed body' })
         .option('prune', { type: 'boolean', default: false, describe: 'delete obsolete goldens (only files with gicreplay\'s header)' })
+        .option('verify', { type: 'boolean', default: true, describe: 'replay each pair twice and refuse unless the outputs are identical (--no-verify skips)' })
         .option('root', { type: 'string', describe: 'project folder holding traces/ and golden/' }),
     async (a) => {
       const cfg = resolveConfig({ mode: 'bless', env: process.env, tty: Boolean(process.stderr.isTTY), workers: 0 });
@@ -32,6 +33,7 @@ export function blessCommand(y: Argv): Argv {
         reason: a.reason ?? '',
         wide: a.wide,
         prune: a.prune,
+        verifyDeterminism: a.verify,
         config: cfg,
         onProgress: progressPrinter(cfg.progress),
       });
