@@ -104,7 +104,8 @@ export const V3_DIST_ROWS: readonly Row[] = [
     const v = lo32(value);
     st.core.setDistEnabled((v & CTLR_ENABLE_G1) !== 0, true);
     const stored = readCtlr(st);
-    return stored !== v ? `stored ${hex(stored)}: GICD_CTLR keeps only EnableGrp1 under KVM (one enable for both groups; ARE and DS read 1)` : undefined;
+    // Report bits the guest set that do not read back (EnableGrp0, RWP, ...); RAO bits written 0 are normal.
+    return (v & ~stored) !== 0 ? `stored ${hex(stored)}: GICD_CTLR keeps only EnableGrp1 under KVM (one enable for both groups; ARE and DS read 1)` : undefined;
   }, {
     fields: GICD_CTLR_FIELDS,
     reset: 0x50n,
@@ -113,7 +114,7 @@ export const V3_DIST_ROWS: readonly Row[] = [
       const v = lo32(value);
       st.core.setDistEnabled((v & CTLR_ENABLE_G1) !== 0, false);
       const stored = readCtlr(st);
-      return stored !== v ? `stored ${hex(stored)}: GICD_CTLR keeps only EnableGrp1 under KVM` : undefined;
+      return (v & ~stored) !== 0 ? `stored ${hex(stored)}: GICD_CTLR keeps only EnableGrp1 under KVM` : undefined;
     },
   }),
   single('GICD_TYPER', 0x0004, 'RO', (st) => BigInt(gicdTyper(st)), ro('GICD_TYPER'), { fields: GICD_TYPER_FIELDS }),

@@ -51,7 +51,8 @@ function ctlrWrite(st: V3State, cpu: number, value: bigint): string | undefined 
   c.eoiMode = Number((value >> 1n) & 1n);
   st.cpuif.markDirty(cpu, 'ctlr');
   const stored = iccCtlr(st, cpu);
-  return stored !== value ? `stored ${hex(stored)}: only CBPR and EOImode are writable` : undefined;
+  // Bits set in the write that do not read back; read-only fields written as 0 are normal.
+  return (value & ~stored) !== 0n ? `stored ${hex(stored)}: only CBPR and EOImode are writable` : undefined;
 }
 
 function ctlrUserWrite(st: V3State, cpu: number, value: bigint): string | undefined {

@@ -108,7 +108,8 @@ describe('userspace (device attribute) accesses', () => {
 
   it('uaccess GICD_CTLR sets the enable without queueing; 64-bit attribute accesses are refused', () => {
     const g = new Drive(v3Model());
-    expect(g.uw(0, 0x2)).toMatch(/stored 0x52/);
+    expect(g.uw(0, 0x2)).toBeUndefined();
+    expect(g.uw(0, 0x3)).toMatch(/stored 0x52/);
     expect(g.d(0)).toBe(0x52n);
     expect(g.m.userRead(UserGroup.DistRegs, null, 0x6100, 8, null).note).toMatch(/32 bits/);
   });

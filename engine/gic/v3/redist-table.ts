@@ -45,7 +45,7 @@ export function gicrCtlr(st: V3State, cpu: number): number {
 
 function gicrCtlrWrite(st: V3State, cpu: number, _off: number, _size: number, value: bigint): string | undefined {
   const v = lo32(value);
-  if (!st.its) return v !== gicrCtlr(st, cpu) ? 'ignored: without an ITS KVM ignores GICR_CTLR writes' : undefined;
+  if (!st.its) return (v & ~gicrCtlr(st, cpu)) !== 0 ? 'ignored: without an ITS KVM ignores GICR_CTLR writes' : undefined;
   const want = v & CTLR_ENABLE_LPIS;
   if (want !== st.lpisEnabled[cpu]) {
     // 1 -> 0 passes through RWP and flushes pending LPIs (not modelled); 0 -> 1 enables LPIs.
@@ -53,7 +53,7 @@ function gicrCtlrWrite(st: V3State, cpu: number, _off: number, _size: number, va
     if (st.core.deps.enabled) st.core.deps.write(`redist${cpu}:ctlr`);
   }
   const stored = gicrCtlr(st, cpu);
-  return stored !== v ? `stored ${hex(stored)}: only EnableLPIs is writable (IR/CES follow the revision)` : undefined;
+  return (v & ~stored) !== 0 ? `stored ${hex(stored)}: only EnableLPIs is writable (IR/CES follow the revision)` : undefined;
 }
 
 /** GICR_TYPER (vgic_mmio_read_v3r_typer); one redistributor region, so only the last vCPU has Last. */

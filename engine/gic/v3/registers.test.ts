@@ -133,6 +133,16 @@ describe('GICD_CTLR: KVM\'s single distributor enable', () => {
     expect(g.d(0)).toBe(0x52n);
   });
 
+  it('writes whose set bits all read back carry no effect (read-only fields written as 0 are normal)', () => {
+    const g = new Drive(v3Model());
+    expect(g.dw(0, 0)).toBeUndefined();
+    expect(g.dw(0, 0x12)).toBeUndefined();
+    expect(g.sw(0, 'ICC_CTLR_EL1', 0)).toBeUndefined();
+    expect(g.sw(0, 'ICC_CTLR_EL1', 0x2)).toBeUndefined();
+    expect(g.rdw(0, 0, 0x6)).toBeUndefined();
+    expect(g.rdw(0, 0, 0x1)).toMatch(/without an ITS/);
+  });
+
   it('EnableGrp0 alone does not enable anything; EnableGrp1 gates Group 0 interrupts too', () => {
     const g = new Drive(v3Model());
     g.dw(0, 0x1);
