@@ -36,6 +36,8 @@ export interface FidelityRule {
   matches(d: Difference, gic: GicVersion, probe: ModelProbe): boolean;
   /** INTIDs whose state differs between QEMU and the model after this difference (on d.cpu). */
   taints?(d: Difference, gic: GicVersion): number[];
+  /** Tried only after the narrow rules and the consequence check, because it explains a whole area. */
+  broad?: boolean;
 }
 
 const ack = (gic: GicVersion, v: bigint): number => Number(gic === 3 ? v & 0xffffffn : v & 0x3ffn);
@@ -168,8 +170,9 @@ export const FIDELITY_RULES: readonly FidelityRule[] = [
     kind: 'blind-spot',
     gic: [2],
     title: 'Banked GICD register written by an unknown CPU: the model configured vCPU 0\'s SGIs/PPIs instead',
-    reason: 'gic_dist_write has no CPU; without thread IDs a secondary CPU\'s writes to its own banked ISENABLER0/IPRIORITYR0-7/... land on vCPU 0 in the replay, so that CPU\'s PPIs (timer 27) and SGIs behave differently (e.g. IAR 0x1b under QEMU, 1023 in the model)',
-    matches: (d, _gic, probe) => probe.bankedWriteWithoutCpu && d.cpu !== null && d.cpu !== 0 && /^GICC_A?(IAR|HPPIR)$/.test(d.reg) && ((d.recorded & 0x3ffn) < 32n || (d.model & 0x3ffn) < 32n),
+    reason: 'gic_dist_write has no CPU; without thread IDs a secondary CPU\'s writes to its own banked ISENABLER0/ICENABLER0/IPRIORITYR0-7/... land on vCPU 0 in the replay: that CPU\'s PPIs (timer 27) and SGIs stay unconfigured, and vCPU 0\'s get the secondary\'s settings (e.g. a re-onlined CPU1 disabling its PPIs disables vCPU 0\'s timer), so IAR reads 0x1b under QEMU and 1023 in the model',
+    broad: true,
+    matches: (d, _gic, probe) => probe.bankedWriteWithoutCpu && d.cpu !== null && /^GICC_A?(IAR|HPPIR)$/.test(d.reg) && ((d.recorded & 0x3ffn) < 32n || (d.model & 0x3ffn) < 32n),
   },
   {
     id: 'banked-unknown-cpu',

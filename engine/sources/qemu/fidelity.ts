@@ -109,12 +109,12 @@ export function fidelityReport(file: string, policy: Policy, label = file): Fide
     compared++;
     if (rec.recorded === rec.value) return;
     const d: Difference = { index: rec.index, cpu: rec.cpu, reg: rec.reg, recorded: rec.recorded, model: rec.value };
-    const rule = rules.find((r) => r.matches(d, gic, probe!));
-    if (rule) {
+    const apply = (rule: FidelityRule): void => {
       explained.push({ ...d, rule: rule.id });
       if (rule.taints && d.cpu !== null) for (const i of rule.taints(d, gic)) if (i < 1020) taints[d.cpu].set(i, { rule: rule.id, index: d.index });
-      return;
-    }
+    };
+    const narrow = rules.find((r) => !r.broad && r.matches(d, gic, probe!));
+    if (narrow) return apply(narrow);
     if (d.cpu !== null) {
       const hit = intidsOf(d, gic)
         .map((i) => taints[d.cpu!].get(i))
@@ -124,6 +124,8 @@ export function fidelityReport(file: string, policy: Policy, label = file): Fide
         return;
       }
     }
+    const broad = rules.find((r) => r.broad && r.matches(d, gic, probe!));
+    if (broad) return apply(broad);
     unexplained.push(d);
   };
 

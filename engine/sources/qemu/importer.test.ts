@@ -217,6 +217,19 @@ describe('vCPU attribution', () => {
     expect(dist.some((e) => e.cpu === 1)).toBe(true);
   });
 
+  test('GICv2: the CPU that wrote GICD_SGIR comes from the source CPUID of the IAR that took the SGI', () => {
+    const sgir = 'gic_dist_write dist write at 0x00000f00 size 4: 0x00010001'; // SGI 1 to CPU0
+    const iar = 'gic_cpu_read cpu 0 iface read at 0x0000000c: 0x00000401'; // from CPU1
+    const cpus = (text: string) => importQemuText(text, 'x.log', { gic: 2, cpus: 2 }).events.map((e) => (e as { cpu: number | null }).cpu);
+    expect(cpus(`${sgir}\n${iar}\n`)).toEqual([1, 0]);
+    // another SGIR write of the same INTID before the acknowledge: ambiguous, left unknown
+    expect(cpus(`${sgir}\n${sgir}\n${iar}\n`)).toEqual([null, 1, 0]);
+    // the acknowledging CPU was not a target of the write: not this SGI
+    expect(cpus(`gic_dist_write dist write at 0x00000f00 size 4: 0x00020001\n${iar}\n`)).toEqual([null, 0]);
+    const r = importQemuLog(path.join(FIX, 'gic2-baremetal-smp2.log.gz'), { gic: 2 });
+    expect(r.stats.sgirInferred).toBe(8);
+  });
+
   test('without thread IDs distributor accesses stay unknown', () => {
     const r = importQemuLog(path.join(FIX, 'gic3-baremetal-smp2.log.gz'), { gic: 3 });
     const dist = r.events.filter((e) => e.kind === EventKind.MmioRead && e.frame === Frame.Dist);

@@ -47,6 +47,8 @@ export interface QemuImportStats {
   sgiMarkers: number;
   /** SGIs imported as ICC_SGI0R_EL1 (a Group-0 request), the rest as ICC_SGI1R_EL1. */
   sgi0r: number;
+  /** GICv2 GICD_SGIR writes whose CPU was inferred from the acknowledge that took the SGI. */
+  sgirInferred: number;
 }
 
 export interface QemuImportResult {
@@ -83,6 +85,7 @@ export function importQemuText(text: string, file: string, opts: QemuImportOptio
   const parsed = ctx.parseAll(lines);
   ctx.learnCpus(parsed);
   ctx.learnTids(parsed);
+  ctx.learnSgirSenders(parsed);
   const events = ctx.build(parsed);
   const spis = opts.spis ?? VIRT_SPIS;
   const details: Record<string, string> = {
@@ -91,6 +94,9 @@ export function importQemuText(text: string, file: string, opts: QemuImportOptio
     logLines: String(text.split('\n').length - 1),
     cpusFrom: opts.cpus !== undefined ? 'option --cpus' : 'inferred from the log',
   };
+  if (opts.gic === 2) {
+    details.sgirSender = `${ctx.stats.sgirInferred} GICD_SGIR writes without a thread ID got their CPU from the source CPUID of the IAR that took the SGI (first acknowledge of that INTID on a possible target, no other SGIR write of the INTID between)`;
+  }
   if (opts.gic === 3) {
     details.sgiRegister =
       `inferred from the SGI's group at its targets (tracked GICR_IGROUPR0) and where QEMU pended it (gicv3_redist_send_sgi): ` +
@@ -130,6 +136,7 @@ class ImportContext {
     ambiguousTids: [],
     sgiMarkers: 0,
     sgi0r: 0,
+    sgirInferred: 0,
   };
   cpus = 0;
   private readonly tidCpu = new Map<number, number>();
@@ -235,6 +242,41 @@ class ImportContext {
   }
 
   /** Under multi-threaded TCG a vCPU's thread runs its own ICC (GICv3) or GICC (GICv2) accesses. */
+  /** GICD_SGIR writes whose sender the log shows only through the IAR that took the SGI. */
+  private readonly sgirSender = new Map<Parsed, number>();
+
+  /**
+   * GICv2: which CPU wrote GICD_SGIR. The line does not say, but the IAR (or AIAR) read that takes
+   * the SGI returns the sender in CPUID [12:10]. The first later acknowledge of that INTID on a
+   * CPU the write could have targeted names it, provided no other GICD_SGIR write of the same
+   * INTID comes between (else the write stays unattributed).
+   */
+  learnSgirSenders(parsed: Parsed[]): void {
+    if (this.version !== 2) return;
+    for (let i = 0; i < parsed.length; i++) {
+      const w = parsed[i];
+      if (w.ll.name !== 'gic_dist_write' || hexNum(w.f[0]) !== 0xf00 || Number(w.f[1]) !== 4) continue;
+      const v = hexNum(w.f[2]);
+      const intid = v & 0xf;
+      const filter = (v >>> 24) & 3;
+      const targets = (v >>> 16) & 0xff;
+      for (let j = i + 1; j < parsed.length; j++) {
+        const q = parsed[j];
+        if (q.ll.name === 'gic_dist_write' && hexNum(q.f[0]) === 0xf00 && (hexNum(q.f[2]) & 0xf) === intid) break;
+        if (q.ll.name !== 'gic_cpu_read' || q.f[0] !== 'cpu') continue;
+        const off = hexNum(q.f[2]);
+        if (off !== 0xc && off !== 0x20) continue;
+        const iar = hexNum(q.f[3]);
+        if ((iar & 0x3ff) !== intid) continue;
+        const cpu = Number(q.f[1]);
+        const src = (iar >>> 10) & 7;
+        const fits = filter === 0 ? ((targets >> cpu) & 1) === 1 : filter === 1 ? cpu !== src : filter === 2 ? cpu === src : false;
+        if (fits) this.sgirSender.set(w, src);
+        break;
+      }
+    }
+  }
+
   learnTids(parsed: Parsed[]): void {
     const seen = new Map<number, number>();
     const ambiguous = new Set<number>();
@@ -428,8 +470,14 @@ class ImportContext {
         return { kind: EventKind.Line, cycle, intid: this.intid(p, f[1], 16, 31), cpu: this.vcpu(p, f[0]), level: this.level(p, f[2]) };
       case 'gic_dist_read':
         return { kind: EventKind.MmioRead, cycle, cpu: this.accessor(p), frame: Frame.Dist, index: 0, offset: this.offset(p, f[0]), size: this.size(p, f[1], [1, 2, 4]), observed: hexBig(f[2]) };
-      case 'gic_dist_write':
+      case 'gic_dist_write': {
+        const sender = this.sgirSender.get(p);
+        if (sender !== undefined && (p.ll.tid === null || !this.tidCpu.has(p.ll.tid))) {
+          this.stats.sgirInferred++;
+          return { kind: EventKind.MmioWrite, cycle, cpu: sender, frame: Frame.Dist, index: 0, offset: 0xf00, size: 4, value: hexBig(f[2]) };
+        }
         return { kind: EventKind.MmioWrite, cycle, cpu: this.accessor(p), frame: Frame.Dist, index: 0, offset: this.offset(p, f[0]), size: this.size(p, f[1], [1, 2, 4]), value: hexBig(f[2]) };
+      }
       case 'gic_cpu_read':
         return { kind: EventKind.MmioRead, cycle, cpu: Number(f[1]), frame: Frame.CpuIf, index: 0, offset: this.offset(p, f[2]), size: 4, observed: hexBig(f[3]) };
       case 'gic_cpu_write':
