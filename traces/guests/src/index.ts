@@ -15,6 +15,7 @@ import { lnxV2 } from './lnx-v2';
 import { lnxV3 } from './lnx-v3';
 import { stArchTimer } from './st-arch-timer';
 import { stAsymDir } from './st-asym-dir';
+import { vmmRestoreV2 } from './vmm-restore-v2';
 import { stVgicIrqEdge, stVgicIrqEdgeSplit, stVgicIrqLevel, stVgicIrqLevelSplit } from './st-vgic-irq';
 import { zephyrV3 } from './zephyr-v3';
 
@@ -41,7 +42,8 @@ export const CATALOGUE: readonly GuestDefinition[] = [
   igrouprRwV3,
   igrouprRwV2,
   grp1AckctlV2,
+  vmmRestoreV2,
 ];
 
 /** The guests written to probe group configuration: their outputs differ between rev1 and rev3. */
-export const GROUP_GUESTS: readonly string[] = ['grp0-fiq-v3', 'igroupr-rw-v3', 'igroupr-rw-v2', 'grp1-ackctl-v2'];
+export const GROUP_GUESTS: readonly string[] = ['grp0-fiq-v3', 'igroupr-rw-v3', 'igroupr-rw-v2', 'grp1-ackctl-v2', 'vmm-restore-v2'];
