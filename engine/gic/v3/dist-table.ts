@@ -191,13 +191,14 @@ export const V3_DIST_ROWS: readonly Row[] = [
     reset: 0n,
     read: (st, _c, off, size) => BigInt(R.readActive(st.core, 0, first1(off), n1(size))),
     write: (st, cpu, off, size, v) => (R.writeActive(st.core, 0, first1(off), n1(size), lo32(v), true, cpu), undefined),
-    uwrite: (st, _c, off, size, v) => (R.writeActive(st.core, 0, first1(off), n1(size), lo32(v), true, 0), undefined),
+    uwrite: (st, _c, off, size, v) => v3UserWriteActive(st, 0, first1(off), n1(size), lo32(v), true),
   }),
   ...perIrq('GICD_ICACTIVER', 0x0380, 1, W32, {
     access: 'RW',
     reset: 0n,
     read: (st, _c, off, size) => BigInt(R.readActive(st.core, 0, first1(off), n1(size))),
     write: (st, cpu, off, size, v) => (R.writeActive(st.core, 0, first1(off), n1(size), lo32(v), false, cpu), undefined),
+    uwrite: (st, _c, off, size, v) => v3UserWriteActive(st, 0, first1(off), n1(size), lo32(v), false),
   }),
   ...perIrq('GICD_IPRIORITYR', 0x0400, 8, W8 | W32, {
     access: 'RW',
@@ -236,4 +237,19 @@ export function v3UserWritePending(st: V3State, cpu: number, first: number, n: n
   R.writeSetPending(st.core, cpu, first, n, v, 'user', writer);
   R.writeClearPending(st.core, cpu, first, n, ~v >>> 0, 'user');
   return undefined;
+}
+
+/**
+ * vgic_mmio_uaccess_write_[sc]active: no running vCPU, so a HW-mapped (non-SGI) interrupt's
+ * active state is left alone (vgic_hw_irq_change_active returns early for uaccess).
+ */
+export function v3UserWriteActive(st: V3State, cpu: number, first: number, n: number, v: number, set: boolean): string | undefined {
+  const s = st.core.irqs;
+  let hwBits = 0;
+  for (let i = 0; i < n && first + i < s.nrIrqs; i++) {
+    const intid = first + i;
+    if (intid >= 16 && s.hw[s.slot(cpu, intid)] && (v >>> i) & 1) hwBits |= 1 << i;
+  }
+  R.writeActive(st.core, cpu, first, n, (v & ~hwBits) >>> 0, set, 0);
+  return hwBits ? `ignored for HW-mapped INTID(s) (mask 0x${(hwBits >>> 0).toString(16)}): userspace cannot change their active state` : undefined;
 }

@@ -106,6 +106,17 @@ describe('userspace (device attribute) accesses', () => {
     expect(g.d(0x204)).toBe(2n);
   });
 
+  it('uaccess ISACTIVER/ICACTIVER leave a HW-mapped timer PPI alone (no running vCPU) but set other interrupts', () => {
+    const g = new Drive(v3Model());
+    g.m.setLine(27, 1, 1, 'timer');
+    expect(g.uw(0x10300, (1 << 27) | (1 << 20), 1, UserGroup.RedistRegs)).toMatch(/HW-mapped/);
+    expect(g.sgi(1, 0x300)).toBe(BigInt(1 << 20));
+    g.sgiw(1, 0x300, 1 << 27); // the guest can
+    expect(g.sgi(1, 0x300)).toBe(BigInt((1 << 20) | (1 << 27)));
+    expect(g.uw(0x10380, 1 << 27, 1, UserGroup.RedistRegs)).toMatch(/HW-mapped/);
+    expect(g.sgi(1, 0x300)).toBe(BigInt((1 << 20) | (1 << 27)));
+  });
+
   it('uaccess GICD_CTLR sets the enable without queueing; 64-bit attribute accesses are refused', () => {
     const g = new Drive(v3Model());
     expect(g.uw(0, 0x2)).toBeUndefined();

@@ -5,7 +5,7 @@
 
 import * as R from '../core/irq-regs';
 import { addrToIntid, extractBytes, RegRead, RegRow, RegWrite, update64, W32, W64, W8 } from '../core/regtable';
-import { v3UserWritePending, ID_REG_NAMES, IMPLEMENTER_ARM, PRODUCT_ID_KVM } from './dist-table';
+import { v3UserWriteActive, v3UserWritePending, ID_REG_NAMES, IMPLEMENTER_ARM, PRODUCT_ID_KVM } from './dist-table';
 import { GICR_CTLR_FIELDS, GICR_TYPER_FIELDS, GICR_WAKER_FIELDS, IIDR_FIELDS, PENDBASER_FIELDS, PROPBASER_FIELDS } from './fields';
 import { V3State } from './state';
 
@@ -158,10 +158,13 @@ export const V3_REDIST_ROWS: readonly Row[] = [
   row('GICR_ISACTIVER0', SGI_BASE + 0x0300, 4, W32, 'RW', (st, cpu) => BigInt(R.readActive(st.core, cpu, 0, 32)),
     (st, cpu, _o, _s, v) => (R.writeActive(st.core, cpu, 0, 32, lo32(v), true, cpu), undefined), {
       reset: 0n,
-      uwrite: (st, cpu, _o, _s, v) => (R.writeActive(st.core, cpu, 0, 32, lo32(v), true, 0), undefined),
+      uwrite: (st, cpu, _o, _s, v) => v3UserWriteActive(st, cpu, 0, 32, lo32(v), true),
     }),
   row('GICR_ICACTIVER0', SGI_BASE + 0x0380, 4, W32, 'RW', (st, cpu) => BigInt(R.readActive(st.core, cpu, 0, 32)),
-    (st, cpu, _o, _s, v) => (R.writeActive(st.core, cpu, 0, 32, lo32(v), false, cpu), undefined), { reset: 0n }),
+    (st, cpu, _o, _s, v) => (R.writeActive(st.core, cpu, 0, 32, lo32(v), false, cpu), undefined), {
+      reset: 0n,
+      uwrite: (st, cpu, _o, _s, v) => v3UserWriteActive(st, cpu, 0, 32, lo32(v), false),
+    }),
   {
     name: 'GICR_IPRIORITYR', offset: SGI_BASE + 0x0400, len: 32, bitsPerIrq: 0, widths: W8 | W32, access: 'RW', reset: 0n,
     naming: { kind: 'array', base: SGI_BASE + 0x0400, bits: 8 },
