@@ -277,6 +277,16 @@ export class StreamCompare {
     } else if (kind === 'added') {
       d.new = n!.value ?? n!.core;
     }
+    if ((kind === 'added' || kind === 'removed') && p.reg && p.size) {
+      // A record only one side has concerns every INTID its register access covers.
+      const info = registerIntids(p.reg, p.size);
+      if (info) {
+        const ids: number[] = [];
+        for (let k = 0; k < info.count; k++) ids.push(info.first + k);
+        d.intids = formatIntidRanges(ids);
+        this.ids.set(d, ids);
+      }
+    }
     if (oldLine !== undefined) d.oldLine = oldLine;
     if (newLine !== undefined) d.newLine = newLine;
     if (this.o.unobservable && p.op === 'read' && this.o.unobservable(p)) d.unobservable = true;

@@ -93,7 +93,7 @@ describe('drift report', () => {
     expect(d.total).toBe(4);
     const text = renderReport(r).join('\n');
     expect(text).toContain('INTIDs 32-63: GICD_IGROUPR reads 0xffffffff → 0x0, 3 reads');
-    expect(d.groups.find((g) => g.kind === 'added')).toMatchObject({ op: 'write', reg: 'GICD_IGROUPR' });
+    expect(d.groups.find((g) => g.kind === 'added')).toMatchObject({ op: 'write', reg: 'GICD_IGROUPR', intids: '32-63' });
     // Lines after the inserted record still align: the marker and the IRQ lines are not differences.
     expect(d.shown.some((x) => x.op === 'marker' || x.op === 'irq')).toBe(false);
   });
