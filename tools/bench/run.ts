@@ -5,6 +5,7 @@
 // bench-results/bench.json, and exits non-zero only when a run breaks (missed targets are reported).
 
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '../../engine/trace/writer';
@@ -53,7 +54,22 @@ function parseArgs(argv: string[]): Args {
 }
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const MEASURE = path.join(__dirname, 'measure.js');
+let MEASURE = path.join(__dirname, 'measure.js');
+
+/**
+ * Copy dist/ (and a bin/ that loads it) into bench-results/snapshot, and run every child from
+ * there: other people rebuild dist/ in a shared working tree, and a model changing half-way would
+ * mix two versions in one result (and turn the check of a just-blessed golden into drift).
+ */
+function snapshotBuild(): string {
+  const snap = path.join(ROOT, 'bench-results', 'snapshot');
+  fs.rmSync(snap, { recursive: true, force: true });
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(snap, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.map') });
+  fs.mkdirSync(path.join(snap, 'bin'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'bin', 'gicreplay'), path.join(snap, 'bin', 'gicreplay'));
+  MEASURE = path.join(snap, 'dist', 'tools', 'bench', 'measure.js');
+  return snap;
+}
 
 /** One measurement in a fresh Node process. */
 function child(kind: string, file: string): Measurement {
@@ -100,6 +116,7 @@ async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   const inputs = path.join(ROOT, 'bench-results', 'inputs');
   log(`bench: ${a.events} events, ${a.runs} runs per measurement`);
+  const snap = snapshotBuild();
   const synth = synthTrace(inputs, a.events);
   log(`trace ${path.relative(ROOT, synth.file)} (${(synth.bytes / 2 ** 20).toFixed(1)} MiB${synth.generatedMs !== null ? `, generated in ${(synth.generatedMs / 1000).toFixed(1)} s` : ', cached'})`);
 
@@ -148,13 +165,13 @@ async function main(): Promise<void> {
 
   let check: CheckResult | null = null;
   if (a.check) {
-    check = measureCheck(ROOT, synth.file, a.checkRuns, log);
+    check = measureCheck(ROOT, snap, synth.file, a.checkRuns, log);
     if (check.skipped) log(`check of the synthetic trace skipped: ${check.skipped}`);
     else targets.push({ what: 'peak RSS checking (MiB, max of runs)', value: check.maxRssMiB!.max, goal: '< 143 (150 MB)', met: check.maxRssMiB!.max * 2 ** 20 < 150e6 });
   }
   let suite: SuiteResult | null = null;
   if (a.suite) {
-    suite = measureSuite(ROOT, a.runs, log);
+    suite = measureSuite(ROOT, snap, a.runs, log);
     if (suite.skipped) log(`suite skipped: ${suite.skipped}`);
     else targets.push({ what: `whole suite: gicreplay check (${suite.pairs} pairs), s`, value: suite.seconds!.median, goal: '< 5', met: suite.seconds!.median < 5 });
   }
