@@ -157,6 +157,7 @@ const DROPS: Record<string, (p: Policy) => boolean> = {
   'grp1-ackctl-v2': (p) => !p.guestGroupWriteHonoured(p.defaultRevision),
   // The VMM's restore never writes GICD_IIDR (QEMU's kvm_arm_gic_put).
   'vmm-restore-v2': (p) => !p.userGroupWriteHonoured(2, p.defaultRevision, false),
+  'vmm-restore-v3': (p) => !p.userGroupWriteHonoured(3, p.defaultRevision, false),
 };
 
 describe('group-configuration guests under every policy, against rev3', () => {
@@ -172,6 +173,7 @@ describe('group-configuration guests under every policy, against rev3', () => {
     'igroupr-rw-v2': ['read GICD_IGROUPR0', 'read GICD_IGROUPR1', 'read GICD_IGROUPR2', 'write GICD_IGROUPR0', 'write GICD_IGROUPR1', 'write GICD_IGROUPR2'],
     'grp1-ackctl-v2': ['fiq', 'irq', 'read GICC_IAR', 'read GICD_IGROUPR1', 'write GICD_IGROUPR1'],
     'vmm-restore-v2': ['fiq', 'irq', 'read GICD_IGROUPR1', 'write GICD_IGROUPR1'],
+    'vmm-restore-v3': ['fiq', 'irq', 'read GICD_IGROUPR1', 'read ICC_IAR0_EL1', 'write GICD_IGROUPR1', 'write GICR_IGROUPR0', 'write ICC_EOIR0_EL1'],
   };
 
   test('every group guest has its expectation', () => {

@@ -352,6 +352,33 @@ export class Vcpu {
     return this.track(this.voidStep(this.user(r, this.value(value, name))));
   }
 
+  /** The VMM reads this vCPU's ICC_* register through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS (GICv3). */
+  hostSysRead(name: string): Step<bigint> {
+    const s = this.userSysreg(name);
+    return this.track(this.userSys(s, null));
+  }
+
+  hostSysWrite(name: string, value: Value): Step {
+    const s = this.userSysreg(name);
+    return this.track(this.voidStep(this.userSys(s, this.value(value, s.name))));
+  }
+
+  private userSysreg(name: string): SysregInfo {
+    const s = sysregByName(name);
+    if (!s || s.owner !== 'gic') throw this.fail(`${JSON.stringify(name)} is not an ICC_* register the CPU_SYSREGS group carries`);
+    if (this.m.gic.version !== 3) throw this.fail(`${s.name}: KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS exists only on GICv3`);
+    return s;
+  }
+
+  private *userSys(s: SysregInfo, value: bigint | null): Step<bigint> {
+    yield* this.boundary();
+    const base = { cycle: this.cycle, group: UserGroup.CpuSysregs, cpu: this.id, offset: s.enc, size: 8 as const };
+    const got = value === null ? this.m.emit({ kind: EventKind.UserRead, ...base, observed: null }) : this.m.emit({ kind: EventKind.UserWrite, ...base, value });
+    this.cycle += this.costs.hostRequest;
+    yield* this.boundary();
+    return got;
+  }
+
   private *user(r: ResolvedReg & { rd: number }, value: bigint | null): Step<bigint> {
     const group = r.frame === Frame.Dist ? UserGroup.DistRegs : r.frame === Frame.CpuIf ? UserGroup.CpuRegs : UserGroup.RedistRegs;
     const offset = r.frame === Frame.RedistSgi ? r.offset + 0x10000 : r.offset;

@@ -16,6 +16,7 @@ import { lnxV3 } from './lnx-v3';
 import { stArchTimer } from './st-arch-timer';
 import { stAsymDir } from './st-asym-dir';
 import { vmmRestoreV2 } from './vmm-restore-v2';
+import { vmmRestoreV3 } from './vmm-restore-v3';
 import { stVgicIrqEdge, stVgicIrqEdgeSplit, stVgicIrqLevel, stVgicIrqLevelSplit } from './st-vgic-irq';
 import { zephyrV3 } from './zephyr-v3';
 
@@ -43,7 +44,8 @@ export const CATALOGUE: readonly GuestDefinition[] = [
   igrouprRwV2,
   grp1AckctlV2,
   vmmRestoreV2,
+  vmmRestoreV3,
 ];
 
 /** The guests written to probe group configuration: their outputs differ between rev1 and rev3. */
-export const GROUP_GUESTS: readonly string[] = ['grp0-fiq-v3', 'igroupr-rw-v3', 'igroupr-rw-v2', 'grp1-ackctl-v2', 'vmm-restore-v2'];
+export const GROUP_GUESTS: readonly string[] = ['grp0-fiq-v3', 'igroupr-rw-v3', 'igroupr-rw-v2', 'grp1-ackctl-v2', 'vmm-restore-v2', 'vmm-restore-v3'];
