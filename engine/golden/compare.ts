@@ -402,9 +402,9 @@ function parseFields(s: string): Map<string, string> {
   const m = new Map<string, string>();
   for (const tok of s.split(/\s+/)) {
     if (!tok) continue;
+    // Only NAME=value tokens are fields; prose such as "all fields 0" is not.
     const eq = tok.indexOf('=');
     if (eq > 0) m.set(tok.slice(0, eq), tok.slice(eq + 1));
-    else m.set(tok, 'set');
   }
   return m;
 }

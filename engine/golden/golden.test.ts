@@ -8,7 +8,8 @@ import { blessGoldens, checkGoldens, mergeReports, readLedger, renderJunit, rend
 import { BlessOptions } from './bless';
 import { CheckReport } from './model';
 import { CheckOptions } from './run';
-import { blessConfig, bootEvents, checkConfig, fake, FakeBehaviour, FakeGic, read, tempProject, write, writeTraceAt } from './testkit';
+import { EventKind, sysregEncoding } from '../trace/events';
+import { blessConfig, bootEvents, checkConfig, fake, FakeBehaviour, FakeGic, header, read, tempProject, write, writeTraceAt } from './testkit';
 
 const check = (root: string, o: Partial<CheckOptions> = {}, b: FakeBehaviour = {}) => checkGoldens({ root, cwd: root, config: checkConfig(), replay: fake(b), ...o });
 const bless = (root: string, o: Partial<BlessOptions> = {}, b: FakeBehaviour = {}) =>
@@ -96,6 +97,19 @@ describe('drift report', () => {
     expect(d.groups.find((g) => g.kind === 'added')).toMatchObject({ op: 'write', reg: 'GICD_IGROUPR', intids: '32-63' });
     // Lines after the inserted record still align: the marker and the IRQ lines are not differences.
     expect(d.shown.some((x) => x.op === 'marker' || x.op === 'irq')).toBe(false);
+  });
+
+  test('a difference in a register the trace source could not observe is marked', async () => {
+    const h = header();
+    h.provenance = { ...h.provenance, kind: 'kvm-ftrace' };
+    const pmr = { kind: EventKind.SysregRead, cycle: 80n, cpu: 0, enc: sysregEncoding(3, 0, 4, 6, 0), observed: null } as const;
+    writeTraceAt(root, 'ft.gtr', [...bootEvents(), pmr], h);
+    await bless(root, { policies: ['rev3'] });
+    const r = await check(root, { policies: ['rev3'] }, { iccValue: 0xf0n, ctlrClear: 0x40n });
+    const d = r.results[0].drift!;
+    expect(d.shown.find((x) => x.reg === 'ICC_PMR_EL1')).toMatchObject({ unobservable: true, old: '0x0', new: '0xf0' });
+    expect(d.shown.find((x) => x.reg === 'GICD_CTLR')!.unobservable).toBeUndefined();
+    expect(renderReport(r).join('\n')).toContain('ICC_PMR_EL1 reads 0x0 → 0xf0 (Priority 0 → 0xf0), 1 read (not observable by the trace source)');
   });
 
   test('the unified diff is truncated with a count', async () => {

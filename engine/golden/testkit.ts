@@ -45,10 +45,10 @@ export function bootEvents(readIidr = false): TraceEvent[] {
   return ev;
 }
 
-export function writeTraceAt(root: string, rel: string, events: TraceEvent[] = bootEvents()): string {
+export function writeTraceAt(root: string, rel: string, events: TraceEvent[] = bootEvents(), h: TraceHeader = header()): string {
   const file = path.join(root, 'traces', ...rel.split('/'));
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeTrace(file, header(), events);
+  writeTrace(file, h, events);
   return file;
 }
 
@@ -57,6 +57,8 @@ export interface FakeBehaviour {
   ctlrClear?: bigint;
   /** GICD_IGROUPR1 writes are dropped under policies with revision < this (like KVM's rev < 2). */
   groupMinRevision?: number;
+  /** Value every ICC system-register read returns (reported as ICC_PMR_EL1). */
+  iccValue?: bigint;
 }
 
 /** A tiny GICv3 distributor: CTLR, IIDR (revision from the policy), IGROUPR1, SPI 40 raising IRQ. */
@@ -94,7 +96,7 @@ export class FakeGic implements GicModel {
   }
 
   sysregRead(): ReadResult {
-    return { reg: 'ICC_UNKNOWN', value: 0n };
+    return { reg: 'ICC_PMR_EL1', value: this.b.iccValue ?? 0n };
   }
   sysregWrite(): WriteResult {
     return { reg: 'ICC_UNKNOWN' };
