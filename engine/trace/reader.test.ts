@@ -339,3 +339,42 @@ test('encodeValue writes 64-bit integers as uint64 and small ones in the shortes
   expect(() => encodeValue(2 ** 32)).toThrow(RangeError);
   expect(() => encodeValue(1.5)).toThrow(RangeError);
 });
+
+describe('mutated files', () => {
+  // Deterministic byte flips, truncations and insertions of a valid trace: the reader must either
+  // accept the result or refuse it with an InputError, never crash with anything else.
+  test('every mutation gives valid events or one InputError', () => {
+    const base = buildRaw({ events: everyKindV3() }).bytes;
+    let x = 0x9e3779b9;
+    const rnd = (n: number) => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) % n;
+    };
+    const f = path.join(dir, 'mutant.gtr');
+    const outcomes = { accepted: 0, refused: 0 };
+    for (let i = 0; i < 800; i++) {
+      let b = Buffer.from(base);
+      const op = rnd(3);
+      if (op === 0) for (let k = 0; k <= rnd(3); k++) b[rnd(b.length)] = rnd(256);
+      else if (op === 1) b = b.subarray(0, rnd(b.length));
+      else {
+        const at = rnd(b.length);
+        b = Buffer.concat([b.subarray(0, at), Buffer.from([rnd(256), rnd(256)]), b.subarray(at)]);
+      }
+      fs.writeFileSync(f, b);
+      for (const allowTruncated of [false, true]) {
+        try {
+          readTrace(f, { allowTruncated, chunkBytes: 64 });
+          outcomes.accepted++;
+        } catch (e) {
+          if (!(e instanceof InputError)) throw new Error(`mutation ${i} (op ${op}) crashed the reader: ${(e as Error).stack}`);
+          expect(e.location?.file).toBe(f);
+          outcomes.refused++;
+        }
+      }
+    }
+    expect(outcomes.refused).toBeGreaterThan(500);
+  });
+});
