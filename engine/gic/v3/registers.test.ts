@@ -290,3 +290,14 @@ describe('SGI generation (ICC_SGI1R / ASGI1R / SGI0R)', () => {
     expect(g.sr(2, 'ICC_IAR1_EL1')).toBe(1023n);
   });
 });
+
+describe('configuration checks', () => {
+  it('refuses SPI counts KVM cannot configure and vCPU counts beyond VGIC_V3_MAX_CPUS, with InputError', () => {
+    const { InputError } = jest.requireActual('../../errors') as typeof import('../../errors');
+    expect(() => v3Model('rev3', 1, 100)).toThrow(InputError);
+    expect(() => v3Model('rev3', 1, 100)).toThrow(/multiple of 32/);
+    expect(() => v3Model('rev3', 1, 992)).toThrow(/SPIs/);
+    expect(() => v3Model('rev3', 513, 64)).toThrow(/VGIC_V3_MAX_CPUS/);
+    expect(() => v3Model('rev3', 1, 960)).not.toThrow();
+  });
+});
