@@ -58,7 +58,7 @@ describe('gicreplay import qemu', () => {
     expect(t.header.provenance.details.skippedUnknown).toBe('1');
     t.close();
     const { stats, trailer } = importQemuLogToFile(log, path.join(dir, 'u2.gtr'), { gic: 3, skipUnknown: true });
-    expect(formatImportSummary('u2.gtr', stats, trailer)).toContain('skipped 1 unknown or unsupported lines (--skip-unknown)');
+    expect(formatImportSummary('u2.gtr', stats, trailer)).toContain('skipped 1 unknown, unsupported or malformed lines (--skip-unknown)');
   });
 
   test('--gic is required and must be 2 or 3', async () => {

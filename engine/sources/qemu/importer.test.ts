@@ -277,6 +277,15 @@ describe('bad input', () => {
     expect(r.header.provenance.details.skippedUnknown).toBe('1');
   });
 
+  test('--skip-unknown also drops malformed lines and non-event text, and counts them; truncation still fails', () => {
+    const text = `${good}\nqemu-system-aarch64: terminating on signal 15\ngicv3_dist_read GICv3 distributor read: offset 0xzz\n${good}\n`;
+    expect(thrown(() => importQemuText(text, 'm.log', { gic: 3 })).message).toMatch(/^m\.log, line 2: malformed line/);
+    const r = importQemuText(text, 'm.log', { gic: 3, skipUnknown: true });
+    expect(r.stats.skippedUnknown).toBe(2);
+    expect(r.events).toHaveLength(2);
+    expect(thrown(() => importQemuText(`${good}\n${good.slice(0, 40)}`, 'm.log', { gic: 3, skipUnknown: true })).message).toMatch(/line 2: log is truncated/);
+  });
+
   test('events a KVM guest cannot produce are rejected (EL3, nested virtualization, GICv2 vcpu interface)', () => {
     expect(thrown(() => importQemuText('gicv3_icc_ctlr_el3_read GICv3 ICC_CTLR_EL3 read cpu 0x0 value 0x0\n', 'e.log', { gic: 3 })).message).toMatch(/line 1: .*EL3/);
     expect(thrown(() => importQemuText('gic_cpu_read vcpu 0 iface read at 0x0000000c: 0x000003ff\n', 'v.log', { gic: 2 })).message).toMatch(/line 1: gic_cpu_read cannot be imported/);

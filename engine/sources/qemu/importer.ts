@@ -18,7 +18,7 @@ export interface QemuImportOptions {
   cpus?: number;
   /** SPI count; QEMU virt wires 256. */
   spis?: number;
-  /** Count and drop unknown or unsupported event lines instead of failing. */
+  /** Count and drop unknown, unsupported or malformed lines instead of failing (a truncated last line still fails). */
   skipUnknown?: boolean;
   /** QEMU version string for the header (e.g. from `qemu-system-aarch64 --version`). */
   tool?: string;
@@ -35,7 +35,7 @@ export interface QemuImportStats {
   lineChanges: number;
   /** Internal (dropped) events by name, sorted by name. */
   internal: [string, number][];
-  /** Lines dropped by --skip-unknown (unknown names and unsupported events). */
+  /** Lines dropped by --skip-unknown (unknown names, unsupported events, malformed lines). */
   skippedUnknown: number;
   /** MMIO accesses whose vCPU came from a thread ID / that stayed unknown. */
   attributedByTid: number;
@@ -80,8 +80,9 @@ export function importQemuLogToFile(file: string, out: string, opts: QemuImportO
 
 export function importQemuText(text: string, file: string, opts: QemuImportOptions): QemuImportResult {
   if (opts.gic !== 2 && opts.gic !== 3) throw new InputError(`GIC version ${String(opts.gic)}`, { file }, '2 or 3');
-  const lines = splitLog(text, file);
+  const { lines, skipped } = splitLog(text, file, opts.skipUnknown === true);
   const ctx = new ImportContext(file, opts);
+  ctx.stats.skippedUnknown += skipped;
   const parsed = ctx.parseAll(lines);
   ctx.learnCpus(parsed);
   ctx.learnTids(parsed);
@@ -164,6 +165,10 @@ class ImportContext {
         throw this.err(ll, `unknown event "${ll.name}"`, 'a QEMU 7.2 gic_* or gicv3_* trace event (or --skip-unknown)');
       }
       const m = fmt.regex.exec(ll.text);
+      if (!m && this.opts.skipUnknown) {
+        this.stats.skippedUnknown++;
+        continue;
+      }
       if (!m) throw this.err(ll, `malformed ${ll.name} line: ${JSON.stringify(ll.text.slice(0, 160))}`, `"${fmt.format}"`);
       const isV3 = ll.name.startsWith('gicv3_');
       if ((this.version === 3) !== isV3) {
@@ -528,7 +533,7 @@ export function formatImportSummary(out: string, s: QemuImportStats, trailer: Tr
       : `${s.unattributed} MMIO accesses without a vCPU (no thread IDs in the log)`,
   ];
   if (s.sgiMarkers) lines.push(`${s.sgiMarkers} markers for SGIs QEMU did not pend on every named target`);
-  if (s.skippedUnknown) lines.push(`skipped ${s.skippedUnknown} unknown or unsupported lines (--skip-unknown)`);
+  if (s.skippedUnknown) lines.push(`skipped ${s.skippedUnknown} unknown, unsupported or malformed lines (--skip-unknown)`);
   lines.push(`digest ${trailer.digest}`);
   return lines;
 }

@@ -38,12 +38,14 @@ const PREFIX = /^([0-9]+)@([0-9]+)\.([0-9]+):/;
 const NAME = /^([a-z0-9_]+) (.*)$/;
 
 /**
- * Split a log into event lines. Blank lines are skipped; a last line without its newline means
+ * Split a log into event lines. Blank lines are skipped; with skipMalformed, so are lines that are
+ * not "NAME TEXT" at all (e.g. QEMU's own messages when stderr was captured too); a last line without its newline means
  * the log was cut short (QEMU ends every line with one) and is rejected, because a truncated
  * number ("value 0x1" of "value 0x1b") would otherwise still parse.
  */
-export function splitLog(text: string, file: string): LogLine[] {
+export function splitLog(text: string, file: string, skipMalformed = false): { lines: LogLine[]; skipped: number } {
   const out: LogLine[] = [];
+  let skipped = 0;
   const parts = text.split('\n');
   const last = parts.pop();
   if (last !== undefined && last !== '') {
@@ -61,9 +63,13 @@ export function splitLog(text: string, file: string): LogLine[] {
     }
     const m = NAME.exec(s);
     if (!m) {
+      if (skipMalformed) {
+        skipped++;
+        continue;
+      }
       throw new InputError(`malformed line: ${JSON.stringify(s.slice(0, 120))}`, { file, line: i + 1 }, '"[TID@SEC.USEC:]EVENT_NAME TEXT" as the log trace backend prints it');
     }
     out.push({ line: i + 1, tid, name: m[1], text: m[2] });
   }
-  return out;
+  return { lines: out, skipped };
 }

@@ -16,6 +16,10 @@ describe('record qemu', () => {
     const s = args.join(' ');
     for (const f of ['-accel tcg,thread=single', '-icount shift=1,sleep=off', '-seed 1', '-M virt,gic-version=3', '-cpu cortex-a57', '-smp 2', "-trace gicv3_*", '-D /tmp/l.log']) expect(s).toContain(f);
     expect(qemuArgs({ gic: 2, smp: 1, kernel: 'k', initrd: 'i', out: 'o' }, 'l').join(' ')).toContain("-kernel k -append console=ttyAMA0 panic=-1 -initrd i -trace gic_*");
+    // --thread-ids: multi-threaded TCG with timestamps instead of one thread and icount
+    const tid = qemuArgs({ gic: 3, smp: 2, guest: 'g', out: 'o', threadIds: true }, 'l').join(' ');
+    expect(tid).toContain('-accel tcg,thread=multi -msg timestamp=on');
+    expect(tid).not.toContain('-icount');
     expect(describeCommand('/usr/bin/qemu-system-aarch64', args)).toContain('-kernel g.elf -trace \'gicv3_*\' -D l.log');
   });
 
