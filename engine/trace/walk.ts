@@ -126,7 +126,7 @@ export class MsgpackWalker {
           const kind = t <= 0x8f || t >= 0xde ? 'map' : 'array';
           const claim = kind === 'map' ? `${children / 2} entries` : `${children} elements`;
           const failure: WalkFailure = children > fileEnd - p ? 'truncated' : 'corrupt';
-          return this.fail(at, failure, `${kind === 'map' ? 'a map' : 'an array'} declared here claims ${claim}, more than the ${Math.min(limit, fileEnd) - p} bytes that follow`, `at most one element per remaining byte`);
+          return this.fail(at, failure, `${kind === 'map' ? 'a map' : 'an array'} declared here claims ${claim}, more than the ${Math.min(limit, fileEnd) - p} bytes that follow`, failure === 'truncated' ? `${claim} after it (the file is cut short, or the count is corrupt)` : 'at most one element per remaining byte');
         }
         if (depth === MAX_DEPTH) return this.fail(at, 'corrupt', `msgpack nesting deeper than ${MAX_DEPTH}`, `nesting of at most ${MAX_DEPTH}`);
         stack[depth++] = remaining;
