@@ -13,6 +13,7 @@ import { DEFAULT_COSTS } from './costs';
 import { recordGuest, writeGuestTrace } from './recorder';
 import { GuestError } from './site';
 import { FakeGic, FakeTimer } from './testing/fake-gic';
+import { sendSgiV3 } from '../../traces/guests/src/lib/gic';
 
 const fake = { modelFactory: (gic: ConstructorParameters<typeof FakeGic>[0]) => new FakeGic(gic), timerFactory: (h: { gic: { cpus: unknown[] } }) => new FakeTimer(h.gic.cpus.length) };
 
@@ -248,6 +249,14 @@ describe('guest assertions and bad guest code', () => {
       yield* c.line(27, 1, 7); // BAD-CPU
     });
     expect(ppi).toThrow(`line ${lineOf('BAD-CPU')}: guest bad-guest: vCPU 7 does not exist (the guest has 2 vCPUs)`);
+  });
+
+  test('bad input through a shared guest library names the library line and the guest line that called it', () => {
+    const run = bad(function* (c) {
+      yield* sendSgiV3(c, 1, [7]); // VIA-LIB
+    });
+    expect(run).toThrow(/^traces\/guests\/src\/lib\/gic\.ts, line \d+: guest bad-guest: vCPU 7 does not exist \(the guest has 2 vCPUs\)/);
+    expect(run).toThrow(`(called from engine/guests/machine.test.ts:${lineOf('VIA-LIB')})`);
   });
 
   test('a GICv2 register on a GICv3 guest and an UNDEFINED sysreg access are refused', () => {
