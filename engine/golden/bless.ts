@@ -9,7 +9,7 @@ import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
 import { decideWrite, GoldenConfig, GoldenState } from './config';
 import { GOLDEN_FORMAT, GoldenHeader, isConflictMarker } from './format';
 import { abs, goldenPathFor, Layout } from './layout';
-import { appendLedger, LedgerAction, LedgerEntry } from './ledger';
+import { appendLedger, latestBodies, LedgerAction, LedgerEntry, readLedger } from './ledger';
 import { LineHasher } from './lines';
 import { acquireBlessLock } from './lock';
 import { findObsolete, planSuite, PlanOptions } from './manifest';
@@ -158,6 +158,7 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
     }
 
     // Phase 2: write (bodies before the goldens that share them) and ledger each write.
+    const latest = latestBodies(readLedger(l.goldenDir));
     const outcomes: BlessOutcome[] = [];
     const ledger: LedgerEntry[] = [];
     for (const tp of plans) {
@@ -176,7 +177,8 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
           bodySha256: f.sha,
         };
         if (f.sameAs) header.sameAs = f.sameAs;
-        const state: GoldenState = !old ? 'missing' : old.bodySha256 !== f.sha || old.sameAs !== f.sameAs ? 'drift' : sameStamp(old, header) ? 'match' : 'stale';
+        const recorded = latest.get(f.golden) === old?.bodySha256;
+        const state: GoldenState = !old ? 'missing' : old.bodySha256 !== f.sha || old.sameAs !== f.sameAs ? 'drift' : sameStamp(old, header) && recorded ? 'match' : 'stale';
         const isNamed = named.has(`${tp.trace}::${f.policy.id}`) || f.wide;
         if (decideWrite(o.config.mode, state, isNamed, false) !== 'write') {
           outcomes.push({ golden: f.golden, action: 'unchanged', wide: f.wide, sameAs: f.sameAs });

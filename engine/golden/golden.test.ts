@@ -441,4 +441,19 @@ describe('--pending: the new output, never in golden/', () => {
     expect(fs.existsSync(path.join(root, 'out2', 'golden', 'a', 'rev1.golden.new'))).toBe(false);
     await expect(check(root, { pendingDir: 'golden/x' })).rejects.toThrow(/inside golden/);
   });
+
+  test('copying a pending output over a golden does not bypass bless: the ledger does not know it', async () => {
+    writeTraceAt(root, 'a.gtr');
+    await bless(root, { policies: ['rev3'] });
+    const b = { ctlrClear: 0x40n };
+    await check(root, { policies: ['rev3'], pendingDir: 'out' }, b);
+    fs.copyFileSync(path.join(root, 'out', 'golden', 'a', 'rev3.golden.new'), path.join(root, 'golden', 'a', 'rev3.golden'));
+    const r = await check(root, { policies: ['rev3'] }, b);
+    expect(r.results[0].status).toBe('stale');
+    expect(r.results[0].message).toContain('no ledger entry records this body');
+    expect(r.verdict.exit).toBe(1);
+    const fix = await bless(root, { policies: ['rev3'], reason: 'accept the DS change' }, b);
+    expect(fix.ledger.map((e) => e.action)).toEqual(['restamp']);
+    expect((await check(root, { policies: ['rev3'] }, b)).verdict.exit).toBe(0);
+  });
 });

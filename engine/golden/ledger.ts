@@ -80,3 +80,12 @@ export function readLedger(goldenDir: string): LedgerEntry[] {
   }
   return out;
 }
+
+/** golden path -> the body sha256 its latest ledger entry recorded (null after a delete). */
+export function latestBodies(entries: readonly LedgerEntry[]): Map<string, string | null> {
+  const m = new Map<string, string | null>();
+  for (const e of entries) m.set(e.golden, e.newBody);
+  return m;
+}
+
+export const UNRECORDED = 'no ledger entry records this body (made or changed outside `gicreplay bless`?)';

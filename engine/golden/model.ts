@@ -84,6 +84,8 @@ export interface PairResult {
   bodySha256?: string;
   bodyLines?: number;
   traceDigest?: string;
+  /** body-sha256 recorded in the golden's header (checked against the ledger). */
+  goldenSha256?: string;
   /** With --pending DIR: where the new output was written, relative to DIR. */
   pending?: string;
 }

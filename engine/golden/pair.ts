@@ -126,6 +126,7 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     exp = openExpected(inp);
     const e = exp;
     if (e?.header.sameAs) res.sameAs = e.header.sameAs;
+    if (e) res.goldenSha256 = e.header.bodySha256;
     const hasher = new LineHasher();
     const pending = inp.pendingDir ? new BodyWriter(path.join(inp.pendingDir, ...`${golden}.new`.split('/'))) : null;
     pendingWriter = pending;

@@ -12,7 +12,8 @@ import { GoldenConfig } from './config';
 import { byCodeUnit } from './layout';
 import { findObsolete, planSuite, PlanOptions, Shard, SuitePlan } from './manifest';
 import { CheckReport, InvariantOutcome, ObsoleteGolden, PairResult, REPORT_SCHEMA, Verdict } from './model';
-import { checkPair, ReplayInjection } from './pair';
+import { latestBodies, readLedger, UNRECORDED } from './ledger';
+import { blessHint, checkPair, ReplayInjection } from './pair';
 import { runPairs } from './pool';
 
 export interface CheckOptions extends PlanOptions {
@@ -37,6 +38,7 @@ export async function checkGoldens(o: CheckOptions): Promise<CheckReport> {
     o.onProgress,
     pendingDir,
   );
+  auditLedger(results, latestBodies(readLedger(plan.layout.goldenDir)));
   const obsolete = o.shard ? [] : findObsolete(plan.manifest, plan.filter);
   const invariants = runInvariants(plan, o.replay);
   const report: CheckReport = {
@@ -58,6 +60,22 @@ export async function checkGoldens(o: CheckOptions): Promise<CheckReport> {
 function isInside(dir: string, p: string): boolean {
   const r = path.relative(dir, p);
   return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
+}
+
+/**
+ * Every golden must be the one its latest ledger entry recorded: a golden copied in from a
+ * --pending folder, or rewritten with a recomputed hash, passes the hash check but not this.
+ */
+function auditLedger(results: PairResult[], latest: Map<string, string | null>): void {
+  for (const r of results) {
+    if (!r.goldenSha256 || r.status === 'error' || r.status === 'missing') continue;
+    if (latest.get(r.golden) === r.goldenSha256) continue;
+    r.stale = [...(r.stale ?? []), UNRECORDED];
+    if (r.status === 'match') {
+      r.status = 'stale';
+      r.message = `${UNRECORDED}; if it is right, record it with \`${blessHint(r.trace, r.policy)}\``;
+    }
+  }
 }
 
 export const INVARIANTS_FILE = 'invariants.json';
