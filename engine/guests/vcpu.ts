@@ -31,8 +31,6 @@ export class Vcpu {
   /** PSTATE.I and PSTATE.F: both masked out of reset, as on a real CPU. */
   maskI = true;
   maskF = true;
-  /** End of the busy-wait a delay() is in, while state is 'busy'. */
-  busyUntil = 0n;
   /** Where the current WFI was called, for a hang report. */
   waitSite: GuestSite | undefined;
   /** Steps created but not yet run: a step that never runs means a missing `yield*`. */
@@ -292,7 +290,6 @@ export class Vcpu {
     yield* this.boundary();
     const until = this.cycle + n;
     while (this.cycle < until) {
-      this.busyUntil = until;
       this.cycle = until;
       this.state = 'busy';
       yield SCHED;
