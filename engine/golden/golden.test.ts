@@ -312,14 +312,18 @@ describe('shared goldens', () => {
     expect((await check(root, {}, { ctlrClear: 0x40n })).verdict.exit).toBe(0);
   });
 
-  test('a golden whose shared body changed under it is reported', async () => {
+  test('a golden whose shared body changed under it is stale, and bless repairs it', async () => {
     writeTraceAt(root, 'a.gtr');
     await bless(root);
     // Simulate a merge that took a re-blessed rev3 but an old rev2 alias: edit rev2's recorded hash.
     write(root, 'golden/a/rev2.golden', read(root, 'golden/a/rev2.golden').replace(/body-sha256: [0-9a-f]{8}/, 'body-sha256: 00000000'));
     const r = await check(root, { policies: ['rev2'] });
-    expect(r.results[0].status).toBe('error');
-    expect(r.results[0].message).toContain('body changed since');
+    expect(r.results[0].status).toBe('stale');
+    expect(r.results[0].stale![0]).toBe('the body it shares (golden/a/rev3.golden) changed since it was blessed (an interrupted bless, or a merge that took one side)');
+    expect(r.verdict.exit).toBe(1);
+    // A bless of it repairs the share.
+    await bless(root, { policies: ['rev2'], reason: 'repair' });
+    expect((await check(root)).verdict.exit).toBe(0);
   });
 });
 

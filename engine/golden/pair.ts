@@ -70,10 +70,13 @@ export function replayLines(l: Layout, trace: string, policy: Policy, setup: (he
 
 interface Expected {
   header: GoldenHeader;
+  /** Header of the file the body comes from (the golden itself, or the one it shares). */
+  bodyHeader: GoldenHeader;
   body: CheckedBody;
   firstBodyLine: number;
-  /** The file the body comes from (the golden itself or the one it shares). */
   bodyFile: string;
+  /** Set when the shared body is no longer the one this golden was blessed against. */
+  sharedChanged?: string;
   close(): void;
 }
 
@@ -94,26 +97,37 @@ function openExpected(inp: PairInput): Expected | null {
     throw e;
   }
   if (h.sameAs === undefined) {
-    return { header: h, body: new CheckedBody(g, golden), firstBodyLine: g.firstBodyLine, bodyFile: golden, close: () => g.reader.close() };
+    return { header: h, bodyHeader: h, body: new CheckedBody(g, golden), firstBodyLine: g.firstBodyLine, bodyFile: golden, close: () => g.reader.close() };
   }
   // A golden sharing another policy's body: it must have none of its own.
   const own = g.reader.next();
   g.reader.close();
   if (own !== null) throw new InputError(`golden says same-as ${h.sameAs} but has a body of its own`, { file: golden, line: g.reader.lineNo }, 'nothing after "---"');
-  const targetRel = goldenPathFor(trace, h.sameAs);
-  const tfile = abs(layout, targetRel);
-  if (!fs.existsSync(tfile)) throw new InputError(`golden shares the body of ${targetRel}, which does not exist`, { file: golden }, `an existing ${targetRel}`);
-  const t: OpenGolden | null = openGolden(tfile, targetRel);
-  if (!t) throw new InputError(`golden shares the body of ${targetRel}, which is not a gicreplay golden`, { file: golden });
-  if (t.header.sameAs !== undefined || t.header.trace !== trace) {
-    t.reader.close();
-    throw new InputError(`golden shares the body of ${targetRel}, which has no body of its own for this trace`, { file: golden }, 'same-as naming a golden with a body');
+  // Follow the sharing to the body. Each file is written atomically, but a bless interrupted
+  // between two files (or a merge that took one side) can leave the share pointing at a body
+  // that moved on: that golden is stale, not damaged, and the next bless repairs it.
+  let at = h.sameAs;
+  const seen = new Set<string>([policy.id]);
+  for (;;) {
+    const targetRel = goldenPathFor(trace, at);
+    const tfile = abs(layout, targetRel);
+    if (seen.has(at)) throw new InputError(`golden shares bodies in a circle (${[...seen, at].join(' -> ')})`, { file: golden });
+    seen.add(at);
+    if (!fs.existsSync(tfile)) throw new InputError(`golden shares the body of ${targetRel}, which does not exist; regenerate with \`${blessHint(trace, policy.id)}\``, { file: golden }, `an existing ${targetRel}`);
+    const t: OpenGolden | null = openGolden(tfile, targetRel);
+    if (!t) throw new InputError(`golden shares the body of ${targetRel}, which is not a gicreplay golden`, { file: golden });
+    if (t.header.trace !== trace) {
+      t.reader.close();
+      throw new InputError(`golden shares the body of ${targetRel}, which belongs to trace ${t.header.trace}`, { file: golden });
+    }
+    if (t.header.sameAs !== undefined) {
+      t.reader.close();
+      at = t.header.sameAs;
+      continue;
+    }
+    const changed = t.header.bodySha256 !== h.bodySha256 || at !== h.sameAs ? `the body it shares (${targetRel}) changed since it was blessed (an interrupted bless, or a merge that took one side)` : undefined;
+    return { header: h, bodyHeader: t.header, body: new CheckedBody(t, targetRel), firstBodyLine: t.firstBodyLine, bodyFile: targetRel, sharedChanged: changed, close: () => t.reader.close() };
   }
-  if (t.header.bodySha256 !== h.bodySha256) {
-    t.reader.close();
-    throw new InputError(`golden shares the body of ${targetRel}, but that body changed since (body-sha256 differs); regenerate with \`${blessHint(trace, policy.id)}\``, { file: golden });
-  }
-  return { header: h, body: new CheckedBody(t, targetRel), firstBodyLine: t.firstBodyLine, bodyFile: targetRel, close: () => t.reader.close() };
 }
 
 /** Check one pair. Never throws for bad input: that becomes status "error". */
@@ -171,15 +185,17 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     e.close();
     exp = null;
     const h = e.header;
+    const bh = e.bodyHeader;
     const oldSha = e.body.hasher.digest();
     const oldLines = e.body.hasher.lines;
-    if (oldLines < h.bodyLines || !e.body.terminated) {
-      throw new InputError(`golden is truncated: ${oldLines} of ${h.bodyLines} body lines${e.body.terminated ? '' : ', the last without its line end'}; restore it from git or regenerate with \`${blessHint(trace, policy.id)}\``, { file: e.bodyFile, line: e.firstBodyLine + oldLines });
+    if (oldLines < bh.bodyLines || !e.body.terminated) {
+      throw new InputError(`golden is truncated: ${oldLines} of ${bh.bodyLines} body lines${e.body.terminated ? '' : ', the last without its line end'}; restore it from git or regenerate with \`${blessHint(trace, policy.id)}\``, { file: e.bodyFile, line: e.firstBodyLine + oldLines });
     }
-    if (oldSha !== h.bodySha256 || oldLines !== h.bodyLines) {
-      throw new InputError(`golden was edited by hand: its body no longer matches the body-sha256 in its header. Goldens are generated, never edited: restore it from git, or if the new behaviour is right, regenerate it with \`${blessHint(trace, policy.id)}\``, { file: e.bodyFile }, `body-sha256 ${h.bodySha256}`);
+    if (oldSha !== bh.bodySha256 || oldLines !== bh.bodyLines) {
+      throw new InputError(`golden was edited by hand: its body no longer matches the body-sha256 in its header. Goldens are generated, never edited: restore it from git, or if the new behaviour is right, regenerate it with \`${blessHint(trace, policy.id)}\``, { file: e.bodyFile }, `body-sha256 ${bh.bodySha256}`);
     }
     const stale: string[] = [];
+    if (e.sharedChanged) stale.push(e.sharedChanged);
     if (h.traceDigest !== digest) stale.push(`trace digest changed (golden ${short(h.traceDigest)}, trace ${short(digest)})`);
     if (h.policyDigest !== policy.digest) stale.push(`policy ${policy.id} changed (golden ${short(h.policyDigest)}, policy ${short(policy.digest)})`);
     if (h.model !== MODEL_VERSION) stale.push(`model version changed (golden ${h.model}, now ${MODEL_VERSION})`);
