@@ -46,6 +46,24 @@ describe('recordSet', () => {
     expect(fs.existsSync(file)).toBe(true);
   });
 
+  test('--check compares fresh recordings with the traces on disk', () => {
+    const out = path.join(dir, 'check');
+    recordSet([catalogue[0]], { names: [], all: true, outDir: out, models });
+    const same = recordSet([catalogue[0]], { names: [], all: true, outDir: out, models, check: true });
+    expect(same.exitCode).toBe(0);
+    expect(same.out).toEqual([`good-a: ${path.join(out, 'good-a.gtr')} is up to date`]);
+    const before = fs.readFileSync(path.join(out, 'good-a.gtr'));
+    const changed = defineGuest({ ...catalogue[0], program: () => function* (c) { yield* c.read('GICD_CTLR'); } });
+    const r = recordSet([changed, catalogue[2]], { names: [], all: true, outDir: out, models, check: true });
+    expect(r.exitCode).toBe(1);
+    expect(r.err).toEqual([
+      `guest good-a: ${path.join(out, 'good-a.gtr')} differs from a fresh recording; re-record it with \`gicreplay record guest good-a\` and re-bless its goldens`,
+      `guest good-c: ${path.join(out, 'good-c.gtr')} is missing; re-record it with \`gicreplay record guest good-c\` and re-bless its goldens`,
+    ]);
+    expect(fs.readFileSync(path.join(out, 'good-a.gtr')).equals(before)).toBe(true);
+    expect(fs.existsSync(path.join(out, 'good-c.gtr'))).toBe(false);
+  });
+
   test('usage errors', () => {
     expect(() => recordSet(catalogue, { names: ['nope'], all: false, outDir: dir, models })).toThrow(new UsageError('unknown guest "nope"; guests: good-a, bad-b, good-c'));
     expect(() => recordSet(catalogue, { names: ['good-a'], all: true, outDir: dir, models })).toThrow('give guest names or --all, not both');

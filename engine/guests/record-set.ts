@@ -2,6 +2,8 @@
 // Exit code 0 when every guest's own assertions held under its recording policy, 1 otherwise
 // (failing guests' traces are not written, so a good trace is never replaced by a bad one).
 
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { UsageError } from '../errors';
 import { GuestDefinition } from './api';
@@ -17,6 +19,11 @@ export interface RecordSetOptions {
   output?: string;
   /** Folder for <name>.gtr when no output file is given. */
   outDir: string;
+  /**
+   * Compare each fresh recording with the trace already on disk instead of writing it: exit 1
+   * when one is missing or differs (the models or a guest changed what the guest sees).
+   */
+  check?: boolean;
   /** Injected models (tests). */
   models?: Pick<RecordOptions, 'modelFactory' | 'timerFactory'>;
 }
@@ -53,8 +60,29 @@ export function recordSet(catalogue: readonly GuestDefinition[], opts: RecordSet
       continue;
     }
     const file = opts.output ?? path.join(opts.outDir, `${g.name}.gtr`);
+    if (opts.check) {
+      const verdict = checkAgainst(rec, file);
+      if (verdict) {
+        res.exitCode = 1;
+        res.err.push(`guest ${g.name}: ${file} ${verdict}; re-record it with \`gicreplay record guest ${g.name}\` and re-bless its goldens`);
+      } else res.out.push(`${g.name}: ${file} is up to date`);
+      continue;
+    }
     const trailer = writeGuestTrace(rec, file);
     res.out.push(`${g.name}: ${trailer.events} events under ${rec.policy.id} -> ${file}`);
   }
   return res;
+}
+
+/** Why the trace on disk is not what recording now gives, or undefined when it is. */
+function checkAgainst(rec: ReturnType<typeof recordGuest>, file: string): string | undefined {
+  if (!fs.existsSync(file)) return 'is missing';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gicreplay-guest-'));
+  try {
+    const fresh = path.join(dir, 'fresh.gtr');
+    writeGuestTrace(rec, fresh);
+    return fs.readFileSync(fresh).equals(fs.readFileSync(file)) ? undefined : 'differs from a fresh recording';
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -24,6 +24,7 @@ export function recordGuestCommand(y: Argv): Argv {
         .option('all', { type: 'boolean', default: false, describe: 'record every guest in the catalogue' })
         .option('policy', { type: 'string', describe: 'recording policy (default: each guest\'s own, usually rev3)' })
         .option('output', { alias: 'o', type: 'string', describe: 'output file (one guest only; default traces/guests/<name>.gtr)' })
+        .option('check', { type: 'boolean', default: false, describe: 'compare fresh recordings with the traces on disk instead of writing (exit 1 if any differ)' })
         .option('list', { type: 'boolean', default: false, describe: 'list the catalogue and exit' }),
     (a) => {
       const catalogue = loadCatalogue();
@@ -37,6 +38,7 @@ export function recordGuestCommand(y: Argv): Argv {
         all: a.all,
         policy: a.policy,
         output: a.output,
+        check: a.check,
         outDir: path.join(projectRoot(), 'traces', 'guests'),
       });
       for (const l of res.out) process.stdout.write(`${l}\n`);
