@@ -204,7 +204,12 @@ async function main(): Promise<void> {
     qrow('QEMU qtest lock-step', q.lockstep);
   }
   if (check && !check.skipped) rows.push([`gicreplay check of the trace (1 policy)`, `${check.seconds!.median.toFixed(2)} s`, `${check.seconds!.min.toFixed(2)} s`, `${check.seconds!.max.toFixed(2)} s`, `${check.maxRssMiB!.median.toFixed(0)} / ${check.maxRssMiB!.max.toFixed(0)}`]);
-  if (suite && !suite.skipped) rows.push([`whole suite (${suite.pairs} pairs)`, `${suite.seconds!.median.toFixed(2)} s`, `${suite.seconds!.min.toFixed(2)} s`, `${suite.seconds!.max.toFixed(2)} s`, `${suite.maxRssMiB!.median.toFixed(0)} / ${suite.maxRssMiB!.max.toFixed(0)}`]);
+  if (suite && !suite.skipped) {
+    const secs = (st: Stat) => [`${st.median.toFixed(2)} s`, `${st.min.toFixed(2)} s`, `${st.max.toFixed(2)} s`];
+    rows.push([`whole suite (${suite.pairs} pairs)`, ...secs(suite.seconds!), suite.maxRssMiB ? `${suite.maxRssMiB.median.toFixed(0)} / ${suite.maxRssMiB.max.toFixed(0)}` : '-']);
+    rows.push([`whole suite, no worker threads`, ...secs(suite.secondsNoWorkers!), '-']);
+    if (suite.onePolicy) rows.push([`suite, rev3 only (${suite.onePolicy.pairs} pairs)`, ...secs(suite.onePolicy.seconds), '-']);
+  }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const out: string[] = [];
   out.push(`gicreplay bench: ${synth.mix.events} events (${((100 * synth.mix.mmio) / synth.mix.events).toFixed(0)}% MMIO, ${((100 * synth.mix.sysreg) / synth.mix.events).toFixed(0)}% sysreg, ${((100 * synth.mix.line) / synth.mix.events).toFixed(0)}% line), ${a.runs} runs; ${result.machine.cpu}, ${result.machine.cores} cores, Node ${process.version}`);

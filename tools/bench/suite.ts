@@ -98,6 +98,8 @@ export interface SuiteResult {
   maxRssMiB?: Stat;
   /** Same suite without worker threads, to show what the threads buy. */
   secondsNoWorkers?: Stat;
+  /** Scaling with the number of policies: the same traces under rev3 only. */
+  onePolicy?: { pairs: number; seconds: Stat };
 }
 
 /** `gicreplay check --json` over the project's own traces and goldens. */
@@ -116,16 +118,25 @@ export function measureSuite(root: string, build: string, runs: number, log: (s:
   if (pairs === 0) return { skipped: `no (trace × policy) pairs to check yet (${verdict})` };
   const timed: CliRun[] = [];
   const single: CliRun[] = [];
+  const rev3: CliRun[] = [];
   for (let i = 0; i < runs; i++) {
     timed.push(once([]));
     single.push(once(['--workers', '0']));
-    log(`  suite run ${i + 1}/${runs}: ${timed[i].seconds.toFixed(2)} s (workers auto), ${single[i].seconds.toFixed(2)} s (no workers)`);
+    rev3.push(once(['--policy', 'rev3']));
+    log(`  suite run ${i + 1}/${runs}: ${timed[i].seconds.toFixed(2)} s (workers auto), ${single[i].seconds.toFixed(2)} s (no workers), ${rev3[i].seconds.toFixed(2)} s (rev3 only)`);
+  }
+  let onePairs = 0;
+  try {
+    onePairs = (JSON.parse(rev3[0].stdout) as { verdict: { counts: { pairs: number } } }).verdict.counts.pairs;
+  } catch {
+    // reported as 0 pairs
   }
   return {
     pairs,
     verdict,
     seconds: stat(timed.map((r) => r.seconds)),
     secondsNoWorkers: stat(single.map((r) => r.seconds)),
+    onePolicy: { pairs: onePairs, seconds: stat(rev3.map((r) => r.seconds)) },
     maxRssMiB: timed.every((r) => r.maxRssKiB !== null) ? stat(timed.map((r) => r.maxRssKiB! / 1024)) : undefined,
   };
 }
