@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { blessGoldens, resolveConfig } from '../../../engine/golden';
 import { findProjectRoot } from '../../../engine/golden/layout';
 import { Output } from '../output';
-import { progressPrinter } from './check';
+import { listOf, progressPrinter } from './check';
 
 export function blessCommand(y: Argv): Argv {
   return y.command(
@@ -14,8 +14,8 @@ export function blessCommand(y: Argv): Argv {
     (c) =>
       c
         .positional('paths', { type: 'string', array: true, describe: 'traces, goldens or folders of them (default: all of traces/)' })
-        .option('policy', { type: 'string', array: true, describe: 'only these built-in policies' })
-        .option('policy-file', { type: 'string', array: true, describe: 'policies from these JSON files' })
+        .option('policy', { type: 'string', coerce: listOf, describe: 'only these built-in policies (repeat the flag or separate with commas)' })
+        .option('policy-file', { type: 'string', coerce: listOf, describe: 'policies from these JSON files (repeatable)' })
         .option('reason', { type: 'string', describe: 'why the new output is right (required; kept in the ledger)' })
         .option('wide', { type: 'boolean', default: false, describe: 'also regenerate goldens you did not name that share a changed body' })
         .option('prune', { type: 'boolean', default: false, describe: 'delete obsolete goldens (only files with gicreplay\'s header)' })

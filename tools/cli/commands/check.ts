@@ -25,6 +25,15 @@ function readReport(file: string): CheckReport {
   }
 }
 
+/**
+ * `--policy a --policy b` or `--policy a,b`. Not a greedy yargs array: `--policy rev1 traces/x`
+ * must not read the trace path as a policy.
+ */
+export function listOf(v: unknown): string[] {
+  const raw = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  return raw.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter((x) => x !== '');
+}
+
 export function progressPrinter(enabled: boolean): ((done: number, total: number, id: string) => void) | undefined {
   if (!enabled) return undefined;
   return (done, total, id) => {
@@ -40,8 +49,8 @@ export function checkCommand(y: Argv): Argv {
     (c) =>
       c
         .positional('paths', { type: 'string', array: true, describe: 'traces, goldens or folders of them (default: all of traces/)' })
-        .option('policy', { type: 'string', array: true, describe: 'only these built-in policies' })
-        .option('policy-file', { type: 'string', array: true, describe: 'also check policies from these JSON files' })
+        .option('policy', { type: 'string', coerce: listOf, describe: 'only these built-in policies (repeat the flag or separate with commas)' })
+        .option('policy-file', { type: 'string', coerce: listOf, describe: 'also check policies from these JSON files (repeatable)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (stable IDs); with --shard, save it for --merge' })
         .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
         .option('shard', { type: 'string', describe: 'check only shard i of n (e.g. 2/4) of the (trace × policy) pairs' })

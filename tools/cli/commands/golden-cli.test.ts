@@ -71,7 +71,10 @@ function run(root: string, args: string[], env: Record<string, string> = {}): { 
     // Worker threads give the same report as the in-process path.
     const threaded = JSON.parse(run(root, ['check', '--json', '--workers', '2']).out);
     expect(threaded.results).toEqual(fullReport.results);
-    const text = run(root, ['check', 'traces/synth/v3.gtr', '--policy', 'rev3']);
+    // --policy is not greedy: the path after it stays a path; commas list several policies.
+    const text = run(root, ['check', '--policy', 'rev3', 'traces/synth/v3.gtr']);
+    const two = JSON.parse(run(root, ['check', '--json', '--policy', 'rev3,rev1']).out);
+    expect(two.results.map((r: { id: string }) => r.id)).toEqual(['synth/v2.gtr::rev3', 'synth/v2.gtr::rev1', 'synth/v3.gtr::rev3', 'synth/v3.gtr::rev1']);
     expect(text.code).toBe(1);
     expect(text.out).toContain('DRIFT synth/v3.gtr::rev3');
     expect(text.out).toContain('first difference: event');
