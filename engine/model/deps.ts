@@ -10,7 +10,8 @@
 //   dist:<name>                    distributor-wide state (ctlr, revision, user-iidr-written, propbaser)
 //   redist<n>:<name>               redistributor state (ctlr, pendbaser)
 //   cpu<n>:<name>                  CPU interface state (pmr, bpr0, bpr1, ctlr, igrpen0, igrpen1, ap0r0, ap1r0, …)
-//   timer<n>:<v|p>:<name>          timer state (ctl, cval)
+//   timer<n>:<v|p>:<name>          timer state (ctl, cval; cnt for dropped counter writes)
+//   timer<n>:cntkctl               CNTKCTL_EL1 of vCPU <n> (timer<n>:cntfrq for dropped CNTFRQ writes)
 
 export interface DepTracker {
   readonly enabled: boolean;
