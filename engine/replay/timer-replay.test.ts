@@ -7,7 +7,7 @@ import { GicModel, LineOwner, ReadResult, WriteResult } from '../model/model';
 import { getPolicy } from '../policy/policy';
 import { timerTestHeader } from '../timer/test-header';
 import { EventKind, TraceEvent, TraceHeader } from '../trace/events';
-import { ReplayRecord } from './records';
+import { OutputRecord, ReplayRecord } from './records';
 import { replayEvents } from './replay';
 
 const enc = (name: string): number => sysregByName(name)!.enc;
@@ -76,7 +76,7 @@ function run(header: TraceHeader, events: TraceEvent[]): { records: ReplayRecord
   return { records, gic, summary };
 }
 
-const outputs = (records: ReplayRecord[]) => records.filter((r) => r.op === 'irq' || r.op === 'fiq');
+const outputs = (records: ReplayRecord[]): OutputRecord[] => records.filter((r): r is OutputRecord => r.op === 'irq' || r.op === 'fiq');
 
 describe('replay: timer PPIs at the exact cycle', () => {
   // 3 guest cycles per counter tick: the deadline CVAL=100 is reached at cycle 300
