@@ -182,9 +182,17 @@ export function replayEvents(header: TraceHeader, events: Iterable<TraceEvent>, 
 export function replayFile(file: string, opts: ReplayOptions & ReadOptions, sink: ReplaySink): ReplaySummary {
   const reader = openTrace(file, { allowTruncated: opts.allowTruncated });
   try {
-    const r = new Replayer(reader.header, opts, sink);
+    let r: Replayer;
+    try {
+      r = new Replayer(reader.header, opts, sink);
+    } catch (e) {
+      // The header describes a GIC the model cannot build (e.g. an SPI count KVM rejects).
+      if (e instanceof InputError && !e.location) throw new InputError(`trace header: ${e.detail}`, { file, byteOffset: 0 }, e.expected);
+      throw e;
+    }
     for (let i = 0; ; i++) {
       let ev: TraceEvent | null;
+      const at = reader.offset;
       try {
         ev = reader.next();
       } catch (e) {
@@ -197,7 +205,6 @@ export function replayFile(file: string, opts: ReplayOptions & ReadOptions, sink
       } catch (e) {
         // A model refusing an event (unknown register, impossible access) is bad input too: say where.
         if (e instanceof InputError && !e.location) {
-          const at = (reader as { lastByteOffset?: number }).lastByteOffset;
           throw new InputError(e.detail, { file, eventIndex: i, byteOffset: at }, e.expected);
         }
         throw e;
