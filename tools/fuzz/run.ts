@@ -9,13 +9,15 @@ import * as path from 'path';
 import { findTraceFiles } from '../../engine/util/trace-files';
 import { projectRoot } from '../../engine/util/project-root';
 import { runCampaign, syntheticTrace } from './campaign';
+import { compareEnvironments, ENV_CASES } from '../robustness/env';
+import { runKillTrials } from '../robustness/kill';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const target = Number(arg('runs') ?? 100000);
   const seed = Number(arg('seed') ?? 20260519);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gicreplay-fuzz-base-'));
@@ -43,7 +45,33 @@ function main(): void {
       ...res.defects.map((d) => `  ${path.basename(d.base)}: ${d.label}: ${d.outcome.kind === 'defect' ? d.outcome.message.split('\n')[0] : ''}`),
     ].join('\n') + '\n',
   );
-  process.exitCode = res.defects.length === 0 ? 0 : 1;
+  let failures = res.defects.length;
+
+  if (!process.argv.includes('--no-kill')) {
+    const trials = Number(arg('kill-trials') ?? 200);
+    process.stderr.write(`kill trials: ${trials} SIGKILLs spread across bless runs…\n`);
+    const k = await runKillTrials(trials);
+    process.stdout.write(
+      [
+        `kill trials: ${k.trials} (a whole bless took ${k.blessMillis} ms; kills landed before any write ${k.before}, mid-bless ${k.during}, after the last ${k.after})`,
+        `goldens found whole after a kill: ${k.oldGoldens} old, ${k.newGoldens} new; failures: ${k.failures.length}`,
+        ...k.failures.slice(0, 20).map((f) => `  ${f}`),
+      ].join('\n') + '\n',
+    );
+    failures += k.failures.length;
+  }
+
+  if (!process.argv.includes('--no-env')) {
+    const e = compareEnvironments();
+    process.stdout.write(
+      [`environments compared: ${ENV_CASES.length} (each run twice, ${e.runs} runs: ${ENV_CASES.map((c) => c.name).join('; ')}); mismatches: ${e.mismatches.length}`, ...e.mismatches.map((m) => `  ${m}`)].join('\n') + '\n',
+    );
+    failures += e.mismatches.length;
+  }
+  process.exitCode = failures === 0 ? 0 : 1;
 }
 
-main();
+main().catch((e) => {
+  process.stderr.write(`fuzz: broken run: ${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 2;
+});
