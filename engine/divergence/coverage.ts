@@ -17,6 +17,8 @@ export interface SwitchCoverage {
 interface Probe {
   switch: string;
   needs: string;
+  /** Only meaningful for this GIC version. */
+  gic?: 2 | 3;
   test(ev: TraceEvent, name: string | undefined): boolean;
 }
 
@@ -27,7 +29,7 @@ const PROBES: Probe[] = [
   { switch: 'guestGroupWrites', needs: 'a guest write to IGROUPR', test: (ev, n) => ev.kind === EventKind.MmioWrite && n !== undefined && IGROUPR.test(n) },
   { switch: 'userGroupWrites', needs: 'a userspace write to IGROUPR', test: (ev, n) => ev.kind === EventKind.UserWrite && n !== undefined && IGROUPR.test(n) },
   { switch: 'userSelectableRevisions', needs: 'a userspace write to GICD_IIDR', test: (ev, n) => ev.kind === EventKind.UserWrite && n === 'GICD_IIDR' },
-  { switch: 'gicrCtlrIrCes', needs: 'a guest read of GICR_CTLR (GICv3)', test: (ev, n) => ev.kind === EventKind.MmioRead && n === 'GICR_CTLR' },
+  { switch: 'gicrCtlrIrCes', needs: 'a guest read of GICR_CTLR (GICv3)', test: (ev, n) => ev.kind === EventKind.MmioRead && n === 'GICR_CTLR', gic: 3 },
 ];
 
 function eventRegName(ev: TraceEvent, registry: RegisterRegistry | undefined): string | undefined {
@@ -52,7 +54,10 @@ export class CoverageScanner {
     for (let i = 0; i < PROBES.length; i++) if (PROBES[i].test(ev, name)) this.counts[i]++;
   }
 
-  result(): SwitchCoverage[] {
-    return PROBES.map((p, i) => ({ switch: p.switch, needs: p.needs, events: this.counts[i] }));
+  /** Coverage of the switches that exist for this GIC version. */
+  result(gic: 2 | 3): SwitchCoverage[] {
+    return PROBES.map((p, i) => ({ p, c: { switch: p.switch, needs: p.needs, events: this.counts[i] } }))
+      .filter(({ p }) => p.gic === undefined || p.gic === gic)
+      .map(({ c }) => c);
   }
 }

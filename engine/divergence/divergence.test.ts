@@ -12,6 +12,7 @@ import { causalSlice } from './slice';
 import { checkInvariants } from './invariants';
 import { traceMatrix } from './matrix';
 import { renderDiffText } from './render';
+import { renderMatrixReport } from './render-matrix';
 
 // A deliberately tiny GICv3-like model: GICD_IIDR by revision and one IGROUPR word whose writes
 // the policy may drop, reporting dependencies the way the real models do. It keeps these tests
@@ -171,6 +172,15 @@ describe('gicreplay matrix', () => {
     // rev1 drops the reset-value write, which no read can tell.
     expect(m.pairs).toEqual([expect.objectContaining({ a: 'rev3', b: 'rev1', differences: 0, sideEffects: 1 })]);
     expect(m.coverage.find((c) => c.switch === 'revision')!.events).toBe(0);
+    expect(m.coverage.find((c) => c.switch === 'guestGroupWrites')!.events).toBe(1);
+  });
+
+  it('the Markdown report answers the two-readings question per trace', () => {
+    const policies = ['rev3', 'rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3'].map(getPolicy);
+    const report = renderMatrixReport([traceMatrix(groupTrace, 'group.gtr', policies, { modelFactory }), traceMatrix(quietTrace, 'quiet.gtr', policies, { modelFactory })]);
+    expect(report).toContain('1 of 2 traces see a difference; 1 write IGROUPR but only values nothing reads back differently');
+    expect(report).toMatch(/- `group\.gtr` \(GICv3, hand, 3 events\): 1 differences in GICD_IGROUPR; first at event 2: GICD_IGROUPR1 INTID 38 0xffffffff vs 0xffffffbf/);
+    expect(report).toMatch(/- `quiet\.gtr` \(GICv3, hand, 2 events\): 1 writes dropped/);
   });
 });
 

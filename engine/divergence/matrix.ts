@@ -9,7 +9,7 @@ import { ReplayRecord } from '../replay/records';
 import { Replayer, ReplayOptions } from '../replay/replay';
 import { TraceHeader } from '../trace/events';
 import { openTrace } from '../trace/reader';
-import { compareBatch, Difference, isGuestVisible } from './compare';
+import { compareBatch, Difference, isGuestVisible, registerFamily } from './compare';
 import { CoverageScanner, SwitchCoverage } from './coverage';
 
 export interface PairResult {
@@ -20,6 +20,8 @@ export interface PairResult {
   /** Writes one policy dropped or changed and the other did not. */
   sideEffects: number;
   first: Difference | null;
+  /** What differs, sorted: register families of differing reads, and "cpuN IRQ"/"cpuN FIQ" outputs. */
+  subjects: string[];
 }
 
 export interface TraceMatrix {
@@ -59,6 +61,7 @@ export function traceMatrix(trace: string, label: string, policies: readonly Pol
     const counts: number[][] = policies.map(() => new Array<number>(n).fill(0));
     const sideEffects: number[][] = policies.map(() => new Array<number>(n).fill(0));
     const firsts: (Difference | null)[][] = policies.map(() => new Array<Difference | null>(n).fill(null));
+    const subjects: Set<string>[][] = policies.map(() => policies.map(() => new Set<string>()));
     const coverage = new CoverageScanner(registry);
 
     const compareAll = (index: number) => {
@@ -71,6 +74,7 @@ export function traceMatrix(trace: string, label: string, policies: readonly Pol
             }
             counts[k][j]++;
             if (!firsts[k][j]) firsts[k][j] = d;
+            subjects[k][j].add(d.kind === 'read' ? registerFamily(d.reg) : d.kind === 'output' ? `cpu${d.cpu} ${d.line.toUpperCase()}` : registerFamily(d.reg));
           });
         }
       }
@@ -97,8 +101,8 @@ export function traceMatrix(trace: string, label: string, policies: readonly Pol
     }
     const classes = [...classMap.keys()].sort((x, y) => x - y).map((r) => classMap.get(r)!);
     const pairs: PairResult[] = [];
-    for (let k = 0; k < n; k++) for (let j = k + 1; j < n; j++) if (counts[k][j] > 0 || sideEffects[k][j] > 0) pairs.push({ a: policies[k].id, b: policies[j].id, differences: counts[k][j], sideEffects: sideEffects[k][j], first: firsts[k][j] });
-    return { trace: label, gic: header.gic.version, source: header.provenance.kind, events: i, classes, pairs, coverage: coverage.result() };
+    for (let k = 0; k < n; k++) for (let j = k + 1; j < n; j++) if (counts[k][j] > 0 || sideEffects[k][j] > 0) pairs.push({ a: policies[k].id, b: policies[j].id, differences: counts[k][j], sideEffects: sideEffects[k][j], first: firsts[k][j], subjects: [...subjects[k][j]].sort() });
+    return { trace: label, gic: header.gic.version, source: header.provenance.kind, events: i, classes, pairs, coverage: coverage.result(header.gic.version) };
   } finally {
     reader.close();
   }
