@@ -4,7 +4,7 @@ import { differingIntids, registerIntids } from '../arch/intids';
 import { RegisterRegistry } from '../model/model';
 import { OutputRecord, ReadRecord, ReplayRecord, WriteEffectRecord } from '../replay/records';
 import { TraceHeader } from '../trace/events';
-import { observableBySource } from './observable';
+import { sourceCanObserve } from '../sources/observability';
 
 export interface ReadDifference {
   kind: 'read';
@@ -92,7 +92,7 @@ export function compareBatch(
       a: ra.value,
       b: rb.value,
       recorded: ra.recorded,
-      observable: observableBySource(header, ra),
+      observable: sourceCanObserve(header, ra),
     };
     if (registry) {
       const fa = safeFields(registry, ra.reg, ra.value);
