@@ -77,3 +77,22 @@ describe('virtual timer -> PPI 27 -> GICv3 IRQ output, end to end', () => {
     expect(iars.filter((r) => r.value !== r.recorded).map((r) => `${r.index}: model ${r.value} recorded ${r.recorded}`)).toEqual([]);
   });
 });
+
+describe('virtual timer -> PPI 27 -> GICv2 IRQ output', () => {
+  it('asserts IRQ at the crossing cycle through the GICv2 distributor and CPU interface', () => {
+    let c = 0n;
+    const w = (frame: Frame, offset: number, size: 1 | 4, value: bigint): TraceEvent => ({ kind: EventKind.MmioWrite, cycle: (c += 2n), cpu: 0, frame, index: 0, offset, size, value });
+    const evs = [
+      w(Frame.Dist, 0x0, 4, 1n), // GICD_CTLR: enable
+      w(Frame.Dist, 0x400 + 27, 1, 0xa0n), // priority of PPI 27 (banked)
+      w(Frame.Dist, 0x100, 4, 1n << 27n), // GICD_ISENABLER0 (banked)
+      w(Frame.CpuIf, 0x4, 4, 0xf0n), // GICC_PMR
+      w(Frame.CpuIf, 0x0, 4, 1n), // GICC_CTLR: enable
+      { kind: EventKind.SysregWrite, cycle: 50n, cpu: 0, enc: enc('CNTV_CVAL_EL0'), value: 100n },
+      { kind: EventKind.SysregWrite, cycle: 60n, cpu: 0, enc: enc('CNTV_CTL_EL0'), value: 1n },
+      { kind: EventKind.Marker, cycle: 1000n, cpu: 0, text: 'later' },
+    ] as TraceEvent[];
+    const recs = replay(evs, timerTestHeader({ counterPerCycle: { num: 1n, den: 4n } }, 1, 2));
+    expect(recs.filter((r) => r.op === 'irq')).toEqual([{ op: 'irq', cpu: 0, level: 1, cycle: 400n, index: -1 }]);
+  });
+});
