@@ -4,6 +4,7 @@
 
 import { RegisterRegistry } from '../model/model';
 import { EventKind, TraceEvent, UserGroup } from '../trace/events';
+import { RegisterNamer } from '../trace/registers';
 
 export interface SwitchCoverage {
   /** Policy field(s) the switch covers. */
@@ -32,25 +33,19 @@ const PROBES: Probe[] = [
   { switch: 'gicrCtlrIrCes', needs: 'a guest read of GICR_CTLR (GICv3)', test: (ev, n) => ev.kind === EventKind.MmioRead && n === 'GICR_CTLR', gic: 3 },
 ];
 
-function eventRegName(ev: TraceEvent, registry: RegisterRegistry | undefined): string | undefined {
-  if (!registry) return undefined;
-  try {
-    if (ev.kind === EventKind.MmioRead || ev.kind === EventKind.MmioWrite) return registry.describeMmio(ev.frame, ev.index, ev.offset, ev.size).reg;
-    if ((ev.kind === EventKind.UserRead || ev.kind === EventKind.UserWrite) && ev.group !== UserGroup.CpuSysregs) return registry.describeUser(ev.group, ev.cpu, ev.offset, ev.size).reg;
-  } catch {
-    return undefined;
-  }
-  return undefined;
-}
-
 export class CoverageScanner {
   private readonly counts = PROBES.map(() => 0);
+  private readonly namer: RegisterNamer | null;
 
-  constructor(private readonly registry: RegisterRegistry | undefined) {}
+  /** Without a register table nothing can be named, and every switch counts as unexercised. */
+  constructor(registry: RegisterRegistry | undefined) {
+    this.namer = registry ? new RegisterNamer(registry) : null;
+  }
 
   add(ev: TraceEvent): void {
-    if (ev.kind === EventKind.Line || ev.kind === EventKind.Marker || ev.kind === EventKind.SysregRead || ev.kind === EventKind.SysregWrite) return;
-    const name = eventRegName(ev, this.registry);
+    if (!this.namer || ev.kind === EventKind.Line || ev.kind === EventKind.Marker || ev.kind === EventKind.SysregRead || ev.kind === EventKind.SysregWrite) return;
+    if ((ev.kind === EventKind.UserRead || ev.kind === EventKind.UserWrite) && ev.group === UserGroup.CpuSysregs) return;
+    const name = this.namer.name(ev);
     for (let i = 0; i < PROBES.length; i++) if (PROBES[i].test(ev, name)) this.counts[i]++;
   }
 
