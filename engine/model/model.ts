@@ -49,6 +49,13 @@ export interface GicModel {
   /** The vCPU's virtual IRQ and FIQ outputs as they stand after the last call. */
   irqOutput(cpu: number): 0 | 1;
   fiqOutput(cpu: number): 0 | 1;
+  /**
+   * Optional: a number that is unchanged as long as no vCPU's IRQ or FIQ output has changed since
+   * it was last returned, so replay can skip asking every vCPU after every event. Calling it has
+   * the same side effects as calling irqOutput (bringing the outputs up to date). Models without
+   * it are asked per vCPU after every event.
+   */
+  outputEpoch?(): number;
 
   /** Dependency tracker the model reports state reads and writes to (a no-op unless a diff asked for it). */
   readonly deps: DepTracker;

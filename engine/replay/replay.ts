@@ -28,6 +28,8 @@ export class Replayer {
   private readonly irq: Uint8Array;
   private readonly fiq: Uint8Array;
   private evaluatedTo = -1n;
+  /** The model's outputEpoch() when irq/fiq were last brought up to date; NaN before that. */
+  private seenEpoch = NaN;
   readonly summary: ReplaySummary = { events: 0, reads: 0, writeEffects: 0, outputChanges: 0, lineMismatches: 0, unmodelledReads: 0, truncated: false };
 
   constructor(readonly header: TraceHeader, opts: ReplayOptions, private readonly sink: ReplaySink) {
@@ -74,6 +76,13 @@ export class Replayer {
   }
 
   private emitOutputChanges(cycle: bigint, index: number): void {
+    const model = this.model;
+    if (model.outputEpoch !== undefined) {
+      // Unchanged epoch: no output changed since irq/fiq were last compared, nothing to emit.
+      const e = model.outputEpoch();
+      if (e === this.seenEpoch) return;
+      this.seenEpoch = e;
+    }
     const n = this.irq.length;
     for (let cpu = 0; cpu < n; cpu++) {
       const i = this.model.irqOutput(cpu);

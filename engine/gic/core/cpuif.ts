@@ -60,6 +60,8 @@ export class CpuInterface {
   private readonly aprShift: number;
   private readonly irqOut: Uint8Array;
   private readonly fiqOut: Uint8Array;
+  /** Bumped whenever a recomputation changes any vCPU's IRQ or FIQ output (see outputEpoch()). */
+  private epoch = 0;
 
   constructor(
     private readonly core: VgicCore,
@@ -315,10 +317,18 @@ export class CpuInterface {
         else if (!this.flavour.fiqEnGatesGroup0 || this.state[c].fiqEn) fiq = 1;
         else irq = 1;
       }
+      if (this.irqOut[c] !== irq || this.fiqOut[c] !== fiq) this.epoch++;
       this.irqOut[c] = irq;
       this.fiqOut[c] = fiq;
     }
     this.core.outputsStale = false;
+  }
+
+  /** A number that changes whenever any vCPU's output changed since it was last asked (GicModel.outputEpoch). */
+  outputEpoch(): number {
+    this.core.settle();
+    if (this.core.outputsStale) this.recomputeOutputs();
+    return this.epoch;
   }
 
   irqOutput(cpu: number): 0 | 1 {

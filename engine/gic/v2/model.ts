@@ -136,6 +136,10 @@ export class GicV2Model implements GicModel {
   fiqOutput(cpu: number): 0 | 1 {
     return this.st.cpuif.fiqOutput(cpu);
   }
+
+  outputEpoch(): number {
+    return this.st.cpuif.outputEpoch();
+  }
 }
 
 export function createGicV2Model(gic: GicConfig, policy: Policy, deps: DepTracker): GicModel {

@@ -211,4 +211,8 @@ export class GicV3Model implements GicModel {
   fiqOutput(cpu: number): 0 | 1 {
     return this.st.cpuif.fiqOutput(cpu);
   }
+
+  outputEpoch(): number {
+    return this.st.cpuif.outputEpoch();
+  }
 }
