@@ -14,7 +14,7 @@ import { parseHeader, parseTrailer } from './header';
 import { RegisterRegistry } from '../model/model';
 import { RegisterChecker } from './registers';
 import { asInputError, Violation } from './violation';
-import { MAX_VALUE_BYTES, MsgpackWalker, WALK_ERROR, WALK_NEED_MORE } from './walk';
+import { decodeFlatArray, MAX_VALUE_BYTES, MsgpackWalker, WALK_ERROR, WALK_NEED_MORE } from './walk';
 
 export interface ReadOptions {
   /** Replay the valid prefix of a trace without a trailer instead of failing. */
@@ -196,7 +196,8 @@ class StreamReader implements TraceReader {
       this.fail(`unexpected msgpack value (type byte 0x${t.toString(16)})`, 'an event array or the trailer map');
     }
     if (this.walker.sawFloat) this.fail('the event holds a float', 'integers only (the format never uses floats)');
-    const a = this.decode(end) as unknown[];
+    // Flat integer arrays (nearly every event) decode without msgpackr, to the same values.
+    const a = (decodeFlatArray(this.buf, this.pos, end) ?? this.decode(end)) as unknown[];
     let ev: TraceEvent;
     try {
       ev = decodeEvent(a, this.lenient);
