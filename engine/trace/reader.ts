@@ -14,7 +14,7 @@ import { parseHeader, parseTrailer } from './header';
 import { RegisterRegistry } from '../model/model';
 import { RegisterChecker } from './registers';
 import { asInputError, Violation } from './violation';
-import { decodeFlatArray, MAX_VALUE_BYTES, MsgpackWalker, WALK_ERROR, WALK_NEED_MORE } from './walk';
+import { FlatArrayDecoder, MAX_VALUE_BYTES, MsgpackWalker, WALK_ERROR, WALK_NEED_MORE } from './walk';
 
 export interface ReadOptions {
   /** Replay the valid prefix of a trace without a trailer instead of failing. */
@@ -66,6 +66,7 @@ class StreamReader implements TraceReader {
   private hashFrom = -1;
   private readonly hash: Hash = createHash('sha256');
   private readonly walker = new MsgpackWalker();
+  private readonly flat = new FlatArrayDecoder();
   private readonly unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
   private readonly unpackOpts = { start: 0, end: 0 };
   private checker!: EventChecker;
@@ -188,16 +189,23 @@ class StreamReader implements TraceReader {
   next(): TraceEvent | null {
     if (this.done) return null;
     if (this.pos === this.avail && this.bufAbs + this.avail === this.fileSize) return this.endWithoutTrailer('the file ends without a trailer');
-    const end = this.frame();
-    if (end < 0) return this.endWithoutTrailer(this.truncation ?? 'truncated');
-    const t = this.buf[this.pos];
-    if (!isArrayByte(t)) {
-      if (isMapByte(t)) return this.readTrailer(end);
-      this.fail(`unexpected msgpack value (type byte 0x${t.toString(16)})`, 'an event array or the trailer map');
+    // Flat integer arrays wholly in the buffer (nearly every event) decode in one pass, to the
+    // values msgpackr would give; everything else is framed by the walker and decoded by msgpackr.
+    let a = this.flat.decode(this.buf, this.pos, this.avail);
+    let end: number;
+    if (a !== null) {
+      end = this.flat.end;
+    } else {
+      end = this.frame();
+      if (end < 0) return this.endWithoutTrailer(this.truncation ?? 'truncated');
+      const t = this.buf[this.pos];
+      if (!isArrayByte(t)) {
+        if (isMapByte(t)) return this.readTrailer(end);
+        this.fail(`unexpected msgpack value (type byte 0x${t.toString(16)})`, 'an event array or the trailer map');
+      }
+      if (this.walker.sawFloat) this.fail('the event holds a float', 'integers only (the format never uses floats)');
+      a = this.decode(end) as unknown[];
     }
-    if (this.walker.sawFloat) this.fail('the event holds a float', 'integers only (the format never uses floats)');
-    // Flat integer arrays (nearly every event) decode without msgpackr, to the same values.
-    const a = (decodeFlatArray(this.buf, this.pos, end) ?? this.decode(end)) as unknown[];
     let ev: TraceEvent;
     try {
       ev = decodeEvent(a, this.lenient);

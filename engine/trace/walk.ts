@@ -150,73 +150,90 @@ export class MsgpackWalker {
 }
 
 /**
- * Fast path for the common event shape: a fixarray of nil, bool and integer elements, already
- * framed by MsgpackWalker.walk (so every byte up to `end` is known to be loaded). Returns exactly
- * the values msgpackr produces with int64AsType 'bigint' (uint64/int64 as bigint, every other
- * integer as a number), or null for anything else (strings, nested values, wider arrays), which
- * the caller then hands to msgpackr.
+ * Fast path for the common event shape: a fixarray of nil, bool and integer elements lying wholly
+ * inside b[start, avail). Returns exactly the values msgpackr produces with int64AsType 'bigint'
+ * (uint64/int64 as bigint, every other integer as a number) and sets `end` past the array; returns
+ * null for anything else (strings, floats, nested values, wider arrays, a value running past
+ * `avail`), which the caller then frames with MsgpackWalker and decodes with msgpackr as before.
+ * Whatever it accepts, the walker would accept with the same end (no floats, far below
+ * MAX_VALUE_BYTES, inside the loaded bytes), so the validation is the same.
  */
-export function decodeFlatArray(b: Buffer, start: number, end: number): unknown[] | null {
-  const t = b[start];
-  if (t < 0x90 || t > 0x9f) return null;
-  const n = t & 0x0f;
-  const a: unknown[] = [];
-  let p = start + 1;
-  for (let i = 0; i < n; i++) {
-    const x = b[p++];
-    if (x <= 0x7f) {
-      a.push(x);
-      continue;
+export class FlatArrayDecoder {
+  end = 0;
+
+  decode(b: Buffer, start: number, avail: number): unknown[] | null {
+    if (start >= avail) return null;
+    const t = b[start];
+    if (t < 0x90 || t > 0x9f) return null;
+    const n = t & 0x0f;
+    const a: unknown[] = [];
+    let p = start + 1;
+    for (let i = 0; i < n; i++) {
+      if (p >= avail) return null;
+      const x = b[p++];
+      if (x <= 0x7f) {
+        a.push(x);
+        continue;
+      }
+      if (x >= 0xe0) {
+        a.push(x - 0x100);
+        continue;
+      }
+      switch (x) {
+        case 0xc0:
+          a.push(null);
+          break;
+        case 0xc2:
+          a.push(false);
+          break;
+        case 0xc3:
+          a.push(true);
+          break;
+        case 0xcc:
+          if (p + 1 > avail) return null;
+          a.push(b[p]);
+          p += 1;
+          break;
+        case 0xcd:
+          if (p + 2 > avail) return null;
+          a.push((b[p] << 8) | b[p + 1]);
+          p += 2;
+          break;
+        case 0xce:
+          if (p + 4 > avail) return null;
+          a.push(b.readUInt32BE(p));
+          p += 4;
+          break;
+        case 0xcf:
+          if (p + 8 > avail) return null;
+          a.push(b.readBigUInt64BE(p));
+          p += 8;
+          break;
+        case 0xd0:
+          if (p + 1 > avail) return null;
+          a.push(b.readInt8(p));
+          p += 1;
+          break;
+        case 0xd1:
+          if (p + 2 > avail) return null;
+          a.push(b.readInt16BE(p));
+          p += 2;
+          break;
+        case 0xd2:
+          if (p + 4 > avail) return null;
+          a.push(b.readInt32BE(p));
+          p += 4;
+          break;
+        case 0xd3:
+          if (p + 8 > avail) return null;
+          a.push(b.readBigInt64BE(p));
+          p += 8;
+          break;
+        default:
+          return null;
+      }
     }
-    if (x >= 0xe0) {
-      a.push(x - 0x100);
-      continue;
-    }
-    switch (x) {
-      case 0xc0:
-        a.push(null);
-        break;
-      case 0xc2:
-        a.push(false);
-        break;
-      case 0xc3:
-        a.push(true);
-        break;
-      case 0xcc:
-        a.push(b[p]);
-        p += 1;
-        break;
-      case 0xcd:
-        a.push((b[p] << 8) | b[p + 1]);
-        p += 2;
-        break;
-      case 0xce:
-        a.push(b.readUInt32BE(p));
-        p += 4;
-        break;
-      case 0xcf:
-        a.push(b.readBigUInt64BE(p));
-        p += 8;
-        break;
-      case 0xd0:
-        a.push(b.readInt8(p));
-        p += 1;
-        break;
-      case 0xd1:
-        a.push(b.readInt16BE(p));
-        p += 2;
-        break;
-      case 0xd2:
-        a.push(b.readInt32BE(p));
-        p += 4;
-        break;
-      case 0xd3:
-        a.push(b.readBigInt64BE(p));
-        p += 8;
-        break;
-      default:
-        return null;
-    }
+    this.end = p;
+    return a;
   }
-  return p === end ? a : null;
 }
