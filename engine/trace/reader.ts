@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import { Unpackr } from 'msgpackr';
 import { InputError } from '../errors';
 import { EventChecker } from './check';
+import { FastEventDecoder } from './fast-event';
 import { decodeEvent } from './codec';
 import { TRACE_FORMAT_MINOR, TraceEvent, TraceHeader, TraceTrailer } from './events';
 import { parseHeader, parseTrailer } from './header';
@@ -67,6 +68,7 @@ class StreamReader implements TraceReader {
   private readonly hash: Hash = createHash('sha256');
   private readonly walker = new MsgpackWalker();
   private readonly flat = new FlatArrayDecoder();
+  private readonly fast = new FastEventDecoder();
   private readonly unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
   private readonly unpackOpts = { start: 0, end: 0 };
   private checker!: EventChecker;
@@ -189,8 +191,23 @@ class StreamReader implements TraceReader {
   next(): TraceEvent | null {
     if (this.done) return null;
     if (this.pos === this.avail && this.bufAbs + this.avail === this.fileSize) return this.endWithoutTrailer('the file ends without a trailer');
-    // Flat integer arrays wholly in the buffer (nearly every event) decode in one pass, to the
-    // values msgpackr would give; everything else is framed by the walker and decoded by msgpackr.
+    // MMIO, sysreg and line events wholly in the buffer (nearly every event) decode straight to
+    // the event; other flat integer arrays decode in one pass to the values msgpackr would give;
+    // everything else is framed by the walker and decoded by msgpackr.
+    const fastEv = this.fast.decode(this.buf, this.pos, this.avail);
+    if (fastEv !== null) {
+      // Exactly what decodeEvent would have built from msgpackr's array; the checks still run.
+      try {
+        this.checker.check(fastEv);
+        if (this.regs) this.regs.check(fastEv);
+      } catch (e) {
+        if (e instanceof Violation) this.fail(e.what, e.expected);
+        throw e;
+      }
+      this.pos = this.fast.end;
+      this.nextIndex++;
+      return fastEv;
+    }
     let a = this.flat.decode(this.buf, this.pos, this.avail);
     let end: number;
     if (a !== null) {
