@@ -11,6 +11,8 @@ import { AccessSize, EventKind, Frame, TraceEvent } from './events';
 /** u() results that are not values. */
 const NIL = -1;
 const BAD = -2;
+/** BigInt(0..127): bigints are immutable primitives, so sharing them is invisible. */
+const SMALL: readonly bigint[] = Array.from({ length: 128 }, (_, i) => BigInt(i));
 
 export class FastEventDecoder {
   /** After a successful decode: the offset just past the event. */
@@ -21,14 +23,24 @@ export class FastEventDecoder {
 
   /** A canonically encoded unsigned integer below 2^32 (fixint, uint8/16/32), NIL for nil, BAD otherwise. */
   private u(): number {
+    const p = this.p;
+    if (p < this.avail) {
+      const x = this.b[p];
+      if (x <= 0x7f) {
+        this.p = p + 1;
+        return x;
+      }
+    }
+    return this.uSlow();
+  }
+
+  private uSlow(): number {
     const b = this.b;
     let p = this.p;
     if (p >= this.avail) return BAD;
     const x = b[p++];
     let v: number;
-    if (x <= 0x7f) {
-      v = x;
-    } else if (x === 0xc0) {
+    if (x === 0xc0) {
       v = NIL;
     } else if (x === 0xcc) {
       if (p + 1 > this.avail) return BAD;
@@ -52,12 +64,24 @@ export class FastEventDecoder {
   /** A u64 field as decodeEvent's u64/u64OrNil returns it: bigint, null (nil, when allowed), undefined to give up. */
   private u64(nilOk: boolean): bigint | null | undefined {
     const p = this.p;
+    if (p < this.avail) {
+      const x = this.b[p];
+      if (x <= 0x7f) {
+        this.p = p + 1;
+        return SMALL[x];
+      }
+    }
+    return this.u64Slow(nilOk);
+  }
+
+  private u64Slow(nilOk: boolean): bigint | null | undefined {
+    const p = this.p;
     if (p < this.avail && this.b[p] === 0xcf) {
       if (p + 9 > this.avail) return undefined;
       this.p = p + 9;
       return this.b.readBigUInt64BE(p + 1);
     }
-    const v = this.u();
+    const v = this.uSlow();
     if (v >= 0) return BigInt(v);
     if (v === NIL && nilOk) return null;
     return undefined;
