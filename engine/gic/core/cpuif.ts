@@ -297,11 +297,24 @@ export class CpuInterface {
     const intid = value & (this.flavour.sgiSource ? 0x3ff : 0xffffff);
     if (!this.state[cpu].eoiMode) return 'ignored: DIR has no effect with EOImode=0';
     if (intid >= 1020) return `ignored: INTID ${intid} is special or not modelled`;
-    const slot = this.findActive(cpu, value);
+    let slot = this.findActive(cpu, value);
+    // GICv3: KVM traps ICC_DIR_EL1 (ICH_HCR_EL2.TDIR) and vgic_v3_deactivate() deactivates an SPI
+    // wherever it is active, also in another vCPU's list registers (selftest vgic_irq
+    // guest_code_asym_dir). A GICv2 GICC_DIR goes to the local hardware GICV and cannot reach it.
+    if (slot < 0 && !this.flavour.sgiSource) slot = this.findActiveSpi(value);
     if (slot < 0) return `ignored: INTID ${intid} is not active on this vCPU`;
     this.deactivate(slot);
     this.core.settle();
     return undefined;
+  }
+
+  /** An SPI that is active on any vCPU, by INTID. */
+  private findActiveSpi(value: number): number {
+    const s = this.core.irqs;
+    const intid = value & 0xffffff;
+    if (intid < 32 || intid >= s.nrIrqs) return -1;
+    const slot = s.slot(0, intid);
+    return s.active[slot] ? slot : -1;
   }
 
   // ---- outputs ----
