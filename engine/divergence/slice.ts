@@ -31,6 +31,8 @@ export interface CausalSlice {
 }
 
 const MAX_DEPTH = 4;
+/** Bounds on the search: raw (event, key) entries found, and entries reported after merging. */
+const MAX_RAW_ENTRIES = 4096;
 const MAX_ENTRIES = 25;
 
 interface Treatment {
@@ -78,7 +80,7 @@ export function causalSlice(
   const seenEntries = new Set<string>();
   let frontier: Array<{ key: string; before: number }> = startKeys.map((key) => ({ key, before: index }));
 
-  for (let depth = 0; depth < MAX_DEPTH && frontier.length > 0 && entries.length < MAX_ENTRIES; depth++) {
+  for (let depth = 0; depth < MAX_DEPTH && frontier.length > 0 && entries.length < MAX_RAW_ENTRIES; depth++) {
     const next: Array<{ key: string; before: number }> = [];
     for (const { key, before } of frontier) {
       const tag = `${key}@${before}`;
@@ -101,7 +103,7 @@ export function causalSlice(
           break;
         }
         const id = `${i}|${key}`;
-        if (!seenEntries.has(id) && entries.length < MAX_ENTRIES) {
+        if (!seenEntries.has(id) && entries.length < MAX_RAW_ENTRIES) {
           seenEntries.add(id);
           const ev = events.get(i);
           entries.push({ index: i, event: ev ? describeEvent(ev, registry) : `event ${i}`, key, a: describeTreatment(ta), b: describeTreatment(tb) });
@@ -110,9 +112,51 @@ export function causalSlice(
     }
     frontier = next;
   }
-  entries.sort((x, y) => y.index - x.index || (x.key < y.key ? -1 : 1));
-  fromReset.sort();
-  return { keys: startKeys, events: entries, fromReset, policySwitches: policySwitches(pa, pb, gicVersion) };
+  return { keys: compactKeys(startKeys), events: mergeEntries(entries), fromReset: compactKeys(fromReset), policySwitches: policySwitches(pa, pb, gicVersion) };
+}
+
+const IRQ_KEY = /^irq:(\d+)(@\d+)?:(\w+)$/;
+
+/** "irq:0@1:group, irq:1@1:group, …" → "irq:0-31@1:group": per-interrupt keys as INTID ranges. */
+export function compactKeys(keys: readonly string[]): string[] {
+  const ranges = new Map<string, number[]>();
+  const other: string[] = [];
+  for (const k of keys) {
+    const m = IRQ_KEY.exec(k);
+    if (!m) {
+      other.push(k);
+      continue;
+    }
+    const tag = `${m[2] ?? ''}:${m[3]}`;
+    if (!ranges.has(tag)) ranges.set(tag, []);
+    ranges.get(tag)!.push(Number(m[1]));
+  }
+  const out: string[] = [];
+  for (const tag of [...ranges.keys()].sort()) {
+    const ids = [...new Set(ranges.get(tag)!)].sort((a, b) => a - b);
+    for (let i = 0; i < ids.length; ) {
+      let j = i;
+      while (j + 1 < ids.length && ids[j + 1] === ids[j] + 1) j++;
+      out.push(`irq:${i === j ? ids[i] : `${ids[i]}-${ids[j]}`}${tag}`);
+      i = j + 1;
+    }
+  }
+  return [...out, ...other.sort()];
+}
+
+/** One entry per event and treatment, its keys compacted; latest event first. */
+function mergeEntries(entries: readonly SliceEntry[]): SliceEntry[] {
+  const groups = new Map<string, SliceEntry & { keys: string[] }>();
+  for (const e of entries) {
+    const id = `${e.index}|${e.a}|${e.b}`;
+    const g = groups.get(id);
+    if (g) g.keys.push(e.key);
+    else groups.set(id, { ...e, keys: [e.key] });
+  }
+  return [...groups.values()]
+    .map(({ keys, ...e }) => ({ ...e, key: compactKeys(keys).join(', ') }))
+    .sort((x, y) => y.index - x.index || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+    .slice(0, MAX_ENTRIES);
 }
 
 /**

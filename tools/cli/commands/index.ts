@@ -13,12 +13,12 @@ import { matrixCommand } from './matrix';
 export type CommandModule = (y: Argv) => Argv;
 
 export const COMMANDS: CommandModule[] = [
-  replayCommand,
-  importCommand,
-  recordCommand,
   checkCommand,
   blessCommand,
-  traceCommand,
+  replayCommand,
   diffCommand,
   matrixCommand,
+  traceCommand,
+  importCommand,
+  recordCommand,
 ];
