@@ -10,6 +10,7 @@ import { CheckReport } from './model';
 import { CheckOptions } from './run';
 import { EventKind, sysregEncoding } from '../trace/events';
 import { blessConfig, bootEvents, checkConfig, fake, FakeBehaviour, FakeGic, header, read, tempProject, write, writeTraceAt } from './testkit';
+import { MODEL_VERSION } from '../version';
 
 const check = (root: string, o: Partial<CheckOptions> = {}, b: FakeBehaviour = {}) => checkGoldens({ root, cwd: root, config: checkConfig(), replay: fake(b), ...o });
 const bless = (root: string, o: Partial<BlessOptions> = {}, b: FakeBehaviour = {}) =>
@@ -218,7 +219,7 @@ describe('bless', () => {
     await bless(root, { policies: ['rev3', 'rev1'], reason: 'first goldens for a' });
     const l = readLedger(path.join(root, 'golden'));
     expect(l).toHaveLength(2);
-    expect(l[0]).toMatchObject({ golden: 'golden/a/rev3.golden', action: 'create', policy: 'rev3', oldBody: null, reason: 'first goldens for a', wide: false, model: 1 });
+    expect(l[0]).toMatchObject({ golden: 'golden/a/rev3.golden', action: 'create', policy: 'rev3', oldBody: null, reason: 'first goldens for a', wide: false, model: MODEL_VERSION });
     expect(l[0].newBody).toMatch(/^[0-9a-f]{64}$/);
     expect(read(root, 'golden/LEDGER.jsonl')).not.toMatch(/date|time/i);
     // Blessing unchanged output writes nothing and ledgers nothing.
