@@ -96,6 +96,19 @@ export class FrameTable<M> {
     for (let w = 0; w < size >> 2; w++) this.wordRow[w] = kvmBsearch(rows, w << 2) + 1;
   }
 
+  /**
+   * KVM's check_region, the fast path: the row when KVM accepts an access of `size` bytes at
+   * `off` (row found, width allowed, aligned, inside the frame, first INTID below nrIrqs), else
+   * undefined. `resolve` gives the reason for a refusal; this is what every access pays.
+   */
+  accept(off: number, size: number, nrIrqs: number): RegRow<M> | undefined {
+    if (off < 0 || off + size > this.size || (off & (size - 1)) !== 0) return undefined;
+    const row = this.rowAt(off);
+    if (!row || !(row.widths & size)) return undefined;
+    if (row.bitsPerIrq && addrToIntid(off, row.bitsPerIrq) >= nrIrqs) return undefined;
+    return row;
+  }
+
   rowAt(off: number): RegRow<M> | undefined {
     const i = this.wordRow[off >> 2];
     return i ? this.rows[i - 1] : undefined;

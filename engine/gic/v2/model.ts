@@ -9,7 +9,7 @@ import { DepTracker } from '../../model/deps';
 import { GicModel, LineOwner, ReadResult, WriteResult } from '../../model/model';
 import { Policy } from '../../policy/policy';
 import { AccessSize, Frame, GicConfig, UserGroup } from '../../trace/events';
-import { addrToIntid, FrameTable, RegRow, W8 } from '../core/regtable';
+import { FrameTable, RegRow, W8 } from '../core/regtable';
 import { V2_CPUIF, V2_CPUIF_USER } from './cpuif-table';
 import { distBanked, isKvmRegion, V2_DIST } from './dist-table';
 import { describeV2Mmio, describeV2User } from './registry';
@@ -37,21 +37,12 @@ export class GicV2Model implements GicModel {
     return cpu;
   }
 
-  /** check_region: the row when KVM (or the GICV hardware) accepts the access, else undefined. */
-  private accept(t: FrameTable<V2State>, off: number, size: number): RegRow<V2State> | undefined {
-    if (off < 0 || off + size > t.size || (off & (size - 1)) !== 0) return undefined;
-    const row = t.rowAt(off);
-    if (!row || !(row.widths & size)) return undefined;
-    if (row.bitsPerIrq && addrToIntid(off, row.bitsPerIrq) >= this.nrIrqs) return undefined;
-    return row;
-  }
-
   private name(t: FrameTable<V2State>, row: RegRow<V2State>, off: number, size: number): string {
     return size === 1 && row.widths & W8 ? t.accessName(off, size) : t.wordName(off);
   }
 
   private frameRead(t: FrameTable<V2State>, cpu: number | null, off: number, size: number, user: boolean): ReadResult {
-    const row = this.accept(t, off, size);
+    const row = t.accept(off, size, this.nrIrqs);
     if (!row || (user && t === V2_DIST && !isKvmRegion(row))) {
       const r = t.resolve(off, size, this.nrIrqs);
       return { value: 0n, reg: r.reg, note: r.refused ?? (row ? `${row.name} is not emulated by KVM: reads 0` : 'no register at this offset: reads 0') };
@@ -66,7 +57,7 @@ export class GicV2Model implements GicModel {
   }
 
   private frameWrite(t: FrameTable<V2State>, cpu: number | null, off: number, size: number, value: bigint, user: boolean): WriteResult {
-    const row = this.accept(t, off, size);
+    const row = t.accept(off, size, this.nrIrqs);
     if (!row || (user && t === V2_DIST && !isKvmRegion(row))) {
       const r = t.resolve(off, size, this.nrIrqs);
       if (row) return { reg: r.reg, effect: `ignored: ${row.name} is not emulated by KVM` };

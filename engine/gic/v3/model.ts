@@ -7,7 +7,7 @@ import { DepTracker } from '../../model/deps';
 import { GicModel, LineOwner, ReadResult, WriteResult } from '../../model/model';
 import { Policy } from '../../policy/policy';
 import { AccessSize, Frame, GicConfig, UserGroup } from '../../trace/events';
-import { addrToIntid, FrameTable, RegRow, W8 } from '../core/regtable';
+import { FrameTable, W8 } from '../core/regtable';
 import { V3_DIST_ROWS } from './dist-table';
 import { iccRow } from './icc-table';
 import { V3_REDIST_ROWS, SGI_BASE } from './redist-table';
@@ -34,21 +34,12 @@ export class GicV3Model implements GicModel {
     this.nrIrqs = this.st.core.irqs.nrIrqs;
   }
 
-  /** Fast check_region: the row when KVM accepts the access, else undefined. */
-  private accept(t: FrameTable<V3State>, off: number, size: number): RegRow<V3State> | undefined {
-    if (off < 0 || off + size > t.size || (off & (size - 1)) !== 0) return undefined;
-    const row = t.rowAt(off);
-    if (!row || !(row.widths & size)) return undefined;
-    if (row.bitsPerIrq && addrToIntid(off, row.bitsPerIrq) >= this.nrIrqs) return undefined;
-    return row;
-  }
-
   private name(t: FrameTable<V3State>, off: number, size: number): string {
     return size === 4 || size === 8 ? t.wordName(off) : t.accessName(off, size);
   }
 
   private frameRead(t: FrameTable<V3State>, cpu: number, off: number, size: number, user: boolean): ReadResult {
-    const row = this.accept(t, off, size);
+    const row = t.accept(off, size, this.nrIrqs);
     if (!row) {
       const r = t.resolve(off, size, this.nrIrqs);
       return { value: 0n, reg: r.reg, note: r.refused ?? 'no register at this offset: KVM reads 0' };
@@ -61,7 +52,7 @@ export class GicV3Model implements GicModel {
   }
 
   private frameWrite(t: FrameTable<V3State>, cpu: number, off: number, size: number, value: bigint, user: boolean): WriteResult {
-    const row = this.accept(t, off, size);
+    const row = t.accept(off, size, this.nrIrqs);
     if (!row) {
       const r = t.resolve(off, size, this.nrIrqs);
       return { reg: r.reg, effect: `ignored: ${r.refused ?? 'no register at this offset'}` };
