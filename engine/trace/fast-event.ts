@@ -75,14 +75,27 @@ export class FastEventDecoder {
   }
 
   private u64Slow(nilOk: boolean): bigint | null | undefined {
+    const b = this.b;
     const p = this.p;
-    if (p < this.avail && this.b[p] === 0xcf) {
+    if (p >= this.avail) return undefined;
+    const x = b[p];
+    // One BigInt per value: a cycle or register value is built from a Number whenever it is exact
+    // (below 2^53), not from two halves shifted together as readBigUInt64BE does.
+    if (x === 0xce) {
+      if (p + 5 > this.avail) return undefined;
+      this.p = p + 5;
+      return BigInt(b[p + 1] * 0x1000000 + ((b[p + 2] << 16) | (b[p + 3] << 8) | b[p + 4]));
+    }
+    if (x === 0xcf) {
       if (p + 9 > this.avail) return undefined;
       this.p = p + 9;
-      return this.b.readBigUInt64BE(p + 1);
+      const hi = b[p + 1] * 0x1000000 + ((b[p + 2] << 16) | (b[p + 3] << 8) | b[p + 4]);
+      const lo = b[p + 5] * 0x1000000 + ((b[p + 6] << 16) | (b[p + 7] << 8) | b[p + 8]);
+      if (hi < 0x200000) return BigInt(hi * 0x100000000 + lo);
+      return (BigInt(hi) << 32n) | BigInt(lo);
     }
     const v = this.uSlow();
-    if (v >= 0) return BigInt(v);
+    if (v >= 0) return v < 128 ? SMALL[v] : BigInt(v);
     if (v === NIL && nilOk) return null;
     return undefined;
   }

@@ -8,7 +8,7 @@
 //   - GICv2 AIAR/AEOIR/AHPPIR are Group 1 aliases (use ACK_G1).
 
 import { CONFIG_EDGE, NR_SGIS } from './irq-store';
-import { VgicCore } from './vgic';
+import { incrementalVerification, VgicCore } from './vgic';
 
 export interface CpuIfFlavour {
   /** GICv2: SGI source in IAR bits [12:10]; one instance per source, lowest source first. */
@@ -213,7 +213,8 @@ export class CpuInterface {
       this.core.deps.write(s.key(slot, 'pending'));
       this.dep(cpu, `ap${g}r${bit >> 5}`, true);
     }
-    this.core.dirty = true;
+    this.core.touch(slot);
+    this.core.touchCpu(cpu);
     this.core.settle();
     return value;
   }
@@ -258,7 +259,7 @@ export class CpuInterface {
       this.core.deps.write(s.key(slot, 'active'));
       this.core.deps.write(s.key(slot, 'pending'));
     }
-    this.core.dirty = true;
+    this.core.touch(slot);
   }
 
   /**
@@ -271,7 +272,7 @@ export class CpuInterface {
     if (intid >= 1020) return intid <= 1023 ? `ignored: INTID ${intid} is a special INTID` : `ignored: INTID ${intid} is not an SPI, PPI or SGI (LPIs are not modelled)`;
     this.depReadAprs(cpu);
     const dropped = this.dropPriority(cpu);
-    this.core.dirty = true;
+    this.core.touchCpu(cpu);
     if (dropped === 0xff) {
       this.core.settle();
       return 'ignored: no active priority to drop';
@@ -319,22 +320,35 @@ export class CpuInterface {
 
   // ---- outputs ----
 
-  private recomputeOutputs(): void {
+  /** IRQ (bit 0) and FIQ (bit 1) the vCPU's interface signals now. */
+  private outputsOf(c: number): number {
     const s = this.core.irqs;
+    const slot = this.hppiSlot(c, false);
+    if (slot < 0 || !this.canPreempt(c, s.priority[slot], s.group[slot])) return 0;
+    if (s.group[slot] === 1) return 1;
+    return !this.flavour.fiqEnGatesGroup0 || this.state[c].fiqEn ? 2 : 1;
+  }
+
+  /** Recompute the outputs of the vCPUs the core marked stale (VgicCore.outputStale). */
+  private recomputeOutputs(): void {
+    const stale = this.core.outputStale;
     for (let c = 0; c < this.core.cpus; c++) {
-      const slot = this.hppiSlot(c, false);
-      let irq = 0;
-      let fiq = 0;
-      if (slot >= 0 && this.canPreempt(c, s.priority[slot], s.group[slot])) {
-        if (s.group[slot] === 1) irq = 1;
-        else if (!this.flavour.fiqEnGatesGroup0 || this.state[c].fiqEn) fiq = 1;
-        else irq = 1;
-      }
+      if (!stale[c]) continue;
+      stale[c] = 0;
+      const o = this.outputsOf(c);
+      const irq = o & 1;
+      const fiq = o >> 1;
       if (this.irqOut[c] !== irq || this.fiqOut[c] !== fiq) this.epoch++;
       this.irqOut[c] = irq;
       this.fiqOut[c] = fiq;
     }
     this.core.outputsStale = false;
+    if (incrementalVerification()) {
+      for (let c = 0; c < this.core.cpus; c++) {
+        const o = this.outputsOf(c);
+        if ((o & 1) !== this.irqOut[c] || o >> 1 !== this.fiqOut[c]) throw new Error(`incremental output missed a change: vCPU ${c} signals IRQ=${o & 1} FIQ=${o >> 1}, the cache holds IRQ=${this.irqOut[c]} FIQ=${this.fiqOut[c]}`);
+      }
+    }
   }
 
   /** A number that changes whenever any vCPU's output changed since it was last asked (GicModel.outputEpoch). */
@@ -363,7 +377,7 @@ export class CpuInterface {
     const st = this.state[cpu];
     st.pmr = v & this.priMask;
     this.dep(cpu, 'pmr', true);
-    this.core.dirty = true;
+    this.core.touchCpu(cpu);
     return st.pmr;
   }
 
@@ -372,7 +386,7 @@ export class CpuInterface {
     const st = this.state[cpu];
     st.bpr0 = Math.max(v & 7, this.minBpr0);
     this.dep(cpu, 'bpr0', true);
-    this.core.dirty = true;
+    this.core.touchCpu(cpu);
     return st.bpr0;
   }
 
@@ -382,7 +396,7 @@ export class CpuInterface {
     if (st.cbpr) return -1;
     st.bpr1 = Math.max(v & 7, this.minBpr0 + 1);
     this.dep(cpu, 'bpr1', true);
-    this.core.dirty = true;
+    this.core.touchCpu(cpu);
     return st.bpr1;
   }
 
@@ -404,13 +418,13 @@ export class CpuInterface {
     if (n >= this.aprCount) return false;
     (group === 0 ? this.state[cpu].apr0 : this.state[cpu].apr1)[n] = v >>> 0;
     this.dep(cpu, `ap${group}r${n}`, true);
-    this.core.dirty = true;
+    this.core.touchCpu(cpu);
     return true;
   }
 
   markDirty(cpu: number, name: string): void {
     this.dep(cpu, name, true);
-    this.core.dirty = true;
+    this.core.touchCpu(cpu);
   }
 
   /** Record a dependency read of CPU-interface state; 'apr' stands for every implemented APR. */

@@ -6,6 +6,12 @@
 // KVM would queue it and leaves it when the oracle no longer names that vCPU. Pruning runs after
 // every access (settle()), as if every vCPU exited at once; KVM prunes at each vCPU's next exit.
 // The ap_list order is the equal-priority tie-break: the interrupt queued first wins (spec §8.4).
+//
+// settle() prunes only the lists holding an interrupt whose state changed (touch()): pruning any
+// other list would keep every entry, because the oracle reads nothing but the interrupt's own
+// state and the distributor enable (touchAll()). The CPU interface likewise recomputes only the
+// outputs of vCPUs whose list, listed interrupts or interface state changed. Tests replay every
+// trace with setIncrementalVerification(true), which checks both against the full computation.
 
 import { DepTracker } from '../../model/deps';
 import { Policy } from '../../policy/policy';
@@ -13,6 +19,20 @@ import { GicVersion } from '../../trace/events';
 import { CONFIG_EDGE, CONFIG_LEVEL, IrqStore, NR_PRIVATE, NR_SGIS, OWNER_NONE, OWNER_TIMER } from './irq-store';
 
 export type AccessSource = 'guest' | 'user';
+
+let verifyIncremental = false;
+
+/**
+ * Tests only: after every settle() and output recomputation, check that the incremental work
+ * gave what pruning every list and recomputing every output would have, and throw if not.
+ */
+export function setIncrementalVerification(on: boolean): void {
+  verifyIncremental = on;
+}
+
+export function incrementalVerification(): boolean {
+  return verifyIncremental;
+}
 
 export class VgicCore {
   readonly irqs: IrqStore;
@@ -25,9 +45,13 @@ export class VgicCore {
   userWroteIidr = false;
   /** Per vCPU: slots on its ap_list, in queue order. */
   readonly apList: number[][];
-  /** Set by any state change: the ap_lists need pruning and the outputs recomputing (settle()). */
-  dirty = true;
-  /** Set by settle() after a change; the CPU interface clears it when it recomputes the outputs. */
+  /** Some list needs pruning (pruneCpu), settle() has work. */
+  private dirty = true;
+  /** Per vCPU: its ap_list holds an interrupt whose state changed since the last settle(). */
+  private readonly pruneCpu: Uint8Array;
+  /** Per vCPU: its outputs may have changed; the CPU interface clears these when it recomputes. */
+  readonly outputStale: Uint8Array;
+  /** Some outputStale entry is set. */
   outputsStale = true;
 
   constructor(
@@ -42,6 +66,33 @@ export class VgicCore {
     this.revision = policy.defaultRevision;
     this.apList = [];
     for (let c = 0; c < cpus; c++) this.apList.push([]);
+    this.pruneCpu = new Uint8Array(cpus).fill(1);
+    this.outputStale = new Uint8Array(cpus).fill(1);
+  }
+
+  // ---- change tracking (what settle() and the CPU interface must look at again) ----
+
+  /** An interrupt's state changed: the list holding it (if any) needs pruning and its vCPU's outputs recomputing. */
+  touch(slot: number): void {
+    const q = this.irqs.queuedOn[slot];
+    if (q >= 0) {
+      this.pruneCpu[q] = 1;
+      this.dirty = true;
+    }
+  }
+
+  /** A vCPU's interface state changed: its outputs need recomputing, no list changes. */
+  touchCpu(cpu: number): void {
+    this.outputStale[cpu] = 1;
+    this.outputsStale = true;
+  }
+
+  /** Something every interrupt's delivery depends on changed (distributor enable, reset). */
+  touchAll(): void {
+    this.pruneCpu.fill(1);
+    this.outputStale.fill(1);
+    this.dirty = true;
+    this.outputsStale = true;
   }
 
   /**
@@ -66,7 +117,7 @@ export class VgicCore {
     }
     for (const l of this.apList) l.length = 0;
     this.distEnabled = false;
-    this.dirty = true;
+    this.touchAll();
   }
 
   // ---- delivery (vgic.c) ----
@@ -86,18 +137,29 @@ export class VgicCore {
   /** vgic_queue_irq_unlock: append to the target's ap_list unless already on one or undeliverable. */
   queue(slot: number): void {
     const s = this.irqs;
-    this.dirty = true;
-    if (s.queuedOn[slot] >= 0) return;
+    const q = s.queuedOn[slot];
+    if (q >= 0) {
+      this.pruneCpu[q] = 1;
+      this.dirty = true;
+      return;
+    }
     const t = this.oracle(slot);
     if (t < 0) return;
     s.queuedOn[slot] = t;
     this.apList[t].push(slot);
+    this.touchCpu(t);
   }
 
-  /** vgic_prune_ap_list on every vCPU: drop what no longer belongs, move what changed target. */
-  prune(): void {
+  /**
+   * vgic_prune_ap_list on every vCPU whose list holds a touched interrupt, in vCPU order: drop
+   * what no longer belongs, move what changed target (to the tail of the new vCPU's list).
+   */
+  private prune(): void {
     const s = this.irqs;
     for (let c = 0; c < this.cpus; c++) {
+      if (!this.pruneCpu[c]) continue;
+      this.pruneCpu[c] = 0;
+      this.touchCpu(c);
       const list = this.apList[c];
       let w = 0;
       for (let r = 0; r < list.length; r++) {
@@ -112,18 +174,29 @@ export class VgicCore {
         } else {
           s.queuedOn[slot] = t;
           this.apList[t].push(slot);
+          this.touchCpu(t);
         }
       }
       if (w !== list.length) list.length = w;
     }
   }
 
-  /** End of an access: prune if anything changed. Models call this once per public call. */
+  /** End of an access: prune what changed. Models call this once per public call. */
   settle(): void {
     if (!this.dirty) return;
     this.prune();
     this.dirty = false;
-    this.outputsStale = true;
+    if (verifyIncremental) this.verifyPruned();
+  }
+
+  /** setIncrementalVerification: a full prune now would keep every entry where it is. */
+  private verifyPruned(): void {
+    for (let c = 0; c < this.cpus; c++) {
+      for (const slot of this.apList[c]) {
+        const t = this.oracle(slot);
+        if (t !== c) throw new Error(`incremental prune missed a change: slot ${slot} (${this.irqs.key(slot, 'state')}) is on vCPU ${c}'s list, the oracle says ${t}`);
+      }
+    }
   }
 
   // ---- per-interrupt state changes (the bodies of vgic-mmio.c's per-bit loops) ----
@@ -144,7 +217,7 @@ export class VgicCore {
   clearEnabled(slot: number): void {
     this.irqs.enabled[slot] = 0;
     if (this.deps.enabled) this.deps.write(this.irqs.key(slot, 'enabled'));
-    this.dirty = true;
+    this.touch(slot);
   }
 
   /** __set_pending. `writerCpu` becomes the GICv2 SGI source (KVM picks the accessing vCPU). */
@@ -162,7 +235,7 @@ export class VgicCore {
     if (this.gicVersion === 2 && s.isPrivate(slot) && s.intidOf(slot) < NR_SGIS) s.source[slot] = 0;
     s.latch[slot] = 0;
     if (this.deps.enabled) this.deps.write(s.key(slot, 'pending'));
-    this.dirty = true;
+    this.touch(slot);
   }
 
   /** vgic_mmio_change_active. `requesterCpu` is the GICv2 SGI active source (0 for userspace). */
@@ -172,7 +245,7 @@ export class VgicCore {
     if (this.gicVersion === 2 && active && s.isPrivate(slot) && s.intidOf(slot) < NR_SGIS) s.activeSource[slot] = requesterCpu;
     if (this.deps.enabled) this.deps.write(s.key(slot, 'active'));
     if (active) this.queue(slot);
-    else this.dirty = true;
+    else this.touch(slot);
   }
 
   setPriority(slot: number, byte: number): void {
@@ -180,13 +253,13 @@ export class VgicCore {
     if (this.deps.enabled) this.deps.write(this.irqs.key(slot, 'priority'));
     // KVM does not re-evaluate an interrupt already queued; an idealised model sees the new
     // priority at once (the vCPU would at its next entry).
-    this.dirty = true;
+    this.touch(slot);
   }
 
   setConfig(slot: number, edge: boolean): void {
     this.irqs.config[slot] = edge ? CONFIG_EDGE : CONFIG_LEVEL;
     if (this.deps.enabled) this.deps.write(this.irqs.key(slot, 'config'));
-    this.dirty = true;
+    this.touch(slot);
   }
 
   setDistEnabled(on: boolean, kick: boolean): void {
@@ -195,7 +268,7 @@ export class VgicCore {
     // Enabling only kicks vCPUs with something already queued (vgic_kick_vcpus): an interrupt
     // that became pending while the distributor was off is not queued by the enable itself.
     void kick;
-    this.dirty = true;
+    this.touchAll();
   }
 
   /** Read an interrupt field for the dependency tracker. */

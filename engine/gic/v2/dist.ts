@@ -71,7 +71,7 @@ export function userWriteMisc(st: V2State, cpu: number, off: number, size: numbe
     core.deps.write('dist:revision');
     core.deps.write('dist:user-iidr-written');
   }
-  core.dirty = true;
+  // The revision decides which later writes are honoured; no list or output depends on it.
   return undefined;
 }
 
@@ -110,9 +110,9 @@ export function writeTargets(st: V2State, cpu: number, off: number, size: number
       core.deps.write(s.key(slot, 'targets'));
       core.deps.write(s.key(slot, 'route'));
     }
+    // A queued SPI moves to its new target when its holder next exits (prune at settle).
+    core.touch(slot);
   }
-  // A queued SPI moves to its new target when its holder next exits (prune at settle).
-  core.dirty = true;
   stored >>>= 0;
   return stored !== v >>> 0 ? `stored ${hex(stored)} (bits of vCPUs that do not exist are dropped)` : undefined;
 }
@@ -173,7 +173,7 @@ export function writeSgiPendClear(st: V2State, cpu: number, off: number, size: n
     s.source[slot] &= ~bits;
     if (!s.source[slot]) s.latch[slot] = 0;
     if (bits && core.deps.enabled) core.deps.write(s.key(slot, 'pending'));
+    core.touch(slot);
   }
-  core.dirty = true;
   return undefined;
 }

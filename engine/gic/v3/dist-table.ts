@@ -86,7 +86,7 @@ function irouterWrite(st: V3State, _cpu: number, off: number, _size: number, val
   s.mpidr[slot] = aff;
   s.target[slot] = st.vcpuByAffinity(aff, 0);
   if (st.core.deps.enabled) st.core.deps.write(s.key(slot, 'route'));
-  st.core.dirty = true;
+  st.core.touch(slot);
   const parts: string[] = [];
   if (BigInt(aff) !== value) parts.push(`stored ${hex(aff)}: KVM keeps Aff2.Aff1.Aff0 only (IRM and Aff3 are discarded)`);
   if (s.target[slot] < 0) parts.push(`no vCPU has affinity ${hex(aff)}: SPI ${intid} cannot be delivered`);
@@ -139,7 +139,7 @@ export const V3_DIST_ROWS: readonly Row[] = [
         core.deps.write('dist:revision');
         core.deps.write('dist:user-iidr-written');
       }
-      core.dirty = true;
+      // The revision decides which later writes are honoured; no list or output depends on it.
       return undefined;
     },
   }),
