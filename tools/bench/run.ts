@@ -1,8 +1,10 @@
 // `npm run bench`: gicreplay's throughput and memory against msgpackr's decode floor and QEMU's
 // qtest, on a deterministic synthetic 10-million-event GICv3 trace. Every measurement runs in
-// separate child processes (medians with min/max); decode, reader and replay runs are interleaved
-// so load from other processes hits all of them alike. Prints a table, writes
-// bench-results/bench.json, and exits non-zero only when a run breaks (missed targets are reported).
+// separate child processes (medians with min/max); decode, replay and reader runs are interleaved
+// so load from other processes hits all of them alike, and each replay run is paired with the
+// decode run just before it: this VM switches between a fast and a slow mode for seconds at a
+// time, and a ratio of two medians taken in different modes measures the VM, not gicreplay.
+// Prints a table, writes bench-results/bench.json, and exits non-zero only when a run breaks (missed targets are reported).
 
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -28,7 +30,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { events: 10_000_000, runs: 3, qemuAccesses: 500_000, lockstepAccesses: 20_000, qemu: true, check: true, checkRuns: 1, suite: true, out: 'bench-results/bench.json' };
+  const a: Args = { events: 10_000_000, runs: 5, qemuAccesses: 500_000, lockstepAccesses: 20_000, qemu: true, check: true, checkRuns: 1, suite: true, out: 'bench-results/bench.json' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const num = (): number => {
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
 
   const runs: Record<'decode' | 'reader' | 'replay', Measurement[]> = { decode: [], reader: [], replay: [] };
   for (let i = 0; i < a.runs; i++) {
-    for (const k of ['decode', 'reader', 'replay'] as const) {
+    for (const k of ['decode', 'replay', 'reader'] as const) {
       const m = child(k, synth.file);
       runs[k].push(m);
       log(`  run ${i + 1}/${a.runs} ${k.padEnd(6)} ${si((m.events / m.ms) * 1000)} events/s, ${(m.maxRssKiB / 1024).toFixed(0)} MiB`);
@@ -132,8 +134,10 @@ async function main(): Promise<void> {
   const reader = rate(runs.reader);
   const replay = rate(runs.replay);
   const targets: Target[] = [];
-  const ratio = replay.eventsPerSec.median / decode.eventsPerSec.median;
-  targets.push({ what: 'replay / decode floor', value: ratio, goal: '>= 0.50', met: ratio >= 0.5 });
+  // Run i's replay against run i's decode, measured back to back (see the top of this file).
+  const paired = stat(runs.replay.map((m, i) => runs.decode[i].ms / m.ms));
+  const ratioOfMedians = replay.eventsPerSec.median / decode.eventsPerSec.median;
+  targets.push({ what: `replay / decode floor, median of ${a.runs} back-to-back pairs (min ${paired.min.toFixed(2)}, max ${paired.max.toFixed(2)}; ratio of medians ${ratioOfMedians.toFixed(2)})`, value: paired.median, goal: '>= 0.50', met: paired.median >= 0.5 });
   targets.push({ what: 'peak RSS replaying (MiB, max of runs)', value: replay.maxRssMiB.max, goal: '< 143 (150 MB)', met: replay.maxRssMiB.max * 2 ** 20 < 150e6 });
 
   let qemu: Record<string, unknown> | null = null;
@@ -185,6 +189,7 @@ async function main(): Promise<void> {
     decode,
     reader,
     replay,
+    replayOverDecode: { pairedRuns: paired, ratioOfMedians },
     qemu,
     check,
     suite,

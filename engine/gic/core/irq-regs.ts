@@ -3,6 +3,8 @@
 // config. `cpu` selects the bank for SGIs/PPIs (the redistributor's vCPU on GICv3, the accessing
 // vCPU on GICv2). `first` is the INTID of bit 0; callers have applied check_region already.
 // Writes return an effect sentence when they drop or change what was written (WriteResult.effect).
+// A register's INTIDs never straddle the SGI/PPI-SPI boundary (its first INTID is a multiple of
+// its INTID count), so bit i lives in slot base + i, with base = slot(cpu, first).
 
 import { CONFIG_EDGE, NR_PRIVATE, NR_SGIS } from './irq-store';
 import { AccessSource, VgicCore } from './vgic';
@@ -15,8 +17,9 @@ export function readGroup(core: VgicCore, cpu: number, first: number, n: number)
   const s = core.irqs;
   let v = 0;
   const k = count(core, first, n);
+  const base = s.slot(cpu, first);
   for (let i = 0; i < k; i++) {
-    const slot = s.slot(cpu, first + i);
+    const slot = base + i;
     if (s.group[slot]) v |= 1 << i;
     core.depRead(slot, 'group');
   }
@@ -55,8 +58,9 @@ export function readEnable(core: VgicCore, cpu: number, first: number, n: number
   const s = core.irqs;
   let v = 0;
   const k = count(core, first, n);
+  const base = s.slot(cpu, first);
   for (let i = 0; i < k; i++) {
-    const slot = s.slot(cpu, first + i);
+    const slot = base + i;
     if (s.enabled[slot]) v |= 1 << i;
     core.depRead(slot, 'enabled');
   }
@@ -65,12 +69,14 @@ export function readEnable(core: VgicCore, cpu: number, first: number, n: number
 
 export function writeSetEnable(core: VgicCore, cpu: number, first: number, n: number, val: number, src: AccessSource): void {
   const k = count(core, first, n);
-  for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.setEnabled(core.irqs.slot(cpu, first + i), src === 'user');
+  const base = core.irqs.slot(cpu, first);
+  for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.setEnabled(base + i, src === 'user');
 }
 
 export function writeClearEnable(core: VgicCore, cpu: number, first: number, n: number, val: number): void {
   const k = count(core, first, n);
-  for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.clearEnabled(core.irqs.slot(cpu, first + i));
+  const base = core.irqs.slot(cpu, first);
+  for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.clearEnabled(base + i);
 }
 
 /**
@@ -82,8 +88,9 @@ export function readPending(core: VgicCore, cpu: number, first: number, n: numbe
   let v = 0;
   const k = count(core, first, n);
   const userV3 = src === 'user' && core.gicVersion === 3;
+  const base = s.slot(cpu, first);
   for (let i = 0; i < k; i++) {
-    const slot = s.slot(cpu, first + i);
+    const slot = base + i;
     let p: boolean;
     if (userV3) p = s.latch[slot] !== 0;
     else if (src === 'guest' && s.hw[slot] && s.config[slot] !== CONFIG_EDGE) p = s.level[slot] !== 0;
@@ -131,8 +138,9 @@ export function readActive(core: VgicCore, cpu: number, first: number, n: number
   const s = core.irqs;
   let v = 0;
   const k = count(core, first, n);
+  const base = s.slot(cpu, first);
   for (let i = 0; i < k; i++) {
-    const slot = s.slot(cpu, first + i);
+    const slot = base + i;
     if (s.active[slot]) v |= 1 << i;
     core.depRead(slot, 'active');
   }
@@ -142,7 +150,8 @@ export function readActive(core: VgicCore, cpu: number, first: number, n: number
 /** ISACTIVER / ICACTIVER. `requester` is the accessing vCPU (GICv2 SGI active source; 0 from userspace). */
 export function writeActive(core: VgicCore, cpu: number, first: number, n: number, val: number, set: boolean, requester: number): void {
   const k = count(core, first, n);
-  for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.setActive(core.irqs.slot(cpu, first + i), set, requester);
+  const base = core.irqs.slot(cpu, first);
+  for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.setActive(base + i, set, requester);
 }
 
 /** Priority bytes, `n` INTIDs (1 for a byte access, 4 for a word). */
@@ -150,8 +159,9 @@ export function readPriority(core: VgicCore, cpu: number, first: number, n: numb
   const s = core.irqs;
   let v = 0;
   const k = count(core, first, n);
+  const base = s.slot(cpu, first);
   for (let i = 0; i < k; i++) {
-    const slot = s.slot(cpu, first + i);
+    const slot = base + i;
     v |= s.priority[slot] << (8 * i);
     core.depRead(slot, 'priority');
   }
@@ -161,7 +171,8 @@ export function readPriority(core: VgicCore, cpu: number, first: number, n: numb
 /** Stores byte & 0xF8; returns an effect when a low bit was dropped. */
 export function writePriority(core: VgicCore, cpu: number, first: number, n: number, val: number): string | undefined {
   const k = count(core, first, n);
-  for (let i = 0; i < k; i++) core.setPriority(core.irqs.slot(cpu, first + i), (val >>> (8 * i)) & 0xff);
+  const base = core.irqs.slot(cpu, first);
+  for (let i = 0; i < k; i++) core.setPriority(base + i, (val >>> (8 * i)) & 0xff);
   const mask = n === 1 ? 0xf8 : 0xf8f8f8f8;
   const stored = (val & mask) >>> 0;
   if (stored !== val >>> 0) return `stored 0x${stored.toString(16)}: KVM keeps 5 priority bits (byte & 0xf8)`;
@@ -173,8 +184,9 @@ export function readConfig(core: VgicCore, cpu: number, first: number, n: number
   const s = core.irqs;
   let v = 0;
   const k = count(core, first, n);
+  const base = s.slot(cpu, first);
   for (let i = 0; i < k; i++) {
-    const slot = s.slot(cpu, first + i);
+    const slot = base + i;
     if (s.config[slot] === CONFIG_EDGE) v |= 2 << (2 * i);
     core.depRead(slot, 'config');
   }

@@ -207,6 +207,11 @@ export function formatFieldList(fields: readonly FieldDef[], value: bigint): str
   return parts.length ? parts.join(' ') : 'all fields 0';
 }
 
+/** The low 32 bits of a written value as a Number; allocates no bigint when the value already fits (every 32-bit access). */
+export function lo32(v: bigint): number {
+  return v <= 0xffffffffn ? Number(v) : Number(v & 0xffffffffn);
+}
+
 /** Split a 64-bit bigint read into the `size` bytes at byte offset `byteOff` (extract_bytes). */
 export function extractBytes(v: bigint, byteOff: number, size: number): bigint {
   return (v >> BigInt(byteOff * 8)) & ((1n << BigInt(size * 8)) - 1n);

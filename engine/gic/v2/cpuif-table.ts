@@ -4,14 +4,13 @@
 //  - the VMM's: KVM's vgic_v2_cpu_registers (KVM_DEV_ARM_VGIC_GRP_CPU_REGS), served from the
 //    saved VMCR/APR with KVM's ABI quirks.
 
-import { FrameTable, RegRead, RegRow, RegWrite, W32 } from '../core/regtable';
+import { FrameTable, lo32, RegRead, RegRow, RegWrite, W32 } from '../core/regtable';
 import { GICC_BPR_FIELDS, GICC_CTLR_FIELDS, GICC_IIDR_FIELDS, GICC_INTID_FIELDS, GICC_PRIORITY_FIELDS } from './fields';
 import { GICC_IIDR_USER } from './ids';
 import { V2State } from './state';
 
 type Row = RegRow<V2State>;
 
-const lo32 = (v: bigint): number => Number(v & 0xffffffffn);
 const n32 = (f: (st: V2State, cpu: number) => number): RegRead<V2State> => (st, cpu) => BigInt(f(st, cpu) >>> 0);
 const ro =
   (name: string): RegWrite<V2State> =>

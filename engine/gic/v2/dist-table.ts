@@ -3,14 +3,13 @@
 // Banked rows (INTIDs 0-31, SGIR, CPENDSGIR/SPENDSGIR) act on the accessing vCPU.
 
 import * as R from '../core/irq-regs';
-import { addrToIntid, FieldDef, FrameTable, RegRead, RegRow, RegWrite, W32, W8 } from '../core/regtable';
+import { addrToIntid, FieldDef, FrameTable, lo32, RegRead, RegRow, RegWrite, W32, W8 } from '../core/regtable';
 import * as V2 from './dist';
 import { GICD_SGIR_FIELDS } from './fields';
 import { V2State } from './state';
 
 type Row = RegRow<V2State>;
 
-const lo32 = (v: bigint): number => Number(v & 0xffffffffn);
 const first1 = (off: number): number => addrToIntid(off, 1);
 
 function perIrq(name: string, offset: number, bits: number, widths: number, h: Pick<Row, 'read' | 'write' | 'access'> & Partial<Row>): Row {

@@ -3,14 +3,13 @@
 // per-INTID registers KVM shares between v2 and v3 use engine/gic/core/irq-regs.ts.
 
 import { NR_PRIVATE } from '../core/irq-store';
-import { addrToIntid } from '../core/regtable';
+import { addrToIntid, lo32 } from '../core/regtable';
 import { GICD_IIDR_REVISION_MASK, gicdIidr, gicdTyper } from './ids';
 import { decodeSgir } from './sgir';
 import { V2State } from './state';
 import { deliveryVcpu, storedTargets } from './targets';
 
 const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
-const lo32 = (v: bigint): number => Number(v & 0xffffffffn);
 
 /** vgic_mmio_read_v2_misc: GICD_CTLR (bit 0 = dist->enabled), GICD_TYPER, GICD_IIDR. */
 export function readMisc(st: V2State, _cpu: number, off: number): bigint {

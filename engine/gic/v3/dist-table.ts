@@ -2,7 +2,7 @@
 // per register or per-INTID array, in KVM's table order. Offsets no row claims are RAZ/WI.
 
 import * as R from '../core/irq-regs';
-import { addrToIntid, FieldDef, RegRead, RegRow, RegWrite, W32, W64, W8 } from '../core/regtable';
+import { addrToIntid, FieldDef, lo32, RegRead, RegRow, RegWrite, W32, W64, W8 } from '../core/regtable';
 import { GICD_CTLR_FIELDS, GICD_TYPER2_FIELDS, GICD_TYPER_FIELDS, IIDR_FIELDS, IROUTER_FIELDS } from './fields';
 import { V3State } from './state';
 
@@ -14,7 +14,6 @@ const CTLR_ENABLE_G1 = 1 << 1;
 const CTLR_ARE = 1 << 4;
 const CTLR_DS = 1 << 6;
 
-const lo32 = (v: bigint): number => Number(v & 0xffffffffn);
 const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
 
 export function gicdIidr(rev: number): number {

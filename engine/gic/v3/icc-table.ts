@@ -5,7 +5,7 @@
 
 import { sysregByName } from '../../arch/sysregs';
 import { ACK_G0, ACK_G1 } from '../core/cpuif';
-import { FieldDef } from '../core/regtable';
+import { FieldDef, lo32 } from '../core/regtable';
 import { V3_FIELDS } from './fields';
 import { dispatchSgi, sgiEffect } from './sgi';
 import { V3State } from './state';
@@ -30,7 +30,6 @@ export interface IccRow {
 }
 
 const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
-const lo = (v: bigint): number => Number(v & 0xffffffffn);
 
 function enc(name: string): number {
   const s = sysregByName(name);
@@ -68,17 +67,17 @@ function ctlrUserWrite(st: V3State, cpu: number, value: bigint): string | undefi
 }
 
 function pmrWrite(st: V3State, cpu: number, value: bigint): string | undefined {
-  const stored = st.cpuif.writePmr(cpu, lo(value) & 0xff);
+  const stored = st.cpuif.writePmr(cpu, lo32(value) & 0xff);
   return BigInt(stored) !== value ? `stored ${hex(stored)}: PMR keeps ${st.core.policy.host.priBits} priority bits` : undefined;
 }
 
 function bpr0Write(st: V3State, cpu: number, value: bigint): string | undefined {
-  const stored = st.cpuif.writeBpr0(cpu, lo(value));
+  const stored = st.cpuif.writeBpr0(cpu, lo32(value));
   return BigInt(stored) !== value ? `stored ${stored}: BPR0 is 3 bits with minimum ${st.cpuif.minBpr0}` : undefined;
 }
 
 function bpr1Write(st: V3State, cpu: number, value: bigint): string | undefined {
-  const stored = st.cpuif.writeBpr1(cpu, lo(value));
+  const stored = st.cpuif.writeBpr1(cpu, lo32(value));
   if (stored < 0) return 'ignored: ICC_BPR1_EL1 writes are ignored while ICC_CTLR_EL1.CBPR=1';
   return BigInt(stored) !== value ? `stored ${stored}: BPR1 is 3 bits with minimum ${st.cpuif.minBpr0 + 1}` : undefined;
 }
@@ -103,8 +102,8 @@ function grpenRow(name: string, group: 0 | 1): IccRow {
 function aprRow(name: string, group: 0 | 1, n: number): IccRow {
   const read: IccRead = (st, cpu) => BigInt(st.cpuif.readApr(cpu, group, n));
   const write: IccWrite = (st, cpu, value) => {
-    st.cpuif.writeApr(cpu, group, n, lo(value));
-    return value > 0xffffffffn ? `stored ${hex(lo(value))}: APRs are 32 bits` : undefined;
+    st.cpuif.writeApr(cpu, group, n, lo32(value));
+    return value > 0xffffffffn ? `stored ${hex(lo32(value))}: APRs are 32 bits` : undefined;
   };
   return {
     name, enc: enc(name), access: 'RW', reset: 0n, read, write,
@@ -136,7 +135,7 @@ export const V3_ICC_ROWS: readonly IccRow[] = [
     write: pmrWrite, uread: (st, cpu) => BigInt(st.cpuif.state[cpu].pmr), uwrite: pmrWrite,
   },
   roRow('ICC_IAR0_EL1', (st, cpu) => BigInt(st.cpuif.acknowledge(cpu, ACK_G0))),
-  wo('ICC_EOIR0_EL1', (st, cpu, v) => st.cpuif.endOfInterrupt(cpu, lo(v), ACK_G0), false),
+  wo('ICC_EOIR0_EL1', (st, cpu, v) => st.cpuif.endOfInterrupt(cpu, lo32(v), ACK_G0), false),
   roRow('ICC_HPPIR0_EL1', (st, cpu) => BigInt(st.cpuif.hppir(cpu, ACK_G0))),
   {
     name: 'ICC_BPR0_EL1', enc: enc('ICC_BPR0_EL1'), access: 'RW', fields: V3_FIELDS.ICC_BPR0_EL1,
@@ -155,13 +154,13 @@ export const V3_ICC_ROWS: readonly IccRow[] = [
     name: 'ICC_NMIAR1_EL1', enc: enc('ICC_NMIAR1_EL1'), access: 'UNDEF',
     undef: 'ICC_NMIAR1_EL1 needs FEAT_GICv3_NMI, which KVM does not expose to this guest',
   },
-  wo('ICC_DIR_EL1', (st, cpu, v) => st.cpuif.deactivateInterrupt(cpu, lo(v)), false),
+  wo('ICC_DIR_EL1', (st, cpu, v) => st.cpuif.deactivateInterrupt(cpu, lo32(v)), false),
   roRow('ICC_RPR_EL1', (st, cpu) => (st.cpuif.readDep(cpu, 'apr'), BigInt(st.cpuif.runningPriority(cpu)))),
   sgiRow('ICC_SGI1R_EL1', true),
   sgiRow('ICC_ASGI1R_EL1', false),
   sgiRow('ICC_SGI0R_EL1', false),
   roRow('ICC_IAR1_EL1', (st, cpu) => BigInt(st.cpuif.acknowledge(cpu, ACK_G1))),
-  wo('ICC_EOIR1_EL1', (st, cpu, v) => st.cpuif.endOfInterrupt(cpu, lo(v), ACK_G1), false),
+  wo('ICC_EOIR1_EL1', (st, cpu, v) => st.cpuif.endOfInterrupt(cpu, lo32(v), ACK_G1), false),
   roRow('ICC_HPPIR1_EL1', (st, cpu) => BigInt(st.cpuif.hppir(cpu, ACK_G1))),
   {
     name: 'ICC_BPR1_EL1', enc: enc('ICC_BPR1_EL1'), access: 'RW', fields: V3_FIELDS.ICC_BPR1_EL1,

@@ -4,7 +4,7 @@
 // the same search and gets the same answer. `cpu` is the redistributor's vCPU.
 
 import * as R from '../core/irq-regs';
-import { addrToIntid, extractBytes, RegRead, RegRow, RegWrite, update64, W32, W64, W8 } from '../core/regtable';
+import { addrToIntid, extractBytes, lo32, RegRead, RegRow, RegWrite, update64, W32, W64, W8 } from '../core/regtable';
 import { v3UserWriteActive, v3UserWritePending, ID_REG_NAMES, IMPLEMENTER_ARM, PRODUCT_ID_KVM } from './dist-table';
 import { GICR_CTLR_FIELDS, GICR_TYPER_FIELDS, GICR_WAKER_FIELDS, IIDR_FIELDS, PENDBASER_FIELDS, PROPBASER_FIELDS } from './fields';
 import { V3State } from './state';
@@ -16,7 +16,6 @@ export const GICR_IIDR_VALUE = ((PRODUCT_ID_KVM << 24) | IMPLEMENTER_ARM) >>> 0;
 const CTLR_ENABLE_LPIS = 1;
 const CTLR_IR_CES = 0x6;
 
-const lo32 = (v: bigint): number => Number(v & 0xffffffffn);
 const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
 const raz: RegRead<V3State> = () => 0n;
 const ro =

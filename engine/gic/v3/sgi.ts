@@ -5,6 +5,7 @@
 //   - SGI1R may pend SGIs of either group; ASGI1R and SGI0R only SGIs configured Group 0.
 //     A request for an SGI of the wrong group is dropped on that target, silently.
 
+import { lo32 } from '../core/regtable';
 import { V3State } from './state';
 
 export interface SgiOutcome {
@@ -13,10 +14,16 @@ export interface SgiOutcome {
   wrongGroup: number[];
 }
 
+/** The two 32-bit words of a 64-bit register value, as Numbers (fields are read from these, not by bigint shifts). */
+function halves(value: bigint): { lo: number; hi: number } {
+  return { lo: lo32(value), hi: Number((value >> 32n) & 0xffffffffn) };
+}
+
 export function dispatchSgi(st: V3State, sender: number, value: bigint, allowGroup1: boolean): SgiOutcome {
   const core = st.core;
   const s = core.irqs;
-  const sgi = Number((value >> 24n) & 0xfn);
+  const { lo, hi } = halves(value);
+  const sgi = (lo >>> 24) & 0xf;
   const out: SgiOutcome = { pended: [], wrongGroup: [] };
   const queueOn = (c: number): void => {
     const slot = s.slot(c, sgi);
@@ -29,13 +36,13 @@ export function dispatchSgi(st: V3State, sender: number, value: bigint, allowGro
       out.wrongGroup.push(c);
     }
   };
-  if ((value >> 40n) & 1n) {
+  if ((hi >>> 8) & 1) {
     for (let c = 0; c < st.cpus; c++) if (c !== sender) queueOn(c);
   } else {
-    const list = Number(value & 0xffffn);
-    const aff1 = Number((value >> 16n) & 0xffn);
-    const aff2 = Number((value >> 32n) & 0xffn);
-    const aff3 = Number((value >> 48n) & 0xffn);
+    const list = lo & 0xffff;
+    const aff1 = (lo >>> 16) & 0xff;
+    const aff2 = hi & 0xff;
+    const aff3 = (hi >>> 16) & 0xff;
     for (let n = 0; n < 16; n++) {
       if (!((list >> n) & 1)) continue;
       const c = st.vcpuByAffinity((aff2 << 16) | (aff1 << 8) | n, aff3);
@@ -48,10 +55,11 @@ export function dispatchSgi(st: V3State, sender: number, value: bigint, allowGro
 /** WriteResult.effect for an SGI write: what did not happen that the value asked for. */
 export function sgiEffect(regName: string, value: bigint, o: SgiOutcome): string | undefined {
   const parts: string[] = [];
-  const sgi = Number((value >> 24n) & 0xfn);
+  const { lo, hi } = halves(value);
+  const sgi = (lo >>> 24) & 0xf;
   if (o.wrongGroup.length) parts.push(`SGI ${sgi} not pended on vCPU ${o.wrongGroup.join(',')}: ${regName} only generates Group 0 SGIs and SGI ${sgi} is Group 1 there`);
   if (!o.pended.length && !o.wrongGroup.length) parts.push(`no vCPU matches the request: nothing pended`);
-  const rs = Number((value >> 44n) & 0xfn);
-  if (rs && !((value >> 40n) & 1n)) parts.push(`RS=${rs} ignored (KVM never reads RS; targets are Aff0 0-15)`);
+  const rs = (hi >>> 12) & 0xf;
+  if (rs && !((hi >>> 8) & 1)) parts.push(`RS=${rs} ignored (KVM never reads RS; targets are Aff0 0-15)`);
   return parts.length ? parts.join('; ') : undefined;
 }
