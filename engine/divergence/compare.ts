@@ -64,7 +64,21 @@ const isRead = (r: ReplayRecord): r is ReadRecord => r.op === 'read';
 const isEffect = (r: ReplayRecord): r is WriteEffectRecord => r.op === 'write';
 const isOutput = (r: ReplayRecord): r is OutputRecord => r.op === 'irq' || r.op === 'fiq';
 
-/** Compare one event's two record batches; call `add` for each difference, in a fixed order. */
+/**
+ * Two effect sentences say the same thing when they differ only in the policy ID they name
+ * ("ignored: policy rev1 drops …" and "ignored: policy my-kernel drops …"), so a copy of a
+ * policy under another name is not reported as treating writes differently.
+ */
+export function sameEffect(ea: string | undefined, eb: string | undefined, ids: readonly [string, string] | undefined): boolean {
+  if (ea === eb) return true;
+  if (!ids || ea === undefined || eb === undefined) return false;
+  return ea.split(`policy ${ids[0]} `).join('policy · ') === eb.split(`policy ${ids[1]} `).join('policy · ');
+}
+
+/**
+ * Compare one event's two record batches; call `add` for each difference, in a fixed order.
+ * `ids` are the two policies' IDs, for sameEffect.
+ */
 export function compareBatch(
   header: TraceHeader,
   registry: RegisterRegistry | undefined,
@@ -72,6 +86,7 @@ export function compareBatch(
   a: readonly ReplayRecord[],
   b: readonly ReplayRecord[],
   add: (d: Difference) => void,
+  ids?: readonly [string, string],
 ): void {
   const readsA = a.filter(isRead);
   const readsB = b.filter(isRead);
@@ -114,7 +129,7 @@ export function compareBatch(
     const k = keyOf(ra);
     seenA.add(k);
     const rb = mapB.get(k);
-    if (rb && rb.effect === ra.effect) continue;
+    if (rb && sameEffect(ra.effect, rb.effect, ids)) continue;
     add({ kind: 'write', index, cycle: ra.cycle, cpu: ra.cpu, reg: ra.reg, a: ra.effect, b: rb ? rb.effect : null, observable: true });
   }
   for (const rb of effB) {

@@ -72,7 +72,7 @@ export function diffPolicies(trace: string, pa: Policy, pb: Policy, opts: DiffOp
         }
         groups.add(d);
         if (differences.length < maxListed) differences.push(d);
-      });
+      }, [pa.id, pb.id]);
     };
   });
 

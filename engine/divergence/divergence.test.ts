@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DepTracker } from '../model/deps';
 import { GicModel, ReadResult, WriteResult } from '../model/model';
-import { getPolicy, Policy } from '../policy/policy';
+import { getPolicy, parsePolicy, Policy } from '../policy/policy';
 import { EventKind, Frame, GicConfig, kvmMpidr, TraceEvent, TraceHeader } from '../trace/events';
 import { writeTrace } from '../trace/writer';
 import { diffPolicies } from './diff';
@@ -197,5 +197,31 @@ describe('invariants', () => {
     const r = checkInvariants(dir, [{ trace: 'group.gtr', policies: ['rev3', 'rev1'], expect: 'agree', reason: 'r' }], getPolicy, { modelFactory });
     expect(r[0].ok).toBe(false);
     expect(r[0].message).toMatch(/must agree/);
+  });
+});
+
+describe('write effects that differ only in the policy they name are the same treatment', () => {
+  const repo = path.resolve(__dirname, '../..');
+  const renamed = (id: string, as: string): Policy => {
+    const file = path.join(repo, 'engine', 'policies', `${id}.json`);
+    return parsePolicy({ ...JSON.parse(fs.readFileSync(file, 'utf8')), id: as }, `/tmp/${as}.json`);
+  };
+
+  test('a renamed copy of rev1 is identical to rev1 on a trace whose IGROUPR writes rev1 drops', () => {
+    const trace = path.join(repo, 'traces', 'guests', 'igroupr-rw-v3.gtr');
+    const copy = diffPolicies(trace, getPolicy('rev1'), renamed('rev1', 'my-kernel'));
+    expect(copy.identical).toBe(true);
+    expect(copy.count).toBe(0);
+    // The same trace does tell rev1 and rev3 apart, so the trace exercises the drops.
+    expect(diffPolicies(trace, getPolicy('rev1'), getPolicy('rev3')).identical).toBe(false);
+  });
+
+  test('rev1-iidr-only and mainline-rev3 drop a VMM restore of IGROUPR for the same reason', () => {
+    const trace = path.join(repo, 'traces', 'guests', 'vmm-restore-v2.gtr');
+    expect(diffPolicies(trace, getPolicy('rev1-iidr-only'), getPolicy('mainline-rev3')).identical).toBe(true);
+    // rev1 drops it for another reason (its revision), which is still a side-effect difference.
+    const r = diffPolicies(trace, getPolicy('rev1'), getPolicy('mainline-rev3'));
+    expect(r.identical).toBe(false);
+    expect(r.visibleCount).toBe(0);
   });
 });

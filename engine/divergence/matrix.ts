@@ -75,7 +75,7 @@ export function traceMatrix(trace: string, label: string, policies: readonly Pol
             counts[k][j]++;
             if (!firsts[k][j]) firsts[k][j] = d;
             subjects[k][j].add(d.kind === 'read' ? registerFamily(d.reg) : d.kind === 'output' ? `cpu${d.cpu} ${d.line.toUpperCase()}` : registerFamily(d.reg));
-          });
+          }, [policies[k].id, policies[j].id]);
         }
       }
       for (const b of bufs) b.length = 0;

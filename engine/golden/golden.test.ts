@@ -213,6 +213,49 @@ describe('stale goldens (exit 1)', () => {
   });
 });
 
+describe('policies registered in package.json', () => {
+  const register = (files: unknown) => fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'my-vmm-tests', gicreplay: { policyFiles: files } }));
+  const writePolicy = (rel: string, id: string) => {
+    const data = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'policies', 'rev1.json'), 'utf8'));
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), JSON.stringify({ ...data, id }));
+  };
+
+  test('are checked and blessed by default, so a plain check matches instead of calling their goldens obsolete', async () => {
+    writeTraceAt(root, 'a.gtr');
+    writePolicy('policies/android.json', 'android');
+    register(['policies/android.json']);
+    const before = await check(root);
+    expect(before.results.map((x) => `${x.policy}:${x.status}`)).toContain('android:missing');
+    expect(before.results.find((x) => x.policy === 'android')!.message).toContain('gicreplay bless traces/a.gtr --policy android --reason');
+    await bless(root);
+    expect(fs.existsSync(path.join(root, 'golden', 'a', 'android.golden'))).toBe(true);
+    const r = await check(root);
+    expect(r.verdict.exit).toBe(0);
+    expect(r.verdict.counts.match).toBe(6);
+    expect(r.obsolete).toEqual([]);
+    // --policy names a registered policy; its own file passed again is the same policy.
+    expect((await check(root, { policies: ['android'] })).results.map((x) => x.policy)).toEqual(['android']);
+    expect((await check(root, { policyFiles: ['policies/android.json'] })).verdict.exit).toBe(0);
+    // Unregistering it makes its golden obsolete again.
+    register([]);
+    expect((await check(root)).obsolete.map((o) => o.golden)).toEqual(['golden/a/android.golden']);
+  });
+
+  test('a malformed registration or a clashing ID is bad input naming package.json (exit 2)', async () => {
+    writeTraceAt(root, 'a.gtr');
+    register('policies/android.json');
+    await expect(check(root)).rejects.toThrow(/package\.json: "gicreplay\.policyFiles" is not a list of file names \(expected "gicreplay": \{ "policyFiles"/);
+    writePolicy('policies/rev3-copy.json', 'rev3');
+    register(['policies/rev3-copy.json']);
+    await expect(check(root)).rejects.toThrow(/rev3-copy\.json: policy "rev3" is registered in package\.json but .*rev3\.json already has that ID/);
+    register(['policies/none.json']);
+    await expect(check(root)).rejects.toThrow(/package\.json: "gicreplay\.policyFiles" names policies\/none\.json, which does not exist/);
+    register([]);
+    await expect(check(root, { policies: ['android'] })).rejects.toThrow(/unknown policy "android" \(expected one of rev3, rev2, rev1, rev1-iidr-only, mainline-rev3, a file given with --policy-file, or one registered in package\.json/);
+  });
+});
+
 describe('bless', () => {
   test('writes the ledger with the reason, hashes and versions, and no date', async () => {
     writeTraceAt(root, 'a.gtr', bootEvents(true));
@@ -366,7 +409,7 @@ describe('obsolete goldens', () => {
   test('an unknown policy makes its goldens obsolete', async () => {
     fs.copyFileSync(path.join(root, 'golden', 'a', 'rev3.golden'), path.join(root, 'golden', 'a', 'rev9.golden'));
     const r = await check(root, { paths: ['traces/a.gtr'] });
-    expect(r.obsolete).toEqual([{ golden: 'golden/a/rev9.golden', reason: 'no policy "rev9" (neither built in nor given with --policy-file)' }]);
+    expect(r.obsolete).toEqual([{ golden: 'golden/a/rev9.golden', reason: 'no policy "rev9" (not built in, not registered in package.json "gicreplay.policyFiles", not given with --policy-file)' }]);
   });
 
   test('only bless --prune removes them, and only files with our header', async () => {

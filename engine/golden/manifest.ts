@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError, UsageError } from '../errors';
-import { builtinPolicies, loadPolicyFile, Policy, resolvePolicies } from '../policy/policy';
+import { builtinPolicies, loadPolicyFile, Policy } from '../policy/policy';
+import { projectPolicies } from './project-policies';
 import { abs, byCodeUnit, goldenPathFor, Layout, layoutFor, listGoldenFiles, listTraces, pairForGoldenPath, pairId, resolvePathFilter, TRACE_EXT } from './layout';
 import { Manifest, ObsoleteGolden } from './model';
 import { isOwnedGolden, openGolden } from './store';
@@ -56,14 +57,35 @@ export function planSuite(o: PlanOptions): SuitePlan {
     throw new UsageError(`${layout.root} has neither traces/ nor golden/; run from a gicreplay project or pass --root`);
   }
   const traces = listTraces(layout);
-  const extra = (o.policyFiles ?? []).map((f) => loadPolicyFile(path.resolve(o.cwd ?? o.root, f)));
+  // The universe: built-ins, then the project's registered policies (package.json), then
+  // --policy-file ones. --policy and --policy-file narrow the run to the policies they name.
   const universe = [...builtinPolicies()];
-  for (const p of extra) {
-    if (universe.some((u) => u.id === p.id)) throw new InputError(`policy "${p.id}" is already a built-in policy`, { file: p.file }, 'a policy file with an ID of its own');
-    universe.push(p);
+  universe.push(...projectPolicies(layout.root, universe));
+  const chosen: Policy[] = [];
+  const choose = (p: Policy) => {
+    if (chosen.includes(p)) throw new InputError(`policy "${p.id}" given twice`, { file: p.file });
+    chosen.push(p);
+  };
+  for (const id of o.policies ?? []) {
+    const p = universe.find((u) => u.id === id);
+    if (!p) throw new InputError(`unknown policy "${id}"`, undefined, `one of ${universe.map((u) => u.id).join(', ')}, a file given with --policy-file, or one registered in package.json ("gicreplay": { "policyFiles": [...] })`);
+    choose(p);
   }
-  const filtered = (o.policies?.length ?? 0) > 0 || extra.length > 0;
-  const chosen = filtered ? (o.policies?.length ? resolvePolicies(o.policies, []) : []).concat(extra) : universe;
+  for (const f of o.policyFiles ?? []) {
+    const file = path.resolve(o.cwd ?? o.root, f);
+    // A registered policy's own file passed again is that policy, not a clash.
+    const known = universe.find((u) => path.resolve(u.file) === file);
+    if (known) {
+      choose(known);
+      continue;
+    }
+    const p = loadPolicyFile(file);
+    if (universe.some((u) => u.id === p.id)) throw new InputError(`policy "${p.id}" is already a built-in or registered policy`, { file: p.file }, 'a policy file with an ID of its own');
+    universe.push(p);
+    choose(p);
+  }
+  const filtered = chosen.length > 0;
+  if (!filtered) chosen.push(...universe);
   const selTraces = o.paths && o.paths.length ? resolvePathFilter(layout, traces, o.paths, o.cwd ?? process.cwd()) : traces;
   const all: PlannedPair[] = [];
   for (const t of selTraces) for (const p of chosen) all.push({ id: pairId(t, p.id), trace: t, policy: p, golden: goldenPathFor(t, p.id) });
@@ -149,7 +171,7 @@ export function findObsolete(m: Manifest, filter: SuitePlan['filter']): Obsolete
     let reason: string;
     if (!pair) reason = 'not at golden/<trace>/<policy>.golden';
     else if (!traces.has(pair.trace)) reason = `trace traces/${pair.trace} no longer exists`;
-    else if (!policies.has(pair.policy)) reason = `no policy "${pair.policy}" (neither built in nor given with --policy-file)`;
+    else if (!policies.has(pair.policy)) reason = `no policy "${pair.policy}" (not built in, not registered in package.json "gicreplay.policyFiles", not given with --policy-file)`;
     else reason = 'not expected';
     out.push({ golden: g, reason });
   }

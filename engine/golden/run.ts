@@ -93,7 +93,7 @@ function runInvariants(plan: SuitePlan, replay: ReplayInjection | undefined): In
     const id = `inv:${inv.trace}:${inv.policies[0]}:${inv.policies[1]}:${inv.expect}`;
     const base = { id, trace: inv.trace, policies: inv.policies, expect: inv.expect };
     const unknown = inv.policies.find((p) => !policies.has(p));
-    if (unknown) return { ...base, ok: false, message: `invariant names policy "${unknown}", which is neither built in nor given with --policy-file` };
+    if (unknown) return { ...base, ok: false, message: `invariant names policy "${unknown}", which is not built in, not registered in package.json and not given with --policy-file` };
     try {
       const [r] = checkInvariants(plan.layout.tracesDir, [inv], (pid) => policies.get(pid)!, { ...replay });
       return { ...base, ok: r.ok, message: r.message };

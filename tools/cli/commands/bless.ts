@@ -14,7 +14,7 @@ export function blessCommand(y: Argv): Argv {
     (c) =>
       c
         .positional('paths', { type: 'string', array: true, describe: 'traces, goldens or folders of them (default: all of traces/)' })
-        .option('policy', { type: 'string', coerce: listOf, describe: 'only these built-in policies (repeat the flag or separate with commas)' })
+        .option('policy', { type: 'string', coerce: listOf, describe: 'only these policies, built-in or registered (repeat the flag or separate with commas)' })
         .option('policy-file', { type: 'string', coerce: listOf, describe: 'policies from these JSON files (repeatable)' })
         .option('reason', { type: 'string', describe: 'why the new output is right (required; kept in the ledger)' })
         .option('wide', { type: 'boolean', default: false, describe: 'also regenerate goldens you did not name that share a changed body' })

@@ -49,8 +49,8 @@ export function checkCommand(y: Argv): Argv {
     (c) =>
       c
         .positional('paths', { type: 'string', array: true, describe: 'traces, goldens or folders of them (default: all of traces/)' })
-        .option('policy', { type: 'string', coerce: listOf, describe: 'only these built-in policies (repeat the flag or separate with commas)' })
-        .option('policy-file', { type: 'string', coerce: listOf, describe: 'also check policies from these JSON files (repeatable)' })
+        .option('policy', { type: 'string', coerce: listOf, describe: 'only these policies, built-in or registered (repeat the flag or separate with commas)' })
+        .option('policy-file', { type: 'string', coerce: listOf, describe: 'check only these policy JSON files (with --policy: those too); register a policy for good in package.json "gicreplay": { "policyFiles": [...] }' })
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (stable IDs); with --shard, save it for --merge' })
         .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
         .option('shard', { type: 'string', describe: 'check only shard i of n (e.g. 2/4) of the (trace × policy) pairs' })

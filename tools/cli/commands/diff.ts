@@ -2,7 +2,9 @@ import type { Argv } from 'yargs';
 import { diffPolicies } from '../../../engine/divergence/diff';
 import { diffToJson, renderDiffText } from '../../../engine/divergence/render';
 import { UsageError } from '../../../engine/errors';
-import { getPolicy, loadPolicyFile, Policy } from '../../../engine/policy/policy';
+import { findProjectRoot } from '../../../engine/golden/layout';
+import { projectPolicies } from '../../../engine/golden/project-policies';
+import { builtinPolicies, getPolicy, loadPolicyFile, Policy } from '../../../engine/policy/policy';
 import { Output } from '../output';
 
 export function diffCommand(y: Argv): Argv {
@@ -13,14 +15,15 @@ export function diffCommand(y: Argv): Argv {
       c
         .positional('trace', { type: 'string', demandOption: true, describe: 'trace file (.gtr)' })
         .option('policies', { type: 'string', demandOption: true, describe: 'two policy IDs, comma-separated (e.g. rev1,rev3)' })
-        .option('policy-file', { type: 'array', string: true, describe: 'policy JSON files whose IDs --policies may name' })
+        .option('policy-file', { type: 'array', string: true, describe: 'policy JSON files whose IDs --policies may name (registered ones need none)' })
         .option('json', { type: 'boolean', default: false, describe: 'machine-readable report' })
         .option('max-listed', { type: 'number', default: 200, describe: 'list at most this many individual differences' }),
     (a) => {
       const ids = String(a.policies).split(',').map((s) => s.trim()).filter(Boolean);
       if (ids.length !== 2) throw new UsageError(`--policies needs exactly two policy IDs, got "${a.policies}"`);
       const extra = new Map<string, Policy>(((a['policy-file'] as string[] | undefined) ?? []).map((f) => { const p = loadPolicyFile(f); return [p.id, p] as const; }));
-      const lookup = (id: string) => extra.get(id) ?? getPolicy(id);
+      const registered = projectPolicies(findProjectRoot(process.cwd()), builtinPolicies());
+      const lookup = (id: string) => extra.get(id) ?? registered.find((p) => p.id === id) ?? getPolicy(id);
       const report = diffPolicies(a.trace as string, lookup(ids[0]), lookup(ids[1]), { maxListed: a['max-listed'] as number });
       const out = new Output();
       out.line(a.json ? diffToJson(report) : renderDiffText(report).replace(/\n$/, ''));

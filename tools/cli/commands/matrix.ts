@@ -3,7 +3,9 @@ import * as path from 'path';
 import { traceMatrix } from '../../../engine/divergence/matrix';
 import { matrixToJson, renderMatrixReport, renderMatrixTable } from '../../../engine/divergence/render-matrix';
 import { UsageError } from '../../../engine/errors';
-import { resolvePolicies } from '../../../engine/policy/policy';
+import { findProjectRoot } from '../../../engine/golden/layout';
+import { projectPolicies } from '../../../engine/golden/project-policies';
+import { builtinPolicies, resolvePolicies } from '../../../engine/policy/policy';
 import { expandTracePaths } from '../../../engine/util/trace-files';
 import { Output } from '../output';
 
@@ -14,7 +16,7 @@ export function matrixCommand(y: Argv): Argv {
     (c) =>
       c
         .positional('paths', { type: 'string', array: true, describe: 'traces or folders (default: traces/)' })
-        .option('policy', { type: 'array', string: true, describe: 'policy IDs (default: every built-in policy)' })
+        .option('policy', { type: 'array', string: true, describe: 'policy IDs (default: every built-in policy and those registered in package.json)' })
         .option('policy-file', { type: 'array', string: true, describe: 'extra policy JSON files' })
         .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
         .option('markdown', { type: 'boolean', default: false, describe: 'the full report answering the rev1 / rev1-iidr-only / rev3 question' }),
@@ -22,7 +24,8 @@ export function matrixCommand(y: Argv): Argv {
       const paths = (a.paths as string[] | undefined)?.length ? (a.paths as string[]) : ['traces'];
       const files = expandTracePaths(paths);
       if (files.length === 0) throw new UsageError(`no traces (*.gtr) under ${paths.join(', ')}`);
-      const policies = resolvePolicies(a.policy as string[] | undefined, a['policy-file'] as string[] | undefined);
+      const registered = projectPolicies(findProjectRoot(process.cwd()), builtinPolicies());
+      const policies = resolvePolicies(a.policy as string[] | undefined, a['policy-file'] as string[] | undefined, registered);
       const base = path.resolve('traces');
       const ms = files.map((f) => {
         const rel = path.relative(base, path.resolve(f));
