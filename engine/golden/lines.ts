@@ -17,6 +17,9 @@ export class LineReader {
   lineNo = 0;
   /** False when the last line returned had no terminating LF (a truncated file). */
   lastTerminated = true;
+  /** startHash(): the bytes of the lines returned since, hashed as the buffer moves on. */
+  private hash: Hash | null = null;
+  private hashFrom = 0;
 
   constructor(readonly file: string) {
     try {
@@ -46,6 +49,8 @@ export class LineReader {
         this.lastTerminated = false;
         return s;
       }
+      if (this.hash && this.pos > this.hashFrom) this.hash.update(this.buf.subarray(this.hashFrom, this.pos));
+      this.hashFrom = 0;
       const rest = this.buf.subarray(this.pos);
       const chunk = Buffer.allocUnsafe(CHUNK);
       const n = fs.readSync(this.fd, chunk, 0, CHUNK, null);
@@ -53,6 +58,23 @@ export class LineReader {
       this.buf = rest.length ? Buffer.concat([rest, chunk.subarray(0, n)]) : chunk.subarray(0, n);
       this.pos = 0;
     }
+  }
+
+  /**
+   * From here on, hash the raw bytes of every line returned, LFs included: for a well-formed
+   * file the same digest as LineHasher over those lines, without re-encoding them.
+   */
+  startHash(): void {
+    this.hash = createHash('sha256');
+    this.hashFrom = this.pos;
+  }
+
+  /** SHA-256 (hex) of the bytes of the lines returned since startHash(). */
+  hashDigest(): string {
+    if (!this.hash) throw new Error('LineReader.hashDigest() without startHash()');
+    this.hash.update(this.buf.subarray(this.hashFrom, this.pos));
+    this.hashFrom = this.pos;
+    return this.hash.digest('hex');
   }
 
   close(): void {

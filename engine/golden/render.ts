@@ -47,10 +47,18 @@ export function quote(s: string): string {
   return JSON.stringify(s);
 }
 
+/** Suffixes by register name, one table per access size: the names are few, the lines many. */
+const suffixes: Map<string, string>[] = [];
+
 function intidSuffix(reg: string, size: number): string {
-  const info = registerIntids(reg, size);
-  if (!info) return '';
-  return info.count > 1 ? ` [INTIDs ${info.first}-${info.first + info.count - 1}]` : ` [INTIDs ${info.first}]`;
+  const bySize = (suffixes[size] ??= new Map());
+  let s = bySize.get(reg);
+  if (s === undefined) {
+    const info = registerIntids(reg, size);
+    s = !info ? '' : info.count > 1 ? ` [INTIDs ${info.first}-${info.first + info.count - 1}]` : ` [INTIDs ${info.first}]`;
+    bySize.set(reg, s);
+  }
+  return s;
 }
 
 function viaText(r: ReplayRecord & { op: 'write' }): string {

@@ -80,14 +80,22 @@ export function isOwnedGolden(file: string): boolean {
  * and line count are kept for the hand-edit check at the end.
  */
 export class CheckedBody {
-  readonly hasher = new LineHasher();
-  constructor(private readonly g: OpenGolden, private readonly display: string) {}
+  /**
+   * SHA-256 and count of the body lines read so far. The reader hashes the file's bytes, which
+   * for a well-formed body are the lines each followed by LF, as body-sha256 is defined; a body
+   * whose last line lacks its LF is reported truncated before the digest is compared.
+   */
+  readonly hasher: { digest(): string; lines: number };
+  constructor(private readonly g: OpenGolden, private readonly display: string) {
+    g.reader.startHash();
+    this.hasher = { digest: () => g.reader.hashDigest(), lines: 0 };
+  }
 
   next(): string | null {
     const l = this.g.reader.next();
     if (l === null) return null;
     if (isConflictMarker(l)) throw conflictError(this.display, this.g.reader.lineNo);
-    this.hasher.add(l);
+    this.hasher.lines++;
     return l;
   }
 

@@ -1,6 +1,6 @@
 // The register-table machinery: KVM's binary search over region tables, check_region, naming.
 
-import { addrToIntid, FrameTable, kvmBsearch, RegRow, update64, extractBytes, W32, W64, W8 } from './regtable';
+import { addrToIntid, extractBytes, FieldDef, formatFieldList, FrameTable, kvmBsearch, RegRow, update64, W32, W64, W8 } from './regtable';
 
 type Row = RegRow<null>;
 const row = (name: string, offset: number, len: number, widths = W32, extra: Partial<Row> = {}): Row => ({
@@ -67,5 +67,37 @@ describe('helpers', () => {
     expect(extractBytes(0x1122334455667788n, 4, 4)).toBe(0x11223344n);
     expect(update64(0x1122334455667788n, 4, 4, 0xaabbccddn)).toBe(0xaabbccdd55667788n);
     expect(update64(0x1122334455667788n, 0, 8, 0x1n)).toBe(0x1n);
+  });
+});
+
+describe('formatFieldList', () => {
+  // The bigint definition the Number fast path must reproduce.
+  const reference = (fields: readonly FieldDef[], value: bigint): string =>
+    fields
+      .map((f) => ({ f, v: (value >> BigInt(f.lsb)) & ((1n << BigInt(f.width)) - 1n) }))
+      .filter(({ v }) => v !== 0n)
+      .map(({ f, v }) => `${f.name}=${f.width >= 8 ? `0x${v.toString(16)}` : v.toString(10)}`)
+      .join(' ') || 'all fields 0';
+
+  test('GICD_CTLR-like fields: small fields in decimal, wide ones in hex, zero fields left out', () => {
+    const fields = [{ name: 'EnableGrp1', lsb: 1, width: 1 }, { name: 'ARE', lsb: 4, width: 1 }, { name: 'ID', lsb: 8, width: 23 }, { name: 'Top', lsb: 31, width: 1 }];
+    expect(formatFieldList(fields, 0x12n)).toBe('EnableGrp1=1 ARE=1');
+    expect(formatFieldList(fields, 0x80000000n)).toBe('Top=1');
+    expect(formatFieldList(fields, 0xabcdef00n)).toBe('ID=0x2bcdef Top=1');
+    expect(formatFieldList(fields, 0n)).toBe('all fields 0');
+  });
+
+  test('equals the bigint definition for fields anywhere in 64 bits and values of any size', () => {
+    let x = 0x9e3779b9;
+    const r = () => (x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0);
+    for (let it = 0; it < 5000; it++) {
+      const fields: FieldDef[] = [];
+      for (let k = r() % 6; k >= 0; k--) {
+        const lsb = r() % 64;
+        fields.push({ name: `F${k}`, lsb, width: 1 + (r() % (64 - lsb)) });
+      }
+      const value = r() % 3 === 0 ? (BigInt(r()) << 32n) | BigInt(r()) : BigInt(r() >>> (r() % 32));
+      expect(formatFieldList(fields, value)).toBe(reference(fields, value));
+    }
   });
 });

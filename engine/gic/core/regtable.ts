@@ -198,13 +198,21 @@ export function kvmBsearch<M>(rows: readonly RegRow<M>[], key: number): number {
 
 /** "EnableGrp1=1 ARE=1 DS=1": non-zero fields, fields under 8 bits in decimal, wider ones in hex. */
 export function formatFieldList(fields: readonly FieldDef[], value: bigint): string {
-  const parts: string[] = [];
+  // Goldens render the fields of every register read; a value that fits 32 bits (nearly all)
+  // is taken apart with Number operations, which print the same digits as bigints do.
+  const small = value <= 0xffffffffn;
+  const n = small ? Number(value) : 0;
+  let out = '';
   for (const f of fields) {
-    const v = (value >> BigInt(f.lsb)) & ((1n << BigInt(f.width)) - 1n);
-    if (v === 0n) continue;
-    parts.push(`${f.name}=${f.width >= 8 ? `0x${v.toString(16)}` : v.toString(10)}`);
+    let v: number | bigint;
+    if (!small) v = (value >> BigInt(f.lsb)) & ((1n << BigInt(f.width)) - 1n);
+    else if (f.lsb >= 32) v = 0;
+    else v = f.width >= 32 - f.lsb ? n >>> f.lsb : (n >>> f.lsb) & ((1 << f.width) - 1);
+    if (v === 0 || v === 0n) continue;
+    const text = `${f.name}=${f.width >= 8 ? `0x${v.toString(16)}` : v.toString(10)}`;
+    out = out ? `${out} ${text}` : text;
   }
-  return parts.length ? parts.join(' ') : 'all fields 0';
+  return out || 'all fields 0';
 }
 
 /** The low 32 bits of a written value as a Number; allocates no bigint when the value already fits (every 32-bit access). */

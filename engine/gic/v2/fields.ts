@@ -37,7 +37,14 @@ export const V2_FIELDS: Readonly<Record<string, readonly FieldDef[]>> = {
   GICC_IIDR: GICC_IIDR_FIELDS,
 };
 
+/** Resolved once per register name: rendering asks for every read, and the names are few. */
+const v2FieldsOf = new Map<string, readonly FieldDef[] | null>();
+
 export function formatV2Fields(reg: string, value: bigint): string | undefined {
-  const fields = V2_FIELDS[reg] ?? V2_FIELDS[reg.replace(/\d+(\.B\d)?$/, '')];
+  let fields = v2FieldsOf.get(reg);
+  if (fields === undefined) {
+    fields = V2_FIELDS[reg] ?? V2_FIELDS[reg.replace(/\d+(\.B\d)?$/, '')] ?? null;
+    v2FieldsOf.set(reg, fields);
+  }
   return fields ? formatFieldList(fields, value) : undefined;
 }

@@ -4,7 +4,7 @@
 import { sysregName } from '../../arch/sysregs';
 import { RegisterRegistry } from '../../model/model';
 import { AccessSize, Frame, GicConfig, UserGroup } from '../../trace/events';
-import { formatFieldList } from '../core/regtable';
+import { FieldDef, formatFieldList } from '../core/regtable';
 import { V3_FIELDS } from './fields';
 import { iccRow } from './icc-table';
 import { V3_DIST, V3_REDIST } from './model';
@@ -66,13 +66,26 @@ export class GicV3Registry implements RegisterRegistry {
   }
 }
 
+/** The fields a register name has (array indices and .HI suffixes understood); `hi`: the upper word of a 64-bit register. */
+function resolveV3Fields(reg: string): { fields: readonly FieldDef[]; hi: boolean } | null {
+  const direct = V3_FIELDS[reg];
+  if (direct) return { fields: direct, hi: false };
+  const m = /^(GIC[DR]_[A-Z0-9]*?[A-Z])(\d*)(\.HI)?$/.exec(reg);
+  if (!m) return null;
+  const fields = V3_FIELDS[m[1]];
+  return fields ? { fields, hi: m[3] !== undefined } : null;
+}
+
+/** Resolved once per register name: rendering asks for every read, and the names are few. */
+const v3FieldsOf = new Map<string, { fields: readonly FieldDef[]; hi: boolean } | null>();
+
 /** Field breakdown for GICv3 register names (array indices and .HI suffixes understood). */
 export function formatV3Fields(reg: string, value: bigint): string | undefined {
-  const direct = V3_FIELDS[reg];
-  if (direct) return formatFieldList(direct, value);
-  const m = /^(GIC[DR]_[A-Z0-9]*?[A-Z])(\d*)(\.HI)?$/.exec(reg);
-  if (!m) return undefined;
-  const fields = V3_FIELDS[m[1]];
-  if (!fields) return undefined;
-  return formatFieldList(fields, m[3] ? value << 32n : value);
+  let e = v3FieldsOf.get(reg);
+  if (e === undefined) {
+    e = resolveV3Fields(reg);
+    v3FieldsOf.set(reg, e);
+  }
+  if (!e) return undefined;
+  return formatFieldList(e.fields, e.hi ? value << 32n : value);
 }
