@@ -6,7 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
-import { loadPolicyFile, Policy } from '../policy/policy';
+import { builtinPolicies, loadPolicyFile, Policy } from '../policy/policy';
+import { findProjectRoot } from './layout';
 
 const EXPECTED = '"gicreplay": { "policyFiles": ["path/to/policy.json", …] } with paths relative to the project root';
 
@@ -40,4 +41,9 @@ export function projectPolicies(root: string, taken: readonly Policy[]): Policy[
     out.push(p);
   }
   return out;
+}
+
+/** The registered policies of the project that holds `cwd` (for commands that take trace paths, not a root). */
+export function registeredPoliciesFrom(cwd: string): Policy[] {
+  return projectPolicies(findProjectRoot(cwd), builtinPolicies());
 }

@@ -39,8 +39,7 @@ export function validSysregEncoding(enc: number): boolean {
   return enc >= 0 && enc <= 0x37fff && ((enc >> 12) & 0xf) <= 7 && (enc & 0xf) <= 7;
 }
 
-/** Largest value an access of n bytes carries, indexed by n. */
-const MAX_BY_SIZE: readonly bigint[] = [0n, 0xffn, 0xffffn, 0n, 0xffffffffn, 0n, 0n, 0n, 0xffffffffffffffffn];
+const MAX_BY_SIZE: Record<AccessSize, bigint> = { 1: 0xffn, 2: 0xffffn, 4: 0xffffffffn, 8: 0xffffffffffffffffn };
 
 export class EventChecker {
   private readonly cpus: number;
@@ -63,65 +62,41 @@ export class EventChecker {
 
   /** Throws Violation when `ev` breaks a rule; on success it becomes the "previous event". */
   check(ev: TraceEvent): void {
+    if (ev.cycle < this.lastCycle) violation(`cycle ${ev.cycle} goes backwards (previous event at cycle ${this.lastCycle})`, `a cycle >= ${this.lastCycle}`);
     switch (ev.kind) {
       case EventKind.MmioRead:
-        return this.mmioEvent(ev.cycle, ev.cpu, ev.frame, ev.index, ev.offset, ev.size, ev.observed);
       case EventKind.MmioWrite:
-        return this.mmioEvent(ev.cycle, ev.cpu, ev.frame, ev.index, ev.offset, ev.size, ev.value);
+        this.cpu(ev.cpu, true);
+        this.mmio(ev.frame, ev.index, ev.offset, ev.size);
+        this.fits(ev.kind === EventKind.MmioRead ? ev.observed : ev.value, ev.size);
+        break;
       case EventKind.SysregRead:
       case EventKind.SysregWrite:
-        return this.sysregEvent(ev.cycle, ev.cpu, ev.enc);
-      case EventKind.Line:
-        return this.lineEvent(ev.cycle, ev.intid, ev.cpu);
+        // A GICv2 guest still has the generic timer's CNT* system registers; only ICC_* are GICv3-only.
+        if (this.version !== 3 && sysregByEnc(ev.enc)?.owner !== 'timer') violation('system-register access on GICv2', 'sysreg events only with GICv3, or CNT* timer registers (a GICv2 guest uses the GICC frame)');
+        this.cpu(ev.cpu, false);
+        if (!validSysregEncoding(ev.enc)) violation(`sysreg encoding 0x${ev.enc.toString(16)} has a field out of range`, 'op0<<16|op1<<12|CRn<<8|CRm<<4|op2 with op0<=3, op1<=7, op2<=7');
+        break;
       case EventKind.UserRead:
       case EventKind.UserWrite:
-        this.order(ev.cycle);
         this.user(ev.group, ev.cpu, ev.offset, ev.size);
         this.fits(ev.kind === EventKind.UserRead ? ev.observed : ev.value, ev.size);
         break;
+      case EventKind.Line:
+        if (ev.intid >= 16 && ev.intid < 32) {
+          if (ev.cpu === null) violation(`PPI ${ev.intid} line without a vCPU`, 'a vCPU for a PPI line (INTID 16..31)');
+          this.cpu(ev.cpu, false);
+        } else if (ev.intid >= 32 && ev.intid < this.spiEnd) {
+          if (ev.cpu !== null) violation(`SPI ${ev.intid} line names vCPU ${ev.cpu}`, 'cpu nil for an SPI line');
+        } else {
+          violation(`line INTID ${ev.intid} is not a PPI or an SPI this GIC has`, `INTID 16..31 (PPI) or 32..${this.spiEnd - 1} (SPI)`);
+        }
+        break;
       case EventKind.Marker:
-        this.order(ev.cycle);
         this.cpu(ev.cpu, true);
         break;
     }
     this.lastCycle = ev.cycle;
-  }
-
-  // The per-kind checks take the fields, not the event, so that the reader's fast path
-  // (fast-event.ts) runs them on the values it decoded before it builds the event object.
-
-  mmioEvent(cycle: bigint, cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize, value: bigint | null): void {
-    this.order(cycle);
-    this.cpu(cpu, true);
-    this.mmio(frame, index, offset, size);
-    this.fits(value, size);
-    this.lastCycle = cycle;
-  }
-
-  sysregEvent(cycle: bigint, cpu: number, enc: number): void {
-    this.order(cycle);
-    // A GICv2 guest still has the generic timer's CNT* system registers; only ICC_* are GICv3-only.
-    if (this.version !== 3 && sysregByEnc(enc)?.owner !== 'timer') violation('system-register access on GICv2', 'sysreg events only with GICv3, or CNT* timer registers (a GICv2 guest uses the GICC frame)');
-    this.cpu(cpu, false);
-    if (!validSysregEncoding(enc)) violation(`sysreg encoding 0x${enc.toString(16)} has a field out of range`, 'op0<<16|op1<<12|CRn<<8|CRm<<4|op2 with op0<=3, op1<=7, op2<=7');
-    this.lastCycle = cycle;
-  }
-
-  lineEvent(cycle: bigint, intid: number, cpu: number | null): void {
-    this.order(cycle);
-    if (intid >= 16 && intid < 32) {
-      if (cpu === null) violation(`PPI ${intid} line without a vCPU`, 'a vCPU for a PPI line (INTID 16..31)');
-      this.cpu(cpu, false);
-    } else if (intid >= 32 && intid < this.spiEnd) {
-      if (cpu !== null) violation(`SPI ${intid} line names vCPU ${cpu}`, 'cpu nil for an SPI line');
-    } else {
-      violation(`line INTID ${intid} is not a PPI or an SPI this GIC has`, `INTID 16..31 (PPI) or 32..${this.spiEnd - 1} (SPI)`);
-    }
-    this.lastCycle = cycle;
-  }
-
-  private order(cycle: bigint): void {
-    if (cycle < this.lastCycle) violation(`cycle ${cycle} goes backwards (previous event at cycle ${this.lastCycle})`, `a cycle >= ${this.lastCycle}`);
   }
 
   private cpu(cpu: number | null, nullable: boolean): void {

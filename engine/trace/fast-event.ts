@@ -6,7 +6,6 @@
 // the exact one, any value decodeEvent would reject or convert, a value crossing `avail`), which
 // the reader then handles on its general path, errors included.
 
-import { EventChecker } from './check';
 import { AccessSize, EventKind, Frame, TraceEvent } from './events';
 
 /** u() results that are not values. */
@@ -18,18 +17,6 @@ const SMALL: readonly bigint[] = Array.from({ length: 128 }, (_, i) => BigInt(i)
 export class FastEventDecoder {
   /** After a successful decode: the offset just past the event. */
   end = 0;
-  // After a successful decode: its fields, for check() (read here, monomorphically, rather than
-  // from the five event shapes).
-  private kind = 0;
-  private cycle = 0n;
-  private cpu: number | null = null;
-  private frame = 0;
-  private index = 0;
-  private offset = 0;
-  private size: AccessSize = 1;
-  private value: bigint | null = null;
-  private enc = 0;
-  private intid = 0;
   private b: Buffer = Buffer.alloc(0);
   private p = 0;
   private avail = 0;
@@ -90,25 +77,18 @@ export class FastEventDecoder {
   private u64Slow(nilOk: boolean): bigint | null | undefined {
     const b = this.b;
     const p = this.p;
-    if (p >= this.avail) return undefined;
-    const x = b[p];
-    // One BigInt per value: a cycle or register value is built from a Number whenever it is exact
-    // (below 2^53), not from two halves shifted together as readBigUInt64BE does.
-    if (x === 0xce) {
-      if (p + 5 > this.avail) return undefined;
-      this.p = p + 5;
-      return BigInt(b[p + 1] * 0x1000000 + ((b[p + 2] << 16) | (b[p + 3] << 8) | b[p + 4]));
-    }
-    if (x === 0xcf) {
+    if (p < this.avail && b[p] === 0xcf) {
       if (p + 9 > this.avail) return undefined;
       this.p = p + 9;
+      // One BigInt from a Number while the value is exact (below 2^53), rather than two halves
+      // shifted together as readBigUInt64BE does.
       const hi = b[p + 1] * 0x1000000 + ((b[p + 2] << 16) | (b[p + 3] << 8) | b[p + 4]);
       const lo = b[p + 5] * 0x1000000 + ((b[p + 6] << 16) | (b[p + 7] << 8) | b[p + 8]);
       if (hi < 0x200000) return BigInt(hi * 0x100000000 + lo);
       return (BigInt(hi) << 32n) | BigInt(lo);
     }
     const v = this.uSlow();
-    if (v >= 0) return v < 128 ? SMALL[v] : BigInt(v);
+    if (v >= 0) return BigInt(v);
     if (v === NIL && nilOk) return null;
     return undefined;
   }
@@ -142,14 +122,6 @@ export class FastEventDecoder {
         const v = this.u64(kind === EventKind.MmioRead);
         if (v === undefined) return null;
         this.end = this.p;
-        this.kind = kind;
-        this.cycle = cycle;
-        this.cpu = cpu === NIL ? null : cpu;
-        this.frame = frame;
-        this.index = index;
-        this.offset = offset;
-        this.size = size as AccessSize;
-        this.value = v;
         return kind === EventKind.MmioRead
           ? { kind: EventKind.MmioRead, cycle, cpu: cpu === NIL ? null : cpu, frame: frame as Frame, index, offset, size: size as AccessSize, observed: v }
           : { kind: EventKind.MmioWrite, cycle, cpu: cpu === NIL ? null : cpu, frame: frame as Frame, index, offset, size: size as AccessSize, value: v as bigint };
@@ -166,10 +138,6 @@ export class FastEventDecoder {
         const v = this.u64(kind === EventKind.SysregRead);
         if (v === undefined) return null;
         this.end = this.p;
-        this.kind = kind;
-        this.cycle = cycle;
-        this.cpu = cpu;
-        this.enc = enc;
         return kind === EventKind.SysregRead
           ? { kind: EventKind.SysregRead, cycle, cpu, enc, observed: v }
           : { kind: EventKind.SysregWrite, cycle, cpu, enc, value: v as bigint };
@@ -185,28 +153,10 @@ export class FastEventDecoder {
         const level = this.u();
         if (level !== 0 && level !== 1) return null;
         this.end = this.p;
-        this.kind = kind;
-        this.cycle = cycle;
-        this.cpu = cpu === NIL ? null : cpu;
-        this.intid = intid;
         return { kind: EventKind.Line, cycle, intid, cpu: cpu === NIL ? null : cpu, level };
       }
       default:
         return null;
-    }
-  }
-
-  /** EventChecker.check of the event decode() last returned, from the decoded fields. */
-  check(c: EventChecker): void {
-    switch (this.kind) {
-      case EventKind.MmioRead:
-      case EventKind.MmioWrite:
-        return c.mmioEvent(this.cycle, this.cpu, this.frame, this.index, this.offset, this.size, this.value);
-      case EventKind.SysregRead:
-      case EventKind.SysregWrite:
-        return c.sysregEvent(this.cycle, this.cpu as number, this.enc);
-      default:
-        return c.lineEvent(this.cycle, this.intid, this.cpu);
     }
   }
 }

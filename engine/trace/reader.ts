@@ -196,10 +196,9 @@ class StreamReader implements TraceReader {
     // everything else is framed by the walker and decoded by msgpackr.
     const fastEv = this.fast.decode(this.buf, this.pos, this.avail);
     if (fastEv !== null) {
-      // Exactly what decodeEvent would have built from msgpackr's array; the same checks run,
-      // on the decoded fields.
+      // Exactly what decodeEvent would have built from msgpackr's array; the checks still run.
       try {
-        this.fast.check(this.checker);
+        this.checker.check(fastEv);
         if (this.regs) this.regs.check(fastEv);
       } catch (e) {
         if (e instanceof Violation) this.fail(e.what, e.expected);

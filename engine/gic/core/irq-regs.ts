@@ -13,17 +13,20 @@ function count(core: VgicCore, first: number, n: number): number {
   return Math.min(n, core.irqs.nrIrqs - first);
 }
 
-export function readGroup(core: VgicCore, cpu: number, first: number, n: number): number {
-  const s = core.irqs;
+/** A one-bit-per-INTID register read straight from a per-slot array (group, enable, active). */
+function readBits(core: VgicCore, cpu: number, first: number, n: number, bits: Uint8Array, field: string): number {
   let v = 0;
   const k = count(core, first, n);
-  const base = s.slot(cpu, first);
+  const base = core.irqs.slot(cpu, first);
   for (let i = 0; i < k; i++) {
-    const slot = base + i;
-    if (s.group[slot]) v |= 1 << i;
-    core.depRead(slot, 'group');
+    if (bits[base + i]) v |= 1 << i;
+    core.depRead(base + i, field);
   }
   return v >>> 0;
+}
+
+export function readGroup(core: VgicCore, cpu: number, first: number, n: number): number {
+  return readBits(core, cpu, first, n, core.irqs.group, 'group');
 }
 
 /**
@@ -55,16 +58,7 @@ export function writeGroup(core: VgicCore, cpu: number, first: number, n: number
 }
 
 export function readEnable(core: VgicCore, cpu: number, first: number, n: number): number {
-  const s = core.irqs;
-  let v = 0;
-  const k = count(core, first, n);
-  const base = s.slot(cpu, first);
-  for (let i = 0; i < k; i++) {
-    const slot = base + i;
-    if (s.enabled[slot]) v |= 1 << i;
-    core.depRead(slot, 'enabled');
-  }
-  return v >>> 0;
+  return readBits(core, cpu, first, n, core.irqs.enabled, 'enabled');
 }
 
 export function writeSetEnable(core: VgicCore, cpu: number, first: number, n: number, val: number, src: AccessSource): void {
@@ -135,16 +129,7 @@ export function writeClearPending(core: VgicCore, cpu: number, first: number, n:
 }
 
 export function readActive(core: VgicCore, cpu: number, first: number, n: number): number {
-  const s = core.irqs;
-  let v = 0;
-  const k = count(core, first, n);
-  const base = s.slot(cpu, first);
-  for (let i = 0; i < k; i++) {
-    const slot = base + i;
-    if (s.active[slot]) v |= 1 << i;
-    core.depRead(slot, 'active');
-  }
-  return v >>> 0;
+  return readBits(core, cpu, first, n, core.irqs.active, 'active');
 }
 
 /** ISACTIVER / ICACTIVER. `requester` is the accessing vCPU (GICv2 SGI active source; 0 from userspace). */

@@ -137,10 +137,8 @@ export class VgicCore {
   /** vgic_queue_irq_unlock: append to the target's ap_list unless already on one or undeliverable. */
   queue(slot: number): void {
     const s = this.irqs;
-    const q = s.queuedOn[slot];
-    if (q >= 0) {
-      this.pruneCpu[q] = 1;
-      this.dirty = true;
+    if (s.queuedOn[slot] >= 0) {
+      this.touch(slot);
       return;
     }
     const t = this.oracle(slot);

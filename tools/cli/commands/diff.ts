@@ -2,9 +2,8 @@ import type { Argv } from 'yargs';
 import { diffPolicies } from '../../../engine/divergence/diff';
 import { diffToJson, renderDiffText } from '../../../engine/divergence/render';
 import { UsageError } from '../../../engine/errors';
-import { findProjectRoot } from '../../../engine/golden/layout';
-import { projectPolicies } from '../../../engine/golden/project-policies';
-import { builtinPolicies, getPolicy, loadPolicyFile, Policy } from '../../../engine/policy/policy';
+import { registeredPoliciesFrom } from '../../../engine/golden/project-policies';
+import { getPolicy, loadPolicyFile, Policy } from '../../../engine/policy/policy';
 import { Output } from '../output';
 
 export function diffCommand(y: Argv): Argv {
@@ -22,7 +21,7 @@ export function diffCommand(y: Argv): Argv {
       const ids = String(a.policies).split(',').map((s) => s.trim()).filter(Boolean);
       if (ids.length !== 2) throw new UsageError(`--policies needs exactly two policy IDs, got "${a.policies}"`);
       const extra = new Map<string, Policy>(((a['policy-file'] as string[] | undefined) ?? []).map((f) => { const p = loadPolicyFile(f); return [p.id, p] as const; }));
-      const registered = projectPolicies(findProjectRoot(process.cwd()), builtinPolicies());
+      const registered = registeredPoliciesFrom(process.cwd());
       const lookup = (id: string) => extra.get(id) ?? registered.find((p) => p.id === id) ?? getPolicy(id);
       const report = diffPolicies(a.trace as string, lookup(ids[0]), lookup(ids[1]), { maxListed: a['max-listed'] as number });
       const out = new Output();

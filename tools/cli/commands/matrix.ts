@@ -3,9 +3,8 @@ import * as path from 'path';
 import { traceMatrix } from '../../../engine/divergence/matrix';
 import { matrixToJson, renderMatrixReport, renderMatrixTable } from '../../../engine/divergence/render-matrix';
 import { UsageError } from '../../../engine/errors';
-import { findProjectRoot } from '../../../engine/golden/layout';
-import { projectPolicies } from '../../../engine/golden/project-policies';
-import { builtinPolicies, resolvePolicies } from '../../../engine/policy/policy';
+import { registeredPoliciesFrom } from '../../../engine/golden/project-policies';
+import { resolvePolicies } from '../../../engine/policy/policy';
 import { expandTracePaths } from '../../../engine/util/trace-files';
 import { Output } from '../output';
 
@@ -24,7 +23,7 @@ export function matrixCommand(y: Argv): Argv {
       const paths = (a.paths as string[] | undefined)?.length ? (a.paths as string[]) : ['traces'];
       const files = expandTracePaths(paths);
       if (files.length === 0) throw new UsageError(`no traces (*.gtr) under ${paths.join(', ')}`);
-      const registered = projectPolicies(findProjectRoot(process.cwd()), builtinPolicies());
+      const registered = registeredPoliciesFrom(process.cwd());
       const policies = resolvePolicies(a.policy as string[] | undefined, a['policy-file'] as string[] | undefined, registered);
       const base = path.resolve('traces');
       const ms = files.map((f) => {
