@@ -2,7 +2,14 @@
 // EL1 generic timer (CNT*). Encodings from the Arm ARM / Linux arch/arm64/include/asm/sysreg.h.
 // One row per register; the GIC model and the timer model each serve their own rows.
 
-import { sysregEncoding } from '../trace/events';
+/** Pack an AArch64 system-register encoding as 0xO0O1NNMO2 nibbles: op0<<16 | op1<<12 | CRn<<8 | CRm<<4 | op2. */
+export function sysregEncoding(op0: number, op1: number, crn: number, crm: number, op2: number): number {
+  return (op0 << 16) | (op1 << 12) | (crn << 8) | (crm << 4) | op2;
+}
+
+export function decodeSysregEncoding(enc: number): { op0: number; op1: number; crn: number; crm: number; op2: number } {
+  return { op0: (enc >> 16) & 0xf, op1: (enc >> 12) & 0xf, crn: (enc >> 8) & 0xf, crm: (enc >> 4) & 0xf, op2: enc & 0xf };
+}
 
 export type SysregAccess = 'RW' | 'RO' | 'WO';
 export type SysregOwner = 'gic' | 'timer';
@@ -76,5 +83,6 @@ export function sysregByName(name: string): SysregInfo | undefined {
 export function sysregName(enc: number): string {
   const s = byEnc.get(enc);
   if (s) return s.name;
-  return `S${(enc >> 16) & 0xf}_${(enc >> 12) & 0xf}_C${(enc >> 8) & 0xf}_C${(enc >> 4) & 0xf}_${enc & 0xf}`;
+  const f = decodeSysregEncoding(enc);
+  return `S${f.op0}_${f.op1}_C${f.crn}_C${f.crm}_${f.op2}`;
 }

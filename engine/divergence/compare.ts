@@ -81,7 +81,7 @@ export function sameEffect(ea: string | undefined, eb: string | undefined, ids: 
  */
 export function compareBatch(
   header: TraceHeader,
-  registry: RegisterRegistry | undefined,
+  registry: RegisterRegistry,
   index: number,
   a: readonly ReplayRecord[],
   b: readonly ReplayRecord[],
@@ -109,12 +109,10 @@ export function compareBatch(
       recorded: ra.recorded,
       observable: sourceCanObserve(header, ra),
     };
-    if (registry) {
-      const fa = safeFields(registry, ra.reg, ra.value);
-      const fb = safeFields(registry, rb.reg, rb.value);
-      if (fa !== undefined) d.fieldsA = fa;
-      if (fb !== undefined) d.fieldsB = fb;
-    }
+    const fa = registry.formatFields(ra.reg, ra.value);
+    const fb = registry.formatFields(rb.reg, rb.value);
+    if (fa !== undefined) d.fieldsA = fa;
+    if (fb !== undefined) d.fieldsB = fb;
     const info = registerIntids(ra.reg, ra.size);
     if (info) d.intids = differingIntids(info, ra.value, rb.value);
     add(d);
@@ -151,14 +149,6 @@ export function compareBatch(
     if (sa.join() === sb.join()) continue;
     const cyc = (pick(outA)[0] ?? pick(outB)[0]).cycle;
     add({ kind: 'output', index, cycle: cyc, cpu, line: op as 'irq' | 'fiq', a: sa, b: sb, observable: true });
-  }
-}
-
-function safeFields(registry: RegisterRegistry, reg: string, v: bigint): string | undefined {
-  try {
-    return registry.formatFields(reg, v);
-  } catch {
-    return undefined;
   }
 }
 

@@ -4,7 +4,7 @@
 
 import { RegisterRegistry } from '../model/model';
 import { EventKind, TraceEvent, UserGroup } from '../trace/events';
-import { RegisterNamer } from '../trace/registers';
+import { RegisterNamer } from '../inspect/registers';
 
 export interface SwitchCoverage {
   /** Policy field(s) the switch covers. */
@@ -35,15 +35,14 @@ const PROBES: Probe[] = [
 
 export class CoverageScanner {
   private readonly counts = PROBES.map(() => 0);
-  private readonly namer: RegisterNamer | null;
+  private readonly namer: RegisterNamer;
 
-  /** Without a register table nothing can be named, and every switch counts as unexercised. */
-  constructor(registry: RegisterRegistry | undefined) {
-    this.namer = registry ? new RegisterNamer(registry) : null;
+  constructor(registry: RegisterRegistry) {
+    this.namer = new RegisterNamer(registry);
   }
 
   add(ev: TraceEvent): void {
-    if (!this.namer || ev.kind === EventKind.Line || ev.kind === EventKind.Marker || ev.kind === EventKind.SysregRead || ev.kind === EventKind.SysregWrite) return;
+    if (ev.kind === EventKind.Line || ev.kind === EventKind.Marker || ev.kind === EventKind.SysregRead || ev.kind === EventKind.SysregWrite) return;
     if ((ev.kind === EventKind.UserRead || ev.kind === EventKind.UserWrite) && ev.group === UserGroup.CpuSysregs) return;
     const name = this.namer.name(ev);
     for (let i = 0; i < PROBES.length; i++) if (PROBES[i].test(ev, name)) this.counts[i]++;

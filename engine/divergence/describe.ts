@@ -2,15 +2,15 @@
 
 import { RegisterRegistry } from '../model/model';
 import { EventKind, Frame, TraceEvent } from '../trace/events';
-import { RegisterNamer } from '../trace/registers';
+import { RegisterNamer } from '../inspect/registers';
 import { hex } from '../util/canonical-json';
 
 const who = (cpu: number | null) => (cpu === null ? 'cpu?' : `cpu${cpu}`);
 const redist = (frame: Frame, index: number) => (frame === Frame.RedistRd || frame === Frame.RedistSgi ? ` (redistributor ${index})` : '');
 const vcpu = (cpu: number | null) => (cpu === null ? '' : ` (vCPU ${cpu})`);
 
-export function describeEvent(ev: TraceEvent, registry?: RegisterRegistry): string {
-  const name = new RegisterNamer(registry ?? null).name(ev);
+export function describeEvent(ev: TraceEvent, registry: RegisterRegistry): string {
+  const name = new RegisterNamer(registry).name(ev);
   switch (ev.kind) {
     case EventKind.MmioRead:
       return `${who(ev.cpu)} read ${name}${redist(ev.frame, ev.index)}`;

@@ -3,7 +3,6 @@
 // differences grouped by register and INTID.
 
 import { registryFor } from '../gic';
-import { RegisterRegistry } from '../model/model';
 import { Policy } from '../policy/policy';
 import { TraceEvent, TraceHeader } from '../trace/events';
 import { hex } from '../util/canonical-json';
@@ -39,14 +38,6 @@ export interface DiffOptions {
   timerFactory?: LockstepOptions['timerFactory'];
 }
 
-function safeRegistry(header: TraceHeader): RegisterRegistry | undefined {
-  try {
-    return registryFor(header.gic);
-  } catch {
-    return undefined;
-  }
-}
-
 export function diffPolicies(trace: string, pa: Policy, pb: Policy, opts: DiffOptions = {}): PolicyDiff {
   const maxListed = opts.maxListed ?? 200;
   const differences: Difference[] = [];
@@ -56,10 +47,9 @@ export function diffPolicies(trace: string, pa: Policy, pb: Policy, opts: DiffOp
   let firstAny: Difference | null = null;
   let count = 0;
   let visibleCount = 0;
-  let registry: RegisterRegistry | undefined;
 
   const run = lockstepFile(trace, pa, pb, { trackDeps: true, modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, (header) => {
-    registry = safeRegistry(header);
+    const registry = registryFor(header.gic);
     return (index, ev, a, b) => {
       // Kept for the causal slice's event descriptions; analysis traces are small enough.
       if (ev) events.set(index, ev);
@@ -80,7 +70,7 @@ export function diffPolicies(trace: string, pa: Policy, pb: Policy, opts: DiffOp
   let slice: CausalSlice | null = null;
   let caveat: string | null = null;
   if (firstDiff) {
-    slice = causalSlice(firstDiff.index, run.lockstep.a.deps, run.lockstep.b.deps, events, registry, pa, pb, run.header.gic.version);
+    slice = causalSlice(firstDiff.index, run.lockstep.a.deps, run.lockstep.b.deps, events, registryFor(run.header.gic), pa, pb, run.header.gic.version);
     caveat = replayCaveat(run.header, firstDiff, pa, pb);
   }
   return {

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { registryFor } from '../gic';
 import { DepTracker } from '../model/deps';
 import { GicModel, ReadResult, WriteResult } from '../model/model';
 import { getPolicy, parsePolicy, Policy } from '../policy/policy';
@@ -153,7 +154,7 @@ function diffFromRead(trace: string, a: string, b: string) {
   const run = lockstepFile(trace, getPolicy(a), getPolicy(b), { trackDeps: true, modelFactory }, () => (i, ev) => {
     if (ev) events.set(i, ev);
   });
-  return causalSlice(2, run.lockstep.a.deps, run.lockstep.b.deps, events, undefined, getPolicy(a), getPolicy(b));
+  return causalSlice(2, run.lockstep.a.deps, run.lockstep.b.deps, events, registryFor(run.header.gic), getPolicy(a), getPolicy(b));
 }
 
 describe('gicreplay matrix', () => {

@@ -3,11 +3,9 @@
 // policies replay side by side in one pass over the trace.
 
 import { registryFor } from '../gic';
-import { RegisterRegistry } from '../model/model';
 import { Policy } from '../policy/policy';
 import { ReplayRecord } from '../replay/records';
 import { Replayer, ReplayOptions } from '../replay/replay';
-import { TraceHeader } from '../trace/events';
 import { openTrace } from '../trace/reader';
 import { compareBatch, Difference, isGuestVisible, registerFamily } from './compare';
 import { CoverageScanner, SwitchCoverage } from './coverage';
@@ -41,19 +39,11 @@ export interface MatrixOptions {
   timerFactory?: ReplayOptions['timerFactory'];
 }
 
-function safeRegistry(header: TraceHeader): RegisterRegistry | undefined {
-  try {
-    return registryFor(header.gic);
-  } catch {
-    return undefined;
-  }
-}
-
 export function traceMatrix(trace: string, label: string, policies: readonly Policy[], opts: MatrixOptions = {}): TraceMatrix {
   const reader = openTrace(trace);
   try {
     const header = reader.header;
-    const registry = safeRegistry(header);
+    const registry = registryFor(header.gic);
     const bufs: ReplayRecord[][] = policies.map(() => []);
     const replayers = policies.map((policy, k) => new Replayer(header, { policy, modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, (r) => bufs[k].push(r)));
     const n = policies.length;

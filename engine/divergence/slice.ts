@@ -68,7 +68,7 @@ export function causalSlice(
   depsA: RecordingDeps,
   depsB: RecordingDeps,
   events: ReadonlyMap<number, TraceEvent>,
-  registry: RegisterRegistry | undefined,
+  registry: RegisterRegistry,
   pa: Policy,
   pb: Policy,
   gicVersion?: 2 | 3,

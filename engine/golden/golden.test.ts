@@ -8,7 +8,8 @@ import { blessGoldens, checkGoldens, mergeReports, readLedger, renderJunit, rend
 import { BlessOptions } from './bless';
 import { CheckReport } from './model';
 import { CheckOptions } from './run';
-import { EventKind, sysregEncoding } from '../trace/events';
+import { sysregEncoding } from '../arch/sysregs';
+import { EventKind } from '../trace/events';
 import { blessConfig, bootEvents, checkConfig, fake, FakeBehaviour, FakeGic, header, read, tempProject, write, writeTraceAt } from './testkit';
 import { MODEL_VERSION } from '../version';
 

@@ -34,7 +34,7 @@ export const USER_GROUP_NAMES: Readonly<Record<UserGroup, string>> = {
   [UserGroup.CpuSysregs]: 'cpu-sysregs',
 };
 
-/** A packed op0/op1/CRn/CRm/op2 encoding (events.ts sysregEncoding) with every field in range. */
+/** A packed op0/op1/CRn/CRm/op2 encoding (arch/sysregs.ts sysregEncoding) with every field in range. */
 export function validSysregEncoding(enc: number): boolean {
   return enc >= 0 && enc <= 0x37fff && ((enc >> 12) & 0xf) <= 7 && (enc & 0xf) <= 7;
 }

@@ -195,15 +195,6 @@ export interface TraceTrailer {
   digest: string;
 }
 
-/** Pack an AArch64 system-register encoding as 0xO0O1NNMO2 nibbles: op0<<16 | op1<<12 | CRn<<8 | CRm<<4 | op2. */
-export function sysregEncoding(op0: number, op1: number, crn: number, crm: number, op2: number): number {
-  return (op0 << 16) | (op1 << 12) | (crn << 8) | (crm << 4) | op2;
-}
-
-export function decodeSysregEncoding(enc: number): { op0: number; op1: number; crn: number; crm: number; op2: number } {
-  return { op0: (enc >> 16) & 0xf, op1: (enc >> 12) & 0xf, crn: (enc >> 8) & 0xf, crm: (enc >> 4) & 0xf, op2: enc & 0xf };
-}
-
 /** KVM's reset_mpidr(): Aff0 = id & 0xf, Aff1 = (id >> 4) & 0xff, Aff2 = (id >> 12) & 0xff, bit 31 set. */
 export function kvmMpidr(vcpuId: number): bigint {
   const aff0 = vcpuId & 0xf;

@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { MsgpackEncoder } from './encode';
-import { EventKind, Frame, sysregEncoding, TraceEvent, TraceHeader, UserGroup } from './events';
+import { sysregEncoding } from '../arch/sysregs';
+import { EventKind, Frame, TraceEvent, TraceHeader, UserGroup } from './events';
 import { headerToWire } from './header';
 import { synthHeader } from './synth';
 

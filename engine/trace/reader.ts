@@ -12,8 +12,6 @@ import { FastEventDecoder } from './fast-event';
 import { decodeEvent } from './codec';
 import { TRACE_FORMAT_MINOR, TraceEvent, TraceHeader, TraceTrailer } from './events';
 import { parseHeader, parseTrailer } from './header';
-import { RegisterRegistry } from '../model/model';
-import { RegisterChecker } from './registers';
 import { asInputError, Violation } from './violation';
 import { FlatArrayDecoder, MAX_VALUE_BYTES, MsgpackWalker, WALK_ERROR, WALK_NEED_MORE } from './walk';
 
@@ -21,10 +19,11 @@ export interface ReadOptions {
   /** Replay the valid prefix of a trace without a trailer instead of failing. */
   allowTruncated?: boolean;
   /**
-   * Also check every access against these register tables (engine/gic registryFor(header.gic), or
-   * registers.ts tryRegistry): misaligned or wrongly sized accesses, unknown system registers.
+   * An extra check run on every event after the format's own (engine/inspect/registers.ts
+   * RegisterChecker for `trace validate`). It throws a Violation; the reader names the file,
+   * byte offset and event index. Any other exception propagates unchanged.
    */
-  registry?: RegisterRegistry;
+  check?: (ev: TraceEvent) => void;
   /** Read size; tests use tiny chunks to exercise values that straddle reads. */
   chunkBytes?: number;
 }
@@ -72,7 +71,7 @@ class StreamReader implements TraceReader {
   private readonly unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
   private readonly unpackOpts = { start: 0, end: 0 };
   private checker!: EventChecker;
-  private regs: RegisterChecker | null = null;
+  private readonly extraCheck: ((ev: TraceEvent) => void) | null;
   private lenient = false;
   private done = false;
   private readonly chunk: number;
@@ -90,6 +89,7 @@ class StreamReader implements TraceReader {
       throw new InputError(`cannot read trace: ${(e as Error).message}`, { file }, 'a readable trace file');
     }
     this.chunk = Math.max(16, opts.chunkBytes ?? DEFAULT_CHUNK);
+    this.extraCheck = opts.check ?? null;
     this.buf = Buffer.allocUnsafe(Math.min(this.chunk, Math.max(16, this.fileSize)));
     try {
       this.readHeader();
@@ -183,7 +183,6 @@ class StreamReader implements TraceReader {
     }
     this.lenient = this.header.formatMinor > TRACE_FORMAT_MINOR;
     this.checker = new EventChecker(this.header);
-    if (this.opts.registry) this.regs = new RegisterChecker(this.opts.registry);
     this.pos = end;
     this.hashFrom = end;
   }
@@ -199,7 +198,7 @@ class StreamReader implements TraceReader {
       // Exactly what decodeEvent would have built from msgpackr's array; the checks still run.
       try {
         this.checker.check(fastEv);
-        if (this.regs) this.regs.check(fastEv);
+        if (this.extraCheck) this.extraCheck(fastEv);
       } catch (e) {
         if (e instanceof Violation) this.fail(e.what, e.expected);
         throw e;
@@ -227,7 +226,7 @@ class StreamReader implements TraceReader {
     try {
       ev = decodeEvent(a, this.lenient);
       this.checker.check(ev);
-      if (this.regs) this.regs.check(ev);
+      if (this.extraCheck) this.extraCheck(ev);
     } catch (e) {
       if (e instanceof Violation) this.fail(e.what, e.expected);
       throw e;

@@ -2,7 +2,7 @@
 // xorshift sequence, never Math.random: the same arguments always give the same bytes.
 
 import { EventKind, Frame, kvmMpidr, TraceEvent, TraceHeader } from './events';
-import { sysregEncoding } from './events';
+import { sysregEncoding } from '../arch/sysregs';
 import { writeTrace } from './writer';
 
 export function synthHeader(cpus = 4, version: 2 | 3 = 3): TraceHeader {

@@ -2,11 +2,11 @@
 // (`trace dump --json`, read back by `trace from-json`). FORMAT.md "JSON-lines form" is the contract.
 // 64-bit quantities are "0x…" lower-case hex strings (JSON numbers lose precision above 2^53).
 
-import { sysregByName, sysregName } from '../arch/sysregs';
+import { sysregByName, sysregEncoding, sysregName } from '../arch/sysregs';
 import { FRAME_NAMES, USER_GROUP_NAMES } from './check';
 import { EVENT_KIND_NAMES } from './codec';
-import { EventKind, Frame, sysregEncoding, TraceEvent, TraceHeader, TraceTrailer, UserGroup } from './events';
-import { RegisterNamer } from './registers';
+import { EventKind, Frame, TraceEvent, TraceHeader, TraceTrailer, UserGroup } from './events';
+import { EventNamer } from './names';
 import { violation } from './violation';
 
 const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
@@ -15,7 +15,7 @@ const hexOrNull = (v: bigint | null): string | null => (v === null ? null : hex(
 // ---- human form ------------------------------------------------------------------------------
 
 /** One line per event: index, cycle, vCPU, kind, register, then the access. */
-export function eventToText(ev: TraceEvent, index: number, namer: RegisterNamer): string {
+export function eventToText(ev: TraceEvent, index: number, namer: EventNamer): string {
   const head = `#${index} @${hex(ev.cycle)} ${ev.cpu === null ? 'cpu?' : `cpu${ev.cpu}`} ${EVENT_KIND_NAMES[ev.kind]}`;
   switch (ev.kind) {
     case EventKind.MmioRead:
@@ -74,7 +74,7 @@ export function headerToJson(h: TraceHeader): string {
 }
 
 /** One event; `event` (its index) and `reg` (the decoded register name) are informative only. */
-export function eventToJson(ev: TraceEvent, index: number, namer: RegisterNamer): string {
+export function eventToJson(ev: TraceEvent, index: number, namer: EventNamer): string {
   const k = EVENT_KIND_NAMES[ev.kind];
   const c = hex(ev.cycle);
   switch (ev.kind) {

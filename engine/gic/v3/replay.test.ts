@@ -6,7 +6,8 @@ import { recordToJson } from '../../replay/render-json';
 import { ReplayRecord } from '../../replay/records';
 import { replayEvents } from '../../replay/replay';
 import { timerTestHeader } from '../../timer/test-header';
-import { EventKind, Frame, sysregEncoding, TraceEvent } from '../../trace/events';
+import { sysregEncoding } from '../../arch/sysregs';
+import { EventKind, Frame, TraceEvent } from '../../trace/events';
 
 const PMR = sysregEncoding(3, 0, 4, 6, 0);
 const IGRPEN1 = sysregEncoding(3, 0, 12, 12, 7);

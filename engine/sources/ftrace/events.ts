@@ -15,8 +15,8 @@
 //    text and ring-buffer overruns become Markers.
 
 import { InputError } from '../../errors';
-import { sysregByEnc } from '../../arch/sysregs';
-import { AccessSize, EventKind, GicVersion, MarkerEvent, MmioReadEvent, sysregEncoding, TraceEvent } from '../../trace/events';
+import { sysregByEnc, sysregEncoding } from '../../arch/sysregs';
+import { AccessSize, EventKind, GicVersion, MarkerEvent, MmioReadEvent, TraceEvent } from '../../trace/events';
 import { decodeGpa, GicMemoryMap } from './memory-map';
 import { FtraceRecord } from './records';
 import { MmioFields } from './tracepoints';

@@ -4,15 +4,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
+import { EventKind, Frame, TraceEvent, UserGroup } from '../trace/events';
+import { everyKindV2, everyKindV3, headerV2, tempDir } from '../trace/fixtures';
+import { readTrace } from '../trace/reader';
+import { synthEvents, synthHeader } from '../trace/synth';
+import { eventToText } from '../trace/text';
+import { writeTrace } from '../trace/writer';
 import { projectRoot } from '../util/project-root';
-import { EventKind, Frame, TraceEvent, UserGroup } from './events';
-import { everyKindV2, everyKindV3, headerV2, tempDir } from './fixtures';
 import { dumpTrace, formatInfo, traceFromJson, traceInfo } from './inspect';
-import { readTrace } from './reader';
-import { RegisterNamer } from './registers';
-import { eventToText } from './text';
-import { synthEvents, synthHeader } from './synth';
-import { writeTrace } from './writer';
+import { FALLBACK_NAMER } from '../trace/names';
 
 const dir = tempDir('gtr-text-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -88,7 +88,7 @@ describe('dump -> from-json -> dump is the identity', () => {
 
 describe('register names', () => {
   test('fallback names without register tables', () => {
-    const n = new RegisterNamer(null);
+    const n = FALLBACK_NAMER;
     const ev = (frame: Frame, index: number, offset: number): TraceEvent => ({ kind: EventKind.MmioRead, cycle: 0n, cpu: 0, frame, index, offset, size: 4, observed: null });
     expect(n.name(ev(Frame.Dist, 0, 0x84))).toBe('GICD+0x84');
     expect(n.name(ev(Frame.RedistRd, 2, 0x80))).toBe('GICR2+0x80');
@@ -109,7 +109,7 @@ describe('register names', () => {
   });
 
   test('eventToText falls back to frame+offset names', () => {
-    const line = eventToText({ kind: EventKind.MmioWrite, cycle: 16n, cpu: null, frame: Frame.RedistSgi, index: 1, offset: 0x100, size: 4, value: 1n }, 3, new RegisterNamer(null));
+    const line = eventToText({ kind: EventKind.MmioWrite, cycle: 16n, cpu: null, frame: Frame.RedistSgi, index: 1, offset: 0x100, size: 4, value: 1n }, 3, FALLBACK_NAMER);
     expect(line).toBe('#3 @0x10 cpu? mmio-write GICR_SGI1+0x100 redist-sgi[1]+0x100 size=4 value=0x1');
   });
 });

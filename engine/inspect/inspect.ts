@@ -2,14 +2,14 @@
 // (bounded memory) and hands output lines to a callback, so the CLI stays a thin layer.
 
 import { InputError } from '../errors';
-import { EVENT_KIND_NAMES } from './codec';
-import { EventKind, TraceHeader, TraceTrailer } from './events';
-import { LineReader } from './lines';
-import { openTrace } from './reader';
-import { RegisterNamer, tryRegistry } from './registers';
-import { eventFromJson, eventToJson, eventToText, headerFromJson, headerToJson, isTrailerJson, trailerFromJson, trailerToJson } from './text';
-import { Violation } from './violation';
-import { TraceWriter } from './writer';
+import { EVENT_KIND_NAMES } from '../trace/codec';
+import { EventKind, TraceHeader, TraceTrailer } from '../trace/events';
+import { LineReader } from '../trace/lines';
+import { openTrace } from '../trace/reader';
+import { eventFromJson, eventToJson, eventToText, headerFromJson, headerToJson, isTrailerJson, trailerFromJson, trailerToJson } from '../trace/text';
+import { Violation } from '../trace/violation';
+import { TraceWriter } from '../trace/writer';
+import { RegisterChecker, RegisterNamer } from './registers';
 
 export interface TraceInfo {
   file: string;
@@ -77,7 +77,7 @@ export interface DumpOptions {
 export function dumpTrace(file: string, opts: DumpOptions, line: (s: string) => void): { events: number; truncation: string | null } {
   const r = openTrace(file, { allowTruncated: opts.allowTruncated });
   try {
-    const namer = new RegisterNamer(tryRegistry(r.header.gic).registry);
+    const namer = RegisterNamer.for(r.header.gic);
     if (opts.json) line(headerToJson(r.header));
     let i = 0;
     for (let ev = r.next(); ev; ev = r.next(), i++) line(opts.json ? eventToJson(ev, i, namer) : eventToText(ev, i, namer));
@@ -153,23 +153,19 @@ export function traceFromJson(input: string, output: string): TraceTrailer {
 export interface ValidateResult {
   events: number;
   trailer: TraceTrailer | null;
-  /** Why register-level checks did not run (the register tables are not available), else ''. */
-  registersSkipped: string;
 }
 
-/** Every check the reader does, plus register-level checks when the tables exist. Throws InputError. */
-export function validateTrace(file: string, opts: { allowTruncated?: boolean; registers?: boolean } = {}): ValidateResult {
+/** Every check the reader does, plus the register-level checks (sizes, alignment, known registers). Throws InputError. */
+export function validateTrace(file: string, opts: { allowTruncated?: boolean } = {}): ValidateResult {
   const first = openTrace(file, { allowTruncated: opts.allowTruncated });
   const gic = first.header.gic;
   first.close();
-  const { registry, reason } = opts.registers === false ? { registry: null, reason: 'turned off' } : tryRegistry(gic);
-  const registersSkipped = registry ? '' : reason;
-  const r = openTrace(file, { allowTruncated: opts.allowTruncated, registry: registry ?? undefined });
+  const r = openTrace(file, { allowTruncated: opts.allowTruncated, check: RegisterChecker.for(gic).check });
   let n = 0;
   try {
     while (r.next()) n++;
   } finally {
     r.close();
   }
-  return { events: n, trailer: r.trailer, registersSkipped };
+  return { events: n, trailer: r.trailer };
 }
