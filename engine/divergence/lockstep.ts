@@ -5,7 +5,7 @@
 import { RecordingDeps } from '../model/deps';
 import { Policy } from '../policy/policy';
 import { ReplayRecord } from '../replay/records';
-import { Replayer, ReplayOptions } from '../replay/replay';
+import { Replayer, ReplayOptions, streamTrace } from '../replay/replay';
 import { TraceEvent, TraceHeader } from '../trace/events';
 import { openTrace } from '../trace/reader';
 
@@ -75,12 +75,15 @@ export function lockstepFile(
 ): { header: TraceHeader; lockstep: Lockstep; events: number } {
   const reader = openTrace(file);
   try {
-    const ls = new Lockstep(reader.header, pa, pb, opts);
-    const visit = makeVisitor(reader.header);
-    ls.takeInitial(visit);
-    let i = 0;
-    for (let ev = reader.next(); ev; ev = reader.next()) ls.step(ev, i++, visit);
-    return { header: reader.header, lockstep: ls, events: i };
+    let ls: Lockstep | undefined;
+    const events = streamTrace(reader, (header) => {
+      const pair = new Lockstep(header, pa, pb, opts);
+      ls = pair;
+      const visit = makeVisitor(header);
+      pair.takeInitial(visit);
+      return (ev, i) => pair.step(ev, i, visit);
+    });
+    return { header: reader.header, lockstep: ls!, events };
   } finally {
     reader.close();
   }

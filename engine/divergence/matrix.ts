@@ -5,7 +5,7 @@
 import { registryFor } from '../gic';
 import { Policy } from '../policy/policy';
 import { ReplayRecord } from '../replay/records';
-import { Replayer, ReplayOptions } from '../replay/replay';
+import { Replayer, ReplayOptions, streamTrace } from '../replay/replay';
 import { openTrace } from '../trace/reader';
 import { compareBatch, Difference, isGuestVisible, registerFamily } from './compare';
 import { CoverageScanner, SwitchCoverage } from './coverage';
@@ -45,7 +45,6 @@ export function traceMatrix(trace: string, label: string, policies: readonly Pol
     const header = reader.header;
     const registry = registryFor(header.gic);
     const bufs: ReplayRecord[][] = policies.map(() => []);
-    const replayers = policies.map((policy, k) => new Replayer(header, { policy, modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, (r) => bufs[k].push(r)));
     const n = policies.length;
     // differs[k][j]: differences between policy k and j (k < j); first[k][j] the first one.
     const counts: number[][] = policies.map(() => new Array<number>(n).fill(0));
@@ -71,13 +70,15 @@ export function traceMatrix(trace: string, label: string, policies: readonly Pol
       for (const b of bufs) b.length = 0;
     };
 
-    compareAll(-1);
-    let i = 0;
-    for (let ev = reader.next(); ev; ev = reader.next(), i++) {
-      coverage.add(ev);
-      for (const r of replayers) r.apply(ev, i);
-      compareAll(i);
-    }
+    const events = streamTrace(reader, () => {
+      const replayers = policies.map((policy, k) => new Replayer(header, { policy, modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, (r) => bufs[k].push(r)));
+      compareAll(-1);
+      return (ev, i) => {
+        coverage.add(ev);
+        for (const r of replayers) r.apply(ev, i);
+        compareAll(i);
+      };
+    });
 
     // Identical output is an equivalence relation: union-find over the zero-difference pairs.
     const parent = policies.map((_, k) => k);
@@ -92,7 +93,7 @@ export function traceMatrix(trace: string, label: string, policies: readonly Pol
     const classes = [...classMap.keys()].sort((x, y) => x - y).map((r) => classMap.get(r)!);
     const pairs: PairResult[] = [];
     for (let k = 0; k < n; k++) for (let j = k + 1; j < n; j++) if (counts[k][j] > 0 || sideEffects[k][j] > 0) pairs.push({ a: policies[k].id, b: policies[j].id, differences: counts[k][j], sideEffects: sideEffects[k][j], first: firsts[k][j], subjects: [...subjects[k][j]].sort() });
-    return { trace: label, gic: header.gic.version, source: header.provenance.kind, events: i, classes, pairs, coverage: coverage.result(header.gic.version) };
+    return { trace: label, gic: header.gic.version, source: header.provenance.kind, events, classes, pairs, coverage: coverage.result(header.gic.version) };
   } finally {
     reader.close();
   }

@@ -5,10 +5,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InputError, UsageError } from '../errors';
 import { Policy } from '../policy/policy';
-import { ReplayOptions, Replayer } from '../replay/replay';
+import { ReplayOptions, replayStream } from '../replay/replay';
 import { ReplayRecord } from '../replay/records';
 import { openTrace } from '../trace/reader';
-import { TraceEvent, TraceHeader } from '../trace/events';
+import { TraceHeader } from '../trace/events';
 import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
 import { CompareOptions, StreamCompare } from './compare';
 import { GOLDEN_FORMAT, GoldenHeader } from './format';
@@ -43,26 +43,13 @@ export function blessHint(trace: string, policy: string): string {
  * Returns the trace's trailer digest.
  */
 export function replayLines(l: Layout, trace: string, policy: Policy, setup: (header: TraceHeader, fields: FieldFormatter) => (line: string, rec: ReplayRecord) => void, inj: ReplayInjection = {}): string {
-  const file = abs(l, `traces/${trace}`);
-  const reader = openTrace(file);
+  const reader = openTrace(abs(l, `traces/${trace}`));
   try {
     const fields = fieldFormatterFor(reader.header.gic);
     const onLine = setup(reader.header, fields);
-    const r = new Replayer(reader.header, { policy, ...inj }, (rec) => onLine(renderRecord(rec, fields), rec));
-    for (let i = 0; ; i++) {
-      let ev: TraceEvent | null;
-      try {
-        ev = reader.next();
-      } catch (e) {
-        if (e instanceof InputError) throw e;
-        throw new InputError(`cannot decode event: ${(e as Error).message}`, { file, eventIndex: i });
-      }
-      if (!ev) break;
-      r.apply(ev, i);
-    }
-    const t = reader.trailer;
-    if (!t) throw new InputError('trace is truncated: no trailer', { file }, 'a trailer after the last event');
-    return t.digest;
+    replayStream(reader, { policy, ...inj }, (rec) => onLine(renderRecord(rec, fields), rec));
+    // Without allowTruncated the reader has already refused a trace without a trailer.
+    return reader.trailer!.digest;
   } finally {
     reader.close();
   }

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { InputError } from '../errors';
 import { DepTracker } from '../model/deps';
 import { GicModel, ReadResult, WriteResult } from '../model/model';
 import { Policy } from '../policy/policy';
@@ -59,6 +60,8 @@ export interface FakeBehaviour {
   groupMinRevision?: number;
   /** Value every ICC system-register read returns (reported as ICC_PMR_EL1). */
   iccValue?: bigint;
+  /** A read of this GICD offset is refused with an InputError, as a model refuses an access it cannot decode. */
+  refuseOffset?: number;
 }
 
 /** A tiny GICv3 distributor: CTLR, IIDR (revision from the policy), IGROUPR1, SPI 40 raising IRQ. */
@@ -79,6 +82,7 @@ export class FakeGic implements GicModel {
 
   mmioRead(_cpu: number | null, _f: Frame, _i: number, offset: number): ReadResult {
     const reg = this.name(offset);
+    if (offset === this.b.refuseOffset) throw new InputError(`${reg} is not a register the fake model decodes`, undefined, 'GICD_CTLR, GICD_IIDR or GICD_IGROUPR1');
     if (offset === 0) return { reg, value: this.ctlr & ~(this.b.ctlrClear ?? 0n) };
     if (offset === 8) return { reg, value: BigInt((this.policy.defaultRevision << 12) | 0x43b) };
     if (offset === 0x84) return { reg, value: this.igroupr1 };

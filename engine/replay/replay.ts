@@ -9,7 +9,7 @@ import { Policy } from '../policy/policy';
 import { createTimer } from '../timer';
 import { TimerModel } from '../timer/types';
 import { EventKind, TraceEvent, TraceHeader } from '../trace/events';
-import { openTrace, ReadOptions } from '../trace/reader';
+import { openTrace, ReadOptions, TraceReader } from '../trace/reader';
 import { ReplaySink, ReplaySummary } from './records';
 
 export interface ReplayOptions {
@@ -187,43 +187,67 @@ export function replayEvents(header: TraceHeader, events: Iterable<TraceEvent>, 
   return r.summary;
 }
 
+/** What a streaming caller does with each event, built once the trace's header is known. */
+export type EventStep = (ev: TraceEvent, index: number) => void;
+
+/**
+ * The one loop every streaming replay runs (replay, check, diff, matrix, the QEMU fidelity
+ * report): reads `reader` to its end and hands each event to the step `start` builds from the
+ * header. Every error leaves it with its place: a model refusing the header's configuration
+ * names {file, byte offset 0}, a model refusing an event names {file, event index, byte offset},
+ * a decoder failure names the event index. Returns the number of events.
+ */
+export function streamTrace(reader: TraceReader, start: (header: TraceHeader) => EventStep): number {
+  const file = reader.file;
+  let step: EventStep;
+  try {
+    step = start(reader.header);
+  } catch (e) {
+    // The header describes a GIC the model cannot build (e.g. an SPI count KVM rejects).
+    if (e instanceof InputError && !e.location) throw new InputError(`trace header: ${e.detail}`, { file, byteOffset: 0 }, e.expected);
+    throw e;
+  }
+  for (let i = 0; ; i++) {
+    let ev: TraceEvent | null;
+    const at = reader.offset;
+    try {
+      ev = reader.next();
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      throw new InputError(`cannot decode event: ${(e as Error).message}`, { file, eventIndex: i, byteOffset: at });
+    }
+    if (!ev) return i;
+    try {
+      step(ev, i);
+    } catch (e) {
+      // A model refusing an event (unknown register, impossible access) is bad input too: say where.
+      if (e instanceof InputError && !e.location) throw new InputError(e.detail, { file, eventIndex: i, byteOffset: at }, e.expected);
+      throw e;
+    }
+  }
+}
+
+/** Replay an open trace under one policy, streaming; a truncated trace (allowTruncated) ends with a 'truncated' record. */
+export function replayStream(reader: TraceReader, opts: ReplayOptions, sink: ReplaySink): ReplaySummary {
+  let r: Replayer | undefined;
+  streamTrace(reader, (header) => {
+    const replayer = new Replayer(header, opts, sink);
+    r = replayer;
+    return (ev, i) => replayer.apply(ev, i);
+  });
+  const summary = r!.summary;
+  if (reader.truncation) {
+    summary.truncated = true;
+    sink({ op: 'truncated', index: reader.nextIndex, reason: `truncated at event ${reader.nextIndex}: ${reader.truncation}` });
+  }
+  return summary;
+}
+
 /** Replay a trace file, streaming, in bounded memory. */
 export function replayFile(file: string, opts: ReplayOptions & ReadOptions, sink: ReplaySink): ReplaySummary {
   const reader = openTrace(file, { allowTruncated: opts.allowTruncated });
   try {
-    let r: Replayer;
-    try {
-      r = new Replayer(reader.header, opts, sink);
-    } catch (e) {
-      // The header describes a GIC the model cannot build (e.g. an SPI count KVM rejects).
-      if (e instanceof InputError && !e.location) throw new InputError(`trace header: ${e.detail}`, { file, byteOffset: 0 }, e.expected);
-      throw e;
-    }
-    for (let i = 0; ; i++) {
-      let ev: TraceEvent | null;
-      const at = reader.offset;
-      try {
-        ev = reader.next();
-      } catch (e) {
-        if (e instanceof InputError) throw e;
-        throw new InputError(`cannot decode event: ${(e as Error).message}`, { file, eventIndex: i });
-      }
-      if (!ev) break;
-      try {
-        r.apply(ev, i);
-      } catch (e) {
-        // A model refusing an event (unknown register, impossible access) is bad input too: say where.
-        if (e instanceof InputError && !e.location) {
-          throw new InputError(e.detail, { file, eventIndex: i, byteOffset: at }, e.expected);
-        }
-        throw e;
-      }
-    }
-    if (reader.truncation) {
-      r.summary.truncated = true;
-      sink({ op: 'truncated', index: reader.nextIndex, reason: `truncated at event ${reader.nextIndex}: ${reader.truncation}` });
-    }
-    return r.summary;
+    return replayStream(reader, opts, sink);
   } finally {
     reader.close();
   }

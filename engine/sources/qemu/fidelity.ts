@@ -5,9 +5,9 @@
 // state has diverged since), or unexplained.
 
 import { Policy } from '../../policy/policy';
-import { Replayer } from '../../replay/replay';
+import { Replayer, streamTrace } from '../../replay/replay';
 import { ReplayRecord } from '../../replay/records';
-import { AccessSize, EventKind, Frame, GicVersion, TraceEvent } from '../../trace/events';
+import { AccessSize, EventKind, Frame, GicVersion } from '../../trace/events';
 import { openTrace } from '../../trace/reader';
 import { GicModel } from '../../model/model';
 import { Difference, FIDELITY_RULES, FidelityRule, ModelProbe, SGI_GROUP_RULE, SGI_MARKER } from './fidelity-rules';
@@ -88,7 +88,6 @@ export function fidelityReport(file: string, policy: Policy, label = file): Fide
   let unmodelled = 0;
   const taints: Map<number, Taint>[] = Array.from({ length: ncpu }, () => new Map());
   const rules: FidelityRule[] = FIDELITY_RULES.filter((r) => r.gic.includes(gic));
-  let replayer: Replayer | null = null;
   let probe: ModelProbe | null = null;
 
   const onRecord = (rec: ReplayRecord): void => {
@@ -129,14 +128,17 @@ export function fidelityReport(file: string, policy: Policy, label = file): Fide
     unexplained.push(d);
   };
 
-  let events = 0;
+  let events: number;
   try {
-    replayer = new Replayer(reader.header, { policy }, onRecord);
-    probe = probeFor(replayer.model, gic);
-    for (let ev: TraceEvent | null = reader.next(); ev; ev = reader.next()) {
-      if (gic === 2 && ev.kind === EventKind.MmioWrite && ev.frame === Frame.Dist && ev.cpu === null && v2Banked(ev.offset)) probe.bankedWriteWithoutCpu = true;
-      replayer.apply(ev, events++);
-    }
+    events = streamTrace(reader, (header) => {
+      const r = new Replayer(header, { policy }, onRecord);
+      const p = probeFor(r.model, gic);
+      probe = p;
+      return (ev, i) => {
+        if (gic === 2 && ev.kind === EventKind.MmioWrite && ev.frame === Frame.Dist && ev.cpu === null && v2Banked(ev.offset)) p.bankedWriteWithoutCpu = true;
+        r.apply(ev, i);
+      };
+    });
   } finally {
     reader.close();
   }
