@@ -3,7 +3,7 @@
 import { RegisterRegistry } from '../model/model';
 import { EventKind, Frame, TraceEvent } from '../trace/events';
 import { RegisterNamer } from '../inspect/registers';
-import { hex } from '../util/canonical-json';
+import { hex } from '../util/hex';
 
 const who = (cpu: number | null) => (cpu === null ? 'cpu?' : `cpu${cpu}`);
 const redist = (frame: Frame, index: number) => (frame === Frame.RedistRd || frame === Frame.RedistSgi ? ` (redistributor ${index})` : '');

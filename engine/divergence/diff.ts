@@ -5,7 +5,7 @@
 import { registryFor } from '../gic';
 import { Policy } from '../policy/policy';
 import { TraceEvent, TraceHeader } from '../trace/events';
-import { hex } from '../util/canonical-json';
+import { hex } from '../util/hex';
 import { compareBatch, Difference, DifferenceGroup, GroupBuilder, isGuestVisible } from './compare';
 import { LockstepOptions, lockstepFile } from './lockstep';
 import { CausalSlice, causalSlice } from './slice';

@@ -2,7 +2,7 @@
 // "which guests see any difference between rev1, rev1-iidr-only and rev3, and where", and JSON.
 
 import { intidLabel } from '../arch/intids';
-import { hex } from '../util/canonical-json';
+import { hex } from '../util/hex';
 import { Difference } from './compare';
 import { TraceMatrix } from './matrix';
 

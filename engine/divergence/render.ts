@@ -1,7 +1,7 @@
 // Rendering of divergence reports (text, JSON, Markdown). Comparison lives in compare.ts/diff.ts.
 
 import { intidLabel } from '../arch/intids';
-import { hex } from '../util/canonical-json';
+import { hex } from '../util/hex';
 import { Difference } from './compare';
 import { PolicyDiff } from './diff';
 

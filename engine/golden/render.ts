@@ -17,6 +17,7 @@ import { registryFor } from '../gic';
 import { RegisterRegistry } from '../model/model';
 import { ReplayRecord } from '../replay/records';
 import { GicConfig } from '../trace/events';
+import { hex } from '../util/hex';
 
 export type FieldFormatter = (reg: string, value: bigint) => string | undefined;
 
@@ -40,7 +41,6 @@ export function fieldFormatterFor(gic: GicConfig | undefined): FieldFormatter {
 }
 
 const cpuText = (c: number | null): string => (c === null ? '-' : `cpu${c}`);
-const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
 
 /** Quote free text so a line stays one line; plain JSON string escaping. */
 export function quote(s: string): string {

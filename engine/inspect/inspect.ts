@@ -10,6 +10,7 @@ import { eventFromJson, eventToJson, eventToText, headerFromJson, headerToJson, 
 import { Violation } from '../trace/violation';
 import { TraceWriter } from '../trace/writer';
 import { RegisterChecker, RegisterNamer } from './registers';
+import { hex } from '../util/hex';
 
 export interface TraceInfo {
   file: string;
@@ -44,7 +45,6 @@ export function traceInfo(file: string, opts: { allowTruncated?: boolean } = {})
   return { file, header: r.header, events: n, counts, firstCycle: first, lastCycle: last, trailer: r.trailer, truncation: r.truncation };
 }
 
-const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 
 export function formatInfo(i: TraceInfo): string[] {
   const h = i.header;

@@ -1,7 +1,7 @@
 // The --json contract of `gicreplay replay`: one JSON object per line, register values and cycles
 // as 0x-prefixed lower-case hex strings (they can exceed 2^53), keys in a fixed order.
 
-import { hex } from '../util/canonical-json';
+import { hex } from '../util/hex';
 import { ReplayRecord } from './records';
 
 export function recordToJson(r: ReplayRecord): string {

@@ -10,6 +10,7 @@ import { TraceHeader } from '../trace/events';
 import { conditionAt, CounterClock, MASK32, MASK64, mod64, nextConditionFlip, signExtend32 } from './counter';
 import { CNTKCTL_VALID_BITS, CTL_ENABLE, CTL_IMASK, CTL_ISTATUS, PTIMER_PPI, TimerReg, TimerRegKind, timerRegByEnc, VTIMER_PPI } from './registers';
 import { TimerLineChange, TimerModel } from './types';
+import { hex } from '../util/hex';
 
 const NO_CHANGES: readonly TimerLineChange[] = Object.freeze([]) as readonly TimerLineChange[];
 const UNKNOWN = -1;
@@ -35,9 +36,6 @@ interface Timer {
   nextAt: bigint | null;
 }
 
-function hex(v: bigint): string {
-  return `0x${v.toString(16)}`;
-}
 
 export class GenericTimers implements TimerModel {
   private readonly clock: CounterClock;

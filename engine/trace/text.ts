@@ -8,8 +8,8 @@ import { EVENT_KIND_NAMES } from './codec';
 import { EventKind, Frame, TraceEvent, TraceHeader, TraceTrailer, UserGroup } from './events';
 import { EventNamer } from './names';
 import { violation } from './violation';
+import { hex } from '../util/hex';
 
-const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
 const hexOrNull = (v: bigint | null): string | null => (v === null ? null : hex(v));
 
 // ---- human form ------------------------------------------------------------------------------

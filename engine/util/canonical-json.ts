@@ -18,8 +18,3 @@ function sortValue(v: unknown): unknown {
   }
   return v;
 }
-
-/** Lower-case 0x-prefixed hex, the one way gicreplay prints register values. */
-export function hex(v: bigint | number): string {
-  return `0x${v.toString(16)}`;
-}

@@ -77,9 +77,9 @@ describe('GICv2 flavour of the CPU interface', () => {
 
   it('guest writes to GICv2 SGI pending bits are ignored (GICD_ISPENDR0/ICPENDR0)', () => {
     const { core } = v2();
-    expect(R.writeSetPending(core, 0, 0, 32, 0xffff, 'guest', 0)).toMatch(/WI from the guest/);
+    expect(R.writePending(core, 0, 0, 32, 0xffff, 'guest', true, 0)).toMatch(/WI from the guest/);
     expect(R.readPending(core, 0, 0, 32, 'guest')).toBe(0);
-    expect(R.writeSetPending(core, 0, 0, 32, 0x1, 'user', 0)).toBeUndefined();
+    expect(R.writePending(core, 0, 0, 32, 0x1, 'user', true, 0)).toBeUndefined();
     expect(core.irqs.source[core.irqs.slot(0, 0)]).toBe(1);
   });
 

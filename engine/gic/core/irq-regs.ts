@@ -99,8 +99,11 @@ function isV2Sgi(core: VgicCore, intid: number): boolean {
   return core.gicVersion === 2 && intid < NR_SGIS;
 }
 
-/** __set_pending: GICv2 SGI bits are WI from the guest. Returns an effect when some were ignored. */
-export function writeSetPending(core: VgicCore, cpu: number, first: number, n: number, val: number, src: AccessSource, writerCpu: number): string | undefined {
+/**
+ * __set_pending / __clear_pending for each 1 bit: GICv2 SGI bits are WI from the guest (an effect
+ * says so). `writerCpu` is the source a set GICv2 SGI records.
+ */
+export function writePending(core: VgicCore, cpu: number, first: number, n: number, val: number, src: AccessSource, set: boolean, writerCpu: number): string | undefined {
   const k = count(core, first, n);
   let ignored = 0;
   for (let i = 0; i < k; i++) {
@@ -109,23 +112,18 @@ export function writeSetPending(core: VgicCore, cpu: number, first: number, n: n
       ignored++;
       continue;
     }
-    core.setPending(core.irqs.slot(cpu, first + i), writerCpu);
+    const slot = core.irqs.slot(cpu, first + i);
+    if (set) core.setPending(slot, writerCpu);
+    else core.clearPending(slot);
   }
-  return ignored ? `ignored for ${ignored} SGI bit(s): GICv2 SGI pending bits are WI from the guest (use GICD_SPENDSGIR)` : undefined;
+  return ignored ? `ignored for ${ignored} SGI bit(s): GICv2 SGI pending bits are WI from the guest (use GICD_${set ? 'S' : 'C'}PENDSGIR)` : undefined;
 }
 
-export function writeClearPending(core: VgicCore, cpu: number, first: number, n: number, val: number, src: AccessSource): string | undefined {
-  const k = count(core, first, n);
-  let ignored = 0;
-  for (let i = 0; i < k; i++) {
-    if (!((val >>> i) & 1)) continue;
-    if (src === 'guest' && isV2Sgi(core, first + i)) {
-      ignored++;
-      continue;
-    }
-    core.clearPending(core.irqs.slot(cpu, first + i));
-  }
-  return ignored ? `ignored for ${ignored} SGI bit(s): GICv2 SGI pending bits are WI from the guest (use GICD_CPENDSGIR)` : undefined;
+/** vgic_v3_uaccess_write_pending: set the latch for 1 bits, clear it for 0 bits. */
+export function writeUserPendingV3(core: VgicCore, cpu: number, first: number, n: number, val: number, writerCpu: number): undefined {
+  writePending(core, cpu, first, n, val, 'user', true, writerCpu);
+  writePending(core, cpu, first, n, ~val >>> 0, 'user', false, 0);
+  return undefined;
 }
 
 export function readActive(core: VgicCore, cpu: number, first: number, n: number): number {
@@ -137,6 +135,21 @@ export function writeActive(core: VgicCore, cpu: number, first: number, n: numbe
   const k = count(core, first, n);
   const base = core.irqs.slot(cpu, first);
   for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.setActive(base + i, set, requester);
+}
+
+/**
+ * vgic_mmio_uaccess_write_[sc]active: no running vCPU, so a HW-mapped interrupt's active state is
+ * left alone (vgic_hw_irq_change_active returns early for uaccess); others change with active
+ * source 0 (a GICv2 SGI).
+ */
+export function writeUserActive(core: VgicCore, cpu: number, first: number, n: number, val: number, set: boolean): string | undefined {
+  const s = core.irqs;
+  const k = count(core, first, n);
+  const base = s.slot(cpu, first);
+  let hw = 0;
+  for (let i = 0; i < k; i++) if ((val >>> i) & 1 && s.hw[base + i]) hw |= 1 << i;
+  writeActive(core, cpu, first, n, (val & ~hw) >>> 0, set, 0);
+  return hw ? `ignored for HW-mapped INTID(s) (mask 0x${(hw >>> 0).toString(16)}): userspace cannot change their active state` : undefined;
 }
 
 /** Priority bytes, `n` INTIDs (1 for a byte access, 4 for a word). */

@@ -1,10 +1,10 @@
 // The register-table machinery: KVM's binary search over region tables, check_region, naming.
 
-import { addrToIntid, extractBytes, FieldDef, formatFieldList, FrameTable, kvmBsearch, RegRow, update64, W32, W64, W8 } from './regtable';
+import { addrToIntid, extractBytes, FieldDef, formatFieldList, FrameTable, ignoredWrite, kvmBsearch, rao, raz, RegRow, ro, update64, userReadOf, userWriteOf, W32, W64, W8, wi } from './regtable';
 
 type Row = RegRow<null>;
 const row = (name: string, offset: number, len: number, widths = W32, extra: Partial<Row> = {}): Row => ({
-  name, offset, len, bitsPerIrq: 0, widths, naming: { kind: 'single' }, access: 'RW', read: () => 0n, write: () => undefined, ...extra,
+  name, offset, len, bitsPerIrq: 0, widths, naming: { kind: 'single' }, access: 'RW', read: () => 0n, write: () => undefined, uaccess: 'same', ...extra,
 });
 
 describe('kvmBsearch (lib/bsearch.c with match_region)', () => {
@@ -99,5 +99,39 @@ describe('formatFieldList', () => {
       const value = r() % 3 === 0 ? (BigInt(r()) << 32n) | BigInt(r()) : BigInt(r() >>> (r() % 32));
       expect(formatFieldList(fields, value)).toBe(reference(fields, value));
     }
+  });
+});
+
+describe('the one rule for ignored writes: an effect only for bits that do not read back', () => {
+  it('RAZ/WI: a write of 0 leaves no effect, any 1 bit does', () => {
+    const w = wi<null>('X is RAZ/WI');
+    expect(w(null, 0, 0, 4, 0n)).toBeUndefined();
+    expect(w(null, 0, 0, 4, 0x10n)).toBe('ignored: X is RAZ/WI');
+  });
+  it('RO: writing the value it reads back (or 0) leaves no effect, other bits do (GICD_TYPER, GICR_IIDR alike)', () => {
+    const w = ro<null>('GICD_TYPER', () => 0x7880ffn);
+    expect(w(null, 0, 4, 4, 0n)).toBeUndefined();
+    expect(w(null, 0, 4, 4, 0x7880ffn)).toBeUndefined();
+    expect(w(null, 0, 4, 4, 0x100n)).toBe('ignored: GICD_TYPER is read-only');
+  });
+  it('RAO/WI: every bit reads back as 1, so no write leaves an effect', () => {
+    const w = ignoredWrite<null>('STATUSR is RAO/WI', rao);
+    expect(w(null, 0, 0, 4, 0n)).toBeUndefined();
+    expect(w(null, 0, 0, 4, 0xffffffffn)).toBeUndefined();
+    expect(raz()).toBe(0n);
+  });
+});
+
+describe('uaccess column', () => {
+  const guestRead = () => 1n;
+  const userRead = () => 2n;
+  const guestWrite = () => 'guest';
+  it("'same' is the guest's handlers, 'none' is -ENXIO, an absent handler in an object is the guest's", () => {
+    expect(userReadOf(row('A', 0, 4, W32, { read: guestRead }))).toBe(guestRead);
+    expect(userReadOf(row('A', 0, 4, W32, { uaccess: 'none' }))).toBeNull();
+    expect(userWriteOf(row('A', 0, 4, W32, { uaccess: 'none' }))).toBeNull();
+    const r = row('A', 0, 4, W32, { read: guestRead, write: guestWrite, uaccess: { read: userRead } });
+    expect(userReadOf(r)).toBe(userRead);
+    expect(userWriteOf(r)).toBe(guestWrite);
   });
 });

@@ -28,6 +28,38 @@ export type RegRead<M> = (m: M, cpu: number, off: number, size: number) => bigin
 /** Returns an effect sentence when the write was dropped or stored differently. */
 export type RegWrite<M> = (m: M, cpu: number, off: number, size: number, value: bigint) => string | undefined;
 
+/**
+ * KVM's uaccess columns (KVM_{GET,SET}_DEVICE_ATTR): 'same' = the guest's handlers (KVM's NULL
+ * uaccess_read/uaccess_write), 'none' = userspace cannot reach the register (-ENXIO), or the
+ * handlers KVM names, where an absent one is the guest's.
+ */
+export type Uaccess<M> = 'same' | 'none' | { read?: RegRead<M>; write?: RegWrite<M> };
+
+// ---- the one set of RAZ / RAO / WI / RO handlers ------------------------------------------------
+// One effect rule for every write a register ignores: it leaves an effect only when it wrote bits
+// that do not read back (a write of 0 to a RAZ/WI register, or of the current value to a
+// read-only one, leaves none). The CTLR handlers apply the same rule to the bits they keep.
+
+/** vgic_mmio_read_raz. */
+export const raz = (): bigint => 0n;
+/** vgic_mmio_read_rao (32-bit registers). */
+export const rao = (): bigint => 0xffffffffn;
+
+/** A write the register ignores, judged against what `readBack` (free of side effects) returns. */
+export function ignoredWrite<M>(why: string, readBack: RegRead<M> = raz): RegWrite<M> {
+  return (m, cpu, off, size, value) => ((value & ~readBack(m, cpu, off, size)) !== 0n ? `ignored: ${why}` : undefined);
+}
+
+/** vgic_mmio_write_wi on a register that reads as zero: every bit written 1 is reported. */
+export function wi<M>(why: string): RegWrite<M> {
+  return ignoredWrite<M>(why);
+}
+
+/** A read-only register: `read` must have no side effects (it is asked which written bits read back). */
+export function ro<M>(name: string, read: RegRead<M>): RegWrite<M> {
+  return ignoredWrite(`${name} is read-only`, read);
+}
+
 export interface RegRow<M> {
   name: string;
   offset: number;
@@ -45,10 +77,23 @@ export interface RegRow<M> {
   policy?: string;
   read: RegRead<M>;
   write: RegWrite<M>;
-  /** Userspace (device attribute) handlers where KVM has separate ones. */
-  uread?: RegRead<M>;
-  uwrite?: RegWrite<M>;
+  /** Userspace (device attribute) access, KVM's uaccess_read / uaccess_write columns. */
+  uaccess: Uaccess<M>;
   fields?: readonly FieldDef[];
+}
+
+/** The handler userspace reaches for a read, or null for -ENXIO. */
+export function userReadOf<M>(row: RegRow<M>): RegRead<M> | null {
+  const u = row.uaccess;
+  if (u === 'none') return null;
+  return u === 'same' ? row.read : (u.read ?? row.read);
+}
+
+/** The handler userspace reaches for a write, or null for -ENXIO. */
+export function userWriteOf<M>(row: RegRow<M>): RegWrite<M> | null {
+  const u = row.uaccess;
+  if (u === 'none') return null;
+  return u === 'same' ? row.write : (u.write ?? row.write);
 }
 
 export function sizeName(size: number): string {

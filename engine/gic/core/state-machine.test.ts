@@ -72,16 +72,16 @@ describe('level-sensitive SPI', () => {
     core.injectLine(42, null, 1, 'device');
     core.settle();
     expect(pendingBit(42)).toBe(true);
-    R.writeClearPending(core, 0, 42, 1, 1, 'guest');
+    R.writePending(core, 0, 42, 1, 1, 'guest', false, 0);
     core.settle();
     expect(pendingBit(42)).toBe(true); // line still high
     core.injectLine(42, null, 0, 'device');
     core.settle();
     expect(pendingBit(42)).toBe(false); // line low, no latch
-    R.writeSetPending(core, 0, 42, 1, 1, 'guest', 0);
+    R.writePending(core, 0, 42, 1, 1, 'guest', true, 0);
     core.settle();
     expect(pendingBit(42)).toBe(true); // latch
-    R.writeClearPending(core, 0, 42, 1, 1, 'guest');
+    R.writePending(core, 0, 42, 1, 1, 'guest', false, 0);
     core.settle();
     expect(pendingBit(42)).toBe(false);
   });
@@ -105,7 +105,7 @@ describe('level-sensitive SPI', () => {
 
   it('a software latch on a level interrupt is cleared when it becomes inactive', () => {
     const { core, cif, pendingBit } = levelSetup();
-    R.writeSetPending(core, 0, 42, 1, 1, 'guest', 0);
+    R.writePending(core, 0, 42, 1, 1, 'guest', true, 0);
     core.settle();
     expect(cif.acknowledge(0, ACK_G1)).toBe(42);
     expect(pendingBit(42)).toBe(true); // latch kept until inactive
@@ -139,7 +139,7 @@ describe('line ownership and validity', () => {
     core.injectLine(27, 1, 1, 'timer');
     expect(R.readPending(core, 1, 27, 1, 'guest')).toBe(1);
     core.injectLine(27, 1, 0, 'timer');
-    R.writeSetPending(core, 1, 27, 1, 1, 'guest', 1);
+    R.writePending(core, 1, 27, 1, 1, 'guest', true, 1);
     expect(R.readPending(core, 1, 27, 1, 'guest')).toBe(0);
     expect(R.readPending(core, 1, 27, 1, 'user')).toBe(1); // userspace on v3 reads the latch
   });

@@ -5,8 +5,8 @@
 
 import { HostParams } from '../../policy/policy';
 import { ACK_G1, ACK_V2, CpuInterface } from '../core/cpuif';
+import { hex } from '../../util/hex';
 
-const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
 
 /** GICC_CTLR bits of the virtual CPU interface: EnableGrp0, EnableGrp1, AckCtl, FIQEn, CBPR, EOImode. */
 const CTLR_MASK = 0x21f;

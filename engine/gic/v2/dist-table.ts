@@ -2,120 +2,56 @@
 // per register or per-INTID array, in KVM's table order. Offsets no row claims are RAZ/WI.
 // Banked rows (INTIDs 0-31, SGIR, CPENDSGIR/SPENDSGIR) act on the accessing vCPU.
 
-import * as R from '../core/irq-regs';
-import { addrToIntid, FieldDef, FrameTable, lo32, RegRead, RegRow, RegWrite, W32, W8 } from '../core/regtable';
+import { activeHandlers, configHandlers, enableClearHandlers, enableSetHandlers, groupHandlers, pendingClearHandlers, pendingSetHandlers, priorityHandlers } from '../core/irq-handlers';
+import { addrToIntid, FieldDef, FrameTable, raz, RegRow, W32, W8, wi } from '../core/regtable';
 import * as V2 from './dist';
 import { GICD_SGIR_FIELDS } from './fields';
 import { V2State } from './state';
 
 type Row = RegRow<V2State>;
 
-const first1 = (off: number): number => addrToIntid(off, 1);
-
-function perIrq(name: string, offset: number, bits: number, widths: number, h: Pick<Row, 'read' | 'write' | 'access'> & Partial<Row>): Row {
+/** REGISTER_DESC_WITH_BITS_PER_IRQ: one region over all 1024 INTIDs, banked below 32. */
+function perIrq(name: string, offset: number, bits: number, widths: number, h: Pick<Row, 'read' | 'write' | 'access' | 'uaccess'> & Partial<Row>): Row {
   return { name, offset, len: (bits * 1024) / 8, bitsPerIrq: bits, widths, naming: { kind: 'array', base: offset, bits }, ...h };
-}
-
-const raz: RegRead<V2State> = () => 0n;
-const wi =
-  (why: string): RegWrite<V2State> =>
-  () =>
-    `ignored: ${why}`;
-
-/**
- * Userspace ISACTIVER/ICACTIVER (vgic_mmio_change_active without a running vCPU): HW-mapped
- * interrupts (the timer PPIs) keep their active state, other interrupts change with active
- * source 0 for a v2 SGI.
- */
-function userWriteActive(st: V2State, cpu: number, first: number, v: number, set: boolean): string | undefined {
-  const s = st.core.irqs;
-  let hw = v;
-  for (let i = 0; i < 32; i++) if (((v >>> i) & 1) && (first + i >= s.nrIrqs || !s.hw[s.slot(cpu, first + i)])) hw &= ~(1 << i);
-  R.writeActive(st.core, cpu, first, 32, (v & ~hw) >>> 0, set, 0);
-  return hw ? `ignored for HW-mapped INTIDs (bits 0x${(hw >>> 0).toString(16)}): KVM does not change their active state from userspace` : undefined;
 }
 
 function idReg(name: string, offset: number): Row {
   return {
-    name, offset, len: 4, bitsPerIrq: 0, widths: W8 | W32, naming: { kind: 'single' }, access: 'RAZ/WI', reset: 0n,
+    name, offset, len: 4, bitsPerIrq: 0, widths: W8 | W32, naming: { kind: 'single' }, access: 'RAZ/WI', reset: 0n, uaccess: 'none',
     read: raz, write: wi(`${name} is not emulated by KVM (no region: RAZ/WI)`),
   };
 }
 
+/** vgic_v2_dist_registers, row by row. */
 export const V2_DIST_ROWS: readonly Row[] = [
   {
     // KVM's one 12-byte misc region: GICD_CTLR, GICD_TYPER, GICD_IIDR.
     name: 'GICD_CTLR', offset: 0x000, len: 12, bitsPerIrq: 0, widths: W32,
     naming: { kind: 'words', names: ['GICD_CTLR', 'GICD_TYPER', 'GICD_IIDR'] }, access: 'RW', policy: 'GICD_IIDR revision; userMaySelectRevision',
-    read: V2.readMisc, write: V2.writeMisc, uwrite: V2.userWriteMisc,
+    read: V2.readMisc, write: V2.writeMisc, uaccess: { write: V2.userWriteMisc },
   },
-  perIrq('GICD_IGROUPR', 0x080, 1, W32, {
-    access: 'RW', reset: 0n, policy: 'guestGroupWriteHonoured / userGroupWriteHonoured(2, …)',
-    read: (st, cpu, off) => BigInt(R.readGroup(st.core, cpu, first1(off), 32)),
-    write: (st, cpu, off, _s, v) => R.writeGroup(st.core, cpu, first1(off), 32, lo32(v), 'guest', 'IGROUPR'),
-    uwrite: (st, cpu, off, _s, v) => R.writeGroup(st.core, cpu, first1(off), 32, lo32(v), 'user', 'IGROUPR'),
-  }),
-  perIrq('GICD_ISENABLER', 0x100, 1, W32, {
-    access: 'RW',
-    read: (st, cpu, off) => BigInt(R.readEnable(st.core, cpu, first1(off), 32)),
-    write: (st, cpu, off, _s, v) => (R.writeSetEnable(st.core, cpu, first1(off), 32, lo32(v), 'guest'), undefined),
-    uwrite: (st, cpu, off, _s, v) => (R.writeSetEnable(st.core, cpu, first1(off), 32, lo32(v), 'user'), undefined),
-  }),
-  perIrq('GICD_ICENABLER', 0x180, 1, W32, {
-    access: 'RW',
-    read: (st, cpu, off) => BigInt(R.readEnable(st.core, cpu, first1(off), 32)),
-    write: (st, cpu, off, _s, v) => (R.writeClearEnable(st.core, cpu, first1(off), 32, lo32(v)), undefined),
-  }),
-  perIrq('GICD_ISPENDR', 0x200, 1, W32, {
-    access: 'RW',
-    read: (st, cpu, off) => BigInt(R.readPending(st.core, cpu, first1(off), 32, 'guest')),
-    uread: (st, cpu, off) => BigInt(R.readPending(st.core, cpu, first1(off), 32, 'user')),
-    write: (st, cpu, off, _s, v) => R.writeSetPending(st.core, cpu, first1(off), 32, lo32(v), 'guest', cpu),
-    // uaccess: KVM cannot restore an SGI's source, so it names the attribute's vCPU.
-    uwrite: (st, cpu, off, _s, v) => R.writeSetPending(st.core, cpu, first1(off), 32, lo32(v), 'user', cpu),
-  }),
-  perIrq('GICD_ICPENDR', 0x280, 1, W32, {
-    access: 'RW',
-    read: (st, cpu, off) => BigInt(R.readPending(st.core, cpu, first1(off), 32, 'guest')),
-    uread: (st, cpu, off) => BigInt(R.readPending(st.core, cpu, first1(off), 32, 'user')),
-    write: (st, cpu, off, _s, v) => R.writeClearPending(st.core, cpu, first1(off), 32, lo32(v), 'guest'),
-    // uaccess: every source of a cleared SGI is forgotten.
-    uwrite: (st, cpu, off, _s, v) => R.writeClearPending(st.core, cpu, first1(off), 32, lo32(v), 'user'),
-  }),
-  perIrq('GICD_ISACTIVER', 0x300, 1, W32, {
-    access: 'RW',
-    read: (st, cpu, off) => BigInt(R.readActive(st.core, cpu, first1(off), 32)),
-    // The requester becomes a v2 SGI's active source; userspace has no running vCPU (source 0).
-    write: (st, cpu, off, _s, v) => (R.writeActive(st.core, cpu, first1(off), 32, lo32(v), true, cpu), undefined),
-    uwrite: (st, cpu, off, _s, v) => userWriteActive(st, cpu, first1(off), lo32(v), true),
-  }),
-  perIrq('GICD_ICACTIVER', 0x380, 1, W32, {
-    access: 'RW',
-    read: (st, cpu, off) => BigInt(R.readActive(st.core, cpu, first1(off), 32)),
-    write: (st, cpu, off, _s, v) => (R.writeActive(st.core, cpu, first1(off), 32, lo32(v), false, cpu), undefined),
-    uwrite: (st, cpu, off, _s, v) => userWriteActive(st, cpu, first1(off), lo32(v), false),
-  }),
-  perIrq('GICD_IPRIORITYR', 0x400, 8, W8 | W32, {
-    access: 'RW', reset: 0n,
-    read: (st, cpu, off, size) => BigInt(R.readPriority(st.core, cpu, addrToIntid(off, 8), size)),
-    write: (st, cpu, off, size, v) => R.writePriority(st.core, cpu, addrToIntid(off, 8), size, lo32(v)),
-  }),
-  perIrq('GICD_ITARGETSR', 0x800, 8, W8 | W32, { access: 'RW', read: V2.readTargets, write: V2.writeTargets }),
-  perIrq('GICD_ICFGR', 0xc00, 2, W32, {
-    access: 'RW',
-    read: (st, cpu, off) => BigInt(R.readConfig(st.core, cpu, addrToIntid(off, 2), 16)),
-    write: (st, cpu, off, _s, v) => R.writeConfig(st.core, cpu, addrToIntid(off, 2), 16, lo32(v)),
-  }),
+  perIrq('GICD_IGROUPR', 0x080, 1, W32, { ...groupHandlers(), access: 'RW', reset: 0n, policy: 'guestGroupWriteHonoured / userGroupWriteHonoured(2, …)' }),
+  perIrq('GICD_ISENABLER', 0x100, 1, W32, { ...enableSetHandlers(), access: 'RW' }),
+  perIrq('GICD_ICENABLER', 0x180, 1, W32, { ...enableClearHandlers(), access: 'RW' }),
+  // uaccess: KVM cannot restore an SGI's source, so a set SGI names the attribute's vCPU; a clear forgets every source.
+  perIrq('GICD_ISPENDR', 0x200, 1, W32, { ...pendingSetHandlers(2), access: 'RW' }),
+  perIrq('GICD_ICPENDR', 0x280, 1, W32, { ...pendingClearHandlers(2), access: 'RW' }),
+  // The requester becomes a v2 SGI's active source; userspace has no running vCPU (source 0).
+  perIrq('GICD_ISACTIVER', 0x300, 1, W32, { ...activeHandlers(true), access: 'RW' }),
+  perIrq('GICD_ICACTIVER', 0x380, 1, W32, { ...activeHandlers(false), access: 'RW' }),
+  perIrq('GICD_IPRIORITYR', 0x400, 8, W8 | W32, { ...priorityHandlers(), access: 'RW', reset: 0n }),
+  perIrq('GICD_ITARGETSR', 0x800, 8, W8 | W32, { access: 'RW', read: V2.readTargets, write: V2.writeTargets, uaccess: 'same' }),
+  perIrq('GICD_ICFGR', 0xc00, 2, W32, { ...configHandlers(), access: 'RW' }),
   {
-    name: 'GICD_SGIR', offset: 0xf00, len: 4, bitsPerIrq: 0, widths: W32, naming: { kind: 'single' }, access: 'WO',
+    name: 'GICD_SGIR', offset: 0xf00, len: 4, bitsPerIrq: 0, widths: W32, naming: { kind: 'single' }, access: 'WO', uaccess: 'same',
     fields: GICD_SGIR_FIELDS as readonly FieldDef[], read: raz, write: V2.writeSgir,
   },
   {
-    name: 'GICD_CPENDSGIR', offset: 0xf10, len: 16, bitsPerIrq: 0, widths: W8 | W32, naming: { kind: 'array', base: 0xf10, bits: 32 }, access: 'RW',
+    name: 'GICD_CPENDSGIR', offset: 0xf10, len: 16, bitsPerIrq: 0, widths: W8 | W32, naming: { kind: 'array', base: 0xf10, bits: 32 }, access: 'RW', uaccess: 'same',
     reset: 0n, read: V2.readSgiPend, write: V2.writeSgiPendClear,
   },
   {
-    name: 'GICD_SPENDSGIR', offset: 0xf20, len: 16, bitsPerIrq: 0, widths: W8 | W32, naming: { kind: 'array', base: 0xf20, bits: 32 }, access: 'RW',
+    name: 'GICD_SPENDSGIR', offset: 0xf20, len: 16, bitsPerIrq: 0, widths: W8 | W32, naming: { kind: 'array', base: 0xf20, bits: 32 }, access: 'RW', uaccess: 'same',
     reset: 0n, read: V2.readSgiPend, write: V2.writeSgiPendSet,
   },
   // Peripheral and component ID registers: KVM has no region here, so they read 0 and ignore
@@ -143,7 +79,7 @@ export function distBanked(row: Row, off: number): boolean {
   return row.offset >= 0xf00 && row.offset < 0xf30;
 }
 
-/** ID rows are ours, not KVM regions: userspace reaches nothing there. */
+/** ID rows are ours, not KVM regions: userspace reaches nothing there (their uaccess is 'none'). */
 export function isKvmRegion(row: Row): boolean {
-  return row.access !== 'RAZ/WI';
+  return row.uaccess !== 'none';
 }

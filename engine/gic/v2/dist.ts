@@ -3,13 +3,14 @@
 // per-INTID registers KVM shares between v2 and v3 use engine/gic/core/irq-regs.ts.
 
 import { NR_PRIVATE } from '../core/irq-store';
+import { readIidr, userWriteIidr } from '../core/iidr';
 import { addrToIntid, lo32 } from '../core/regtable';
-import { GICD_IIDR_REVISION_MASK, gicdIidr, gicdTyper } from './ids';
+import { gicdTyper } from './ids';
 import { decodeSgir } from './sgir';
 import { V2State } from './state';
 import { deliveryVcpu, storedTargets } from './targets';
+import { hex } from '../../util/hex';
 
-const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
 
 /** vgic_mmio_read_v2_misc: GICD_CTLR (bit 0 = dist->enabled), GICD_TYPER, GICD_IIDR. */
 export function readMisc(st: V2State, _cpu: number, off: number): bigint {
@@ -21,8 +22,7 @@ export function readMisc(st: V2State, _cpu: number, off: number): bigint {
     case 0x4:
       return BigInt(gicdTyper(core.irqs.spis, st.cpus));
     case 0x8:
-      if (core.deps.enabled) core.deps.read('dist:revision');
-      return BigInt(gicdIidr(core.revision));
+      return BigInt(readIidr(core));
     default:
       return 0n;
   }
@@ -38,40 +38,18 @@ export function writeMisc(st: V2State, _cpu: number, off: number, _size: number,
       return (v & ~1) !== 0 ? `stored ${hex(v & 1)} (KVM keeps only the Enable bit, which gates both groups)` : undefined;
     }
     case 0x4:
-      return 'ignored: GICD_TYPER is read-only';
     case 0x8:
-      return 'ignored: GICD_IIDR is read-only to the guest';
+      // The one rule for ignored writes (core/regtable.ts ignoredWrite): only bits that do not read back.
+      return (BigInt(v) & ~readMisc(st, 0, off)) !== 0n ? `ignored: ${off & 0x8 ? 'GICD_IIDR is read-only to the guest' : 'GICD_TYPER is read-only'}` : undefined;
     default:
       return undefined;
   }
 }
 
-/**
- * vgic_mmio_uaccess_write_v2_misc. A GICD_IIDR write must match every field but Revision, and
- * the policy must let userspace select the revision (mainline: 2 or 3; the posted series: 1-3).
- * Success records that userspace wrote GICD_IIDR (mainline's v2_groups_user_writable).
- */
+/** vgic_mmio_uaccess_write_v2_misc: GICD_IIDR selects the revision (core/iidr.ts); the rest as the guest's. */
 export function userWriteMisc(st: V2State, cpu: number, off: number, size: number, value: bigint): string | undefined {
   if ((off & 0xc) !== 0x8) return writeMisc(st, cpu, off, size, value);
-  const core = st.core;
-  const v = lo32(value);
-  const cur = gicdIidr(core.revision);
-  if (core.deps.enabled) core.deps.read('dist:revision');
-  if (((cur ^ v) & ~GICD_IIDR_REVISION_MASK) >>> 0 !== 0) {
-    return `rejected: fields other than Revision differ from ${hex(cur)} (KVM returns -EINVAL)`;
-  }
-  const rev = (v & GICD_IIDR_REVISION_MASK) >>> 12;
-  if (!core.policy.userMaySelectRevision(rev)) {
-    return `rejected: policy ${core.policy.id} does not let userspace select revision ${rev} (KVM returns -EINVAL)`;
-  }
-  core.revision = rev;
-  core.userWroteIidr = true;
-  if (core.deps.enabled) {
-    core.deps.write('dist:revision');
-    core.deps.write('dist:user-iidr-written');
-  }
-  // The revision decides which later writes are honoured; no list or output depends on it.
-  return undefined;
+  return userWriteIidr(st.core, lo32(value));
 }
 
 /** vgic_mmio_read_target: one byte per INTID; private bytes are the accessing vCPU's own bit. */

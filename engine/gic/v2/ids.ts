@@ -1,18 +1,9 @@
 // Identification and type values of KVM's GICv2 distributor and CPU interface
 // (vgic-mmio-v2.c vgic_mmio_read_v2_misc / vgic_mmio_read_vcpuif; vgic-v2.md §2).
 
-/** PRODUCT_ID_KVM ('K'). */
-export const PRODUCT_ID_KVM = 0x4b;
-/** IMPLEMENTER_ARM. */
-export const IMPLEMENTER_ARM = 0x43b;
+// GICD_IIDR itself (the same on v2 and v3) is in ../core/iidr.ts.
 
-export const GICD_IIDR_REVISION_SHIFT = 12;
-export const GICD_IIDR_REVISION_MASK = 0xf << GICD_IIDR_REVISION_SHIFT;
-
-/** GICD_IIDR for an implementation revision: ProductID [31:24], Variant 0, Revision [15:12], Implementer [11:0]. */
-export function gicdIidr(revision: number): number {
-  return ((PRODUCT_ID_KVM << 24) | ((revision & 0xf) << GICD_IIDR_REVISION_SHIFT) | IMPLEMENTER_ARM) >>> 0;
-}
+import { IMPLEMENTER_ARM, PRODUCT_ID_KVM } from '../core/iidr';
 
 /** GICD_TYPER: ITLinesNumber [4:0] = (INTIDs >> 5) - 1, CPUNumber [7:5] = vCPUs - 1; no Security Extensions, LSPI 0. */
 export function gicdTyper(nrSpis: number, vcpus: number): number {

@@ -306,10 +306,13 @@ describe('IGROUPR under every policy', () => {
 describe('userspace GICD_IIDR and CPU_REGS', () => {
   it('IIDR: only the revision may change, and only to a revision the policy allows', () => {
     const h = new V2Harness('mainline-rev3');
-    expect(h.udw(0, GICD.IIDR, 0x4b00143b)).toMatch(/does not let userspace select revision 1/);
-    expect(h.udw(0, GICD.IIDR, 0x0000243b)).toMatch(/fields other than Revision/);
+    expect(h.udw(0, GICD.IIDR, 0x4b00143b)).toMatch(/^rejected \(-EINVAL\): policy mainline-rev3 lets userspace select revision 2 or 3, not 1$/);
+    expect(h.udw(0, GICD.IIDR, 0x0000243b)).toMatch(/^rejected \(-EINVAL\): only the Revision field of GICD_IIDR may change \(current 0x4b00343b\)$/);
     expect(h.d(0, GICD.IIDR)).toBe(0x4b00343b);
-    expect(h.dw(0, GICD.IIDR, 0x4b00243b)).toMatch(/read-only/);
+    // The guest cannot change it; by the one ignored-write rule only set bits that do not read back are reported.
+    expect(h.dw(0, GICD.IIDR, 0x4b00243b)).toBeUndefined();
+    expect(h.dw(0, GICD.IIDR, 0x4b00443b)).toBe('ignored: GICD_IIDR is read-only to the guest');
+    expect(h.d(0, GICD.IIDR)).toBe(0x4b00343b);
     expect(h.udw(0, GICD.IIDR, 0x4b00243b)).toBeUndefined();
     expect(h.d(0, GICD.IIDR)).toBe(0x4b00243b);
   });
@@ -338,7 +341,7 @@ describe('userspace active state', () => {
   it('ISACTIVER from userspace sets an SGI active with source 0; timer-owned PPIs keep theirs', () => {
     const h = new V2Harness('rev3', 2);
     h.m.setLine(27, 1, 1, 'timer');
-    expect(h.udw(1, GICD.ISACTIVER, (1 << 27) | (1 << 3))).toMatch(/HW-mapped INTIDs \(bits 0x8000000\)/);
+    expect(h.udw(1, GICD.ISACTIVER, (1 << 27) | (1 << 3))).toMatch(/HW-mapped INTID\(s\) \(mask 0x8000000\): userspace cannot change their active state/);
     expect(h.ud(1, GICD.ISACTIVER)).toBe(1 << 3);
     // the SGI's active instance has source 0: an EOI naming CPUID 0 deactivates it
     h.cw(1, GICC.CTLR, 1);

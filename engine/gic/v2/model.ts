@@ -9,7 +9,8 @@ import { DepTracker } from '../../model/deps';
 import { GicModel, LineOwner, ReadResult, WriteResult } from '../../model/model';
 import { Policy } from '../../policy/policy';
 import { AccessSize, Frame, GicConfig, UserGroup } from '../../trace/events';
-import { FrameTable, RegRow, W8 } from '../core/regtable';
+import { FrameTable, RegRow } from '../core/regtable';
+import { TableModel } from '../core/table-model';
 import { V2_CPUIF, V2_CPUIF_USER } from './cpuif-table';
 import { distBanked, isKvmRegion, V2_DIST } from './dist-table';
 import { describeV2Mmio, describeV2User } from './registry';
@@ -17,19 +18,15 @@ import { V2State } from './state';
 
 const NO_CPU_NOTE = 'the source did not name the vCPU: banked state of vCPU 0';
 
-export class GicV2Model implements GicModel {
+export class GicV2Model extends TableModel<V2State> implements GicModel {
   readonly gicVersion = 2 as const;
-  readonly cpuCount: number;
-  readonly st: V2State;
-  private readonly nrIrqs: number;
 
-  constructor(gic: GicConfig, policy: Policy, readonly deps: DepTracker) {
-    this.st = new V2State(gic, policy, deps);
-    this.cpuCount = this.st.cpus;
-    this.nrIrqs = this.st.core.irqs.nrIrqs;
+  constructor(gic: GicConfig, policy: Policy, deps: DepTracker) {
+    super(new V2State(gic, policy, deps), deps);
   }
 
-  private vcpu(cpu: number | null): number {
+  /** Banked GICv2 state belongs to the accessing vCPU; an access naming no vCPU acts on vCPU 0 (and says so). */
+  protected override bank(cpu: number | null): number {
     if (cpu === null) return 0;
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.cpuCount) {
       throw new InputError(`an access names vCPU ${cpu}`, undefined, `a vCPU 0..${this.cpuCount - 1}`);
@@ -37,38 +34,12 @@ export class GicV2Model implements GicModel {
     return cpu;
   }
 
-  private name(t: FrameTable<V2State>, row: RegRow<V2State>, off: number, size: number): string {
-    return size === 1 && row.widths & W8 ? t.accessName(off, size) : t.wordName(off);
+  protected override notDispatched(t: FrameTable<V2State>, row: RegRow<V2State>, user: boolean): string | null {
+    return user && t === V2_DIST && !isKvmRegion(row) ? `${row.name} is not emulated by KVM` : null;
   }
 
-  private frameRead(t: FrameTable<V2State>, cpu: number | null, off: number, size: number, user: boolean): ReadResult {
-    const row = t.accept(off, size, this.nrIrqs);
-    if (!row || (user && t === V2_DIST && !isKvmRegion(row))) {
-      const r = t.resolve(off, size, this.nrIrqs);
-      return { value: 0n, reg: r.reg, note: r.refused ?? (row ? `${row.name} is not emulated by KVM: reads 0` : 'no register at this offset: reads 0') };
-    }
-    const c = this.vcpu(cpu);
-    const fn = user && row.uread ? row.uread : row.read;
-    const value = fn(this.st, c, off, size) & (size === 4 ? 0xffffffffn : 0xffn);
-    this.st.core.settle();
-    const reg = this.name(t, row, off, size);
-    if (cpu === null && !user && (t === V2_CPUIF || distBanked(row, off))) return { value, reg, note: NO_CPU_NOTE };
-    return { value, reg };
-  }
-
-  private frameWrite(t: FrameTable<V2State>, cpu: number | null, off: number, size: number, value: bigint, user: boolean): WriteResult {
-    const row = t.accept(off, size, this.nrIrqs);
-    if (!row || (user && t === V2_DIST && !isKvmRegion(row))) {
-      const r = t.resolve(off, size, this.nrIrqs);
-      if (row) return { reg: r.reg, effect: `ignored: ${row.name} is not emulated by KVM` };
-      return { reg: r.reg, effect: `ignored: ${r.refused ?? 'no register at this offset'}` };
-    }
-    const c = this.vcpu(cpu);
-    const fn = user && row.uwrite ? row.uwrite : row.write;
-    const effect = fn(this.st, c, off, size, value & (size === 4 ? 0xffffffffn : 0xffn));
-    this.st.core.settle();
-    const reg = this.name(t, row, off, size);
-    return effect ? { reg, effect } : { reg };
+  protected override readNote(t: FrameTable<V2State>, row: RegRow<V2State>, cpu: number | null, off: number, user: boolean): string | undefined {
+    return cpu === null && !user && (t === V2_CPUIF || distBanked(row, off)) ? NO_CPU_NOTE : undefined;
   }
 
   mmioRead(cpu: number | null, frame: Frame, _index: number, offset: number, size: AccessSize, _observed: bigint | null): ReadResult {
@@ -118,18 +89,6 @@ export class GicV2Model implements GicModel {
     this.st.core.settle();
     const reg = intid < 32 ? `PPI ${intid}` : `SPI ${intid}`;
     return reason ? { reg, effect: reason } : { reg };
-  }
-
-  irqOutput(cpu: number): 0 | 1 {
-    return this.st.cpuif.irqOutput(cpu);
-  }
-
-  fiqOutput(cpu: number): 0 | 1 {
-    return this.st.cpuif.fiqOutput(cpu);
-  }
-
-  outputEpoch(): number {
-    return this.st.cpuif.outputEpoch();
   }
 }
 

@@ -1,6 +1,7 @@
 import { Frame, UserGroup } from '../../trace/events';
 import { GICV2_REGISTRY } from './registry';
-import { gicdIidr, gicdTyper, GICC_IIDR_USER } from './ids';
+import { gicdIidr } from '../core/iidr';
+import { gicdTyper, GICC_IIDR_USER } from './ids';
 import { decodeSgir } from './sgir';
 import { deliveryVcpu, storedTargets } from './targets';
 

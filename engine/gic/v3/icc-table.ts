@@ -9,6 +9,7 @@ import { FieldDef, lo32 } from '../core/regtable';
 import { V3_FIELDS } from './fields';
 import { dispatchSgi, sgiEffect } from './sgi';
 import { V3State } from './state';
+import { hex } from '../../util/hex';
 
 export type IccRead = (st: V3State, cpu: number) => bigint;
 export type IccWrite = (st: V3State, cpu: number, value: bigint) => string | undefined;
@@ -21,15 +22,16 @@ export interface IccRow {
   reset?: bigint;
   read?: IccRead;
   write?: IccWrite;
-  /** Userspace accessors (KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS); absent = -ENXIO. */
-  uread?: IccRead;
-  uwrite?: IccWrite;
+  /**
+   * Userspace access (KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, vgic-sys-reg-v3.c): 'same' = the guest's
+   * handlers, 'none' = -ENXIO, or KVM's own accessors (an absent one is the guest's).
+   */
+  uaccess: 'same' | 'none' | { read?: IccRead; write?: IccWrite };
   fields?: readonly FieldDef[];
   /** Why the register UNDEFs for the guest when access is UNDEF. */
   undef?: string;
 }
 
-const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
 
 function enc(name: string): number {
   const s = sysregByName(name);
@@ -96,7 +98,7 @@ function grpenRow(name: string, group: 0 | 1): IccRow {
     st.cpuif.markDirty(cpu, `igrpen${group}`);
     return value > 1n ? `stored ${b}: only bit 0 (Enable) is writable` : undefined;
   };
-  return { name, enc: enc(name), access: 'RW', reset: 0n, read, write, uread: read, uwrite: write, fields: V3_FIELDS[name] };
+  return { name, enc: enc(name), access: 'RW', reset: 0n, read, write, uaccess: 'same', fields: V3_FIELDS[name] };
 }
 
 function aprRow(name: string, group: 0 | 1, n: number): IccRow {
@@ -106,22 +108,20 @@ function aprRow(name: string, group: 0 | 1, n: number): IccRow {
     return value > 0xffffffffn ? `stored ${hex(lo32(value))}: APRs are 32 bits` : undefined;
   };
   return {
-    name, enc: enc(name), access: 'RW', reset: 0n, read, write,
-    uread: read,
-    uwrite: (st, cpu, value) => write(st, cpu, value),
+    name, enc: enc(name), access: 'RW', reset: 0n, read, write, uaccess: 'same',
     undef: `ICC_AP${group}R${n}_EL1 is not implemented with the host's preemption bits: the access is UNDEFINED`,
   };
 }
 
 function wo(name: string, write: IccWrite, trapped: boolean): IccRow {
   return {
-    name, enc: enc(name), access: 'WO', write, fields: V3_FIELDS[name],
+    name, enc: enc(name), access: 'WO', write, fields: V3_FIELDS[name], uaccess: 'none',
     undef: trapped ? `${name} is write-only: KVM injects UNDEF on a read (read_from_write_only)` : `${name} is write-only: a read is UNDEFINED`,
   };
 }
 
 function roRow(name: string, read: IccRead): IccRow {
-  return { name, enc: enc(name), access: 'RO', read, fields: V3_FIELDS[name], undef: `${name} is read-only: a write is UNDEFINED` };
+  return { name, enc: enc(name), access: 'RO', read, fields: V3_FIELDS[name], uaccess: 'none', undef: `${name} is read-only: a write is UNDEFINED` };
 }
 
 function sgiRow(name: string, allowGroup1: boolean): IccRow {
@@ -132,7 +132,7 @@ export const V3_ICC_ROWS: readonly IccRow[] = [
   {
     name: 'ICC_PMR_EL1', enc: enc('ICC_PMR_EL1'), access: 'RW', reset: 0n, fields: V3_FIELDS.ICC_PMR_EL1,
     read: (st, cpu) => (st.cpuif.readDep(cpu, 'pmr'), BigInt(st.cpuif.state[cpu].pmr)),
-    write: pmrWrite, uread: (st, cpu) => BigInt(st.cpuif.state[cpu].pmr), uwrite: pmrWrite,
+    write: pmrWrite, uaccess: { read: (st, cpu) => BigInt(st.cpuif.state[cpu].pmr) },
   },
   roRow('ICC_IAR0_EL1', (st, cpu) => BigInt(st.cpuif.acknowledge(cpu, ACK_G0))),
   wo('ICC_EOIR0_EL1', (st, cpu, v) => st.cpuif.endOfInterrupt(cpu, lo32(v), ACK_G0), false),
@@ -140,7 +140,7 @@ export const V3_ICC_ROWS: readonly IccRow[] = [
   {
     name: 'ICC_BPR0_EL1', enc: enc('ICC_BPR0_EL1'), access: 'RW', fields: V3_FIELDS.ICC_BPR0_EL1,
     read: (st, cpu) => (st.cpuif.readDep(cpu, 'bpr0'), BigInt(st.cpuif.state[cpu].bpr0)),
-    write: bpr0Write, uread: (st, cpu) => BigInt(st.cpuif.state[cpu].bpr0), uwrite: bpr0Write,
+    write: bpr0Write, uaccess: { read: (st, cpu) => BigInt(st.cpuif.state[cpu].bpr0) },
   },
   aprRow('ICC_AP0R0_EL1', 0, 0),
   aprRow('ICC_AP0R1_EL1', 0, 1),
@@ -151,7 +151,7 @@ export const V3_ICC_ROWS: readonly IccRow[] = [
   aprRow('ICC_AP1R2_EL1', 1, 2),
   aprRow('ICC_AP1R3_EL1', 1, 3),
   {
-    name: 'ICC_NMIAR1_EL1', enc: enc('ICC_NMIAR1_EL1'), access: 'UNDEF',
+    name: 'ICC_NMIAR1_EL1', enc: enc('ICC_NMIAR1_EL1'), access: 'UNDEF', uaccess: 'none',
     undef: 'ICC_NMIAR1_EL1 needs FEAT_GICv3_NMI, which KVM does not expose to this guest',
   },
   wo('ICC_DIR_EL1', (st, cpu, v) => st.cpuif.deactivateInterrupt(cpu, lo32(v)), false),
@@ -165,23 +165,36 @@ export const V3_ICC_ROWS: readonly IccRow[] = [
   {
     name: 'ICC_BPR1_EL1', enc: enc('ICC_BPR1_EL1'), access: 'RW', fields: V3_FIELDS.ICC_BPR1_EL1,
     read: (st, cpu) => BigInt(st.cpuif.readBpr1(cpu)),
-    write: bpr1Write, uread: (st, cpu) => BigInt(st.cpuif.readBpr1(cpu)), uwrite: bpr1Write,
+    write: bpr1Write, uaccess: 'same',
   },
   {
     name: 'ICC_CTLR_EL1', enc: enc('ICC_CTLR_EL1'), access: 'RW', fields: V3_FIELDS.ICC_CTLR_EL1,
-    read: iccCtlr, write: ctlrWrite, uread: iccCtlr, uwrite: ctlrUserWrite,
+    read: iccCtlr, write: ctlrWrite, uaccess: { write: ctlrUserWrite },
   },
   {
     name: 'ICC_SRE_EL1', enc: enc('ICC_SRE_EL1'), access: 'RW', reset: 7n, fields: V3_FIELDS.ICC_SRE_EL1,
     read: () => 7n,
     write: (_st, _c, v) => (v !== 7n ? 'ignored: KVM keeps ICC_SRE_EL1 at 0x7 (SRE|DFB|DIB)' : undefined),
-    uread: () => 7n,
     // set_gic_sre only checks the SRE bit and stores nothing.
-    uwrite: (_st, _c, v) => (!(v & 1n) ? 'rejected (-EINVAL): ICC_SRE_EL1.SRE must be 1' : v !== 7n ? 'accepted; KVM keeps ICC_SRE_EL1 at 0x7' : undefined),
+    uaccess: { write: (_st, _c, v) => (!(v & 1n) ? 'rejected (-EINVAL): ICC_SRE_EL1.SRE must be 1' : v !== 7n ? 'accepted; KVM keeps ICC_SRE_EL1 at 0x7' : undefined) },
   },
   grpenRow('ICC_IGRPEN0_EL1', 0),
   grpenRow('ICC_IGRPEN1_EL1', 1),
 ];
+
+/** The userspace read accessor, or null for -ENXIO. */
+export function iccUserRead(row: IccRow): IccRead | null {
+  const u = row.uaccess;
+  if (u === 'none') return null;
+  return (u === 'same' ? row.read : (u.read ?? row.read)) ?? null;
+}
+
+/** The userspace write accessor, or null for -ENXIO. */
+export function iccUserWrite(row: IccRow): IccWrite | null {
+  const u = row.uaccess;
+  if (u === 'none') return null;
+  return (u === 'same' ? row.write : (u.write ?? row.write)) ?? null;
+}
 
 const byEnc = new Map<number, IccRow>(V3_ICC_ROWS.map((r) => [r.enc, r]));
 

@@ -7,9 +7,10 @@ import { DepTracker } from '../../model/deps';
 import { GicModel, LineOwner, ReadResult, WriteResult } from '../../model/model';
 import { Policy } from '../../policy/policy';
 import { AccessSize, Frame, GicConfig, UserGroup } from '../../trace/events';
-import { FrameTable, W8 } from '../core/regtable';
+import { FrameTable } from '../core/regtable';
+import { TableModel } from '../core/table-model';
 import { V3_DIST_ROWS } from './dist-table';
-import { iccRow } from './icc-table';
+import { iccRow, iccUserRead, iccUserWrite } from './icc-table';
 import { V3_REDIST_ROWS, SGI_BASE } from './redist-table';
 import { V3State } from './state';
 
@@ -19,50 +20,11 @@ export const V3_REDIST = new FrameTable<V3State>('GICR', 0x20000, V3_REDIST_ROWS
 
 const MASK64 = 0xffffffffffffffffn;
 
-/** Value mask per access size (index = bytes); precomputed so the hot path allocates no bigint. */
-const SIZE_MASK: readonly bigint[] = [0n, 0xffn, 0xffffn, 0xffffffn, 0xffffffffn, 0n, 0n, 0n, MASK64];
-
-export class GicV3Model implements GicModel {
+export class GicV3Model extends TableModel<V3State> implements GicModel {
   readonly gicVersion = 3 as const;
-  readonly cpuCount: number;
-  readonly st: V3State;
-  private readonly nrIrqs: number;
 
-  constructor(gic: GicConfig, policy: Policy, readonly deps: DepTracker) {
-    this.st = new V3State(gic, policy, deps);
-    this.cpuCount = this.st.cpus;
-    this.nrIrqs = this.st.core.irqs.nrIrqs;
-  }
-
-  private name(t: FrameTable<V3State>, off: number, size: number): string {
-    return size === 4 || size === 8 ? t.wordName(off) : t.accessName(off, size);
-  }
-
-  private frameRead(t: FrameTable<V3State>, cpu: number, off: number, size: number, user: boolean): ReadResult {
-    const row = t.accept(off, size, this.nrIrqs);
-    if (!row) {
-      const r = t.resolve(off, size, this.nrIrqs);
-      return { value: 0n, reg: r.reg, note: r.refused ?? 'no register at this offset: KVM reads 0' };
-    }
-    const fn = user && row.uread ? row.uread : row.read;
-    // Handlers return values that fit the access (extract_bytes semantics).
-    const value = fn(this.st, cpu, off, size);
-    this.st.core.settle();
-    return { value, reg: size === 1 && row.widths & W8 ? t.accessName(off, size) : this.name(t, off, size) };
-  }
-
-  private frameWrite(t: FrameTable<V3State>, cpu: number, off: number, size: number, value: bigint, user: boolean): WriteResult {
-    const row = t.accept(off, size, this.nrIrqs);
-    if (!row) {
-      const r = t.resolve(off, size, this.nrIrqs);
-      return { reg: r.reg, effect: `ignored: ${r.refused ?? 'no register at this offset'}` };
-    }
-    const fn = user && row.uwrite ? row.uwrite : row.write;
-    const m = SIZE_MASK[size];
-    const effect = fn(this.st, cpu, off, size, value > m ? value & m : value);
-    this.st.core.settle();
-    const reg = size === 1 && row.widths & W8 ? t.accessName(off, size) : this.name(t, off, size);
-    return effect ? { reg, effect } : { reg };
+  constructor(gic: GicConfig, policy: Policy, deps: DepTracker) {
+    super(new V3State(gic, policy, deps), deps);
   }
 
   /** ICC_AP<g>R<n>_EL1 beyond the implemented APRs (preemption bits): UNDEF / -EINVAL. */
@@ -155,9 +117,10 @@ export class GicV3Model implements GicModel {
         const row = iccRow(offset);
         const reg = row ? row.name : sysregName(offset);
         if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { value: 0n, reg, note: `no vCPU ${cpu}: KVM returns -EINVAL` };
-        if (!row?.uread) return { value: 0n, reg, note: 'not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS (-ENXIO)' };
+        const uread = row ? iccUserRead(row) : null;
+        if (!row || !uread) return { value: 0n, reg, note: 'not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS (-ENXIO)' };
         if (this.aprMissing(row.name)) return { value: 0n, reg, note: 'APR index beyond the host preemption bits (-EINVAL)' };
-        return { value: row.uread(this.st, cpu), reg };
+        return { value: uread(this.st, cpu), reg };
       }
       default:
         return { value: 0n, reg: `CPU_REGS+0x${offset.toString(16)}`, note: 'KVM_DEV_ARM_VGIC_GRP_CPU_REGS is GICv2 only (-ENXIO)' };
@@ -177,9 +140,10 @@ export class GicV3Model implements GicModel {
         const row = iccRow(offset);
         const reg = row ? row.name : sysregName(offset);
         if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { reg, effect: `rejected (-EINVAL): no vCPU ${cpu}` };
-        if (!row?.uwrite) return { reg, effect: 'rejected (-ENXIO): not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS' };
+        const uwrite = row ? iccUserWrite(row) : null;
+        if (!row || !uwrite) return { reg, effect: 'rejected (-ENXIO): not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS' };
         if (this.aprMissing(row.name)) return { reg, effect: 'rejected (-EINVAL): APR index beyond the host preemption bits' };
-        const effect = row.uwrite(this.st, cpu, value > MASK64 ? value & MASK64 : value);
+        const effect = uwrite(this.st, cpu, value > MASK64 ? value & MASK64 : value);
         this.st.core.settle();
         return effect ? { reg, effect } : { reg };
       }
@@ -193,17 +157,5 @@ export class GicV3Model implements GicModel {
     const effect = this.st.core.injectLine(intid, intid < 32 ? cpu : null, level, owner);
     this.st.core.settle();
     return effect ? { reg, effect } : { reg };
-  }
-
-  irqOutput(cpu: number): 0 | 1 {
-    return this.st.cpuif.irqOutput(cpu);
-  }
-
-  fiqOutput(cpu: number): 0 | 1 {
-    return this.st.cpuif.fiqOutput(cpu);
-  }
-
-  outputEpoch(): number {
-    return this.st.cpuif.outputEpoch();
   }
 }

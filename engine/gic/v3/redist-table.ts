@@ -3,11 +3,13 @@
 // comes before IIDR), so KVM's binary search never finds GICR_STATUSR; the table machinery runs
 // the same search and gets the same answer. `cpu` is the redistributor's vCPU.
 
-import * as R from '../core/irq-regs';
-import { addrToIntid, extractBytes, lo32, RegRead, RegRow, RegWrite, update64, W32, W64, W8 } from '../core/regtable';
-import { v3UserWriteActive, v3UserWritePending, ID_REG_NAMES, IMPLEMENTER_ARM, PRODUCT_ID_KVM } from './dist-table';
+import { activeHandlers, configHandlers, enableClearHandlers, enableSetHandlers, groupHandlers, pendingClearHandlers, pendingSetHandlers, priorityHandlers } from '../core/irq-handlers';
+import { IMPLEMENTER_ARM, PRODUCT_ID_KVM } from '../core/iidr';
+import { extractBytes, lo32, raz, RegRead, RegRow, RegWrite, ro, update64, W32, W64, W8, wi } from '../core/regtable';
+import { ID_REG_NAMES, idregRead } from './dist-table';
 import { GICR_CTLR_FIELDS, GICR_TYPER_FIELDS, GICR_WAKER_FIELDS, IIDR_FIELDS, PENDBASER_FIELDS, PROPBASER_FIELDS } from './fields';
 import { V3State } from './state';
+import { hex } from '../../util/hex';
 
 type Row = RegRow<V3State>;
 
@@ -16,19 +18,13 @@ export const GICR_IIDR_VALUE = ((PRODUCT_ID_KVM << 24) | IMPLEMENTER_ARM) >>> 0;
 const CTLR_ENABLE_LPIS = 1;
 const CTLR_IR_CES = 0x6;
 
-const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
-const raz: RegRead<V3State> = () => 0n;
-const ro =
-  (what: string): RegWrite<V3State> =>
-  (_st, _c, _o, _s, value) =>
-    value !== 0n ? `ignored: ${what} is read-only` : undefined;
-const wi =
-  (why: string): RegWrite<V3State> =>
-  (_st, _c, _o, _s, value) =>
-    value !== 0n ? `ignored: ${why}` : undefined;
-
 function row(name: string, offset: number, len: number, widths: number, access: Row['access'], read: RegRead<V3State>, write: RegWrite<V3State>, extra: Partial<Row> = {}): Row {
-  return { name, offset, len, bitsPerIrq: 0, widths, naming: { kind: 'single' }, access, read, write, ...extra };
+  return { name, offset, len, bitsPerIrq: 0, widths, naming: { kind: 'single' }, access, read, write, uaccess: 'same', ...extra };
+}
+
+/** One SGI_base register covering the 32 private INTIDs (REGISTER_DESC_WITH_LENGTH, `bits` per INTID). */
+function privateIrqs(name: string, offset: number, bits: number, widths: number, h: Pick<Row, 'read' | 'write' | 'uaccess' | 'access'> & Partial<Row>): Row {
+  return { name, offset, len: (bits * 32) / 8, bitsPerIrq: 0, widths, naming: bits === 1 ? { kind: 'single' } : { kind: 'array', base: offset, bits }, ...h };
 }
 
 export function gicrCtlr(st: V3State, cpu: number): number {
@@ -106,14 +102,16 @@ function invWrite(what: string): RegWrite<V3State> {
   };
 }
 
+const readGicrIidr: RegRead<V3State> = () => BigInt(GICR_IIDR_VALUE);
+const readGicrTyper: RegRead<V3State> = (st, cpu, off, size) => extractBytes(gicrTyper(st, cpu), off & 7, size);
+
+/** vgic_v3_rd_registers, row by row, in KVM's (unsorted) order. */
 export const V3_REDIST_ROWS: readonly Row[] = [
   row('GICR_CTLR', 0x0000, 4, W32, 'RW', (st, cpu) => BigInt(gicrCtlr(st, cpu)), gicrCtlrWrite, { fields: GICR_CTLR_FIELDS, policy: 'gicrCtlrIrCes' }),
   row('GICR_STATUSR', 0x0010, 4, W32, 'RAZ/WI', raz, wi('GICR_STATUSR is RAZ/WI'), { reset: 0n }),
-  row('GICR_IIDR', 0x0004, 4, W32, 'RO', () => BigInt(GICR_IIDR_VALUE), ro('GICR_IIDR'), { fields: IIDR_FIELDS, reset: BigInt(GICR_IIDR_VALUE) }),
-  row('GICR_TYPER', 0x0008, 8, W32 | W64, 'RO', (st, cpu, off, size) => extractBytes(gicrTyper(st, cpu), off & 7, size), ro('GICR_TYPER'), {
-    fields: GICR_TYPER_FIELDS,
-    uwrite: (_st, _c, _o, _s, value) => (value !== 0n ? 'ignored: GICR_TYPER is read-only' : undefined),
-  }),
+  row('GICR_IIDR', 0x0004, 4, W32, 'RO', readGicrIidr, ro('GICR_IIDR', readGicrIidr), { fields: IIDR_FIELDS, reset: BigInt(GICR_IIDR_VALUE) }),
+  // vgic_mmio_write_wi and vgic_mmio_uaccess_write_wi: the same rule for both.
+  row('GICR_TYPER', 0x0008, 8, W32 | W64, 'RO', readGicrTyper, ro('GICR_TYPER', readGicrTyper), { fields: GICR_TYPER_FIELDS }),
   row('GICR_WAKER', 0x0014, 4, W32, 'RAZ/WI', raz, wi('GICR_WAKER is RAZ/WI under KVM (ProcessorSleep and ChildrenAsleep always read 0)'), { fields: GICR_WAKER_FIELDS, reset: 0n }),
   row('GICR_PROPBASER', 0x0070, 8, W32 | W64, 'RW', (st, _cpu, off, size) => {
     if (st.core.deps.enabled) st.core.deps.read('dist:propbaser');
@@ -125,57 +123,24 @@ export const V3_REDIST_ROWS: readonly Row[] = [
   }, pendbaserWrite, { fields: PENDBASER_FIELDS, reset: 0x580n }),
   row('GICR_INVLPIR', 0x00a0, 8, W32 | W64, 'WO', raz, invWrite('GICR_INVLPIR'), { reset: 0n }),
   row('GICR_INVALLR', 0x00b0, 8, W32 | W64, 'WO', raz, invWrite('GICR_INVALLR'), { reset: 0n }),
-  row('GICR_SYNCR', 0x00c0, 4, W32, 'RO', raz, ro('GICR_SYNCR'), { reset: 0n }),
+  // vgic_mmio_read_sync: 0 while no invalidation is in flight, which is always here.
+  row('GICR_SYNCR', 0x00c0, 4, W32, 'RO', raz, ro('GICR_SYNCR', raz), { reset: 0n }),
   {
-    name: 'GICR_IDREGS', offset: 0xffd0, len: 48, bitsPerIrq: 0, widths: W32, access: 'RO',
+    name: 'GICR_IDREGS', offset: 0xffd0, len: 48, bitsPerIrq: 0, widths: W32, access: 'RO', uaccess: 'same',
     naming: { kind: 'words', names: ID_REG_NAMES.map((n) => `GICR_${n}`) },
-    read: (_st, _c, off) => ((off & 0xffff) === 0xffe8 ? 0x3bn : 0n),
-    write: ro('the ID registers'),
+    read: idregRead, write: ro('the ID registers', idregRead),
   },
   // SGI_base
-  row('GICR_IGROUPR0', SGI_BASE + 0x0080, 4, W32, 'RW', (st, cpu) => BigInt(R.readGroup(st.core, cpu, 0, 32)),
-    (st, cpu, _o, _s, v) => R.writeGroup(st.core, cpu, 0, 32, lo32(v), 'guest', 'IGROUPR'), {
-      reset: 0xffffffffn,
-      policy: 'guestGroupWrites; userGroupWrites.v3',
-      uwrite: (st, cpu, _o, _s, v) => R.writeGroup(st.core, cpu, 0, 32, lo32(v), 'user', 'IGROUPR'),
-    }),
-  row('GICR_ISENABLER0', SGI_BASE + 0x0100, 4, W32, 'RW', (st, cpu) => BigInt(R.readEnable(st.core, cpu, 0, 32)),
-    (st, cpu, _o, _s, v) => (R.writeSetEnable(st.core, cpu, 0, 32, lo32(v), 'guest'), undefined), {
-      reset: 0xffffn,
-      uwrite: (st, cpu, _o, _s, v) => (R.writeSetEnable(st.core, cpu, 0, 32, lo32(v), 'user'), undefined),
-    }),
-  row('GICR_ICENABLER0', SGI_BASE + 0x0180, 4, W32, 'RW', (st, cpu) => BigInt(R.readEnable(st.core, cpu, 0, 32)),
-    (st, cpu, _o, _s, v) => (R.writeClearEnable(st.core, cpu, 0, 32, lo32(v)), undefined), { reset: 0xffffn }),
-  row('GICR_ISPENDR0', SGI_BASE + 0x0200, 4, W32, 'RW', (st, cpu) => BigInt(R.readPending(st.core, cpu, 0, 32, 'guest')),
-    (st, cpu, _o, _s, v) => R.writeSetPending(st.core, cpu, 0, 32, lo32(v), 'guest', cpu), {
-      reset: 0n,
-      uread: (st, cpu) => BigInt(R.readPending(st.core, cpu, 0, 32, 'user')),
-      uwrite: (st, cpu, _o, _s, v) => v3UserWritePending(st, cpu, 0, 32, lo32(v), cpu),
-    }),
-  row('GICR_ICPENDR0', SGI_BASE + 0x0280, 4, W32, 'RW', (st, cpu) => BigInt(R.readPending(st.core, cpu, 0, 32, 'guest')),
-    (st, cpu, _o, _s, v) => R.writeClearPending(st.core, cpu, 0, 32, lo32(v), 'guest'), { reset: 0n, uread: raz, uwrite: () => undefined }),
-  row('GICR_ISACTIVER0', SGI_BASE + 0x0300, 4, W32, 'RW', (st, cpu) => BigInt(R.readActive(st.core, cpu, 0, 32)),
-    (st, cpu, _o, _s, v) => (R.writeActive(st.core, cpu, 0, 32, lo32(v), true, cpu), undefined), {
-      reset: 0n,
-      uwrite: (st, cpu, _o, _s, v) => v3UserWriteActive(st, cpu, 0, 32, lo32(v), true),
-    }),
-  row('GICR_ICACTIVER0', SGI_BASE + 0x0380, 4, W32, 'RW', (st, cpu) => BigInt(R.readActive(st.core, cpu, 0, 32)),
-    (st, cpu, _o, _s, v) => (R.writeActive(st.core, cpu, 0, 32, lo32(v), false, cpu), undefined), {
-      reset: 0n,
-      uwrite: (st, cpu, _o, _s, v) => v3UserWriteActive(st, cpu, 0, 32, lo32(v), false),
-    }),
-  {
-    name: 'GICR_IPRIORITYR', offset: SGI_BASE + 0x0400, len: 32, bitsPerIrq: 0, widths: W8 | W32, access: 'RW', reset: 0n,
-    naming: { kind: 'array', base: SGI_BASE + 0x0400, bits: 8 },
-    read: (st, cpu, off, size) => BigInt(R.readPriority(st.core, cpu, addrToIntid(off, 8), size)),
-    write: (st, cpu, off, size, v) => R.writePriority(st.core, cpu, addrToIntid(off, 8), size, lo32(v)),
-  },
-  {
-    name: 'GICR_ICFGR', offset: SGI_BASE + 0x0c00, len: 8, bitsPerIrq: 0, widths: W32, access: 'RO',
-    naming: { kind: 'array', base: SGI_BASE + 0x0c00, bits: 2 },
-    read: (st, cpu, off) => BigInt(R.readConfig(st.core, cpu, addrToIntid(off, 2), 16)),
-    write: (st, cpu, off, _s, v) => R.writeConfig(st.core, cpu, addrToIntid(off, 2), 16, lo32(v)),
-  },
+  privateIrqs('GICR_IGROUPR0', SGI_BASE + 0x0080, 1, W32, { ...groupHandlers(), access: 'RW', reset: 0xffffffffn, policy: 'guestGroupWrites; userGroupWrites.v3' }),
+  privateIrqs('GICR_ISENABLER0', SGI_BASE + 0x0100, 1, W32, { ...enableSetHandlers(), access: 'RW', reset: 0xffffn }),
+  privateIrqs('GICR_ICENABLER0', SGI_BASE + 0x0180, 1, W32, { ...enableClearHandlers(), access: 'RW', reset: 0xffffn }),
+  privateIrqs('GICR_ISPENDR0', SGI_BASE + 0x0200, 1, W32, { ...pendingSetHandlers(3), access: 'RW', reset: 0n }),
+  privateIrqs('GICR_ICPENDR0', SGI_BASE + 0x0280, 1, W32, { ...pendingClearHandlers(3), access: 'RW', reset: 0n }),
+  privateIrqs('GICR_ISACTIVER0', SGI_BASE + 0x0300, 1, W32, { ...activeHandlers(true), access: 'RW', reset: 0n }),
+  privateIrqs('GICR_ICACTIVER0', SGI_BASE + 0x0380, 1, W32, { ...activeHandlers(false), access: 'RW', reset: 0n }),
+  privateIrqs('GICR_IPRIORITYR', SGI_BASE + 0x0400, 8, W8 | W32, { ...priorityHandlers(), access: 'RW', reset: 0n }),
+  // SGI configuration is read-only and PPI configuration too under KVM: the handler drops both.
+  privateIrqs('GICR_ICFGR', SGI_BASE + 0x0c00, 2, W32, { ...configHandlers(), access: 'RO' }),
   row('GICR_IGRPMODR0', SGI_BASE + 0x0d00, 4, W32, 'RAZ/WI', raz, wi('GICR_IGRPMODR0 is RAZ/WI (DS=1)'), { reset: 0n }),
   row('GICR_NSACR', SGI_BASE + 0x0e00, 4, W32, 'RAZ/WI', raz, wi('GICR_NSACR is RAZ/WI (DS=1)'), { reset: 0n }),
 ];

@@ -72,21 +72,21 @@ interface Row<N extends TracepointName> {
   decode(m: RegExpExecArray): TracepointFields[N];
 }
 
-const hex = (s: string): bigint => BigInt(`0x${s}`);
+const parseHex = (s: string): bigint => BigInt(`0x${s}`);
 const MMIO_TYPES = ['unsatisfied-read', 'read', 'write'] as const;
 
 export const TRACEPOINTS: { [N in TracepointName]: Row<N> } = {
   kvm_mmio: {
     format: 'mmio <unsatisfied-read|read|write> len %u gpa 0x%llx val 0x%llx',
     re: /^\s*mmio (unsatisfied-read|read|write) len (\d+) gpa 0x([0-9a-fA-F]{1,16}) val 0x([0-9a-fA-F]{1,16})\s*$/,
-    decode: (m) => ({ type: m[1] as (typeof MMIO_TYPES)[number], len: Number(m[2]), gpa: hex(m[3]), val: hex(m[4]) }),
+    decode: (m) => ({ type: m[1] as (typeof MMIO_TYPES)[number], len: Number(m[2]), gpa: parseHex(m[3]), val: parseHex(m[4]) }),
   },
   kvm_sys_access: {
     // PC without 0x; the trailing value is the 2025 proposal (Odaki) and optional.
     format: 'PC: %lx <name> (%d,%d,%d,%d,%d) <read|write>',
     re: /^\s*PC: (?:0x)?([0-9a-fA-F]{1,16}) (\S+) \((\d+),(\d+),(\d+),(\d+),(\d+)\) (read|write)(?: (?:val(?:ue)?:? ?)?(?:0x)?([0-9a-fA-F]{1,16}))?\s*$/,
     decode: (m) => ({
-      pc: hex(m[1]),
+      pc: parseHex(m[1]),
       name: m[2],
       op0: Number(m[3]),
       op1: Number(m[4]),
@@ -94,7 +94,7 @@ export const TRACEPOINTS: { [N in TracepointName]: Row<N> } = {
       crm: Number(m[6]),
       op2: Number(m[7]),
       write: m[8] === 'write',
-      value: m[9] === undefined ? null : hex(m[9]),
+      value: m[9] === undefined ? null : parseHex(m[9]),
     }),
   },
   kvm_irq_line: {
@@ -121,12 +121,12 @@ export const TRACEPOINTS: { [N in TracepointName]: Row<N> } = {
   kvm_timer_save_state: {
     format: '   CTL: %#08lx CVAL: %#16llx arch_timer_ctx_index: %d',
     re: /^\s*CTL: (?:0x)?([0-9a-fA-F]{1,16}) CVAL:\s+(?:0x)?([0-9a-fA-F]{1,16}) arch_timer_ctx_index: (\d+)\s*$/,
-    decode: (m) => ({ ctl: hex(m[1]), cval: hex(m[2]), ctx: Number(m[3]) }),
+    decode: (m) => ({ ctl: parseHex(m[1]), cval: parseHex(m[2]), ctx: Number(m[3]) }),
   },
   kvm_timer_restore_state: {
     format: 'CTL: %#08lx CVAL: %#16llx arch_timer_ctx_index: %d',
     re: /^\s*CTL: (?:0x)?([0-9a-fA-F]{1,16}) CVAL:\s+(?:0x)?([0-9a-fA-F]{1,16}) arch_timer_ctx_index: (\d+)\s*$/,
-    decode: (m) => ({ ctl: hex(m[1]), cval: hex(m[2]), ctx: Number(m[3]) }),
+    decode: (m) => ({ ctl: parseHex(m[1]), cval: parseHex(m[2]), ctx: Number(m[3]) }),
   },
   tracing_mark_write: {
     format: '<text written to trace_marker>',

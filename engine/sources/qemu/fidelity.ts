@@ -11,6 +11,7 @@ import { AccessSize, EventKind, Frame, GicVersion } from '../../trace/events';
 import { openTrace } from '../../trace/reader';
 import { GicModel } from '../../model/model';
 import { Difference, FIDELITY_RULES, FidelityRule, ModelProbe, SGI_GROUP_RULE, SGI_MARKER } from './fidelity-rules';
+import { hex } from '../../util/hex';
 
 export interface ClassifiedDifference extends Difference {
   rule: string;
@@ -149,7 +150,6 @@ export function fidelityReport(file: string, policy: Policy, label = file): Fide
   return { trace: label, policy: policy.id, gic, events, comparedReads: compared, unmodelledReads: unmodelled, explained, unexplained, byRule };
 }
 
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 /** Text form: one summary line per trace, then each unexplained difference. */
 export function formatFidelity(reports: FidelityReport[], listLimit = 20): string[] {
