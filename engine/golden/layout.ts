@@ -115,14 +115,3 @@ export function resolvePathFilter(l: Layout, allTraces: readonly string[], paths
   }
   return allTraces.filter((t) => picked.has(t));
 }
-
-/** Nearest folder at or above `from` that holds traces/ or golden/; `from` itself if none does. */
-export function findProjectRoot(from: string): string {
-  let dir = path.resolve(from);
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'traces')) || fs.existsSync(path.join(dir, 'golden'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) return path.resolve(from);
-    dir = up;
-  }
-}

@@ -4,9 +4,9 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { InputError, UsageError } from '../errors';
-import { builtinPolicies, loadPolicyFile, Policy } from '../policy/policy';
-import { projectPolicies } from './project-policies';
+import { UsageError } from '../errors';
+import { Policy } from '../policy/policy';
+import { selectPolicies } from '../policy/select';
 import { abs, byCodeUnit, goldenPathFor, Layout, layoutFor, listGoldenFiles, listTraces, pairForGoldenPath, pairId, resolvePathFilter, TRACE_EXT } from './layout';
 import { Manifest, ObsoleteGolden } from './model';
 import { isOwnedGolden, openGolden } from './store';
@@ -57,35 +57,8 @@ export function planSuite(o: PlanOptions): SuitePlan {
     throw new UsageError(`${layout.root} has neither traces/ nor golden/; run from a gicreplay project or pass --root`);
   }
   const traces = listTraces(layout);
-  // The universe: built-ins, then the project's registered policies (package.json), then
-  // --policy-file ones. --policy and --policy-file narrow the run to the policies they name.
-  const universe = [...builtinPolicies()];
-  universe.push(...projectPolicies(layout.root, universe));
-  const chosen: Policy[] = [];
-  const choose = (p: Policy) => {
-    if (chosen.includes(p)) throw new InputError(`policy "${p.id}" given twice`, { file: p.file });
-    chosen.push(p);
-  };
-  for (const id of o.policies ?? []) {
-    const p = universe.find((u) => u.id === id);
-    if (!p) throw new InputError(`unknown policy "${id}"`, undefined, `one of ${universe.map((u) => u.id).join(', ')}, a file given with --policy-file, or one registered in package.json ("gicreplay": { "policyFiles": [...] })`);
-    choose(p);
-  }
-  for (const f of o.policyFiles ?? []) {
-    const file = path.resolve(o.cwd ?? o.root, f);
-    // A registered policy's own file passed again is that policy, not a clash.
-    const known = universe.find((u) => path.resolve(u.file) === file);
-    if (known) {
-      choose(known);
-      continue;
-    }
-    const p = loadPolicyFile(file);
-    if (universe.some((u) => u.id === p.id)) throw new InputError(`policy "${p.id}" is already a built-in or registered policy`, { file: p.file }, 'a policy file with an ID of its own');
-    universe.push(p);
-    choose(p);
-  }
-  const filtered = chosen.length > 0;
-  if (!filtered) chosen.push(...universe);
+  // --policy and --policy-file narrow the run to the policies they name (policy/select.ts).
+  const { universe, chosen, filtered } = selectPolicies({ root: layout.root, cwd: o.cwd, ids: o.policies, files: o.policyFiles });
   const selTraces = o.paths && o.paths.length ? resolvePathFilter(layout, traces, o.paths, o.cwd ?? process.cwd()) : traces;
   const all: PlannedPair[] = [];
   for (const t of selTraces) for (const p of chosen) all.push({ id: pairId(t, p.id), trace: t, policy: p, golden: goldenPathFor(t, p.id) });

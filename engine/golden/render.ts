@@ -68,6 +68,12 @@ function viaText(r: ReplayRecord & { op: 'write' }): string {
   return 'line';
 }
 
+/** The golden-line renderer for a trace's GIC: what `gicreplay replay` prints without --json. */
+export function recordRenderer(gic: GicConfig): (r: ReplayRecord) => string {
+  const fields = fieldFormatterFor(gic);
+  return (r) => renderRecord(r, fields);
+}
+
 export function renderRecord(r: ReplayRecord, fields: FieldFormatter): string {
   switch (r.op) {
     case 'read': {

@@ -19,10 +19,28 @@ beforeAll(() => {
   }
 });
 
+// The temp folder is no gicreplay project, so the catalogue is named the way any project can.
+const catalogue = path.join(root, 'dist', 'traces', 'guests', 'src');
+
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, 'record', 'guest', ...args], { encoding: 'utf8', cwd: dir });
+  const r = spawnSync(process.execPath, [bin, 'record', 'guest', '--catalogue', catalogue, ...args], { encoding: 'utf8', cwd: dir });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+test('outside a project without --catalogue: a usage error that says how to name one (exit 2)', () => {
+  const r = spawnSync(process.execPath, [bin, 'record', 'guest', '--list'], { encoding: 'utf8', cwd: dir });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain('no guest catalogue: pass --catalogue MODULE, or name one in');
+  expect(r.stderr).toContain('"gicreplay": { "guestCatalogue": "path/to/module" }');
+});
+
+test('a module that exports no CATALOGUE is refused with its name (exit 2)', () => {
+  const bogus = path.join(dir, 'bogus.js');
+  fs.writeFileSync(bogus, 'module.exports = { guests: [] };\n');
+  const r = spawnSync(process.execPath, [bin, 'record', 'guest', '--catalogue', bogus, '--list'], { encoding: 'utf8', cwd: dir });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain(`${bogus}: the guest catalogue module does not export CATALOGUE`);
+});
 
 test('a guest records to -o with its recording policy in the header, exit 0', () => {
   const out = path.join(dir, 'ipi.gtr');

@@ -1,4 +1,4 @@
-import { builtinPolicies, getPolicy, parsePolicy, resolvePolicies, BUILTIN_POLICY_IDS } from './policy';
+import { builtinPolicies, getPolicy, parsePolicy, BUILTIN_POLICY_IDS } from './policy';
 import { InputError } from '../errors';
 
 describe('built-in IIDR policies (policies.md table)', () => {
@@ -69,9 +69,5 @@ describe('policy files', () => {
     expect(() => parsePolicy({ ...base, bogus: 1 }, 'x.json')).toThrow(/x\.json: unknown policy field "bogus"/);
     expect(() => parsePolicy({ ...base, schema: 2 }, 'x.json')).toThrow(InputError);
     expect(() => parsePolicy({ ...base, revision: 'three' }, 'x.json')).toThrow(/revision/);
-  });
-
-  it('refuses the same policy twice', () => {
-    expect(() => resolvePolicies(['rev3', 'rev3'], [])).toThrow(/given twice/);
   });
 });

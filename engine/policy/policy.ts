@@ -209,22 +209,3 @@ export function getPolicy(id: string): Policy {
   }
   return p;
 }
-
-/**
- * Resolve policy IDs and policy files into one list, refusing duplicate IDs. `registered` are
- * the project's own policies (engine/golden/project-policies.ts): IDs may name them, and with
- * neither IDs nor files they join the built-ins.
- */
-export function resolvePolicies(ids: readonly string[] | undefined, files: readonly string[] | undefined, registered: readonly Policy[] = []): Policy[] {
-  const out: Policy[] = [];
-  const seen = new Set<string>();
-  const add = (p: Policy) => {
-    if (seen.has(p.id)) throw new InputError(`policy "${p.id}" given twice`, { file: p.file });
-    seen.add(p.id);
-    out.push(p);
-  };
-  if ((!ids || ids.length === 0) && (!files || files.length === 0)) return [...builtinPolicies(), ...registered];
-  for (const id of ids ?? []) add(registered.find((p) => p.id === id) ?? getPolicy(id));
-  for (const f of files ?? []) add(loadPolicyFile(f));
-  return out;
-}

@@ -2,7 +2,7 @@
 // commands/<name>.ts, returns its exit code, and leaves all real work to engine/.
 
 import yargs from 'yargs';
-import { InputError, UsageError, EXIT_INPUT } from '../../engine/errors';
+import { EXIT_INPUT, InputError, UsageError } from '../../engine';
 import { COMMANDS } from './commands';
 
 export async function main(argv: string[]): Promise<void> {

@@ -4,7 +4,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { resolvePolicies } from '../../engine/policy/policy';
+import { getPolicy } from '../../engine/policy/policy';
 import { fidelityReport, formatFidelity } from '../../engine/sources/qemu/fidelity';
 import { projectRoot } from '../../engine/util/project-root';
 
@@ -16,7 +16,7 @@ function main(): number {
   const files = args.filter((a) => !a.startsWith('--'));
   const dir = path.join(projectRoot(), 'traces', 'qemu');
   const traces = files.length ? files : fs.readdirSync(dir).filter((f) => f.endsWith('.gtr')).sort().map((f) => path.join(dir, f));
-  const [policy] = resolvePolicies([policyId], []);
+  const policy = getPolicy(policyId);
   const reports = traces.map((t) => fidelityReport(t, policy, path.basename(t)));
   for (const l of formatFidelity(reports, all ? Infinity : 20)) process.stdout.write(`${l}\n`);
   return reports.some((r) => r.unexplained.length) ? 1 : 0;

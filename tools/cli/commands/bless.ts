@@ -2,8 +2,7 @@
 
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { blessGoldens, resolveConfig } from '../../../engine/golden';
-import { findProjectRoot } from '../../../engine/golden/layout';
+import { blessGoldens, findProjectRoot, resolveConfig } from '../../../engine';
 import { Output } from '../output';
 import { listOf, progressPrinter } from './check';
 

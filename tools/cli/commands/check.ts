@@ -3,10 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { InputError } from '../../../engine/errors';
-import { checkGoldens, CheckReport, mergeReports, parseShard, renderJunit, renderReport, resolveConfig } from '../../../engine/golden';
-import { findProjectRoot } from '../../../engine/golden/layout';
-import { writeFileAtomic } from '../../../engine/trace/writer';
+import { checkGoldens, CheckReport, findProjectRoot, InputError, mergeReports, parseShard, renderJunit, renderReport, resolveConfig, writeFileAtomic } from '../../../engine';
 import { Output } from '../output';
 
 function readReport(file: string): CheckReport {

@@ -1,9 +1,5 @@
 import type { Argv } from 'yargs';
-import { diffPolicies } from '../../../engine/divergence/diff';
-import { diffToJson, renderDiffText } from '../../../engine/divergence/render';
-import { UsageError } from '../../../engine/errors';
-import { registeredPoliciesFrom } from '../../../engine/golden/project-policies';
-import { getPolicy, loadPolicyFile, Policy } from '../../../engine/policy/policy';
+import { diffPolicies, diffToJson, findProjectRoot, policyById, renderDiffText, selectPolicies, UsageError } from '../../../engine';
 import { Output } from '../output';
 
 export function diffCommand(y: Argv): Argv {
@@ -20,10 +16,9 @@ export function diffCommand(y: Argv): Argv {
     (a) => {
       const ids = String(a.policies).split(',').map((s) => s.trim()).filter(Boolean);
       if (ids.length !== 2) throw new UsageError(`--policies needs exactly two policy IDs, got "${a.policies}"`);
-      const extra = new Map<string, Policy>(((a['policy-file'] as string[] | undefined) ?? []).map((f) => { const p = loadPolicyFile(f); return [p.id, p] as const; }));
-      const registered = registeredPoliciesFrom(process.cwd());
-      const lookup = (id: string) => extra.get(id) ?? registered.find((p) => p.id === id) ?? getPolicy(id);
-      const report = diffPolicies(a.trace as string, lookup(ids[0]), lookup(ids[1]), { maxListed: a['max-listed'] as number });
+      // --policy-file only adds IDs --policies may name; the same policy twice is a valid (identical) diff.
+      const { universe } = selectPolicies({ root: findProjectRoot(process.cwd()), cwd: process.cwd(), files: a['policy-file'] as string[] | undefined });
+      const report = diffPolicies(a.trace as string, policyById(universe, ids[0]), policyById(universe, ids[1]), { maxListed: a['max-listed'] as number });
       const out = new Output();
       out.line(a.json ? diffToJson(report) : renderDiffText(report).replace(/\n$/, ''));
       out.flush();

@@ -1,7 +1,5 @@
 import type { Argv } from 'yargs';
-import { UsageError } from '../../../engine/errors';
-import { defaultOutput, importFtrace, TRACE_CLOCKS } from '../../../engine/sources/ftrace/importer';
-import { DEFAULT_VCPU_COMM } from '../../../engine/sources/ftrace/vcpu-map';
+import { DEFAULT_VCPU_COMM, defaultFtraceOutput, importFtrace, TRACE_CLOCKS, UsageError } from '../../../engine';
 
 // `gicreplay import ftrace FILE`: thin layer over engine/sources/ftrace/importer.ts.
 export function importFtraceCommand(y: Argv): Argv {
@@ -28,7 +26,7 @@ export function importFtraceCommand(y: Argv): Argv {
         if (!/^[1-9]\d*$/.test(a.cntfrq)) throw new UsageError(`--cntfrq ${a.cntfrq}: give a positive integer in Hz`);
         cntfrq = BigInt(a.cntfrq);
       }
-      const out = a.o ?? defaultOutput(file);
+      const out = a.o ?? defaultFtraceOutput(file);
       const r = importFtrace({
         file,
         out,

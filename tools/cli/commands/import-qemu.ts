@@ -1,6 +1,5 @@
 import type { Argv } from 'yargs';
-import { UsageError } from '../../../engine/errors';
-import { defaultTracePath, formatImportSummary, importQemuLogToFile } from '../../../engine/sources/qemu/importer';
+import { defaultTracePath, formatImportSummary, importQemuLogToFile, UsageError } from '../../../engine';
 import { Output } from '../output';
 
 export function importQemuCommand(y: Argv): Argv {

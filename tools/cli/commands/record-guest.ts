@@ -1,18 +1,11 @@
-// `gicreplay record guest NAME|--all`: record scripted test guests (traces/guests/src) closed-loop
-// against the model into traces/guests/<name>.gtr. Thin layer over engine/guests/record-set.ts.
+// `gicreplay record guest NAME|--all`: record scripted test guests closed-loop against the model
+// into <project>/traces/guests/<name>.gtr. The guests come from a catalogue module (--catalogue,
+// or the project's package.json "gicreplay": { "guestCatalogue": … }; this repository names
+// dist/traces/guests/src). Thin layer over engine/guests/record-set.ts.
 
 import type { Argv } from 'yargs';
 import * as path from 'path';
-import { recordSet } from '../../../engine/guests/record-set';
-import type { GuestDefinition } from '../../../engine/guests/api';
-import { projectRoot } from '../../../engine/util/project-root';
-
-function loadCatalogue(): readonly GuestDefinition[] {
-  // Source maps must be on before the guest modules load, so failures name the .ts line.
-  process.setSourceMapsEnabled(true);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../../traces/guests/src') as { CATALOGUE: readonly GuestDefinition[] }).CATALOGUE;
-}
+import { catalogueModule, findProjectRoot, loadCatalogue, recordSet } from '../../../engine';
 
 export function recordGuestCommand(y: Argv): Argv {
   return y.command(
@@ -25,9 +18,11 @@ export function recordGuestCommand(y: Argv): Argv {
         .option('policy', { type: 'string', describe: 'recording policy (default: each guest\'s own, usually rev3)' })
         .option('output', { alias: 'o', type: 'string', describe: 'output file (one guest only; default traces/guests/<name>.gtr)' })
         .option('check', { type: 'boolean', default: false, describe: 'compare fresh recordings with the traces on disk instead of writing (exit 1 if any differ)' })
-        .option('list', { type: 'boolean', default: false, describe: 'list the catalogue and exit' }),
+        .option('list', { type: 'boolean', default: false, describe: 'list the catalogue and exit' })
+        .option('catalogue', { type: 'string', describe: 'module exporting CATALOGUE (default: package.json "gicreplay": { "guestCatalogue": … })' }),
     (a) => {
-      const catalogue = loadCatalogue();
+      const root = findProjectRoot(process.cwd());
+      const catalogue = loadCatalogue(a.catalogue ? path.resolve(a.catalogue) : catalogueModule(root));
       if (a.list) {
         for (const g of catalogue) process.stdout.write(`${g.name}\tGICv${g.gic.version}\t${g.gic.cpus} vCPU\t${g.title}\n`);
         process.exitCode = 0;
@@ -39,7 +34,7 @@ export function recordGuestCommand(y: Argv): Argv {
         policy: a.policy,
         output: a.output,
         check: a.check,
-        outDir: path.join(projectRoot(), 'traces', 'guests'),
+        outDir: path.join(root, 'traces', 'guests'),
       });
       for (const l of res.out) process.stdout.write(`${l}\n`);
       for (const l of res.err) process.stderr.write(`gicreplay: ${l}\n`);

@@ -1,6 +1,5 @@
 import type { Argv } from 'yargs';
-import { formatImportSummary } from '../../../engine/sources/qemu/importer';
-import { recordQemu } from '../../../engine/sources/qemu/record';
+import { formatImportSummary, recordQemu } from '../../../engine';
 import { Output } from '../output';
 
 export function recordQemuCommand(y: Argv): Argv {

@@ -3,8 +3,7 @@
 
 import * as fs from 'fs';
 import type { Argv } from 'yargs';
-import { EXIT_CLEAN } from '../../../engine/errors';
-import { dumpTrace, formatInfo, traceFromJson, traceInfo, validateTrace } from '../../../engine/inspect/inspect';
+import { dumpTrace, EXIT_CLEAN, formatInfo, traceFromJson, traceInfo, validateTrace } from '../../../engine';
 import { Output } from '../output';
 
 class PipeClosed extends Error {}

@@ -1,0 +1,56 @@
+// gicreplay's public library API: what the CLI (tools/cli/) uses, and what a Jest user or another
+// tool may call. Everything else under engine/ is internal and may move; the CLI imports only
+// from here (the layer rules in .dependency-cruiser.js enforce it).
+
+// Errors and exit codes
+export { EXIT_CLEAN, EXIT_DIFFERENT, EXIT_INPUT, InputError, UsageError } from './errors';
+export type { InputLocation } from './errors';
+export { GICREPLAY_VERSION, MODEL_VERSION } from './version';
+
+// Traces
+export type { GicConfig, TraceEvent, TraceHeader, TraceTrailer } from './trace/events';
+export { openTrace, readTrace } from './trace/reader';
+export type { ReadOptions, TraceReader } from './trace/reader';
+export { TraceWriter, writeFileAtomic, writeTrace } from './trace/writer';
+export { synthEvents, synthHeader } from './trace/synth';
+export { dumpTrace, formatInfo, traceFromJson, traceInfo, validateTrace } from './inspect/inspect';
+export type { DumpOptions, TraceInfo, ValidateResult } from './inspect/inspect';
+
+// Policies
+export { builtinPolicies, getPolicy, loadPolicyFile, parsePolicy, BUILTIN_POLICY_IDS } from './policy/policy';
+export type { Policy } from './policy/policy';
+export { policyById, selectPolicies } from './policy/select';
+export type { PolicyRequest, PolicySelection } from './policy/select';
+
+// Replay
+export { replayFile, replayEvents, replayStream, streamTrace, Replayer } from './replay/replay';
+export type { ReplayOptions } from './replay/replay';
+export type { ReplayRecord, ReplaySink, ReplaySummary } from './replay/records';
+export { recordToJson } from './replay/render-json';
+export { recordRenderer } from './golden/render';
+
+// Goldens
+export * from './golden';
+
+// Policy divergence
+export { diffPolicies } from './divergence/diff';
+export type { PolicyDiff } from './divergence/diff';
+export { diffToJson, renderDiffText } from './divergence/render';
+export { traceMatrix } from './divergence/matrix';
+export type { TraceMatrix } from './divergence/matrix';
+export { matrixToJson, renderMatrixReport, renderMatrixTable } from './divergence/render-matrix';
+
+// Sources
+export { defaultTracePath, formatImportSummary, importQemuLogToFile } from './sources/qemu/importer';
+export { recordQemu } from './sources/qemu/record';
+export { defaultOutput as defaultFtraceOutput, importFtrace, TRACE_CLOCKS } from './sources/ftrace/importer';
+export { DEFAULT_VCPU_COMM } from './sources/ftrace/vcpu-map';
+
+// Scripted test guests
+export type { GuestDefinition } from './guests/api';
+export { recordSet } from './guests/record-set';
+export { catalogueModule, loadCatalogue } from './guests/catalogue-file';
+
+// Project layout
+export { findProjectRoot } from './util/project-root';
+export { expandTracePaths, findTraceFiles } from './util/trace-files';
