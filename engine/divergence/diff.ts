@@ -6,7 +6,7 @@ import { registryFor } from '../gic';
 import { Policy } from '../policy/policy';
 import { TraceEvent, TraceHeader } from '../trace/events';
 import { hex } from '../util/hex';
-import { compareBatch, Difference, DifferenceGroup, GroupBuilder, isGuestVisible } from './compare';
+import { compareBatch, Difference, DifferenceGroup, GroupBuilder, isGuestVisible } from './pairwise';
 import { LockstepOptions, lockstepFile } from './lockstep';
 import { CausalSlice, causalSlice } from './slice';
 

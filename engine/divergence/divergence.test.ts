@@ -204,7 +204,7 @@ describe('invariants', () => {
 describe('write effects that differ only in the policy they name are the same treatment', () => {
   const repo = path.resolve(__dirname, '../..');
   const renamed = (id: string, as: string): Policy => {
-    const file = path.join(repo, 'engine', 'policies', `${id}.json`);
+    const file = path.join(repo, 'engine', 'policy', 'builtin', `${id}.json`);
     return parsePolicy({ ...JSON.parse(fs.readFileSync(file, 'utf8')), id: as }, `/tmp/${as}.json`);
   };
 

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
 import { getPolicy, Policy } from '../policy/policy';
-import { registerFamily } from './compare';
+import { registerFamily } from './pairwise';
 import { diffPolicies, DiffOptions } from './diff';
 
 export const INVARIANTS_SCHEMA = 1;

@@ -7,7 +7,7 @@ import { Policy } from '../policy/policy';
 import { ReplayRecord } from '../replay/records';
 import { Replayer, ReplayOptions, streamTrace } from '../replay/replay';
 import { openTrace } from '../trace/reader';
-import { compareBatch, Difference, isGuestVisible, registerFamily } from './compare';
+import { compareBatch, Difference, isGuestVisible, registerFamily } from './pairwise';
 import { CoverageScanner, SwitchCoverage } from './coverage';
 
 export interface PairResult {

@@ -3,7 +3,7 @@
 
 import { intidLabel } from '../arch/intids';
 import { hex } from '../util/hex';
-import { Difference } from './compare';
+import { Difference } from './pairwise';
 import { TraceMatrix } from './matrix';
 
 function firstText(d: Difference | null): string {

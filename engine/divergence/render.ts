@@ -2,7 +2,7 @@
 
 import { intidLabel } from '../arch/intids';
 import { hex } from '../util/hex';
-import { Difference } from './compare';
+import { Difference } from './pairwise';
 import { PolicyDiff } from './diff';
 
 const cpuName = (cpu: number | null) => (cpu === null ? 'cpu ?' : `cpu${cpu}`);

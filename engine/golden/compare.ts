@@ -7,7 +7,7 @@
 
 import { diffArrays } from 'diff';
 import { differingIntids, formatIntidRanges, registerIntids } from '../arch/intids';
-import { DiffGroup, Difference, DifferenceKind, DriftReport, FieldChange } from './model';
+import { DiffGroup, Difference, DifferenceKind, DriftReport, FieldChange } from './results';
 import { FieldFormatter, lineIndex, parseLine, ParsedLine } from './render';
 
 export interface LineSource {

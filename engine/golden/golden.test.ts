@@ -6,11 +6,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { blessGoldens, checkGoldens, mergeReports, readLedger, renderJunit, renderReport } from '.';
 import { BlessOptions } from './bless';
-import { CheckReport } from './model';
+import { CheckReport } from './results';
 import { CheckOptions } from './run';
 import { sysregEncoding } from '../arch/sysregs';
 import { EventKind } from '../trace/events';
-import { blessConfig, bootEvents, checkConfig, fake, FakeBehaviour, FakeGic, header, read, tempProject, write, writeTraceAt } from './testkit';
+import { blessConfig, bootEvents, checkConfig, fake, FakeBehaviour, FakeGic, header, read, tempProject, write, writeTraceAt } from './testing/project';
 import { MODEL_VERSION } from '../version';
 
 const check = (root: string, o: Partial<CheckOptions> = {}, b: FakeBehaviour = {}) => checkGoldens({ root, cwd: root, config: checkConfig(), replay: fake(b), ...o });
@@ -204,7 +204,7 @@ describe('stale goldens (exit 1)', () => {
   test('a changed policy file is stale', async () => {
     writeTraceAt(root, 'a.gtr');
     const pf = path.join(root, 'mine.json');
-    const data = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'policies', 'rev3.json'), 'utf8'));
+    const data = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'policy', 'builtin', 'rev3.json'), 'utf8'));
     fs.writeFileSync(pf, JSON.stringify({ ...data, id: 'mine' }));
     await bless(root, { policyFiles: [pf] });
     fs.writeFileSync(pf, JSON.stringify({ ...data, id: 'mine', title: 'changed' }));
@@ -217,7 +217,7 @@ describe('stale goldens (exit 1)', () => {
 describe('policies registered in package.json', () => {
   const register = (files: unknown) => fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'my-vmm-tests', gicreplay: { policyFiles: files } }));
   const writePolicy = (rel: string, id: string) => {
-    const data = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'policies', 'rev1.json'), 'utf8'));
+    const data = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'policy', 'builtin', 'rev1.json'), 'utf8'));
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), JSON.stringify({ ...data, id }));
   };

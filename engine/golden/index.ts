@@ -14,4 +14,4 @@ export { readLedger, LEDGER_NAME } from './ledger';
 export { checkPair } from './pair';
 export { renderRecord, parseLine } from './render';
 export { GOLDEN_FORMAT } from './format';
-export * from './model';
+export * from './results';

@@ -8,7 +8,7 @@ import { replayEvents } from '../replay/replay';
 import { ReplayRecord } from '../replay/records';
 import { readLedger } from './ledger';
 import { goldenMatchers, installGoldenMatcher, matchGolden, matcherConfigFromEnv } from './jest';
-import { bootEvents, fake, FakeBehaviour, header } from './testkit';
+import { bootEvents, fake, FakeBehaviour, header } from './testing/project';
 
 function records(b: FakeBehaviour = {}): ReplayRecord[] {
   const out: ReplayRecord[] = [];

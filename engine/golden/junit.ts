@@ -1,7 +1,7 @@
 // JUnit XML for CI systems: one test case per (trace × policy), one more per obsolete golden so
 // a red run never shows all-green (jest-html-reporters #246). Hand-written; escaping below.
 
-import { CheckReport } from './model';
+import { CheckReport } from './results';
 import { renderPair } from './report';
 
 export function xmlEscape(s: string): string {

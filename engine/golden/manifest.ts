@@ -8,7 +8,7 @@ import { UsageError } from '../errors';
 import { Policy } from '../policy/policy';
 import { selectPolicies } from '../policy/select';
 import { abs, byCodeUnit, goldenPathFor, Layout, layoutFor, listGoldenFiles, listTraces, pairForGoldenPath, pairId, resolvePathFilter, TRACE_EXT } from './layout';
-import { Manifest, ObsoleteGolden } from './model';
+import { Manifest, ObsoleteGolden } from './results';
 import { isOwnedGolden, openGolden } from './store';
 
 export interface Shard {

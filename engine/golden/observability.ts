@@ -1,8 +1,8 @@
-// Bridge to the trace sources' observability rules (engine/sources/observability.ts): a
+// Bridge to the sources' observability rules (engine/replay/observability.ts): a
 // difference in a register the trace's source could not observe is marked, because there the
 // golden holds the model's word alone, with no recording to back it.
 
-import { sourceCanObserve } from '../sources/observability';
+import { sourceCanObserve } from '../replay/observability';
 import { TraceHeader } from '../trace/events';
 import { ParsedLine } from './render';
 
@@ -10,10 +10,6 @@ export function unobservableFor(header: TraceHeader): (p: ParsedLine) => boolean
   return (p) => {
     if (p.op !== 'read' || !p.reg) return false;
     const via = p.via === 'sysreg' || p.via === 'user' ? p.via : 'mmio';
-    try {
-      return !sourceCanObserve(header, { reg: p.reg, via });
-    } catch {
-      return false;
-    }
+    return !sourceCanObserve(header, { reg: p.reg, via });
   };
 }

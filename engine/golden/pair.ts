@@ -14,7 +14,7 @@ import { CompareOptions, StreamCompare } from './compare';
 import { GOLDEN_FORMAT, GoldenHeader } from './format';
 import { abs, goldenPathFor, Layout, traceInsideRepo } from './layout';
 import { LineHasher } from './lines';
-import { PairResult } from './model';
+import { PairResult } from './results';
 import { unobservableFor } from './observability';
 import { FieldFormatter, fieldFormatterFor, renderRecord } from './render';
 import { BodyWriter, CheckedBody, commitGolden, openGolden, OpenGolden } from './store';

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { Layout } from './layout';
 import { PlannedPair } from './manifest';
-import { PairResult } from './model';
+import { PairResult } from './results';
 
 /** Below this much replay (trace bytes × policies) the thread start-up cost outweighs the gain. */
 export const AUTO_MIN_BYTES = 8 << 20;

@@ -2,7 +2,7 @@
 // from comparison so the text, --json and JUnit outputs all render the same result objects.
 // Order per drifting pair: first difference, then every difference grouped, then the diff.
 
-import { CheckReport, DiffGroup, Difference, DriftReport, PairResult } from './model';
+import { CheckReport, DiffGroup, Difference, DriftReport, PairResult } from './results';
 
 const ARROW = '→';
 

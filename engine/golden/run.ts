@@ -11,7 +11,7 @@ import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
 import { GoldenConfig } from './config';
 import { byCodeUnit } from './layout';
 import { findObsolete, planSuite, PlanOptions, Shard, SuitePlan } from './manifest';
-import { CheckReport, InvariantOutcome, ObsoleteGolden, PairResult, REPORT_SCHEMA, Verdict } from './model';
+import { CheckReport, InvariantOutcome, ObsoleteGolden, PairResult, REPORT_SCHEMA, Verdict } from './results';
 import { latestBodies, readLedger, UNRECORDED } from './ledger';
 import { blessHint, checkPair, ReplayInjection } from './pair';
 import { runPairs } from './pool';

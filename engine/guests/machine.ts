@@ -15,7 +15,8 @@ import { ReplayRecord, ReplaySink } from '../replay/records';
 import { Replayer } from '../replay/replay';
 import { TimerModel } from '../timer/types';
 import { EventKind, TraceEvent, TraceHeader } from '../trace/events';
-import { GuestDefinition, GuestGic } from './api';
+import { GuestDefinition } from './api';
+import { GuestGic, VcpuHost } from './host';
 import { CostModel, DEFAULT_COSTS } from './costs';
 import { GuestError, guestSite, GuestSite } from './site';
 import { Vcpu } from './vcpu';
@@ -54,7 +55,7 @@ const MAX_IDLE_TURNS = 200000;
 
 class BudgetExceeded extends Error {}
 
-export class Machine {
+export class Machine implements VcpuHost {
   readonly gic: GuestGic;
   readonly guestName: string;
   readonly events: TraceEvent[] = [];

@@ -9,11 +9,14 @@
 
 import { sysregByName, SysregInfo } from '../arch/sysregs';
 import { AccessSize, EventKind, Frame, GicVersion, UserGroup } from '../trace/events';
-import { Handler, SCHED, Step, Value } from './api';
+import type { VcpuHost } from './host';
+import { SCHED, Step, Value } from './step';
 import { CostModel, mmioCost, sysregCost } from './costs';
 import { resolveRegister, RegisterNameError, ResolvedReg } from './regnames';
 import { GuestError, guestSite, GuestSite } from './site';
-import type { Machine } from './machine';
+
+/** An exception handler; `kind` says whether the IRQ or the FIQ vector was taken. */
+export type Handler = (c: Vcpu, kind: 'irq' | 'fiq') => Step<void>;
 
 export type VcpuState = 'ready' | 'wfi' | 'idle' | 'busy' | 'done';
 
@@ -41,7 +44,7 @@ export class Vcpu {
 
   constructor(
     readonly id: number,
-    private readonly m: Machine,
+    private readonly m: VcpuHost,
     private readonly costs: CostModel,
   ) {}
 

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import { InputError } from '../errors';
 import { EventKind, Frame, UserGroup } from '../trace/events';
-import { tempDir, writeRaw } from '../trace/fixtures';
+import { tempDir, writeRaw } from '../trace/testing/fixtures';
 import { headerToWire } from '../trace/header';
 import { readTrace } from '../trace/reader';
 import { synthHeader } from '../trace/synth';

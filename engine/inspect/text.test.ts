@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
 import { EventKind, Frame, TraceEvent, UserGroup } from '../trace/events';
-import { everyKindV2, everyKindV3, headerV2, tempDir } from '../trace/fixtures';
+import { everyKindV2, everyKindV3, headerV2, tempDir } from '../trace/testing/fixtures';
 import { readTrace } from '../trace/reader';
 import { synthEvents, synthHeader } from '../trace/synth';
 import { eventToText } from '../trace/text';

@@ -1,4 +1,4 @@
-// IIDR policies are data (engine/policies/*.json, or a user's file). The models never read the
+// IIDR policies are data (engine/policy/builtin/*.json, or a user's file). The models never read the
 // JSON; they ask a Policy the questions KVM's handlers ask (`implementation_rev < 2`, …).
 
 import { createHash } from 'crypto';
@@ -90,7 +90,7 @@ export class Policy {
 }
 
 export function builtinPolicyDir(): string {
-  return path.join(projectRoot(), 'engine', 'policies');
+  return path.join(projectRoot(), 'engine', 'policy', 'builtin');
 }
 
 /** The built-in policy IDs in their stable, documented order. */

@@ -9,7 +9,7 @@ import { selectPolicies } from './select';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gicreplay-select-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-const rev3 = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'policies', 'rev3.json'), 'utf8'));
+const rev3 = JSON.parse(fs.readFileSync(path.join(__dirname, 'builtin', 'rev3.json'), 'utf8'));
 const writePolicy = (name: string, id: string) => {
   const f = path.join(root, name);
   fs.writeFileSync(f, JSON.stringify({ ...rev3, id, title: id }));

@@ -9,7 +9,7 @@ import { diffPolicies } from '../divergence/diff';
 import { traceMatrix } from '../divergence/matrix';
 import { goldenPathFor, layoutFor } from '../golden/layout';
 import { checkPair } from '../golden/pair';
-import { bootEvents, fake, tempProject, writeTraceAt } from '../golden/testkit';
+import { bootEvents, fake, tempProject, writeTraceAt } from '../golden/testing/project';
 import { getPolicy } from '../policy/policy';
 import { openTrace } from '../trace/reader';
 import { synthHeader } from '../trace/synth';

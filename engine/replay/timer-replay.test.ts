@@ -5,7 +5,7 @@ import { sysregByName } from '../arch/sysregs';
 import { DepTracker } from '../model/deps';
 import { GicModel, LineOwner, ReadResult, WriteResult } from '../model/model';
 import { getPolicy } from '../policy/policy';
-import { timerTestHeader } from '../timer/test-header';
+import { timerTestHeader } from '../timer/testing/header';
 import { EventKind, TraceEvent, TraceHeader } from '../trace/events';
 import { OutputRecord, ReplayRecord } from './records';
 import { replayEvents } from './replay';

@@ -9,7 +9,7 @@ import { OutputRecord, ReadRecord, ReplayRecord } from '../replay/records';
 import { replayEvents } from '../replay/replay';
 import { EventKind, Frame, TraceEvent } from '../trace/events';
 import { readTrace } from '../trace/reader';
-import { timerTestHeader } from './test-header';
+import { timerTestHeader } from './testing/header';
 
 const enc = (n: string): number => sysregByName(n)!.enc;
 

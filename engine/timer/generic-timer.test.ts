@@ -3,7 +3,7 @@ import { InputError } from '../errors';
 import { NO_DEPS, RecordingDeps } from '../model/deps';
 import { TimerConfig } from '../trace/events';
 import { createTimer } from './index';
-import { timerTestHeader } from './test-header';
+import { timerTestHeader } from './testing/header';
 import { TimerModel } from './types';
 
 const enc = (name: string): number => {

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { projectRoot } from '../util/project-root';
 import { EventKind } from './events';
-import { buildRaw, everyKindV3, tempDir, writeRaw } from './fixtures';
+import { buildRaw, everyKindV3, tempDir, writeRaw } from './testing/fixtures';
 import { headerToWire } from './header';
 import { synthHeader } from './synth';
 import { writeTrace } from './writer';

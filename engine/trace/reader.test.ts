@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
 import { EventKind, Frame } from './events';
-import { buildRaw, encodeValue, everyKindV3, ICC_IAR1, tempDir, writeRaw } from './fixtures';
+import { buildRaw, encodeValue, everyKindV3, ICC_IAR1, tempDir, writeRaw } from './testing/fixtures';
 import { headerToWire } from './header';
 import { openTrace, readTrace } from './reader';
 import { synthHeader } from './synth';

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
 import { EventKind, Frame, TraceEvent } from './events';
-import { everyKindV2, everyKindV3, headerV2, tempDir } from './fixtures';
+import { everyKindV2, everyKindV3, headerV2, tempDir } from './testing/fixtures';
 import { openTrace, readTrace } from './reader';
 import { synthEvents, synthHeader } from './synth';
 import { MsgpackWalker } from './walk';

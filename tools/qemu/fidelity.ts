@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { getPolicy } from '../../engine/policy/policy';
-import { fidelityReport, formatFidelity } from '../../engine/sources/qemu/fidelity';
+import { fidelityReport, formatFidelity } from '../../engine/fidelity/qemu';
 import { projectRoot } from '../../engine/util/project-root';
 
 function main(): number {

@@ -2,7 +2,7 @@ import { BUILTIN_POLICY_IDS } from '../../policy/policy';
 import { Frame } from '../../trace/events';
 import { createModel, registryFor } from '../index';
 import { getPolicy } from '../../policy/policy';
-import { CTLR, GICC, GICD, V2Harness, v2Config } from './testkit';
+import { CTLR, GICC, GICD, V2Harness, v2Config } from './testing/harness';
 
 describe('GICv2 reset values (KVM-native, vgic-v2.md §7.1)', () => {
   const h = new V2Harness('rev3', 2, 256);

@@ -4,7 +4,7 @@
 
 import { RecordingDeps } from '../../model/deps';
 import { Frame, UserGroup } from '../../trace/events';
-import { Drive, v3Model } from './testing';
+import { Drive, v3Model } from './testing/drive';
 
 const POLICIES: [string, bigint, bigint][] = [
   ['rev3', 0x4b00343bn, 0x6n],

@@ -6,7 +6,7 @@ import { kvmBsearch } from '../core/regtable';
 import { V3_DIST_ROWS } from './dist-table';
 import { V3_REDIST_ROWS } from './redist-table';
 import { GicV3Registry } from './registry';
-import { Drive, v3Config, v3Model } from './testing';
+import { Drive, v3Config, v3Model } from './testing/drive';
 
 describe('dispatch: access widths, alignment, nr_irqs (check_region)', () => {
   const g = new Drive(v3Model('rev3', 2, 64));

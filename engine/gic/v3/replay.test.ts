@@ -5,7 +5,7 @@ import { getPolicy } from '../../policy/policy';
 import { recordToJson } from '../../replay/render-json';
 import { ReplayRecord } from '../../replay/records';
 import { replayEvents } from '../../replay/replay';
-import { timerTestHeader } from '../../timer/test-header';
+import { timerTestHeader } from '../../timer/testing/header';
 import { sysregEncoding } from '../../arch/sysregs';
 import { EventKind, Frame, TraceEvent } from '../../trace/events';
 

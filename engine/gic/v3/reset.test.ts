@@ -2,7 +2,7 @@
 
 import { V3_DIST_ROWS } from './dist-table';
 import { V3_REDIST_ROWS } from './redist-table';
-import { Drive, enc, v3Model } from './testing';
+import { Drive, enc, v3Model } from './testing/drive';
 
 describe('GICv3 distributor reset values', () => {
   const g = new Drive(v3Model('rev3', 2, 256, false));

@@ -12,7 +12,7 @@ import { ReadRecord, ReplayRecord } from '../../replay/records';
 import { replayFile } from '../../replay/replay';
 import { readTrace } from '../../trace/reader';
 import { projectRoot } from '../../util/project-root';
-import { sourceCanObserve } from '../observability';
+import { sourceCanObserve } from '../../replay/observability';
 import { importFtrace } from './importer';
 
 const root = projectRoot();

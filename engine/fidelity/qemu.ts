@@ -4,14 +4,14 @@
 // (fidelity-rules.ts), a consequence of such a difference (same INTID on the same vCPU, whose
 // state has diverged since), or unexplained.
 
-import { Policy } from '../../policy/policy';
-import { Replayer, streamTrace } from '../../replay/replay';
-import { ReplayRecord } from '../../replay/records';
-import { AccessSize, EventKind, Frame, GicVersion } from '../../trace/events';
-import { openTrace } from '../../trace/reader';
-import { GicModel } from '../../model/model';
-import { Difference, FIDELITY_RULES, FidelityRule, ModelProbe, SGI_GROUP_RULE, SGI_MARKER } from './fidelity-rules';
-import { hex } from '../../util/hex';
+import { Policy } from '../policy/policy';
+import { Replayer, streamTrace } from '../replay/replay';
+import { ReplayRecord } from '../replay/records';
+import { AccessSize, EventKind, Frame, GicVersion } from '../trace/events';
+import { openTrace } from '../trace/reader';
+import { GicModel } from '../model/model';
+import { Difference, FIDELITY_RULES, FidelityRule, ModelProbe, SGI_GROUP_RULE, SGI_MARKER } from './qemu-rules';
+import { hex } from '../util/hex';
 
 export interface ClassifiedDifference extends Difference {
   rule: string;

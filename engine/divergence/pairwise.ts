@@ -4,7 +4,7 @@ import { differingIntids, registerIntids } from '../arch/intids';
 import { RegisterRegistry } from '../model/model';
 import { OutputRecord, ReadRecord, ReplayRecord, WriteEffectRecord } from '../replay/records';
 import { TraceHeader } from '../trace/events';
-import { sourceCanObserve } from '../sources/observability';
+import { sourceCanObserve } from '../replay/observability';
 
 export interface ReadDifference {
   kind: 'read';

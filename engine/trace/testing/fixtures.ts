@@ -5,11 +5,11 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MsgpackEncoder } from './encode';
-import { sysregEncoding } from '../arch/sysregs';
-import { EventKind, Frame, TraceEvent, TraceHeader, UserGroup } from './events';
-import { headerToWire } from './header';
-import { synthHeader } from './synth';
+import { MsgpackEncoder } from '../encode';
+import { sysregEncoding } from '../../arch/sysregs';
+import { EventKind, Frame, TraceEvent, TraceHeader, UserGroup } from '../events';
+import { headerToWire } from '../header';
+import { synthHeader } from '../synth';
 
 export function tempDir(prefix = 'gtr-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -1,11 +1,11 @@
 // Test fixtures for the GICv3 model (not used at run time): a KVM-like configuration and a
 // small driver that names registers instead of offsets.
 
-import { sysregByName } from '../../arch/sysregs';
-import { DepTracker, NO_DEPS } from '../../model/deps';
-import { getPolicy } from '../../policy/policy';
-import { AccessSize, Frame, GicConfig, kvmMpidr, UserGroup } from '../../trace/events';
-import { GicV3Model } from './model';
+import { sysregByName } from '../../../arch/sysregs';
+import { DepTracker, NO_DEPS } from '../../../model/deps';
+import { getPolicy } from '../../../policy/policy';
+import { AccessSize, Frame, GicConfig, kvmMpidr, UserGroup } from '../../../trace/events';
+import { GicV3Model } from '../model';
 
 export function v3Config(cpus = 2, spis = 256, its = false): GicConfig {
   return {

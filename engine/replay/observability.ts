@@ -5,7 +5,7 @@
 // the QEMU importer's notes (QEMU 7.2 has no trace event for ICC_SRE accesses).
 
 import { sysregByName } from '../arch/sysregs';
-import type { ReadRecord } from '../replay/records';
+import type { ReadRecord } from './records';
 import type { TraceHeader } from '../trace/events';
 
 export interface Observability {

@@ -1,6 +1,6 @@
 // A minimal trace header for timer and replay tests (not used at run time).
 
-import { kvmMpidr, TimerConfig, TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR, TRACE_MAGIC, TraceHeader } from '../trace/events';
+import { kvmMpidr, TimerConfig, TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR, TRACE_MAGIC, TraceHeader } from '../../trace/events';
 
 export function timerTestHeader(timer: Partial<TimerConfig> = {}, cpus = 2, version: 2 | 3 = 3): TraceHeader {
   return {

@@ -5,16 +5,16 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { InputError } from '../errors';
-import { DepTracker } from '../model/deps';
-import { GicModel, ReadResult, WriteResult } from '../model/model';
-import { Policy } from '../policy/policy';
-import { EventKind, Frame, GicConfig, TraceEvent, TraceHeader } from '../trace/events';
-import { synthHeader } from '../trace/synth';
-import { writeTrace } from '../trace/writer';
-import { TimerModel } from '../timer/types';
-import { resolveConfig } from './config';
-import { ReplayInjection } from './pair';
+import { InputError } from '../../errors';
+import { DepTracker } from '../../model/deps';
+import { GicModel, ReadResult, WriteResult } from '../../model/model';
+import { Policy } from '../../policy/policy';
+import { EventKind, Frame, GicConfig, TraceEvent, TraceHeader } from '../../trace/events';
+import { synthHeader } from '../../trace/synth';
+import { writeTrace } from '../../trace/writer';
+import { TimerModel } from '../../timer/types';
+import { resolveConfig } from '../config';
+import { ReplayInjection } from '../pair';
 
 export function tempProject(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gicreplay-golden-'));

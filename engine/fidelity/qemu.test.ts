@@ -3,13 +3,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { builtinPolicies } from '../../policy/policy';
-import { EventKind, TraceEvent } from '../../trace/events';
-import { openTrace } from '../../trace/reader';
-import { writeTrace } from '../../trace/writer';
-import { projectRoot } from '../../util/project-root';
-import { fidelityReport } from './fidelity';
-import { FIDELITY_RULES, ModelProbe } from './fidelity-rules';
+import { builtinPolicies } from '../policy/policy';
+import { EventKind, TraceEvent } from '../trace/events';
+import { openTrace } from '../trace/reader';
+import { writeTrace } from '../trace/writer';
+import { projectRoot } from '../util/project-root';
+import { fidelityReport } from './qemu';
+import { FIDELITY_RULES, ModelProbe } from './qemu-rules';
 
 const rev3 = builtinPolicies().find((p) => p.id === 'rev3')!;
 const dir = path.join(projectRoot(), 'traces', 'qemu');

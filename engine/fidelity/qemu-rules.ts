@@ -7,7 +7,7 @@
 //   blind-spot   the log lacks a fact the model needs (which CPU wrote GICD_SGIR, which register
 //                an SGI came from), so the model had to assume something
 
-import { GicVersion } from '../../trace/events';
+import { GicVersion } from '../trace/events';
 
 export interface Difference {
   /** Event index in the trace. */

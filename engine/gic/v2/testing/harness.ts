@@ -1,9 +1,9 @@
 // Helpers for the GICv2 model tests: a model for N vCPUs, and register access by name.
 
-import { RecordingDeps } from '../../model/deps';
-import { getPolicy } from '../../policy/policy';
-import { Frame, GicConfig, kvmMpidr, UserGroup } from '../../trace/events';
-import { GicV2Model } from './model';
+import { RecordingDeps } from '../../../model/deps';
+import { getPolicy } from '../../../policy/policy';
+import { Frame, GicConfig, kvmMpidr, UserGroup } from '../../../trace/events';
+import { GicV2Model } from '../model';
 
 export function v2Config(cpus = 2, spis = 256): GicConfig {
   return {

@@ -1,0 +1,29 @@
+// The machine as a vCPU sees it (machine.ts implements it), and the GIC configuration a guest
+// asks for. vcpu.ts depends on this, not on machine.ts, so the guests/ files form no cycle.
+
+import { GicVersion, TraceEvent } from '../trace/events';
+import type { GuestSite } from './site';
+
+export interface GuestGic {
+  version: GicVersion;
+  cpus: number;
+  /** Number of SPIs (KVM's nr_spis): INTIDs 32 .. 32+spis-1. */
+  spis: number;
+}
+
+/**
+ * What a vCPU needs of the machine it runs in (machine.ts implements it): the configuration, the
+ * vCPU outputs, and the way to record events, line changes and failures. Keeping the vCPU to
+ * this interface keeps it from depending on the whole machine.
+ */
+export interface VcpuHost {
+  readonly gic: GuestGic;
+  readonly guestName: string;
+  mpidr(cpu: number): bigint;
+  irqLevel(cpu: number): boolean;
+  fiqLevel(cpu: number): boolean;
+  /** Record an event and return what a read observed (the model's value). */
+  emit(ev: TraceEvent): bigint;
+  scheduleLine(cycle: bigint, intid: number, cpu: number | null, level: 0 | 1): void;
+  failure(cpu: number | null, message: string, site: GuestSite | undefined): void;
+}
