@@ -7,4 +7,4 @@ import * as path from 'path';
 
 export const GICREPLAY_VERSION: string = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')).version;
 
-export const MODEL_VERSION = 3;
+export const MODEL_VERSION = 4;

@@ -26,7 +26,7 @@ export interface FidelityReport {
   events: number;
   /** Reads with a recorded value the model serves. */
   comparedReads: number;
-  /** Reads of unmodelled registers (ITS): value replayed, not compared. */
+  /** Reads of registers the model does not emulate (value replayed, not compared); 0 since the ITS is modelled. */
   unmodelledReads: number;
   explained: ClassifiedDifference[];
   unexplained: Difference[];
@@ -158,7 +158,7 @@ export function formatFidelity(reports: FidelityReport[], listLimit = 20): strin
     const cons = r.explained.filter((e) => e.via !== undefined).length;
     out.push(
       `${r.trace}: ${r.comparedReads} reads compared under ${r.policy}, ${r.explained.length + r.unexplained.length} differ: ` +
-        `${r.explained.length} explained (${cons} as consequences), ${r.unexplained.length} unexplained; ${r.unmodelledReads} unmodelled (ITS) reads`,
+        `${r.explained.length} explained (${cons} as consequences), ${r.unexplained.length} unexplained; ${r.unmodelledReads} unmodelled reads`,
     );
     if (r.byRule.length) out.push(`  explained: ${r.byRule.map(([id, n]) => `${id} ${n}`).join(', ')}`);
     for (const u of r.unexplained.slice(0, listLimit)) {

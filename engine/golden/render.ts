@@ -7,6 +7,10 @@
 //   <idx> <cycle> <cpu> line-mismatch INTID <n> recorded <0|1> modelled <0|1>
 //   <idx> <cycle> <cpu> marker "<text>"
 //   <idx> - - truncated "<reason>"
+//   <idx> <cycle> <cpu> its-cmd @<creadr> "<command>" -> "<result>"
+//   <idx> <cycle> - mem-write <addr>/<bytes> = <hex bytes, address order> "<why>"
+//   <idx> <cycle> - msi <reg> -> <ioctl result> "<effect>"
+//   <idx> <cycle> - ctrl <attribute> -> <ioctl result>[ "<effect>"]
 //
 // <idx> is the trace event index, or `-` for records the timer or reset produced; <cpu> is
 // `cpu<n>` or `-` when the source could not tell. Decorations ({fields}, [INTIDs]) are derived
@@ -98,7 +102,20 @@ export function renderRecord(r: ReplayRecord, fields: FieldFormatter): string {
       return `${r.index} ${hex(r.cycle)} ${cpuText(r.cpu)} marker ${quote(r.text)}`;
     case 'truncated':
       return `${r.index} - - truncated ${quote(r.reason)}`;
+    case 'its-cmd':
+      return `${r.index} ${hex(r.cycle)} ${cpuText(r.cpu)} its-cmd @${hex(r.at)} ${quote(r.command)} -> ${quote(r.result)}`;
+    case 'mem-write':
+      return `${r.index < 0 ? '-' : r.index} ${hex(r.cycle)} - mem-write ${hex(r.addr)}/${r.bytes.length} = ${bytesHex(r.bytes)} ${quote(r.why)}`;
+    case 'msi':
+      return `${r.index} ${hex(r.cycle)} - msi ${r.reg.replace(/ /g, '_')} -> ${r.result} ${quote(r.effect)}`;
+    case 'ctrl':
+      return `${r.index} ${hex(r.cycle)} - ctrl ${r.reg} -> ${r.result}${r.effect ? ` ${quote(r.effect)}` : ''}`;
   }
+}
+
+/** Bytes as lower-case hex pairs in address order. */
+export function bytesHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
 /** A body line taken apart again (old side of a comparison). */

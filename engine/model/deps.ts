@@ -12,6 +12,7 @@
 //   cpu<n>:<name>                  CPU interface state (pmr, bpr0, bpr1, ctlr, igrpen0, igrpen1, ap0r0, ap1r0, …)
 //   timer<n>:<v|p>:<name>          timer state (ctl, cval; cnt for dropped counter writes)
 //   timer<n>:cntkctl               CNTKCTL_EL1 of vCPU <n> (timer<n>:cntfrq for dropped CNTFRQ writes)
+//   its:<name>                     vITS state (ctlr, cmdq, baser0, baser1, abi, map); LPIs use irq:<intid>:<field>
 
 export interface DepTracker {
   readonly enabled: boolean;

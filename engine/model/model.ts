@@ -8,7 +8,7 @@ export interface ReadResult {
   value: bigint;
   /** Architecture name with its index: GICD_IGROUPR1, GICR_CTLR, ICC_IAR1_EL1, GICD_IPRIORITYR8. */
   reg: string;
-  /** The model does not emulate this register (ITS, LPIs): value is the recorded one. */
+  /** The model does not emulate this register: value is the recorded one. */
   unmodelled?: boolean;
   /** Why the value is what it is when that is not obvious (e.g. "16-bit access: KVM returns 0"). */
   note?: string;
@@ -22,6 +22,33 @@ export interface WriteResult {
    */
   effect?: string;
   unmodelled?: boolean;
+}
+
+/**
+ * What the vGIC did on its own during the last call, beyond the access's result: an ITS command it
+ * processed from the guest's command queue, or guest memory it wrote (saved ITS tables, a consumed
+ * LPI pending bit, a cleared table entry). Replay turns each into an output record of the event
+ * that caused it, in order.
+ */
+export type SideRecord =
+  | { kind: 'its-cmd'; /** CREADR offset of the command. */ at: number; command: string; result: string }
+  | { kind: 'mem-write'; addr: bigint; bytes: Uint8Array; why: string };
+
+/** KVM_SIGNAL_MSI's outcome: `result` is the ioctl's return value (1 delivered, 0 blocked by the guest's mapping, negative errno). */
+export interface MsiResult {
+  reg: string;
+  result: number;
+  effect: string;
+}
+
+/** KVM_DEV_ARM_VGIC_GRP_CTRL: which device file the attribute was set on. */
+export type CtrlDevice = 'vgic' | 'its';
+
+/** A device-control attribute's outcome: `result` 0 or a negative errno. */
+export interface CtrlResult {
+  reg: string;
+  result: number;
+  effect?: string;
 }
 
 /** Who drives an input line: a device (recorded line event) or the model's own timer. */
@@ -56,6 +83,15 @@ export interface GicModel {
    * it are asked per vCPU after every event.
    */
   outputEpoch?(): number;
+
+  /** Guest memory a VMM, device or the guest wrote (the ITS reads its queue and tables from it). Models without an ITS may omit it. */
+  memWrite?(cpu: number | null, addr: bigint, bytes: Uint8Array): WriteResult;
+  /** KVM_SIGNAL_MSI on the VM (the doorbell `address` selects the ITS; `devid` null: KVM_MSI_VALID_DEVID clear). */
+  signalMsi?(address: bigint, data: number, devid: number | null): MsiResult;
+  /** KVM_SET_DEVICE_ATTR(KVM_DEV_ARM_VGIC_GRP_CTRL, attr) on the vGIC or the ITS device. */
+  deviceCtrl?(device: CtrlDevice, attr: number): CtrlResult;
+  /** What the model did on its own since the last call (SideRecord), oldest first; null or empty when nothing. */
+  takeSideRecords?(): SideRecord[] | null;
 
   /** Dependency tracker the model reports state reads and writes to (a no-op unless a diff asked for it). */
   readonly deps: DepTracker;

@@ -33,6 +33,17 @@ export interface HostParams {
   gicvIidr: number;
 }
 
+/**
+ * GICR_INVLPIR / GICR_INVALLR / GICR_SYNCR (KVM vgic-mmio-v3.c): `registered` at every revision,
+ * IR only advertising them (KVM since 5.19); `with-ir` honoured only while GICR_CTLR.IR is
+ * advertised, ignored below; `absent` no such registers (kernels before 5.19: RAZ/WI).
+ */
+export type LpiInvalidationRule = 'registered' | 'with-ir' | 'absent';
+/** Clearing GICR_CTLR.EnableLPIs: `always` works (KVM, every revision); `with-ces` only while CES is advertised. */
+export type EnableLpisClearRule = 'always' | 'with-ces';
+export const LPI_INVALIDATION_RULES: readonly LpiInvalidationRule[] = ['registered', 'with-ir', 'absent'];
+export const ENABLE_LPIS_CLEAR_RULES: readonly EnableLpisClearRule[] = ['always', 'with-ces'];
+
 export interface PolicyData {
   schema: number;
   id: string;
@@ -43,6 +54,10 @@ export interface PolicyData {
   guestGroupWrites: GroupWriteRule;
   userGroupWrites: { v2: GroupWriteRule; v3: GroupWriteRule };
   gicrCtlrIrCes: { minRevision: number };
+  /** Absent in a user's file: what KVM does ('registered'). */
+  gicrLpiInvalidation?: LpiInvalidationRule;
+  /** Absent in a user's file: what KVM does ('always'). */
+  gicrEnableLpisClear?: EnableLpisClearRule;
   host?: Partial<HostParams>;
 }
 
@@ -87,6 +102,24 @@ export class Policy {
   gicrCtlrAdvertisesIrCes(currentRevision: number): boolean {
     return currentRevision >= this.data.gicrCtlrIrCes.minRevision;
   }
+
+  /** Whether a GICR_INVLPIR/INVALLR write re-reads LPI configuration at this revision. */
+  lpiInvalidationHonoured(currentRevision: number): boolean {
+    const rule = this.data.gicrLpiInvalidation ?? 'registered';
+    if (rule === 'absent') return false;
+    return rule === 'registered' || this.gicrCtlrAdvertisesIrCes(currentRevision);
+  }
+
+  /** Whether the invalidation registers exist at all (else their offsets have no region). */
+  get lpiInvalidationRegistered(): boolean {
+    return (this.data.gicrLpiInvalidation ?? 'registered') !== 'absent';
+  }
+
+  /** Whether a write clearing GICR_CTLR.EnableLPIs takes effect at this revision. */
+  enableLpisClearable(currentRevision: number): boolean {
+    const rule = this.data.gicrEnableLpisClear ?? 'always';
+    return rule === 'always' || this.gicrCtlrAdvertisesIrCes(currentRevision);
+  }
 }
 
 export function builtinPolicyDir(): string {
@@ -101,6 +134,13 @@ function expectInt(v: unknown, what: string, file: string): number {
     throw new InputError(`policy field ${what} is ${JSON.stringify(v)}`, { file }, 'an integer 0..15');
   }
   return v;
+}
+
+function expectOneOf<T extends string>(v: unknown, allowed: readonly T[], what: string, file: string): T {
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new InputError(`policy field ${what} is ${JSON.stringify(v)}`, { file }, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  }
+  return v as T;
 }
 
 function validateRule(v: unknown, what: string, file: string, user: boolean): GroupWriteRule {
@@ -127,7 +167,7 @@ export function parsePolicy(json: unknown, file: string): Policy {
   if (typeof o.id !== 'string' || !/^[a-z0-9][a-z0-9.-]*$/.test(o.id)) {
     throw new InputError(`policy id ${JSON.stringify(o.id)} is not a valid ID`, { file }, 'lower-case letters, digits, "." and "-"');
   }
-  const known = new Set(['schema', 'id', 'title', 'source', 'revision', 'userSelectableRevisions', 'guestGroupWrites', 'userGroupWrites', 'gicrCtlrIrCes', 'host']);
+  const known = new Set(['schema', 'id', 'title', 'source', 'revision', 'userSelectableRevisions', 'guestGroupWrites', 'userGroupWrites', 'gicrCtlrIrCes', 'gicrLpiInvalidation', 'gicrEnableLpisClear', 'host']);
   for (const k of Object.keys(o)) {
     if (!known.has(k)) throw new InputError(`unknown policy field "${k}"`, { file }, `one of ${[...known].join(', ')}`);
   }
@@ -151,6 +191,8 @@ export function parsePolicy(json: unknown, file: string): Policy {
     },
     gicrCtlrIrCes: { minRevision: expectInt(irces.minRevision, 'gicrCtlrIrCes.minRevision', file) },
   };
+  if (o.gicrLpiInvalidation !== undefined) data.gicrLpiInvalidation = expectOneOf(o.gicrLpiInvalidation, LPI_INVALIDATION_RULES, 'gicrLpiInvalidation', file);
+  if (o.gicrEnableLpisClear !== undefined) data.gicrEnableLpisClear = expectOneOf(o.gicrEnableLpisClear, ENABLE_LPIS_CLEAR_RULES, 'gicrEnableLpisClear', file);
   if (o.host !== undefined) {
     if (typeof o.host !== 'object' || o.host === null) throw new InputError('policy field host is not an object', { file });
     const h = o.host as Record<string, unknown>;

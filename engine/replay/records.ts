@@ -74,7 +74,50 @@ export interface TruncatedRecord {
   reason: string;
 }
 
-export type ReplayRecord = ReadRecord | WriteEffectRecord | OutputRecord | LineCheckRecord | MarkerRecord | TruncatedRecord;
+/** An ITS command the vITS processed from the guest's command queue, caused by event `index` (a GITS_CWRITER or GITS_CTLR write). */
+export interface ItsCommandRecord {
+  op: 'its-cmd';
+  index: number;
+  cycle: bigint;
+  cpu: number | null;
+  /** GITS_CREADR offset of the command. */
+  at: number;
+  command: string;
+  /** "ok", or the error KVM ignored, and what the command did. */
+  result: string;
+}
+
+/** Guest memory the vGIC itself wrote while handling event `index` (saved ITS tables, consumed pending bits, cleared entries). */
+export interface MemWriteRecord {
+  op: 'mem-write';
+  index: number;
+  cycle: bigint;
+  addr: bigint;
+  bytes: Uint8Array;
+  why: string;
+}
+
+/** A KVM_SIGNAL_MSI the VMM made: what the ioctl returned and what happened. */
+export interface MsiRecord {
+  op: 'msi';
+  index: number;
+  cycle: bigint;
+  reg: string;
+  result: number;
+  effect: string;
+}
+
+/** A KVM_DEV_ARM_VGIC_GRP_CTRL attribute the VMM set on the vGIC or the ITS device. */
+export interface CtrlRecord {
+  op: 'ctrl';
+  index: number;
+  cycle: bigint;
+  reg: string;
+  result: number;
+  effect?: string;
+}
+
+export type ReplayRecord = ReadRecord | WriteEffectRecord | OutputRecord | LineCheckRecord | MarkerRecord | TruncatedRecord | ItsCommandRecord | MemWriteRecord | MsiRecord | CtrlRecord;
 
 export type ReplaySink = (rec: ReplayRecord) => void;
 

@@ -34,5 +34,16 @@ export function recordToJson(r: ReplayRecord): string {
       return JSON.stringify({ index: r.index, cycle: hex(r.cycle), cpu: r.cpu, op: 'marker', text: r.text });
     case 'truncated':
       return JSON.stringify({ op: 'truncated', index: r.index, reason: r.reason });
+    case 'its-cmd':
+      return JSON.stringify({ index: r.index, cycle: hex(r.cycle), cpu: r.cpu, op: 'its-cmd', at: hex(r.at), command: r.command, result: r.result });
+    case 'mem-write':
+      return JSON.stringify({ index: r.index, cycle: hex(r.cycle), op: 'mem-write', addr: hex(r.addr), data: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString('hex'), why: r.why });
+    case 'msi':
+      return JSON.stringify({ index: r.index, cycle: hex(r.cycle), op: 'msi', reg: r.reg, result: r.result, effect: r.effect });
+    case 'ctrl': {
+      const o: Record<string, unknown> = { index: r.index, cycle: hex(r.cycle), op: 'ctrl', reg: r.reg, result: r.result };
+      if (r.effect) o.effect = r.effect;
+      return JSON.stringify(o);
+    }
   }
 }

@@ -28,6 +28,8 @@ export class Replayer {
   private readonly irq: Uint8Array;
   private readonly fiq: Uint8Array;
   private evaluatedTo = -1n;
+  /** The model can report side records (GICv3 with an ITS). */
+  private readonly sideRecords: boolean;
   /** The model's outputEpoch() when irq/fiq were last brought up to date; NaN before that. */
   private seenEpoch = NaN;
   readonly summary: ReplaySummary = { events: 0, reads: 0, writeEffects: 0, outputChanges: 0, lineMismatches: 0, unmodelledReads: 0, truncated: false };
@@ -36,6 +38,7 @@ export class Replayer {
     this.deps = opts.deps ?? NO_DEPS;
     this.model = opts.modelFactory ? opts.modelFactory(header.gic, opts.policy, this.deps) : createModel(header.gic, opts.policy, { deps: this.deps });
     this.timer = opts.timerFactory ? opts.timerFactory(header, this.deps) : createTimer(header, this.deps);
+    this.sideRecords = this.model.takeSideRecords !== undefined && header.gic.its;
     const n = header.gic.cpus.length;
     this.irq = new Uint8Array(n);
     this.fiq = new Uint8Array(n);
@@ -175,7 +178,18 @@ export class Replayer {
         sink({ op: 'marker', index, cycle: ev.cycle, cpu: ev.cpu, text: ev.text });
         break;
     }
+    if (this.sideRecords) this.emitSideRecords(ev.cycle, 'cpu' in ev ? ev.cpu : null, index);
     this.emitOutputChanges(ev.cycle, index);
+  }
+
+  /** What the model did on its own while applying the event (ITS commands, memory it wrote), in order. */
+  private emitSideRecords(cycle: bigint, cpu: number | null, index: number): void {
+    const side = this.model.takeSideRecords!();
+    if (!side) return;
+    for (const r of side) {
+      if (r.kind === 'its-cmd') this.sink({ op: 'its-cmd', index, cycle, cpu, at: r.at, command: r.command, result: r.result });
+      else this.sink({ op: 'mem-write', index, cycle, addr: r.addr, bytes: r.bytes, why: r.why });
+    }
   }
 }
 

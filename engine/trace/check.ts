@@ -32,6 +32,7 @@ export const USER_GROUP_NAMES: Readonly<Record<UserGroup, string>> = {
   [UserGroup.RedistRegs]: 'redist-regs',
   [UserGroup.CpuRegs]: 'cpu-regs',
   [UserGroup.CpuSysregs]: 'cpu-sysregs',
+  [UserGroup.ItsRegs]: 'its-regs',
 };
 
 /** A packed op0/op1/CRn/CRm/op2 encoding (arch/sysregs.ts sysregEncoding) with every field in range. */

@@ -19,7 +19,7 @@ export enum Frame {
   RedistSgi = 2,
   /** GICv2 CPU interface (GICC, 8 KiB). */
   CpuIf = 3,
-  /** GICv3 ITS control frame. Not modelled: reads replay the recorded value, flagged. */
+  /** GICv3 ITS: control frame (64 KiB) and translation frame (64 KiB). */
   Its = 4,
 }
 
@@ -29,6 +29,8 @@ export enum UserGroup {
   RedistRegs = 1,
   CpuRegs = 2,
   CpuSysregs = 3,
+  /** KVM_DEV_ARM_VGIC_GRP_ITS_REGS on the ITS device (format minor 2). */
+  ItsRegs = 4,
 }
 
 export enum EventKind {

@@ -24,6 +24,7 @@ const GROUP_PREFIX: Record<UserGroup, string> = {
   [UserGroup.RedistRegs]: 'REDIST_REGS',
   [UserGroup.CpuRegs]: 'CPU_REGS',
   [UserGroup.CpuSysregs]: 'CPU_SYSREGS',
+  [UserGroup.ItsRegs]: 'ITS_REGS',
 };
 
 /** Name of an MMIO offset when no register table claims it: GICD+0x84, GICR2+0x80, GICR_SGI0+0x100. */

@@ -241,8 +241,8 @@ export class CpuInterface {
   /** The active interrupt this vCPU holds with INTID (and GICv2 SGI source) from an EOIR/DIR value, or -1. */
   private findActive(cpu: number, value: number): number {
     const s = this.core.irqs;
-    const intid = value & 0x3ff;
-    if (intid >= s.nrIrqs) return -1;
+    const intid = this.flavour.sgiSource ? value & 0x3ff : value & 0xffffff;
+    if (!s.hasIntid(intid)) return -1;
     const slot = s.slot(cpu, intid);
     if (!s.active[slot]) return -1;
     if (!s.isPrivate(slot) && s.queuedOn[slot] !== cpu) return -1;
@@ -269,7 +269,9 @@ export class CpuInterface {
    */
   endOfInterrupt(cpu: number, value: number, kind: AckKind): string | undefined {
     const intid = this.flavour.sgiSource ? value & 0x3ff : value & 0xffffff;
-    if (intid >= 1020) return intid <= 1023 ? `ignored: INTID ${intid} is a special INTID` : `ignored: INTID ${intid} is not an SPI, PPI or SGI (LPIs are not modelled)`;
+    // Only the special INTIDs are ignored outright; any other value drops the running priority
+    // (ICV_EOIR), and deactivates what it names if that is active here (LPIs included).
+    if (intid >= 1020 && intid <= 1023) return `ignored: INTID ${intid} is a special INTID`;
     this.depReadAprs(cpu);
     const dropped = this.dropPriority(cpu);
     this.core.touchCpu(cpu);
@@ -297,7 +299,7 @@ export class CpuInterface {
   deactivateInterrupt(cpu: number, value: number): string | undefined {
     const intid = value & (this.flavour.sgiSource ? 0x3ff : 0xffffff);
     if (!this.state[cpu].eoiMode) return 'ignored: DIR has no effect with EOImode=0';
-    if (intid >= 1020) return `ignored: INTID ${intid} is special or not modelled`;
+    if (intid >= 1020 && intid <= 1023) return `ignored: INTID ${intid} is a special INTID`;
     let slot = this.findActive(cpu, value);
     // GICv3: KVM traps ICC_DIR_EL1 (ICH_HCR_EL2.TDIR) and vgic_v3_deactivate() deactivates an SPI
     // wherever it is active, also in another vCPU's list registers (selftest vgic_irq

@@ -1,10 +1,15 @@
 // Per-INTID interrupt state, KVM's struct vgic_irq laid out as parallel typed arrays so that the
 // replay hot path touches no objects. One slot per interrupt instance: SGIs and PPIs are banked
-// (32 slots per vCPU), SPIs exist once per VM. GICv2-only fields (SGI source bitmap, targets
-// byte, active source) live here too so that both models share one store.
+// (32 slots per vCPU), SPIs exist once per VM, and with an ITS every LPI INTID the vITS can map
+// (8192 .. 2^16 - 1, GICD_TYPER.IDbits = 15) has a slot after the SPIs. GICv2-only fields (SGI
+// source bitmap, targets byte, active source) live here too so that both models share one store.
 
 export const NR_SGIS = 16;
 export const NR_PRIVATE = 32;
+/** VGIC_MIN_LPI: the first LPI INTID. */
+export const LPI_BASE = 8192;
+/** LPI INTIDs a KVM vITS can map: INTERRUPT_ID_BITS_ITS = 16, so 8192 .. 65535. */
+export const LPI_CAPACITY = (1 << 16) - LPI_BASE;
 
 export const CONFIG_EDGE = 0;
 export const CONFIG_LEVEL = 1;
@@ -19,6 +24,10 @@ export class IrqStore {
   /** nr_spis + 32: INTIDs at or above this do not exist (KVM's check_region bound). */
   readonly nrIrqs: number;
   readonly slots: number;
+  /** First LPI slot (= number of SGI/PPI/SPI slots); LPI INTID i lives at lpiBase + i - 8192. */
+  readonly lpiBase: number;
+  /** LPI slots (0 without an ITS). */
+  readonly lpis: number;
 
   readonly enabled: Uint8Array;
   /** pending_latch: software / edge pending state. */
@@ -47,11 +56,13 @@ export class IrqStore {
   /** irq->vcpu: the vCPU whose ap_list holds the interrupt, -1 when on none. */
   readonly queuedOn: Int16Array;
 
-  constructor(cpus: number, spis: number) {
+  constructor(cpus: number, spis: number, lpis = 0) {
     this.cpus = cpus;
     this.spis = spis;
     this.nrIrqs = spis + NR_PRIVATE;
-    const n = (this.slots = cpus * NR_PRIVATE + spis);
+    this.lpiBase = cpus * NR_PRIVATE + spis;
+    this.lpis = lpis;
+    const n = (this.slots = this.lpiBase + lpis);
     this.enabled = new Uint8Array(n);
     this.latch = new Uint8Array(n);
     this.level = new Uint8Array(n);
@@ -71,12 +82,23 @@ export class IrqStore {
 
   /** Slot of INTID `intid` as seen by vCPU `cpu` (the cpu matters only for SGIs and PPIs). */
   slot(cpu: number, intid: number): number {
-    return intid < NR_PRIVATE ? cpu * NR_PRIVATE + intid : this.cpus * NR_PRIVATE + intid - NR_PRIVATE;
+    if (intid < NR_PRIVATE) return cpu * NR_PRIVATE + intid;
+    return intid < LPI_BASE ? this.cpus * NR_PRIVATE + intid - NR_PRIVATE : this.lpiBase + intid - LPI_BASE;
   }
 
   intidOf(slot: number): number {
     const p = this.cpus * NR_PRIVATE;
-    return slot < p ? slot % NR_PRIVATE : slot - p + NR_PRIVATE;
+    if (slot < p) return slot % NR_PRIVATE;
+    return slot < this.lpiBase ? slot - p + NR_PRIVATE : slot - this.lpiBase + LPI_BASE;
+  }
+
+  /** The INTID names an interrupt this store has a slot for (SGI, PPI, SPI, or an LPI with an ITS). */
+  hasIntid(intid: number): boolean {
+    return intid < this.nrIrqs || (intid >= LPI_BASE && intid - LPI_BASE < this.lpis);
+  }
+
+  isLpi(slot: number): boolean {
+    return slot >= this.lpiBase;
   }
 
   /** Owning vCPU of a private slot, -1 for an SPI. */
@@ -97,6 +119,6 @@ export class IrqStore {
   key(slot: number, field: string): string {
     const p = this.cpus * NR_PRIVATE;
     if (slot < p) return `irq:${slot % NR_PRIVATE}@${(slot / NR_PRIVATE) | 0}:${field}`;
-    return `irq:${slot - p + NR_PRIVATE}:${field}`;
+    return `irq:${this.intidOf(slot)}:${field}`;
   }
 }

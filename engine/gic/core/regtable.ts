@@ -108,6 +108,9 @@ function widthsText(widths: number): string {
   return l.length === 1 ? `${l[0]}-bit accesses only` : `${l.slice(0, -1).join('-, ')}- and ${l[l.length - 1]}-bit accesses`;
 }
 
+/** The 48-byte ID register block at 0xFFD0 of every GIC frame (GICD, GICR, GITS), word by word. */
+export const ID_REG_NAMES: readonly string[] = ['PIDR4', 'PIDR5', 'PIDR6', 'PIDR7', 'PIDR0', 'PIDR1', 'PIDR2', 'PIDR3', 'CIDR0', 'CIDR1', 'CIDR2', 'CIDR3'];
+
 /** VGIC_ADDR_TO_INTID. */
 export function addrToIntid(off: number, bits: number): number {
   return Math.floor(((off & ((bits * 1024) / 8 - 1)) * 8) / bits);
@@ -275,4 +278,20 @@ export function update64(reg: bigint, byteOff: number, size: number, val: bigint
   const lower = BigInt((byteOff & 4) * 8);
   const mask = ((1n << BigInt(size * 8)) - 1n) << lower;
   return (reg & ~mask & 0xffffffffffffffffn) | ((val << lower) & mask);
+}
+
+/**
+ * vgic_sanitise_field with KVM's three rules for a BASER-style register (vgic-mmio-v3.c):
+ * OuterShareable becomes InnerShareable, an inner nCnB/nC cacheability becomes RaWb, an outer
+ * one other than SameAsInner/nC becomes SameAsInner. The shifts say where the fields are.
+ */
+export function sanitiseBaserAttrs(v: bigint, shShift: bigint, innerShift: bigint, outerShift: bigint): bigint {
+  let sh = (v >> shShift) & 3n;
+  if (sh === 2n) sh = 1n;
+  let inner = (v >> innerShift) & 7n;
+  if (inner === 0n || inner === 1n) inner = 3n;
+  let outer = (v >> outerShift) & 7n;
+  if (outer !== 0n && outer !== 1n) outer = 0n;
+  v &= ~((3n << shShift) | (7n << innerShift) | (7n << outerShift));
+  return (v | (sh << shShift) | (inner << innerShift) | (outer << outerShift)) & 0xffffffffffffffffn;
 }

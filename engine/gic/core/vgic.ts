@@ -16,7 +16,7 @@
 import { DepTracker } from '../../model/deps';
 import { Policy } from '../../policy/policy';
 import { GicVersion } from '../../trace/events';
-import { CONFIG_EDGE, CONFIG_LEVEL, IrqStore, NR_PRIVATE, NR_SGIS, OWNER_NONE, OWNER_TIMER } from './irq-store';
+import { CONFIG_EDGE, CONFIG_LEVEL, IrqStore, LPI_BASE, NR_PRIVATE, NR_SGIS, OWNER_NONE, OWNER_TIMER } from './irq-store';
 
 export type AccessSource = 'guest' | 'user';
 
@@ -60,9 +60,11 @@ export class VgicCore {
     spis: number,
     readonly policy: Policy,
     readonly deps: DepTracker,
+    /** LPI slots (IrqStore LPI_CAPACITY with an ITS, else 0). */
+    lpis = 0,
   ) {
     this.cpus = cpus;
-    this.irqs = new IrqStore(cpus, spis);
+    this.irqs = new IrqStore(cpus, spis, lpis);
     this.revision = policy.defaultRevision;
     this.apList = [];
     for (let c = 0; c < cpus; c++) this.apList.push([]);
@@ -98,7 +100,8 @@ export class VgicCore {
   /**
    * KVM-native reset (kvm_vgic_dist_init, vgic_allocate_private_irqs_locked): SGIs enabled and
    * edge, PPIs disabled and level, SPIs disabled and edge (zeroed allocation) targeting vCPU 0,
-   * every priority 0, every interrupt in `group` (GICv3: 1, GICv2: 0).
+   * every priority 0, every interrupt in `group` (GICv3: 1, GICv2: 0). LPI slots start unmapped:
+   * disabled, edge, Group 1 (vgic_add_lpi), no target.
    */
   resetNative(group: number): void {
     const s = this.irqs;
@@ -106,10 +109,10 @@ export class VgicCore {
       const intid = s.intidOf(slot);
       s.enabled[slot] = intid < NR_SGIS ? 1 : 0;
       s.config[slot] = intid >= NR_SGIS && intid < NR_PRIVATE ? CONFIG_LEVEL : CONFIG_EDGE;
-      s.group[slot] = group;
+      s.group[slot] = intid >= LPI_BASE ? 1 : group;
       s.priority[slot] = 0;
       s.latch[slot] = s.level[slot] = s.active[slot] = 0;
-      s.target[slot] = intid < NR_PRIVATE ? s.cpuOf(slot) : 0;
+      s.target[slot] = intid < NR_PRIVATE ? s.cpuOf(slot) : intid >= LPI_BASE ? -1 : 0;
       s.mpidr[slot] = 0;
       s.targets[slot] = 0;
       s.source[slot] = s.activeSource[slot] = 0;
@@ -176,6 +179,24 @@ export class VgicCore {
         }
       }
       if (w !== list.length) list.length = w;
+    }
+  }
+
+  /**
+   * Take the interrupts `drop` selects off a vCPU's ap_list without changing their state
+   * (vgic_flush_pending_lpis: a pending LPI stays pending but is no longer queued anywhere).
+   */
+  unqueueWhere(cpu: number, drop: (slot: number) => boolean): void {
+    const list = this.apList[cpu];
+    let w = 0;
+    for (let r = 0; r < list.length; r++) {
+      const slot = list[r];
+      if (drop(slot)) this.irqs.queuedOn[slot] = -1;
+      else list[w++] = slot;
+    }
+    if (w !== list.length) {
+      list.length = w;
+      this.touchCpu(cpu);
     }
   }
 

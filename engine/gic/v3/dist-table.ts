@@ -3,7 +3,7 @@
 
 import { activeHandlers, configHandlers, enableClearHandlers, enableSetHandlers, groupHandlers, pendingClearHandlers, pendingSetHandlers, priorityHandlers } from '../core/irq-handlers';
 import { gicdIidr, IMPLEMENTER_ARM, PRODUCT_ID_KVM, readIidr, userWriteIidr } from '../core/iidr';
-import { addrToIntid, FieldDef, ignoredWrite, lo32, rao, raz, RegRead, RegRow, RegWrite, ro, W32, W64, W8, wi } from '../core/regtable';
+import { addrToIntid, FieldDef, ID_REG_NAMES, ignoredWrite, lo32, rao, raz, RegRead, RegRow, RegWrite, ro, W32, W64, W8, wi } from '../core/regtable';
 import { hex } from '../../util/hex';
 import { GICD_CTLR_FIELDS, GICD_TYPER2_FIELDS, GICD_TYPER_FIELDS, IIDR_FIELDS, IROUTER_FIELDS } from './fields';
 import { V3State } from './state';
@@ -79,7 +79,7 @@ export function idregRead(_st: V3State, _cpu: number, off: number): bigint {
   return (off & 0xffff) === 0xffe8 ? 0x3bn : 0n;
 }
 
-export const ID_REG_NAMES = ['PIDR4', 'PIDR5', 'PIDR6', 'PIDR7', 'PIDR0', 'PIDR1', 'PIDR2', 'PIDR3', 'CIDR0', 'CIDR1', 'CIDR2', 'CIDR3'];
+export { ID_REG_NAMES } from '../core/regtable';
 
 /** vgic_mmio_write_v3_misc, GICD_CTLR: one enable for both groups (EnableGrp1); ARE and DS read 1. */
 function ctlrWrite(st: V3State, _cpu: number, _off: number, _size: number, value: bigint): string | undefined {

@@ -4,7 +4,7 @@
 
 import { sysregName } from '../../arch/sysregs';
 import { DepTracker } from '../../model/deps';
-import { GicModel, LineOwner, ReadResult, WriteResult } from '../../model/model';
+import { CtrlDevice, CtrlResult, GicModel, LineOwner, MsiResult, ReadResult, SideRecord, WriteResult } from '../../model/model';
 import { Policy } from '../../policy/policy';
 import { AccessSize, Frame, GicConfig, UserGroup } from '../../trace/events';
 import { FrameTable } from '../core/regtable';
@@ -38,7 +38,22 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
     return offset < SGI_BASE ? offset + SGI_BASE : -1;
   }
 
+  private itsRead(offset: number, size: number): ReadResult {
+    if (!this.st.vits) return { value: 0n, reg: `GITS+0x${offset.toString(16)}`, note: 'this VM has no ITS: nothing decodes the ITS frame' };
+    const r = this.st.vits.mmioRead(offset, size);
+    this.st.core.settle();
+    return r;
+  }
+
+  private itsWrite(offset: number, size: number, value: bigint): WriteResult {
+    if (!this.st.vits) return { reg: `GITS+0x${offset.toString(16)}`, effect: 'ignored: this VM has no ITS' };
+    const r = this.st.vits.mmioWrite(offset, size, value);
+    this.st.core.settle();
+    return r;
+  }
+
   mmioRead(cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize, observed: bigint | null): ReadResult {
+    void observed;
     switch (frame) {
       case Frame.Dist:
         // Every banked distributor register is RAZ/WI under ARE=1, so the accessing vCPU never matters.
@@ -51,7 +66,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
         return this.frameRead(V3_REDIST, index, off, size, false);
       }
       case Frame.Its:
-        return { value: observed ?? 0n, reg: `GITS+0x${offset.toString(16)}`, unmodelled: true, note: 'the ITS is not modelled: the recorded value is replayed' };
+        return this.itsRead(offset, size);
       default:
         return { value: 0n, reg: `GICC+0x${offset.toString(16)}`, note: 'a GICv3 guest has no memory-mapped CPU interface under KVM' };
     }
@@ -69,7 +84,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
         return this.frameWrite(V3_REDIST, index, off, size, value, false);
       }
       case Frame.Its:
-        return { reg: `GITS+0x${offset.toString(16)}`, unmodelled: true };
+        return this.itsWrite(offset, size, value);
       default:
         return { reg: `GICC+0x${offset.toString(16)}`, effect: 'ignored: a GICv3 guest has no memory-mapped CPU interface under KVM' };
     }
@@ -122,6 +137,12 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
         if (this.aprMissing(row.name)) return { value: 0n, reg, note: 'APR index beyond the host preemption bits (-EINVAL)' };
         return { value: uread(this.st, cpu), reg };
       }
+      case UserGroup.ItsRegs: {
+        if (!this.st.vits) return { value: 0n, reg: `ITS_REGS+0x${offset.toString(16)}`, note: 'this VM has no ITS device (-ENXIO)' };
+        const r = this.st.vits.userRead(offset, size);
+        this.st.core.settle();
+        return r;
+      }
       default:
         return { value: 0n, reg: `CPU_REGS+0x${offset.toString(16)}`, note: 'KVM_DEV_ARM_VGIC_GRP_CPU_REGS is GICv2 only (-ENXIO)' };
     }
@@ -147,6 +168,12 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
         this.st.core.settle();
         return effect ? { reg, effect } : { reg };
       }
+      case UserGroup.ItsRegs: {
+        if (!this.st.vits) return { reg: `ITS_REGS+0x${offset.toString(16)}`, effect: 'rejected (-ENXIO): this VM has no ITS device' };
+        const r = this.st.vits.userWrite(offset, size, value);
+        this.st.core.settle();
+        return r;
+      }
       default:
         return { reg: `CPU_REGS+0x${offset.toString(16)}`, effect: 'rejected (-ENXIO): KVM_DEV_ARM_VGIC_GRP_CPU_REGS is GICv2 only' };
     }
@@ -157,5 +184,40 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
     const effect = this.st.core.injectLine(intid, intid < 32 ? cpu : null, level, owner);
     this.st.core.settle();
     return effect ? { reg, effect } : { reg };
+  }
+
+  memWrite(cpu: number | null, addr: bigint, bytes: Uint8Array): WriteResult {
+    void cpu;
+    const reg = `MEM[0x${addr.toString(16)}]`;
+    if (!this.st.vits) return { reg, effect: 'ignored: without an ITS nothing in the vGIC reads guest memory' };
+    this.st.vits.memWrite(addr, bytes);
+    return { reg };
+  }
+
+  signalMsi(address: bigint, data: number, devid: number | null): MsiResult {
+    if (!this.st.vits) return { reg: 'MSI', result: -19, effect: 'rejected (-ENODEV): this VM has no ITS' };
+    const r = this.st.vits.msi(address, data, devid);
+    this.st.core.settle();
+    return r;
+  }
+
+  deviceCtrl(device: CtrlDevice, attr: number): CtrlResult {
+    let r: CtrlResult;
+    if (device === 'its') {
+      r = this.st.vits ? this.st.vits.ctrl(attr) : { reg: `ITS CTRL ${attr}`, result: -19, effect: 'rejected (-ENODEV): this VM has no ITS device' };
+    } else if (attr === 3) {
+      // KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES: without an ITS there are no LPIs to save.
+      r = this.st.vits ? this.st.vits.savePendingTables() : { reg: 'KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES', result: 0, effect: 'no LPIs (this VM has no ITS)' };
+    } else if (attr === 0) {
+      r = { reg: 'KVM_DEV_ARM_VGIC_CTRL_INIT', result: 0 };
+    } else {
+      r = { reg: `VGIC CTRL ${attr}`, result: -6, effect: 'rejected (-ENXIO): not a vGIC control attribute' };
+    }
+    this.st.core.settle();
+    return r;
+  }
+
+  takeSideRecords(): SideRecord[] | null {
+    return this.st.vits ? this.st.vits.take() : null;
   }
 }

@@ -34,6 +34,13 @@ function explained(r: ReadRecord): boolean {
       return v === 0x52n && q === 0x53n;
     case 'GICR_WAKER': // KVM: RAZ/WI; QEMU tracks ProcessorSleep/ChildrenAsleep
       return v === 0n && (q === 0x6n || q === 0x4n || q === 0x2n);
+    case 'GITS_IIDR': // KVM: ProductID 'K', ITS ABI revision 0
+      return v === 0x4b00043bn && q === 0x43bn;
+    case 'GITS_TYPER': // QEMU: 12-byte ITT entries, CIL with 16 CIDbits; KVM: 8-byte entries
+      return v === 0x1ef71n && q === 0x1f0001efb1n;
+    case 'GITS_BASER0':
+    case 'GITS_BASER1': // KVM owns Type/Entry_Size/Page_Size and sanitises cacheability/shareability
+      return ((v ^ q) & ~((7n << 59n) | (7n << 56n) | (7n << 53n) | (0x1fn << 48n) | (3n << 10n) | (3n << 8n))) === 0n;
     default:
       return false;
   }

@@ -5,7 +5,7 @@
 
 import { activeHandlers, configHandlers, enableClearHandlers, enableSetHandlers, groupHandlers, pendingClearHandlers, pendingSetHandlers, priorityHandlers } from '../core/irq-handlers';
 import { IMPLEMENTER_ARM, PRODUCT_ID_KVM } from '../core/iidr';
-import { extractBytes, lo32, raz, RegRead, RegRow, RegWrite, ro, update64, W32, W64, W8, wi } from '../core/regtable';
+import { extractBytes, lo32, raz, RegRead, RegRow, RegWrite, ro, sanitiseBaserAttrs, update64, W32, W64, W8, wi } from '../core/regtable';
 import { ID_REG_NAMES, idregRead } from './dist-table';
 import { GICR_CTLR_FIELDS, GICR_TYPER_FIELDS, GICR_WAKER_FIELDS, IIDR_FIELDS, PENDBASER_FIELDS, PROPBASER_FIELDS } from './fields';
 import { V3State } from './state';
@@ -40,12 +40,20 @@ export function gicrCtlr(st: V3State, cpu: number): number {
 
 function gicrCtlrWrite(st: V3State, cpu: number, _off: number, _size: number, value: bigint): string | undefined {
   const v = lo32(value);
-  if (!st.its) return (v & ~gicrCtlr(st, cpu)) !== 0 ? 'ignored: without an ITS KVM ignores GICR_CTLR writes' : undefined;
+  if (!st.vits) return (v & ~gicrCtlr(st, cpu)) !== 0 ? 'ignored: without an ITS KVM ignores GICR_CTLR writes' : undefined;
   const want = v & CTLR_ENABLE_LPIS;
   if (want !== st.lpisEnabled[cpu]) {
-    // 1 -> 0 passes through RWP and flushes pending LPIs (not modelled); 0 -> 1 enables LPIs.
+    const p = st.core.policy;
+    if (st.core.deps.enabled) st.core.deps.read('dist:revision');
+    if (!want && !p.enableLpisClearable(st.core.revision)) {
+      return `ignored: policy ${p.id} does not clear EnableLPIs while GICR_CTLR.CES is not advertised (revision ${st.core.revision})`;
+    }
     st.lpisEnabled[cpu] = want;
     if (st.core.deps.enabled) st.core.deps.write(`redist${cpu}:ctlr`);
+    // 0 -> 1: vgic_enable_lpis reads the pending table; 1 -> 0 passes through RWP, takes the
+    // vCPU's LPIs off its ap_list (vgic_flush_pending_lpis) and drops the ITS translation caches.
+    if (want) st.vits.lpi.enableLpis(cpu);
+    else st.vits.lpi.flushPending(cpu);
   }
   const stored = gicrCtlr(st, cpu);
   return (v & ~stored) !== 0 ? `stored ${hex(stored)}: only EnableLPIs is writable (IR/CES follow the revision)` : undefined;
@@ -62,14 +70,7 @@ export function gicrTyper(st: V3State, cpu: number): bigint {
 // Sanitising of PROPBASER/PENDBASER as vgic_sanitise_*: OuterShareable -> InnerShareable,
 // inner nCnB/nC -> RaWb, outer other than SameAsInner/nC -> SameAsInner, RES0 cleared.
 function sanitiseBaser(v: bigint, res0: bigint): bigint {
-  let sh = (v >> 10n) & 3n;
-  if (sh === 2n) sh = 1n;
-  let inner = (v >> 7n) & 7n;
-  if (inner === 0n || inner === 1n) inner = 3n;
-  let outer = (v >> 56n) & 7n;
-  if (outer !== 0n && outer !== 1n) outer = 0n;
-  v = (v & ~((3n << 10n) | (7n << 7n) | (7n << 56n))) | (sh << 10n) | (inner << 7n) | (outer << 56n);
-  return v & ~res0 & 0xffffffffffffffffn;
+  return sanitiseBaserAttrs(v, 10n, 7n, 56n) & ~res0;
 }
 const PROPBASER_RES0 = (0x1fn << 59n) | (0xfn << 52n) | (3n << 5n);
 const PENDBASER_RES0 = (1n << 63n) | (7n << 59n) | (0xfn << 52n) | (0xfn << 12n) | 0x7fn;
@@ -94,11 +95,32 @@ function pendbaserWrite(st: V3State, cpu: number, off: number, size: number, val
   return baserEffect(value, off, size, st.pendbaser[cpu] & ~PTZ);
 }
 
-function invWrite(what: string): RegWrite<V3State> {
-  return (st, cpu, off) => {
+/**
+ * vgic_mmio_write_invlpi / _invall, behind policy.lpiInvalidationHonoured: KVM registers both at
+ * every revision (IR only advertises them), so a guest that uses them at revision 2 gets them.
+ */
+function invWrite(what: 'GICR_INVLPIR' | 'GICR_INVALLR'): RegWrite<V3State> {
+  return (st, cpu, off, _size, value) => {
+    const p = st.core.policy;
+    if (!p.lpiInvalidationRegistered) return `ignored: policy ${p.id} has no ${what} (no region: RAZ/WI)`;
     if (off & 4) return `ignored: writes to the upper word of ${what} are dropped (vPEs are not supported)`;
-    if (!st.lpisEnabled[cpu]) return `ignored: LPIs are not enabled on this redistributor`;
-    return `accepted; the LPI invalidation itself is not modelled`;
+    if (st.core.deps.enabled) st.core.deps.read(`redist${cpu}:ctlr`);
+    if (!st.lpisEnabled[cpu] || !st.vits) return `ignored: LPIs are not enabled on this redistributor`;
+    if (st.core.deps.enabled) st.core.deps.read('dist:revision');
+    if (!p.lpiInvalidationHonoured(st.core.revision)) return `ignored: policy ${p.id} honours ${what} only while GICR_CTLR.IR is advertised (revision ${st.core.revision})`;
+    const lpi = st.vits.lpi;
+    lpi.missing = 0;
+    let done: string;
+    if (what === 'GICR_INVLPIR') {
+      const intid = lo32(value);
+      // Since d561491ba927 (6.13, in the stable kernels) a non-LPI INTID is ignored.
+      if (intid < 8192) return `ignored: INTID ${intid} is not an LPI`;
+      if (!lpi.invalidate(intid)) return `ignored: LPI ${intid} is not mapped`;
+      done = `LPI ${intid}'s configuration re-read from the property table`;
+    } else {
+      done = `${lpi.invalidateAll(cpu)} LPI(s) targeting vCPU ${cpu} re-read from the property table`;
+    }
+    return lpi.missing ? `${done}; ${lpi.missing} property byte(s) not in the trace (read as 0)` : undefined;
   };
 }
 
@@ -116,15 +138,15 @@ export const V3_REDIST_ROWS: readonly Row[] = [
   row('GICR_PROPBASER', 0x0070, 8, W32 | W64, 'RW', (st, _cpu, off, size) => {
     if (st.core.deps.enabled) st.core.deps.read('dist:propbaser');
     return extractBytes(st.propbaser, off & 7, size);
-  }, propbaserWrite, { fields: PROPBASER_FIELDS, reset: 0n }),
+  }, propbaserWrite, { fields: PROPBASER_FIELDS }),
   row('GICR_PENDBASER', 0x0078, 8, W32 | W64, 'RW', (st, cpu, off, size) => {
     if (st.core.deps.enabled) st.core.deps.read(`redist${cpu}:pendbaser`);
     return extractBytes(st.pendbaser[cpu] & ~PTZ, off & 7, size);
   }, pendbaserWrite, { fields: PENDBASER_FIELDS, reset: 0x580n }),
-  row('GICR_INVLPIR', 0x00a0, 8, W32 | W64, 'WO', raz, invWrite('GICR_INVLPIR'), { reset: 0n }),
-  row('GICR_INVALLR', 0x00b0, 8, W32 | W64, 'WO', raz, invWrite('GICR_INVALLR'), { reset: 0n }),
+  row('GICR_INVLPIR', 0x00a0, 8, W32 | W64, 'WO', raz, invWrite('GICR_INVLPIR'), { reset: 0n, policy: 'gicrLpiInvalidation' }),
+  row('GICR_INVALLR', 0x00b0, 8, W32 | W64, 'WO', raz, invWrite('GICR_INVALLR'), { reset: 0n, policy: 'gicrLpiInvalidation' }),
   // vgic_mmio_read_sync: 0 while no invalidation is in flight, which is always here.
-  row('GICR_SYNCR', 0x00c0, 4, W32, 'RO', raz, ro('GICR_SYNCR', raz), { reset: 0n }),
+  row('GICR_SYNCR', 0x00c0, 4, W32, 'RO', raz, ro('GICR_SYNCR', raz), { reset: 0n, policy: 'gicrLpiInvalidation' }),
   {
     name: 'GICR_IDREGS', offset: 0xffd0, len: 48, bitsPerIrq: 0, widths: W32, access: 'RO', uaccess: 'same',
     naming: { kind: 'words', names: ID_REG_NAMES.map((n) => `GICR_${n}`) },

@@ -5,6 +5,7 @@ import { sysregName } from '../../arch/sysregs';
 import { RegisterRegistry } from '../../model/model';
 import { AccessSize, Frame, GicConfig, UserGroup } from '../../trace/events';
 import { FieldDef, formatFieldList } from '../core/regtable';
+import { ITS_FIELDS, ITS_FRAME, GITS_TRANSLATER, VgicIts } from '../its';
 import { V3_FIELDS } from './fields';
 import { iccRow } from './icc-table';
 import { V3_DIST, V3_REDIST } from './model';
@@ -32,9 +33,11 @@ export class GicV3Registry implements RegisterRegistry {
         const r = V3_REDIST.resolve(frame === Frame.RedistSgi ? offset + SGI_BASE : offset, size, this.nrIrqs);
         return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
       }
-      case Frame.Its:
-        if (offset < 0 || offset + size > 0x20000) return { reg: `GITS+0x${offset.toString(16)}`, error: 'offset outside the 128 KiB ITS frame' };
-        return { reg: `GITS+0x${offset.toString(16)}` };
+      case Frame.Its: {
+        if (offset >= GITS_TRANSLATER && offset < GITS_TRANSLATER + 4) return { reg: 'GITS_TRANSLATER' };
+        const r = ITS_FRAME.resolve(offset, size, 0);
+        return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
+      }
       default:
         return { reg: `GICC+0x${offset.toString(16)}`, error: 'a GICv3 configuration has no GICv2 CPU interface frame' };
     }
@@ -56,6 +59,12 @@ export class GicV3Registry implements RegisterRegistry {
         if (cpu === null || cpu < 0 || cpu >= this.cpus) return { reg: row.name, error: `CPU_SYSREGS access needs a vCPU 0..${this.cpus - 1}` };
         return { reg: row.name };
       }
+      case UserGroup.ItsRegs: {
+        const a = VgicIts.userAccess(offset);
+        if ('error' in a) return { reg: a.reg, error: a.error };
+        if (size !== a.width) return { reg: a.reg, error: `KVM_DEV_ARM_VGIC_GRP_ITS_REGS accesses ${a.reg} as ${a.width * 8} bits` };
+        return { reg: a.reg };
+      }
       default:
         return { reg: `CPU_REGS+0x${offset.toString(16)}`, error: 'KVM_DEV_ARM_VGIC_GRP_CPU_REGS is GICv2 only' };
     }
@@ -68,11 +77,11 @@ export class GicV3Registry implements RegisterRegistry {
 
 /** The fields a register name has (array indices and .HI suffixes understood); `hi`: the upper word of a 64-bit register. */
 function resolveV3Fields(reg: string): { fields: readonly FieldDef[]; hi: boolean } | null {
-  const direct = V3_FIELDS[reg];
+  const direct = V3_FIELDS[reg] ?? ITS_FIELDS[reg];
   if (direct) return { fields: direct, hi: false };
-  const m = /^(GIC[DR]_[A-Z0-9]*?[A-Z])(\d*)(\.HI)?$/.exec(reg);
+  const m = /^((?:GIC[DR]|GITS)_[A-Z0-9]*?[A-Z])(\d*)(\.HI)?$/.exec(reg);
   if (!m) return null;
-  const fields = V3_FIELDS[m[1]];
+  const fields = V3_FIELDS[m[1]] ?? ITS_FIELDS[m[1]];
   return fields ? { fields, hi: m[3] !== undefined } : null;
 }
 

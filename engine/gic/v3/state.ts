@@ -1,12 +1,15 @@
 // Everything the GICv3 register handlers act on: the shared core and CPU interface plus the
-// GICv3-only state (redistributor LPI enables, PROPBASER/PENDBASER, vCPU affinities).
+// GICv3-only state (redistributor LPI enables, PROPBASER/PENDBASER, vCPU affinities) and, when the
+// VM has one, the vITS with its LPIs (engine/gic/its).
 
 import { InputError } from '../../errors';
 import { DepTracker } from '../../model/deps';
 import { Policy } from '../../policy/policy';
 import { GicConfig } from '../../trace/events';
 import { CpuInterface, FLAVOUR_V3 } from '../core/cpuif';
+import { LPI_CAPACITY } from '../core/irq-store';
 import { VgicCore } from '../core/vgic';
+import { INITIAL_PROPBASER, VgicIts } from '../its';
 
 /** VGIC_V3_MAX_CPUS. */
 export const V3_MAX_CPUS = 512;
@@ -23,9 +26,11 @@ export class V3State {
   readonly aff3: Uint8Array;
   /** Per vCPU GICR_CTLR.EnableLPIs (vgic_cpu->ctlr). */
   readonly lpisEnabled: Uint8Array;
-  /** dist->propbaser: one value for the whole VM. */
+  /** dist->propbaser: one value for the whole VM (KVM_CREATE_DEVICE(ITS) sets INITIAL_PROPBASER_VALUE). */
   propbaser = 0n;
   readonly pendbaser: bigint[];
+  /** The vITS and the LPIs, when the VM has an ITS. */
+  readonly vits: VgicIts | null;
 
   constructor(readonly gic: GicConfig, policy: Policy, deps: DepTracker) {
     const n = gic.cpus.length;
@@ -35,7 +40,7 @@ export class V3State {
     }
     this.cpus = n;
     this.its = gic.its;
-    this.core = new VgicCore(3, n, gic.spis, policy, deps);
+    this.core = new VgicCore(3, n, gic.spis, policy, deps, gic.its ? LPI_CAPACITY : 0);
     this.cpuif = new CpuInterface(this.core, FLAVOUR_V3);
     this.aff = new Int32Array(n);
     this.aff3 = new Uint8Array(n);
@@ -47,6 +52,24 @@ export class V3State {
     this.lpisEnabled = new Uint8Array(n);
     this.pendbaser = new Array<bigint>(n).fill(PENDBASER_RESET);
     this.core.resetNative(1);
+    if (gic.its) {
+      this.propbaser = INITIAL_PROPBASER;
+      const st = this;
+      this.vits = new VgicIts(
+        {
+          core: this.core,
+          cpus: n,
+          priMask: this.cpuif.priMask,
+          propbaser: () => st.propbaser,
+          pendbaser: (cpu) => st.pendbaser[cpu],
+          lpisEnabled: (cpu) => st.lpisEnabled[cpu] !== 0,
+        },
+        deps,
+        gic.frames.its,
+      );
+    } else {
+      this.vits = null;
+    }
   }
 
   /** kvm_mpidr_to_vcpu: the vCPU whose affinity is Aff3.Aff2.Aff1.Aff0, or -1. */
