@@ -228,7 +228,11 @@ export class StreamCompare {
         }
       }
       if (match >= 0) {
-        for (let j = ai; j < match; j++) if (!usedA[j]) (usedA[j] = true), out.push(this.describe('added', null, aa[j], added[j]));
+        for (let j = ai; j < match; j++) {
+          if (usedA[j]) continue;
+          usedA[j] = true;
+          out.push(this.describe('added', null, aa[j], added[j]));
+        }
         usedA[match] = true;
         ai = match + 1;
         out.push(this.describe(r.core === aa[match].core ? 'rendering' : 'changed', r, aa[match], added[match], removed[ra.indexOf(r)]));

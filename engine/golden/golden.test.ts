@@ -3,6 +3,7 @@
 // atomic writes, sharing, and shard + merge.
 
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { blessGoldens, checkGoldens, mergeReports, readLedger, renderJunit, renderReport } from '.';
 import { BlessOptions } from './bless';
@@ -319,9 +320,9 @@ describe('bless', () => {
   test('a concurrent bless is refused; a lock left by a dead process is taken over', async () => {
     writeTraceAt(root, 'a.gtr');
     const lock = path.join(root, 'golden', '.bless.lock');
-    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: require('os').hostname() }));
+    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname() }));
     await expect(bless(root)).rejects.toThrow(/another bless is running .*pid/);
-    fs.writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: require('os').hostname() }));
+    fs.writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname() }));
     await expect(bless(root)).resolves.toBeTruthy();
     expect(fs.existsSync(lock)).toBe(false);
   });

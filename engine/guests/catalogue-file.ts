@@ -26,6 +26,7 @@ export function loadCatalogue(modulePath: string): readonly GuestDefinition[] {
   // Source maps must be on before the guest modules load, so failures name the .ts line.
   process.setSourceMapsEnabled(true);
   // The module path is the user's (configuration or --catalogue): loaded like a Jest config.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module the user names, loaded at run time
   const mod = require(resolved) as { CATALOGUE?: unknown };
   if (!Array.isArray(mod.CATALOGUE)) throw new InputError('the guest catalogue module does not export CATALOGUE', { file: resolved }, 'export const CATALOGUE: GuestDefinition[]');
   return mod.CATALOGUE as GuestDefinition[];

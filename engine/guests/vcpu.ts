@@ -128,10 +128,10 @@ export class Vcpu {
   private track<T>(inner: Step<T>): Step<T> {
     const t = { err: new Error('step created'), started: false };
     this.created.push(t);
-    const self = this;
+    const checkForgotten = () => this.checkForgotten();
     return (function* (): Step<T> {
       t.started = true;
-      self.checkForgotten();
+      checkForgotten();
       return yield* inner;
     })();
   }

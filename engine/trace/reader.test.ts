@@ -248,6 +248,7 @@ describe('hostile lengths are refused before allocation', () => {
 });
 
 describe('header schema', () => {
+  /* eslint-disable @typescript-eslint/no-explicit-any -- hostile header shapes are the point */
   const base = () => headerToWire(synthHeader()) as Record<string, any>;
   const cases: [string, (h: Record<string, any>) => void, RegExp][] = [
     ['gic version 4', (h) => (h.gic.version = 4), /header\.gic\.version is integer 4/],
@@ -261,7 +262,8 @@ describe('header schema', () => {
     ['den 0', (h) => (h.timer.counterPerCycle.den = 0), /den is 0/],
     ['source kind', (h) => (h.provenance.kind = 'gdb'), /provenance\.kind is "gdb"/],
     ['details value not a string', (h) => (h.provenance.details = { a: 1 }), /details\.a is integer 1/],
-  ];
+  ];  /* eslint-enable @typescript-eslint/no-explicit-any */
+
   test.each(cases)('%s', (_name, mutate, message) => {
     const h = base();
     mutate(h);
@@ -371,7 +373,7 @@ describe('mutated files', () => {
           readTrace(f, { allowTruncated, chunkBytes: 64 });
           outcomes.accepted++;
         } catch (e) {
-          if (!(e instanceof InputError)) throw new Error(`mutation ${i} (op ${op}) crashed the reader: ${(e as Error).stack}`);
+          if (!(e instanceof InputError)) throw new Error(`mutation ${i} (op ${op}) crashed the reader: ${(e as Error).stack}`, { cause: e });
           expect(e.location?.file).toBe(f);
           outcomes.refused++;
         }

@@ -73,13 +73,13 @@ interface Row<N extends TracepointName> {
 }
 
 const parseHex = (s: string): bigint => BigInt(`0x${s}`);
-const MMIO_TYPES = ['unsatisfied-read', 'read', 'write'] as const;
+type MmioType = 'unsatisfied-read' | 'read' | 'write';
 
 export const TRACEPOINTS: { [N in TracepointName]: Row<N> } = {
   kvm_mmio: {
     format: 'mmio <unsatisfied-read|read|write> len %u gpa 0x%llx val 0x%llx',
     re: /^\s*mmio (unsatisfied-read|read|write) len (\d+) gpa 0x([0-9a-fA-F]{1,16}) val 0x([0-9a-fA-F]{1,16})\s*$/,
-    decode: (m) => ({ type: m[1] as (typeof MMIO_TYPES)[number], len: Number(m[2]), gpa: parseHex(m[3]), val: parseHex(m[4]) }),
+    decode: (m) => ({ type: m[1] as MmioType, len: Number(m[2]), gpa: parseHex(m[3]), val: parseHex(m[4]) }),
   },
   kvm_sys_access: {
     // PC without 0x; the trailing value is the 2025 proposal (Odaki) and optional.
