@@ -14,8 +14,14 @@ export default tseslint.config(
       // Unused names are a tsc error already (noUnusedLocals); `_`-prefixed parameters are the
       // table handlers' fixed signature.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // One way to print register values: engine/util/hex.ts (the review found eleven private copies).
+      'no-restricted-syntax': [
+        'error',
+        { selector: "VariableDeclarator[id.name='hex'], FunctionDeclaration[id.name='hex']", message: "import { hex } from engine/util/hex.ts instead of a private copy" },
+      ],
     },
   },
+  { files: ['engine/util/hex.ts'], rules: { 'no-restricted-syntax': 'off' } },
   {
     files: ['bin/**', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },

@@ -7,6 +7,7 @@
 import { CMD, E_ITS, ERRNO } from './abi';
 import { Its, ItsCollection } from './its';
 import { LPI_BASE } from '../core/irq-store';
+import { hex } from '../../util/hex';
 
 /** its_cmd_mask_field: `size` bits of command word `word` from bit `shift`. */
 function field(cmd: readonly bigint[], word: number, shift: number, size: number): number {
@@ -21,8 +22,6 @@ const collectionId = (c: readonly bigint[]) => field(c, 2, 0, 16);
 const ittAddr = (c: readonly bigint[]) => BigInt(field(c, 2, 8, 44)) << 8n;
 const targetAddr = (c: readonly bigint[]) => field(c, 2, 16, 32);
 const validBit = (c: readonly bigint[]) => field(c, 2, 63, 1);
-
-const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
 
 export interface CommandOutcome {
   /** The command as decoded, e.g. "MAPTI DeviceID 0x10 EventID 0x0 ICID 0x1 pINTID 8192". */

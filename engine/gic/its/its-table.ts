@@ -30,10 +30,9 @@ import {
 } from './abi';
 import { ITS_FIELDS } from './fields';
 import { Its } from './its';
+import { hex } from '../../util/hex';
 
 type Row = RegRow<Its>;
-
-const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
 
 function row(name: string, offset: number, len: number, widths: number, access: Row['access'], read: RegRead<Its>, write: RegWrite<Its>, extra: Partial<Row> = {}): Row {
   return { name, offset, len, bitsPerIrq: 0, widths, naming: { kind: 'single' }, access, read, write, uaccess: 'same', fields: ITS_FIELDS[name], ...extra };

@@ -33,9 +33,9 @@ import {
   L1E_VALID,
   resultName,
 } from './abi';
-import { runCommand } from './commands';
 import { LpiUnit } from './lpi';
 import { leU64 } from './memory';
+import { hex } from '../../util/hex';
 
 export interface ItsDevice {
   id: number;
@@ -58,13 +58,17 @@ export interface ItsIte {
   coll: ItsCollection | null;
 }
 
+/**
+ * The command table (commands.ts runCommand), handed in by vits.ts: the commands act on the
+ * ITS's state, so the state must not import them back (that would be a module cycle).
+ */
+export type CommandRunner = (its: Its, cmd: readonly bigint[]) => { text: string; ret: number; what?: string };
+
 /** What the ITS needs from the rest of the vGIC. */
 export interface ItsHost {
   readonly cpus: number;
   lpisEnabled(cpu: number): boolean;
 }
-
-const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
 
 export class Its {
   enabled = false;
@@ -83,6 +87,7 @@ export class Its {
     readonly host: ItsHost,
     readonly log: SideRecord[],
     readonly deps: DepTracker,
+    private readonly runCommand: CommandRunner,
   ) {
     // vgic_its_create, then vgic_its_set_abi(NR_ITS_ABIS - 1) commits the entry sizes.
     this.baserDevice = INITIAL_BASER | (BASER_TYPE_DEVICE << BASER_TYPE_SHIFT);
@@ -227,7 +232,7 @@ export class Its {
       const r = this.lpi.mem.read(base + BigInt(at), CMD_SIZE);
       const cmd = [leU64(r.bytes, 0), leU64(r.bytes, 8), leU64(r.bytes, 16), leU64(r.bytes, 24)];
       this.lpi.missing = 0;
-      const out = runCommand(this, cmd);
+      const out = this.runCommand(this, cmd);
       let result = out.ret === 0 ? 'ok' : out.ret === -ERRNO.ENODEV ? 'ignored: not a command KVM handles (-ENODEV)' : `${resultName(out.ret)}: KVM ignores the error, CREADR moves on`;
       if (out.what) result = `${result}; ${out.what}`;
       if (r.missing) result += `; ${r.missing} of the command's 32 bytes are not in the trace (read as 0)`;

@@ -16,6 +16,7 @@ import { SideRecord } from '../../model/model';
 import { LPI_BASE } from '../core/irq-store';
 import { VgicCore } from '../core/vgic';
 import { GuestMemory } from './memory';
+import { hex } from '../../util/hex';
 
 /** GICR_PROPBASER_ADDRESS: bits [51:12]. */
 export const PROPBASER_ADDR_MASK = 0x000ffffffffff000n;
@@ -31,8 +32,6 @@ export interface LpiHost {
   pendbaser(cpu: number): bigint;
   lpisEnabled(cpu: number): boolean;
 }
-
-const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
 
 export class LpiUnit {
   /** Per LPI (index intid - 8192): ITTEs that map it. */

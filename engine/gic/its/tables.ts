@@ -37,8 +37,7 @@ import {
 import { Its, ItsDevice } from './its';
 import { u64Le } from './memory';
 import { LPI_BASE } from '../core/irq-store';
-
-const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
+import { hex } from '../../util/hex';
 
 export interface TableResult {
   /** 0 or a negative errno, as the KVM_SET_DEVICE_ATTR ioctl returns it. */

@@ -8,11 +8,13 @@ import { CtrlResult, MsiResult, ReadResult, SideRecord, WriteResult } from '../.
 import { VgicCore } from '../core/vgic';
 import { userReadOf, userWriteOf, W64 } from '../core/regtable';
 import { ERRNO, resultName } from './abi';
+import { runCommand } from './commands';
 import { Its } from './its';
 import { GITS_TRANSLATER, ITS_FRAME } from './its-table';
 import { LpiHost, LpiUnit } from './lpi';
 import { GuestMemory } from './memory';
 import { restoreTables, saveTables } from './tables';
+import { hex } from '../../util/hex';
 
 /** KVM_DEV_ARM_VGIC_GRP_CTRL attributes (arch/arm64/include/uapi/asm/kvm.h). */
 export const CTRL_ATTR = {
@@ -32,7 +34,6 @@ export const CTRL_ATTR_NAMES: Readonly<Record<number, string>> = {
 };
 
 const SIZE_MASK: readonly bigint[] = [0n, 0xffn, 0xffffn, 0xffffffn, 0xffffffffn, 0n, 0n, 0n, 0xffffffffffffffffn];
-const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
 
 export interface VitsHost extends LpiHost {
   readonly core: VgicCore;
@@ -51,7 +52,7 @@ export class VgicIts {
     const log: SideRecord[] = [];
     this.log = log;
     this.lpi = new LpiUnit(host.core, host.priMask, this.mem, log, host);
-    this.its = new Its(this.lpi, host, log, deps);
+    this.its = new Its(this.lpi, host, log, deps, runCommand);
   }
 
   /** Side records since the last call, oldest first. */

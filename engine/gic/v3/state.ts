@@ -54,15 +54,17 @@ export class V3State {
     this.core.resetNative(1);
     if (gic.its) {
       this.propbaser = INITIAL_PROPBASER;
-      const st = this;
+      const propbaser = () => this.propbaser;
+      const pendbaser = (cpu: number) => this.pendbaser[cpu];
+      const lpisEnabled = (cpu: number) => this.lpisEnabled[cpu] !== 0;
       this.vits = new VgicIts(
         {
           core: this.core,
           cpus: n,
           priMask: this.cpuif.priMask,
-          propbaser: () => st.propbaser,
-          pendbaser: (cpu) => st.pendbaser[cpu],
-          lpisEnabled: (cpu) => st.lpisEnabled[cpu] !== 0,
+          propbaser,
+          pendbaser,
+          lpisEnabled,
         },
         deps,
         gic.frames.its,
