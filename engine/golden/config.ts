@@ -2,6 +2,9 @@
 // resolved object is passed down; nothing below this reads process.env or asks for a TTY.
 
 import { UsageError } from '../errors';
+import { isCi } from '../util/ci';
+
+export { isCi };
 
 /** check: never writes. bless: writes the named goldens (and only those). */
 export type UpdateMode = 'check' | 'bless';
@@ -14,11 +17,6 @@ export interface GoldenConfig {
   progress: boolean;
   /** Worker threads: 0 = in-process; 'auto' = decide from the number of pairs and cores. */
   workers: number | 'auto';
-}
-
-export function isCi(env: Readonly<Record<string, string | undefined>>): boolean {
-  const v = env.CI;
-  return v !== undefined && v !== '' && v !== 'false' && v !== '0';
 }
 
 export interface ConfigInput {

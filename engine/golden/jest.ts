@@ -114,7 +114,7 @@ export const goldenMatchers = {
   },
 };
 
-/** Register `toMatchGolden` with Jest's expect (call once, e.g. in a setupFilesAfterEach file). */
+/** Register `toMatchGolden` with Jest's expect (call once, e.g. in a setupFilesAfterEnv file). */
 export function installGoldenMatcher(): void {
   expect.extend(goldenMatchers);
 }

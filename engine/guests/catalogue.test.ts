@@ -54,7 +54,7 @@ describe('catalogue', () => {
     expect(r.header.provenance.details.recordingPolicy).toBe(g.policy ?? 'rev3');
   });
 
-  test.each(CATALOGUE.map((g) => [g.name, g] as const))('%s: open-loop replay under the recording policy sees every value the guest saw', (_name, g) => {
+  test.each(CATALOGUE.map((g) => [g.name, g] as const))('%s: round trip (model vs itself): open-loop replay under the recording policy sees every value the closed-loop recording saw', (_name, g) => {
     const r = recorded(g);
     const mismatches: string[] = [];
     let reads = 0;

@@ -4,10 +4,11 @@
 //   npx tsc -p tsconfig.json && node dist/tools/qemu/check-live.js [--bless]
 
 import { checkLiveRecordings } from '../../engine/sources/qemu/live-check';
+import { isCi } from '../../engine/util/ci';
 
 function main(): number {
   const bless = process.argv.includes('--bless');
-  if (bless && process.env.CI === 'true') {
+  if (bless && isCi(process.env)) {
     process.stderr.write('check-live: refusing --bless on CI\n');
     return 2;
   }

@@ -29,7 +29,7 @@ describe('incremental prune and output recomputation equal the full computation'
     expect(traces.length).toBeGreaterThan(30);
   });
 
-  test.each(traces)('%s under every built-in policy', (trace) => {
+  test.each(traces)('%s under every built-in policy (the verifier inside the core throws on a mismatch; the assertion here only proves it ran)', (trace) => {
     for (const policy of builtinPolicies()) {
       let records = 0;
       replayFile(path.join(layout.tracesDir, trace), { policy, allowTruncated: true }, () => records++);

@@ -47,12 +47,9 @@ function explained(r: ReadRecord): boolean {
 }
 
 describe('QEMU GICv3 recordings replayed under rev3', () => {
-  if (TRACES.length === 0) {
-    it.skip('no traces/qemu/gic3-*.gtr in this checkout', () => undefined);
-    return;
-  }
+  it('the checkout holds the GICv3 QEMU recordings', () => expect(TRACES.length).toBeGreaterThan(0));
 
-  it.each(TRACES)('%s: register differences are all QEMU-vs-KVM ones; the first CPU-interface difference has a known cause', (file) => {
+  it.each(TRACES)('%s: register differences before the first CPU-interface difference are all QEMU-vs-KVM ones, and that difference has a known cause (later ones cascade, open-loop, and are not checked)', (file) => {
     const records: ReplayRecord[] = [];
     replayFile(path.join(DIR, file), { policy: getPolicy('rev3') }, (r) => records.push(r));
     const diffs = records.filter((r): r is ReadRecord => r.op === 'read' && r.recorded !== null && r.value !== r.recorded && !r.unmodelled);

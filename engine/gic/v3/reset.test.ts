@@ -40,7 +40,7 @@ describe('GICv3 distributor reset values', () => {
     expect(new Drive(v3Model('rev3', 1, 224, false)).d(4)).toBe(0x00480007n);
   });
 
-  it('every row with a constant reset value reads it back', () => {
+  it('round trip (table vs itself): every row with a constant reset value reads it back', () => {
     const m = new Drive(v3Model('rev3', 1, 960, false));
     for (const row of V3_DIST_ROWS) {
       if (row.reset === undefined || row.offset + 4 > 0x10000) continue;
@@ -93,7 +93,7 @@ describe('GICv3 redistributor reset values', () => {
     expect(noIts.m.mmioRead(1, 1, 1, 0xc, 4, null).reg).toBe('GICR_TYPER.HI');
   });
 
-  it('every SGI_base row with a constant reset value reads it back', () => {
+  it('round trip (table vs itself): every SGI_base row with a constant reset value reads it back', () => {
     const m = new Drive(v3Model());
     for (const row of V3_REDIST_ROWS) {
       if (row.reset === undefined || row.offset < 0x10000) continue;

@@ -39,6 +39,11 @@ export interface FtraceImportOptions {
   cntfrq?: bigint;
   /** Command line that ran the import, for provenance. */
   command?: string;
+  /**
+   * Extra provenance facts (--detail KEY=VALUE), e.g. constructed=<generator> for a trace that
+   * was written by a program rather than captured on a host. Keys the importer sets are refused.
+   */
+  details?: Record<string, string>;
 }
 
 export interface FtraceImportStats {
@@ -211,6 +216,10 @@ function makeHeader(opts: FtraceImportOptions, f: HeaderFacts): TraceHeader {
     details.ignoredOtherTgid = String(scan.otherTgid);
   }
   if (opts.cntfrq === undefined) details.cntfrq = 'not in the trace; 1 GHz assumed (--cntfrq)';
+  for (const k of Object.keys(opts.details ?? {}).sort()) {
+    if (k in details) throw new UsageError(`--detail ${k}: the importer records ${k} itself`);
+    details[k] = opts.details![k];
+  }
 
   const frames: TraceHeader['gic']['frames'] = { dist: map.dist };
   if (v3) frames.redist = redistBases(map, cpus);
@@ -245,6 +254,7 @@ function canonicalCommand(opts: FtraceImportOptions, map: GicMemoryMap): string 
   if (opts.tgid !== undefined) parts.push(`--tgid ${opts.tgid}`);
   if (opts.clock !== undefined && opts.clock !== 'local') parts.push(`--clock ${opts.clock}`);
   if (opts.cntfrq !== undefined) parts.push(`--cntfrq ${opts.cntfrq}`);
+  for (const k of Object.keys(opts.details ?? {}).sort()) parts.push(`--detail ${k}=${opts.details![k]}`);
   return parts.join(' ');
 }
 

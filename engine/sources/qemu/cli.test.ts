@@ -2,28 +2,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../../tools/cli/main';
+import { runCli } from '../../../tools/cli/testing/run';
 import { openTrace } from '../../trace/reader';
 import { formatImportSummary, importQemuLogToFile } from './importer';
 
 const FIX = path.join(__dirname, 'fixtures');
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = 0;
-  try {
-    await main(argv);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, out, err };
-}
+const run = runCli;
 
 describe('gicreplay import qemu', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qemu-cli-'));

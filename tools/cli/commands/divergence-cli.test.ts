@@ -1,16 +1,16 @@
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { projectRoot } from '../../../engine/util/project-root';
+import { requireBuiltCli } from '../testing/run';
 
 // The real CLI on the built dist/ (npm test builds it first) and real checked-in traces.
 const root = projectRoot();
 const cli = path.join(root, 'bin', 'gicreplay');
-const built = fs.existsSync(path.join(root, 'dist', 'tools', 'cli', 'main.js'));
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' });
 const trace = 'traces/guests/igroupr-rw-v3.gtr';
 
-(built ? describe : describe.skip)('gicreplay diff and matrix on the command line', () => {
+describe('gicreplay diff and matrix on the command line', () => {
+  beforeAll(requireBuiltCli);
   it('diff exits 0 for a policy against itself', () => {
     const r = run('diff', trace, '--policies', 'rev3,rev3');
     expect([r.status, r.stdout]).toEqual([0, expect.stringContaining('identical')]);

@@ -7,12 +7,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { synthEvents, synthHeader } from '../../../engine/trace/synth';
 import { writeTrace } from '../../../engine/trace/writer';
+import { CLI_BIN, requireBuiltCli } from '../testing/run';
 
-const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'gicreplay');
+const BIN = CLI_BIN;
 // Each case spawns the CLI several times; on a shared, loaded machine that takes a while.
 jest.setTimeout(300_000);
 
-const built = fs.existsSync(path.join(__dirname, '..', '..', '..', 'dist', 'tools', 'cli', 'main.js'));
 
 function run(root: string, args: string[], env: Record<string, string> = {}): { code: number; out: string; err: string } {
   const e: Record<string, string> = { ...(process.env as Record<string, string>), ...env };
@@ -21,7 +21,8 @@ function run(root: string, args: string[], env: Record<string, string> = {}): { 
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-(built ? describe : describe.skip)('gicreplay check / bless CLI', () => {
+describe('gicreplay check / bless CLI', () => {
+  beforeAll(requireBuiltCli);
   let root: string;
   beforeAll(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'gicreplay-cli-'));

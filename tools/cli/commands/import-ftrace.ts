@@ -18,13 +18,20 @@ export function importFtraceCommand(y: Argv): Argv {
         .option('vcpu-comm', { type: 'string', default: DEFAULT_VCPU_COMM, describe: 'regex over thread names; group 1 = vCPU index' })
         .option('tgid', { type: 'number', describe: 'keep only this thread group (needs options/record-tgid)' })
         .option('clock', { type: 'string', default: 'local', choices: [...TRACE_CLOCKS], describe: 'trace_clock used when recording (the text does not say)' })
-        .option('cntfrq', { type: 'string', describe: 'guest CNTFRQ_EL0 in Hz, for the header (default 1000000000)' }),
+        .option('cntfrq', { type: 'string', describe: 'guest CNTFRQ_EL0 in Hz, for the header (default 1000000000)' })
+        .option('detail', { type: 'string', array: true, describe: 'extra provenance fact KEY=VALUE for the header (repeatable), e.g. constructed=path/to/generator' }),
     (a) => {
       const file = a.file as string;
       let cntfrq: bigint | undefined;
       if (a.cntfrq !== undefined) {
         if (!/^[1-9]\d*$/.test(a.cntfrq)) throw new UsageError(`--cntfrq ${a.cntfrq}: give a positive integer in Hz`);
         cntfrq = BigInt(a.cntfrq);
+      }
+      const details: Record<string, string> = {};
+      for (const d of (a.detail as string[] | undefined) ?? []) {
+        const m = /^([A-Za-z][A-Za-z0-9_.-]*)=(.*)$/.exec(d);
+        if (!m) throw new UsageError(`--detail ${d}: give KEY=VALUE`);
+        details[m[1]] = m[2];
       }
       const out = a.o ?? defaultFtraceOutput(file);
       const r = importFtrace({
@@ -39,6 +46,7 @@ export function importFtraceCommand(y: Argv): Argv {
         tgid: a.tgid,
         clock: a.clock,
         cntfrq,
+        details,
       });
       const c = r.stats.counts;
       const lines = [

@@ -6,15 +6,14 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { projectRoot } from '../../../engine/util/project-root';
+import { requireBuiltCli } from '../testing/run';
 
 const root = projectRoot();
 const cli = path.join(root, 'bin', 'gicreplay');
 const run = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
 const trace = 'traces/guests/kut-ipi-v3.gtr';
 
-beforeAll(() => {
-  if (!fs.existsSync(path.join(root, 'dist', 'tools', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.json` (npm test does) first');
-});
+beforeAll(requireBuiltCli);
 
 test('replay prints the golden lines by default: the body of the checked-in golden', () => {
   const r = run(root, 'replay', trace, '--policy', 'rev3');
