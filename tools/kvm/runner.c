@@ -1,0 +1,1013 @@
+// gicreplay-kvm: replay a job (see JOB.md) against the in-kernel vGIC of Linux KVM/arm64.
+//
+// One process, one thread, one vCPU running at a time, so the order in which the vGIC sees the
+// accesses is the job's order and the answers are deterministic. Guest accesses become
+// straight-line AArch64 code in a small memslot; a store to an address no memslot or in-kernel
+// device covers (the "yield" page) exits to us between segments. After every guest access the
+// guest stores the value it read and ISR_EL1 (pending vIRQ/vFIQ/SError) to memory.
+//
+// Runs as /init of an initramfs (nested: the kernel under QEMU) or as an ordinary program on an
+// arm64 host with /dev/kvm (native). Build: aarch64-linux-gnu-gcc -static -O2 (tools/kvm/build.ts).
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <linux/reboot.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define JOB_MAGIC "gicreplay-kvm-job 1"
+#define MAX_CPUS 512
+#define MAX_REGIONS 16
+#define GB (1ULL << 30)
+
+// Guest memory layout (offsets from the memslot base).
+#define RAM_SIZE (4u << 20)
+#define OFF_VECTORS 0x0000u   // 2 KiB vector table
+#define OFF_STUB 0x0800u      // yield stub: str xzr,[x8]; b start
+#define OFF_INIT 0x1000u      // per-vCPU first-run code (MMU, VBAR), then b start
+#define OFF_EXC 0x1800u       // ESR, ELR, FAR and the operation pointer of the last synchronous exception
+#define OFF_PT 0x2000u        // page tables: L0 at +0, L1 for L0[0] at +0x1000, L1 for L0[1] at +0x2000
+#define OFF_LOOP 0x5000u      // the interpreter loop
+#define OFF_HANDLERS 0x6000u  // MMIO and timer handlers
+#define OFF_STUBS 0x8000u     // system-register handlers, generated on first use
+#define MAX_STUBS 1024        // 16 bytes each, up to OFF_OPS
+#define OFF_OPS 0x10000u      // the operation list: handler, address, value
+#define OFF_RESULTS 0x200000u // per operation: value read, ISR_EL1
+#define MAX_SEG_OPS 8192      // 8192 * 24 B operations, 8192 * 16 B results
+
+// Offsets inside the yield page (guest-physical, no memslot): where a store means what.
+#define Y_YIELD 0x0
+#define Y_EXC 0x8
+#define Y_VECTOR 0x100 // + 8 * vector number: an exception we never expect
+
+static int verbose;
+
+// ---------------------------------------------------------------- output
+
+static char outbuf[1 << 16];
+static size_t outlen;
+static unsigned long out_seq;
+static uint32_t out_crc = 0xffffffffu;
+static int out_semihost = -1; // semihosting file handle, or -1 for stdout
+static int out_framed;        // console: "@@<seq> " before each line, a checksum at the end
+
+static uint32_t crc_table[256];
+static void crc_init(void) {
+  for (uint32_t i = 0; i < 256; i++) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; k++) c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+    crc_table[i] = c;
+  }
+}
+static void crc_add(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) out_crc = crc_table[(out_crc ^ (unsigned char)s[i]) & 0xff] ^ (out_crc >> 8);
+}
+
+static long semihost_call(long op, void *arg) {
+#ifdef __aarch64__
+  register long x0 __asm__("x0") = op;
+  register void *x1 __asm__("x1") = arg;
+  __asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
+  return x0;
+#else
+  (void)op; (void)arg;
+  return -1;
+#endif
+}
+
+static void out_flush(void) {
+  size_t off = 0;
+  if (out_semihost >= 0) {
+    long args[3] = {out_semihost, (long)outbuf, (long)outlen};
+    semihost_call(0x05, args); // SYS_WRITE
+    outlen = 0;
+    return;
+  }
+  while (off < outlen) {
+    ssize_t n = write(1, outbuf + off, outlen - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    off += (size_t)n;
+  }
+  outlen = 0;
+}
+
+// One result line. Lines are short; the buffer is flushed when it fills and at the end of a trace.
+static void out_line(const char *fmt, ...) {
+  char line[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if (n > (int)sizeof line - 2) n = sizeof line - 2;
+  line[n++] = '\n';
+  crc_add(line, (size_t)n);
+  char pre[32];
+  int p = out_framed ? snprintf(pre, sizeof pre, "@@%lu ", out_seq) : 0;
+  out_seq++;
+  if (outlen + (size_t)(p + n) > sizeof outbuf) out_flush();
+  memcpy(outbuf + outlen, pre, (size_t)p);
+  outlen += (size_t)p;
+  memcpy(outbuf + outlen, line, (size_t)n);
+  outlen += (size_t)n;
+}
+
+// ---------------------------------------------------------------- the job
+
+static char *job;        // whole job text, NUL-terminated
+static char *job_cursor; // next line
+
+static char *next_line(void) {
+  while (job_cursor && *job_cursor) {
+    char *l = job_cursor;
+    char *nl = strchr(l, '\n');
+    if (nl) {
+      *nl = 0;
+      job_cursor = nl + 1;
+    } else {
+      job_cursor = l + strlen(l);
+    }
+    if (*l && *l != '#') return l;
+  }
+  return NULL;
+}
+
+static int split(char *l, char **tok, int max) {
+  int n = 0;
+  while (*l && n < max) {
+    while (*l == ' ') l++;
+    if (!*l) break;
+    tok[n++] = l;
+    while (*l && *l != ' ') l++;
+    if (*l) *l++ = 0;
+  }
+  return n;
+}
+
+static uint64_t num(const char *s) { return strtoull(s, NULL, 0); }
+
+// ---------------------------------------------------------------- the VM
+
+struct vcpu {
+  int fd;
+  struct kvm_run *run;
+  int started; // has run its first-run code
+  uint64_t mpidr;
+};
+
+struct trace {
+  char id[128];
+  int gic, ncpus;
+  uint32_t nr_irqs;
+  uint64_t mpidr[MAX_CPUS];
+  int have_mpidr[MAX_CPUS];
+  uint64_t dist, cpuif, its;
+  int have_dist, have_cpuif, have_its;
+  uint64_t region_base[MAX_REGIONS];
+  uint32_t region_count[MAX_REGIONS];
+  int nregions;
+  int init_now;
+  unsigned timeout_ms;
+};
+
+static int kvm_fd = -1, vm_fd = -1, gic_fd = -1, its_fd = -1;
+static struct vcpu vcpus[MAX_CPUS];
+static int nvcpus;
+static uint8_t *ram;
+static uint64_t ram_base, yield_base;
+static size_t run_size;
+static struct trace T;
+static char failed[256]; // non-empty: the current trace has failed; skip to its end
+
+static void fail(const char *tag, const char *fmt, ...) {
+  if (failed[0]) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(failed, sizeof failed, fmt, ap);
+  va_end(ap);
+  for (char *p = failed; *p; p++)
+    if (*p == '\n') *p = ' ';
+  out_line("%s F %s", tag, failed);
+}
+
+static void teardown(void) {
+  for (int i = 0; i < nvcpus; i++) {
+    if (vcpus[i].run) munmap(vcpus[i].run, run_size);
+    if (vcpus[i].fd >= 0) close(vcpus[i].fd);
+  }
+  memset(vcpus, 0, sizeof vcpus);
+  nvcpus = 0;
+  if (its_fd >= 0) close(its_fd);
+  if (gic_fd >= 0) close(gic_fd);
+  if (vm_fd >= 0) close(vm_fd);
+  its_fd = gic_fd = vm_fd = -1;
+  if (ram) munmap(ram, RAM_SIZE);
+  ram = NULL;
+}
+
+static int dev_attr(int fd, unsigned long req, uint32_t group, uint64_t attr, void *val) {
+  struct kvm_device_attr a = {.group = group, .attr = attr, .addr = (uint64_t)(uintptr_t)val};
+  return ioctl(fd, req, &a) < 0 ? errno : 0;
+}
+
+// Is [base, base+size) inside gigabyte g?
+static int in_gb(uint64_t base, uint64_t size, uint64_t g) { return base < (g + 1) * GB && base + size > g * GB; }
+
+static int gb_used(uint64_t g) {
+  if (T.have_dist && in_gb(T.dist, 0x10000, g)) return 1;
+  if (T.have_cpuif && in_gb(T.cpuif, 0x2000, g)) return 1;
+  if (T.have_its && in_gb(T.its, 0x20000, g)) return 1;
+  for (int r = 0; r < T.nregions; r++)
+    if (in_gb(T.region_base[r], (uint64_t)T.region_count[r] * 0x20000, g)) return 1;
+  return 0;
+}
+
+// ---------------------------------------------------------------- guest code
+//
+// The guest runs a fixed interpreter loop over a list of operations in memory, so the code is
+// written (and translated, under TCG) once per VM, not once per segment:
+//
+//   start: ic iallu; dsb ish; isb; x5 = ops; x3 = results
+//   next:  ldp x11, x1, [x5], #16     handler, address
+//          ldr x2, [x5], #8           value to write
+//          movz x0, #0                a faulting read reports 0
+//          blr x11                    one access (or the yield stub, which ends the list)
+//          mrs x4, isr_el1
+//          stp x0, x4, [x3], #16      value read, pending vIRQ/vFIQ
+//          b next
+//
+// Handlers are one access instruction and `ret`; system-register handlers are generated the
+// first time an encoding is used (appended, never rewritten). x7 = exception record, x8 = yield
+// page, both set by the first-run code.
+
+struct op {
+  uint64_t handler, addr, value;
+};
+struct seg_op {
+  char tag[24];
+  int kind;  // 'r' read, 'w' write, 'p' probe, 't' probe after a timer-line change
+  int exc;   // a synchronous exception was taken at the access
+  uint64_t esr, far;
+  int user_mmio; // the access left KVM (no in-kernel device claims the address): answered 0
+  uint64_t user_mmio_addr;
+};
+static struct seg_op segops[MAX_SEG_OPS];
+static uint32_t seg_ops; // operations in the list being built
+static int seg_cpu = -1; // the vCPU that will run it
+static uint32_t *code;   // write pointer while emitting
+
+struct stub {
+  uint32_t enc;
+  uint64_t rd, wr;
+};
+static struct stub stubs[MAX_STUBS];
+static int nstubs;
+static uint32_t *stub_end; // next free word in the stub area
+static int stubs_added;    // new code since the last segment: clean it to the point of unification
+
+static uint64_t h_mmio_rd[9], h_mmio_wr[9], h_nop, h_timer[4], h_yield;
+
+static uint64_t guest_addr(void *p) { return ram_base + (uint64_t)((uint8_t *)p - ram); }
+static void emit(uint32_t insn) { *code++ = insn; }
+
+static void mov_imm(int rd, uint64_t v) {
+  if (v == 0) {
+    emit(0xD2800000u | (uint32_t)rd); // movz xd, #0
+    return;
+  }
+  int first = 1;
+  for (int hw = 0; hw < 4; hw++) {
+    uint32_t part = (uint32_t)(v >> (16 * hw)) & 0xffff;
+    if (!part) continue;
+    emit((first ? 0xD2800000u : 0xF2800000u) | (uint32_t)hw << 21 | part << 5 | (uint32_t)rd);
+    first = 0;
+  }
+}
+
+// MRS/MSR with the trace's packed encoding op0<<16 | op1<<12 | CRn<<8 | CRm<<4 | op2.
+static uint32_t sysreg_insn(int read, uint32_t enc, int rt) {
+  uint32_t op0 = (enc >> 16) & 0xf, op1 = (enc >> 12) & 0xf, crn = (enc >> 8) & 0xf, crm = (enc >> 4) & 0xf, op2 = enc & 0xf;
+  return (read ? 0xD5300000u : 0xD5100000u) | (op0 & 1) << 19 | op1 << 16 | crn << 12 | crm << 8 | op2 << 5 | (uint32_t)rt;
+}
+#define ENC(op0, op1, crn, crm, op2) ((op0) << 16 | (op1) << 12 | (crn) << 8 | (crm) << 4 | (op2))
+#define ISB 0xD5033FDFu
+#define DSB_ISH 0xD5033B9Fu
+#define IC_IALLU 0xD508751Fu
+#define RET 0xD65F03C0u
+
+static uint32_t branch(uint64_t from, uint64_t to) { return 0x14000000u | (uint32_t)(((int64_t)(to - from) >> 2) & 0x3ffffff); }
+
+static uint64_t here(void) { return guest_addr(code); }
+
+// The handler address for an MRS (read) or MSR (write) of `enc`, generating it on first use.
+static uint64_t sysreg_stub(uint32_t enc, int write) {
+  for (int i = 0; i < nstubs; i++)
+    if (stubs[i].enc == enc) return write ? stubs[i].wr : stubs[i].rd;
+  if (nstubs == MAX_STUBS) return 0;
+  struct stub *s = &stubs[nstubs++];
+  s->enc = enc;
+  code = stub_end;
+  s->rd = here();
+  emit(sysreg_insn(1, enc, 0));
+  emit(RET);
+  s->wr = here();
+  emit(sysreg_insn(0, enc, 2));
+  emit(RET);
+  stub_end = code;
+  stubs_added = 1;
+  return write ? s->wr : s->rd;
+}
+
+static struct op *ops_area(void) { return (struct op *)(ram + OFF_OPS); }
+
+static void seg_begin(int cpu) {
+  seg_cpu = cpu;
+  seg_ops = 0;
+}
+
+static int seg_room(void) { return seg_ops < MAX_SEG_OPS - 1; }
+
+static struct seg_op *seg_add(const char *tag, int kind, uint64_t handler, uint64_t addr, uint64_t value) {
+  struct op *g = &ops_area()[seg_ops];
+  g->handler = handler;
+  g->addr = addr;
+  g->value = value;
+  struct seg_op *o = &segops[seg_ops++];
+  memset(o, 0, sizeof *o);
+  snprintf(o->tag, sizeof o->tag, "%s", tag);
+  o->kind = kind;
+  return o;
+}
+
+// Fixed code: vectors, yield stub, first-run code, the loop, the handlers, page tables.
+static void write_fixed_code(void) {
+  // Vectors: the synchronous exception from the current EL (SP_ELx) records ESR/ELR/FAR and the
+  // operation pointer, tells us (store to Y_EXC), then skips the instruction. Every other vector
+  // is unexpected: stop there.
+  for (int v = 0; v < 16; v++) {
+    code = (uint32_t *)(ram + OFF_VECTORS + 0x80 * v);
+    if (v == 4) {
+      emit(0xD5385209u); // mrs x9, esr_el1
+      emit(0xD538402Au); // mrs x10, elr_el1
+      emit(0xD538600Bu); // mrs x11, far_el1
+      emit(0xA90028E9u); // stp x9, x10, [x7]
+      emit(0xA90114EBu); // stp x11, x5, [x7, #16]
+      emit(0xF900051Fu); // str xzr, [x8, #8]  -> Y_EXC
+      emit(0x9100114Au); // add x10, x10, #4
+      emit(0xD518402Au); // msr elr_el1, x10
+      emit(0xD69F03E0u); // eret
+    } else {
+      emit(0xF900011Fu | (uint32_t)((Y_VECTOR + 8 * v) / 8) << 10); // str xzr, [x8, #Y_VECTOR+8v]
+      emit(0x14000000u);                                            // b .
+    }
+  }
+
+  code = (uint32_t *)(ram + OFF_LOOP);
+  uint64_t start = here();
+  emit(IC_IALLU);
+  emit(DSB_ISH);
+  emit(ISB);
+  mov_imm(5, ram_base + OFF_OPS);
+  mov_imm(3, ram_base + OFF_RESULTS);
+  uint64_t next = here();
+  emit(0xA8C104ABu); // ldp x11, x1, [x5], #16
+  emit(0xF84084A2u); // ldr x2, [x5], #8
+  emit(0xD2800000u); // movz x0, #0
+  emit(0xD63F0160u); // blr x11
+  emit(0xD538C104u); // mrs x4, isr_el1
+  emit(0xA8811060u); // stp x0, x4, [x3], #16
+  emit(branch(here(), next));
+
+  code = (uint32_t *)(ram + OFF_STUB);
+  h_yield = here();
+  emit(0xF900011Fu); // str xzr, [x8]  -> Y_YIELD
+  emit(branch(here(), start));
+
+  code = (uint32_t *)(ram + OFF_HANDLERS);
+  static const uint32_t ld[9] = {0, 0x39400020u, 0x79400020u, 0, 0xB9400020u, 0, 0, 0, 0xF9400020u}; // ldr* w/x0, [x1]
+  static const uint32_t st[9] = {0, 0x39000022u, 0x79000022u, 0, 0xB9000022u, 0, 0, 0, 0xF9000022u}; // str* w/x2, [x1]
+  for (int size = 1; size <= 8; size *= 2) {
+    h_mmio_rd[size] = here();
+    emit(ld[size]);
+    emit(RET);
+    h_mmio_wr[size] = here();
+    emit(st[size]);
+    emit(RET);
+  }
+  h_nop = here();
+  emit(RET);
+  // Timer outputs: compare value 0 (always in the past) with the timer enabled raises the line;
+  // CTL = 0 drops it. [0] virtual off, [1] virtual on, [2] physical off, [3] physical on.
+  for (int t = 0; t < 4; t++) {
+    int phys = t >= 2, level = t & 1;
+    uint32_t ctl = phys ? ENC(3, 3, 14, 2, 1) : ENC(3, 3, 14, 3, 1);
+    uint32_t cval = phys ? ENC(3, 3, 14, 2, 2) : ENC(3, 3, 14, 3, 2);
+    h_timer[t] = here();
+    if (level) {
+      emit(sysreg_insn(0, cval, 31)); // msr cval, xzr
+      emit(0xD2800029u);              // movz x9, #1
+      emit(sysreg_insn(0, ctl, 9));
+    } else {
+      emit(sysreg_insn(0, ctl, 31));
+    }
+    emit(ISB);
+    emit(RET);
+  }
+  stub_end = (uint32_t *)(ram + OFF_STUBS);
+  nstubs = 0;
+
+  // Page tables: identity map, 4 KiB granule, 48-bit VA. Every gigabyte is Device-nGnRnE and
+  // never executable, except the memslot's, which is Normal write-back.
+  uint64_t *l0 = (uint64_t *)(ram + OFF_PT);
+  for (int i = 0; i < 2; i++) {
+    uint64_t *l1 = (uint64_t *)(ram + OFF_PT + 0x1000 * (i + 1));
+    l0[i] = (ram_base + OFF_PT + 0x1000 * (i + 1)) | 3;
+    for (int j = 0; j < 512; j++) {
+      uint64_t g = (uint64_t)i * 512 + j;
+      if (g * GB == (ram_base & ~(GB - 1)))
+        l1[j] = g * GB | 1 | (1 << 2) | (3 << 8) | (1 << 10); // block, AttrIndx 1, inner shareable, AF
+      else
+        l1[j] = g * GB | 1 | (0 << 2) | (1 << 10) | (1ULL << 53) | (1ULL << 54); // Device, AF, PXN, UXN
+    }
+  }
+
+  code = (uint32_t *)(ram + OFF_INIT);
+  mov_imm(9, 0xFF00); // MAIR: attr0 Device-nGnRnE, attr1 Normal WB
+  emit(0xD518A209u);  // msr mair_el1, x9
+  // TCR: T0SZ=16, IRGN0=ORGN0=WBWA, SH0=inner, TG0=4K, EPD1, IPS=40 bits
+  mov_imm(9, 16 | 1ULL << 8 | 1ULL << 10 | 3ULL << 12 | 1ULL << 23 | 2ULL << 32);
+  emit(0xD5182049u); // msr tcr_el1, x9
+  mov_imm(9, ram_base + OFF_PT);
+  emit(0xD5182009u); // msr ttbr0_el1, x9
+  emit(ISB);
+  emit(0xD508871Fu); // tlbi vmalle1
+  emit(0xD503379Fu); // dsb nsh
+  emit(ISB);
+  mov_imm(9, 0x30d00800u | 1 | 4 | 0x1000); // SCTLR: RES1 bits, M, C, I
+  emit(0xD5181009u);                        // msr sctlr_el1, x9
+  emit(ISB);
+  mov_imm(9, ram_base + OFF_VECTORS);
+  emit(0xD518C009u); // msr vbar_el1, x9
+  emit(ISB);
+  mov_imm(7, ram_base + OFF_EXC);
+  mov_imm(8, yield_base);
+  emit(branch(here(), start));
+  __builtin___clear_cache((char *)ram, (char *)(ram + OFF_OPS));
+}
+
+// ---------------------------------------------------------------- running a vCPU
+
+static volatile sig_atomic_t alarm_fired;
+static void on_alarm(int sig) {
+  (void)sig;
+  alarm_fired = 1;
+}
+
+static uint64_t core_reg_id(size_t off) { return KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (off / sizeof(uint32_t)); }
+static uint64_t get_pc(int cpu) {
+  uint64_t pc = 0;
+  struct kvm_one_reg r = {.id = core_reg_id(offsetof(struct kvm_regs, regs.pc)), .addr = (uint64_t)(uintptr_t)&pc};
+  ioctl(vcpus[cpu].fd, KVM_GET_ONE_REG, &r);
+  return pc;
+}
+
+static uint64_t get_x5(int cpu) {
+  uint64_t x = 0;
+  struct kvm_one_reg r = {.id = core_reg_id(offsetof(struct kvm_regs, regs.regs[5])), .addr = (uint64_t)(uintptr_t)&x};
+  ioctl(vcpus[cpu].fd, KVM_GET_ONE_REG, &r);
+  return x;
+}
+
+// The operation being executed, from the loop's operation pointer (x5 points past it).
+static struct seg_op *op_from_x5(uint64_t x5) {
+  uint64_t base = ram_base + OFF_OPS;
+  if (x5 <= base || (x5 - base) % sizeof(struct op)) return NULL;
+  uint64_t i = (x5 - base) / sizeof(struct op) - 1;
+  return i < seg_ops ? &segops[i] : NULL;
+}
+
+// Run vCPU `cpu` until it yields. 0 on success; otherwise the trace has failed.
+static int run_vcpu(int cpu, const char *tag) {
+  struct vcpu *v = &vcpus[cpu];
+  for (;;) {
+    struct itimerval it = {{0, 0}, {T.timeout_ms / 1000, (T.timeout_ms % 1000) * 1000}};
+    alarm_fired = 0;
+    setitimer(ITIMER_REAL, &it, NULL);
+    int r = ioctl(v->fd, KVM_RUN, 0);
+    int e = errno;
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    if (r < 0) {
+      if (e == EINTR && alarm_fired) {
+        fail(tag, "vcpu%d did not yield within %u ms (guest hang; pc 0x%llx)", cpu, T.timeout_ms, (unsigned long long)get_pc(cpu));
+        return -1;
+      }
+      if (e == EINTR) continue;
+      fail(tag, "KVM_RUN on vcpu%d failed: %s (errno %d)", cpu, strerror(e), e);
+      return -1;
+    }
+    v->started = 1;
+    struct kvm_run *run = v->run;
+    switch (run->exit_reason) {
+    case KVM_EXIT_MMIO: {
+      uint64_t a = run->mmio.phys_addr;
+      if (a == yield_base + Y_YIELD) return 0;
+      if (a == yield_base + Y_EXC) {
+        uint64_t *exc = (uint64_t *)(ram + OFF_EXC);
+        struct seg_op *o = op_from_x5(exc[3]);
+        uint64_t h = o ? ops_area()[o - segops].handler : 0;
+        if (!o || exc[1] < h || exc[1] >= h + 8 || o->kind == 'p') {
+          fail(tag, "vcpu%d: unexpected synchronous exception at pc 0x%llx (ESR_EL1 0x%llx, FAR_EL1 0x%llx)", cpu,
+               (unsigned long long)exc[1], (unsigned long long)exc[0], (unsigned long long)exc[2]);
+          return -1;
+        }
+        o->exc = 1;
+        o->esr = exc[0];
+        o->far = exc[2];
+        continue;
+      }
+      if (a >= yield_base + Y_VECTOR && a < yield_base + Y_VECTOR + 16 * 8) {
+        unsigned vec = (unsigned)(a - yield_base - Y_VECTOR) / 8;
+        fail(tag, "vcpu%d: unexpected exception vector %u (offset 0x%x)", cpu, vec, vec * 0x80);
+        return -1;
+      }
+      struct seg_op *o = op_from_x5(get_x5(cpu));
+      if (!o) {
+        fail(tag, "vcpu%d: MMIO %s at 0x%llx outside any access (pc 0x%llx)", cpu, run->mmio.is_write ? "write" : "read",
+             (unsigned long long)a, (unsigned long long)get_pc(cpu));
+        return -1;
+      }
+      o->user_mmio = 1;
+      o->user_mmio_addr = a;
+      if (!run->mmio.is_write) memset(run->mmio.data, 0, sizeof run->mmio.data);
+      continue;
+    }
+    case KVM_EXIT_INTR:
+      if (alarm_fired) {
+        fail(tag, "vcpu%d did not yield within %u ms (guest hang; pc 0x%llx)", cpu, T.timeout_ms, (unsigned long long)get_pc(cpu));
+        return -1;
+      }
+      continue;
+    case KVM_EXIT_SYSTEM_EVENT:
+      fail(tag, "vcpu%d: system event %u", cpu, run->system_event.type);
+      return -1;
+    case KVM_EXIT_FAIL_ENTRY:
+      fail(tag, "vcpu%d: KVM_EXIT_FAIL_ENTRY (reason 0x%llx)", cpu, (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+      return -1;
+    case KVM_EXIT_INTERNAL_ERROR:
+      fail(tag, "vcpu%d: KVM_EXIT_INTERNAL_ERROR (suberror %u)", cpu, run->internal.suberror);
+      return -1;
+    default:
+      fail(tag, "vcpu%d: unexpected exit reason %u (pc 0x%llx)", cpu, run->exit_reason, (unsigned long long)get_pc(cpu));
+      return -1;
+    }
+  }
+}
+
+// Run the operation list built so far and report each operation.
+static void seg_flush(void) {
+  if (seg_cpu < 0) return;
+  int cpu = seg_cpu;
+  seg_cpu = -1;
+  if (!seg_ops || failed[0]) return;
+  struct op *end = &ops_area()[seg_ops];
+  end->handler = h_yield;
+  if (stubs_added) {
+    __builtin___clear_cache((char *)(ram + OFF_STUBS), (char *)stub_end);
+    stubs_added = 0;
+  }
+  if (run_vcpu(cpu, segops[0].tag) < 0) return;
+  uint64_t *res = (uint64_t *)(ram + OFF_RESULTS);
+  for (uint32_t i = 0; i < seg_ops; i++) {
+    struct seg_op *o = &segops[i];
+    unsigned isr = (unsigned)(res[2 * i + 1] >> 6) & 7; // bit 0 FIQ, bit 1 IRQ, bit 2 SError
+    if (o->kind == 'p' || o->kind == 't') out_line("%s %c %d %u", o->tag, o->kind, cpu, isr);
+    else if (o->exc) out_line("%s x %llx %llx %u", o->tag, (unsigned long long)o->esr, (unsigned long long)o->far, isr);
+    else if (o->user_mmio) out_line("%s m %llx %u", o->tag, (unsigned long long)o->user_mmio_addr, isr);
+    else if (o->kind == 'r') out_line("%s r %llx %u", o->tag, (unsigned long long)res[2 * i], isr);
+    else if (o->kind == 'w') out_line("%s w %u", o->tag, isr);
+  }
+}
+
+
+// Make `cpu` the vCPU of the segment being generated, flushing another vCPU's segment first.
+static int seg_for(int cpu, const char *tag) {
+  if (cpu < 0 || cpu >= nvcpus) {
+    fail(tag, "vcpu%d does not exist", cpu);
+    return -1;
+  }
+  if (seg_cpu != cpu || !seg_room()) {
+    seg_flush();
+    if (failed[0]) return -1;
+    seg_begin(cpu);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- VM setup
+
+static int create_vm(const char *tag) {
+  vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+  if (vm_fd < 0) {
+    fail(tag, "KVM_CREATE_VM failed: %s", strerror(errno));
+    return -1;
+  }
+  // Memslot and yield page: gigabytes that no GIC frame touches, below 1 TiB (KVM's default IPA size).
+  uint64_t g = 1;
+  while (g < 1023 && gb_used(g)) g++;
+  uint64_t y = g + 1;
+  while (y < 1023 && gb_used(y)) y++;
+  if (y >= 1023) {
+    fail(tag, "no free guest-physical gigabyte for the runner's memory");
+    return -1;
+  }
+  ram_base = g * GB;
+  yield_base = y * GB;
+  ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (ram == MAP_FAILED) {
+    ram = NULL;
+    fail(tag, "mmap of guest memory failed: %s", strerror(errno));
+    return -1;
+  }
+  struct kvm_userspace_memory_region mr = {.slot = 0, .guest_phys_addr = ram_base, .memory_size = RAM_SIZE, .userspace_addr = (uint64_t)(uintptr_t)ram};
+  if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
+    fail(tag, "KVM_SET_USER_MEMORY_REGION failed: %s", strerror(errno));
+    return -1;
+  }
+  write_fixed_code();
+
+  struct kvm_vcpu_init init;
+  if (ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
+    fail(tag, "KVM_ARM_PREFERRED_TARGET failed: %s", strerror(errno));
+    return -1;
+  }
+  run_size = (size_t)ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+  for (int i = 0; i < T.ncpus; i++) {
+    struct vcpu *v = &vcpus[i];
+    v->fd = ioctl(vm_fd, KVM_CREATE_VCPU, i);
+    nvcpus = i + 1;
+    if (v->fd < 0) {
+      fail(tag, "KVM_CREATE_VCPU %d failed: %s", i, strerror(errno));
+      return -1;
+    }
+    v->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+    if (v->run == MAP_FAILED) {
+      v->run = NULL;
+      fail(tag, "mmap of vcpu%d's kvm_run failed: %s", i, strerror(errno));
+      return -1;
+    }
+    if (ioctl(v->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
+      fail(tag, "KVM_ARM_VCPU_INIT of vcpu%d failed: %s", i, strerror(errno));
+      return -1;
+    }
+    uint64_t pc = ram_base + OFF_INIT;
+    struct kvm_one_reg r = {.id = core_reg_id(offsetof(struct kvm_regs, regs.pc)), .addr = (uint64_t)(uintptr_t)&pc};
+    if (ioctl(v->fd, KVM_SET_ONE_REG, &r) < 0) {
+      fail(tag, "setting vcpu%d's PC failed: %s", i, strerror(errno));
+      return -1;
+    }
+    uint64_t mpidr = 0;
+    struct kvm_one_reg m = {.id = ARM64_SYS_REG(3, 0, 0, 0, 5), .addr = (uint64_t)(uintptr_t)&mpidr};
+    if (ioctl(v->fd, KVM_GET_ONE_REG, &m) < 0) {
+      fail(tag, "reading vcpu%d's MPIDR_EL1 failed: %s", i, strerror(errno));
+      return -1;
+    }
+    if (T.have_mpidr[i] && T.mpidr[i] != mpidr) {
+      uint64_t want = T.mpidr[i];
+      m.addr = (uint64_t)(uintptr_t)&want;
+      if (ioctl(v->fd, KVM_SET_ONE_REG, &m) < 0) {
+        fail(tag, "KVM refuses MPIDR_EL1 0x%llx for vcpu%d (it gives 0x%llx): %s", (unsigned long long)want, i,
+             (unsigned long long)mpidr, strerror(errno));
+        return -1;
+      }
+      m.addr = (uint64_t)(uintptr_t)&mpidr;
+      ioctl(v->fd, KVM_GET_ONE_REG, &m);
+      if (mpidr != want) {
+        fail(tag, "KVM stores MPIDR_EL1 0x%llx for vcpu%d instead of 0x%llx", (unsigned long long)mpidr, i, (unsigned long long)want);
+        return -1;
+      }
+    }
+    v->mpidr = mpidr;
+  }
+
+  struct kvm_create_device cd = {.type = T.gic == 3 ? KVM_DEV_TYPE_ARM_VGIC_V3 : KVM_DEV_TYPE_ARM_VGIC_V2};
+  if (ioctl(vm_fd, KVM_CREATE_DEVICE, &cd) < 0) {
+    fail(tag, "KVM_CREATE_DEVICE (vGICv%d) failed: %s%s", T.gic, strerror(errno),
+         errno == ENODEV ? " (the host's GIC cannot emulate this GIC version)" : "");
+    return -1;
+  }
+  gic_fd = (int)cd.fd;
+  int e;
+  if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &T.nr_irqs))) {
+    fail(tag, "setup: KVM_DEV_ARM_VGIC_GRP_NR_IRQS %u refused: %s (errno %d)", T.nr_irqs, strerror(e), e);
+    return -1;
+  }
+  if (T.gic == 3) {
+    if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &T.dist))) {
+      fail(tag, "setup: distributor base 0x%llx refused: %s (errno %d)", (unsigned long long)T.dist, strerror(e), e);
+      return -1;
+    }
+    for (int r = 0; r < T.nregions; r++) {
+      uint64_t v = T.region_base[r] | (uint64_t)T.region_count[r] << 52 | (uint64_t)r;
+      if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION, &v))) {
+        fail(tag, "setup: redistributor region %d (base 0x%llx, %u redistributors) refused: %s (errno %d)", r,
+             (unsigned long long)T.region_base[r], T.region_count[r], strerror(e), e);
+        return -1;
+      }
+    }
+  } else {
+    if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, &T.dist))) {
+      fail(tag, "setup: distributor base 0x%llx refused: %s (errno %d)", (unsigned long long)T.dist, strerror(e), e);
+      return -1;
+    }
+    if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &T.cpuif))) {
+      fail(tag, "setup: CPU interface base 0x%llx refused: %s (errno %d)", (unsigned long long)T.cpuif, strerror(e), e);
+      return -1;
+    }
+  }
+  if (T.have_its) {
+    struct kvm_create_device its = {.type = KVM_DEV_TYPE_ARM_VGIC_ITS};
+    if (ioctl(vm_fd, KVM_CREATE_DEVICE, &its) < 0) {
+      fail(tag, "KVM_CREATE_DEVICE (ITS) failed: %s", strerror(errno));
+      return -1;
+    }
+    its_fd = (int)its.fd;
+    if ((e = dev_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &T.its))) {
+      fail(tag, "setup: ITS base 0x%llx refused: %s (errno %d)", (unsigned long long)T.its, strerror(e), e);
+      return -1;
+    }
+    if ((e = dev_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))) {
+      fail(tag, "setup: ITS KVM_DEV_ARM_VGIC_CTRL_INIT failed: %s (errno %d)", strerror(e), e);
+      return -1;
+    }
+  }
+  if (T.init_now && (e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))) {
+    fail(tag, "setup: KVM_DEV_ARM_VGIC_CTRL_INIT failed: %s (errno %d)", strerror(e), e);
+    return -1;
+  }
+  out_line("%s ok %d", tag, nvcpus);
+  for (int i = 0; i < nvcpus; i++) out_line("%s mpidr %d %llx", tag, i, (unsigned long long)vcpus[i].mpidr);
+  return 0;
+}
+
+// ---------------------------------------------------------------- ops
+
+static void do_user(char **t, int n, int write) {
+  // ur TAG GROUP ATTR   |   uw TAG GROUP ATTR VALUE
+  seg_flush();
+  if (failed[0]) return;
+  uint32_t group = (uint32_t)num(t[2]);
+  uint64_t attr = num(t[3]);
+  int wide = group == KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS;
+  uint64_t v64 = write && n > 4 ? num(t[4]) : 0;
+  uint32_t v32 = (uint32_t)v64;
+  int e = dev_attr(gic_fd, write ? KVM_SET_DEVICE_ATTR : KVM_GET_DEVICE_ATTR, group, attr, wide ? (void *)&v64 : (void *)&v32);
+  if (write) out_line("%s u %d", t[1], e);
+  else out_line("%s u %d %llx", t[1], e, (unsigned long long)(e ? 0 : wide ? v64 : v32));
+}
+
+static void do_ctrl(char **t) {
+  // c TAG ATTR
+  seg_flush();
+  if (failed[0]) return;
+  int e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, num(t[2]), NULL);
+  out_line("%s u %d", t[1], e);
+}
+
+static void do_irq(char **t) {
+  // irq TAG IRQ LEVEL   (IRQ as KVM_IRQ_LINE encodes it)
+  seg_flush();
+  if (failed[0]) return;
+  struct kvm_irq_level l = {.irq = (uint32_t)num(t[2]), .level = (uint32_t)num(t[3])};
+  int e = ioctl(vm_fd, KVM_IRQ_LINE, &l) < 0 ? errno : 0;
+  out_line("%s l %d", t[1], e);
+}
+
+static void run_ops(void) {
+  char *l;
+  char *t[8];
+  while ((l = next_line())) {
+    int n = split(l, t, 8);
+    if (!n) continue;
+    if (!strcmp(t[0], "end")) break;
+    if (failed[0]) continue;
+    if (n < 2) {
+      fail("-", "job: bad line");
+      continue;
+    }
+    const char *op = t[0];
+    if ((!strcmp(op, "mr") && n >= 5) || (!strcmp(op, "mw") && n >= 6)) {
+      int w = op[1] == 'w';
+      unsigned size = (unsigned)num(t[4]);
+      if (size != 1 && size != 2 && size != 4 && size != 8) {
+        fail(t[1], "job: access size %u", size);
+        continue;
+      }
+      if (!seg_for((int)num(t[2]), t[1])) seg_add(t[1], w ? 'w' : 'r', w ? h_mmio_wr[size] : h_mmio_rd[size], num(t[3]), w ? num(t[5]) : 0);
+    } else if ((!strcmp(op, "sr") && n >= 4) || (!strcmp(op, "sw") && n >= 5)) {
+      int w = op[1] == 'w';
+      uint32_t enc = (uint32_t)num(t[3]);
+      if (((enc >> 16) & 0xf) < 2 || ((enc >> 16) & 0xf) > 3) {
+        fail(t[1], "job: 0x%x is not a system-register encoding (op0 must be 2 or 3)", enc);
+        continue;
+      }
+      uint64_t h = sysreg_stub(enc, w);
+      if (!h) {
+        fail(t[1], "job: more than %d distinct system registers", MAX_STUBS);
+        continue;
+      }
+      if (!seg_for((int)num(t[2]), t[1])) seg_add(t[1], w ? 'w' : 'r', h, 0, w ? num(t[4]) : 0);
+    } else if (!strcmp(op, "p") && n >= 3) {
+      if (!seg_for((int)num(t[2]), t[1])) seg_add(t[1], 'p', h_nop, 0, 0);
+    } else if (!strcmp(op, "tl") && n >= 5) {
+      // tl TAG CPU v|p LEVEL: drive the timer's output, exit so that KVM re-evaluates the line
+      // when it loads the vCPU again, then read ISR_EL1 in a list of its own.
+      int cpu = (int)num(t[2]);
+      if (seg_for(cpu, t[1])) continue;
+      seg_add(t[1], 'T', h_timer[(t[3][0] == 'p') * 2 + (num(t[4]) != 0)], 0, 0);
+      seg_flush();
+      if (failed[0]) continue;
+      seg_begin(cpu);
+      seg_add(t[1], 't', h_nop, 0, 0);
+      seg_flush();
+    } else if (!strcmp(op, "ur") && n >= 4) {
+      do_user(t, n, 0);
+    } else if (!strcmp(op, "uw") && n >= 5) {
+      do_user(t, n, 1);
+    } else if (!strcmp(op, "c") && n >= 3) {
+      do_ctrl(t);
+    } else if (!strcmp(op, "irq") && n >= 4) {
+      do_irq(t);
+    } else {
+      fail(t[1], "job: unknown or short op '%s'", op);
+    }
+  }
+  seg_flush();
+}
+
+// One trace: its header lines up to "go", then its ops up to "end".
+static void run_trace(char **t0, int n0) {
+  memset(&T, 0, sizeof T);
+  failed[0] = 0;
+  snprintf(T.id, sizeof T.id, "%s", n0 > 1 ? t0[1] : "?");
+  T.timeout_ms = 10000;
+  char *l;
+  char *t[8];
+  int go = 0;
+  while (!go && (l = next_line())) {
+    int n = split(l, t, 8);
+    if (!n) continue;
+    if (!strcmp(t[0], "gic") && n >= 2) T.gic = (int)num(t[1]);
+    else if (!strcmp(t[0], "cpus") && n >= 2) T.ncpus = (int)num(t[1]);
+    else if (!strcmp(t[0], "nr-irqs") && n >= 2) T.nr_irqs = (uint32_t)num(t[1]);
+    else if (!strcmp(t[0], "mpidr") && n >= 3) {
+      int c = (int)num(t[1]);
+      if (c >= 0 && c < MAX_CPUS) T.mpidr[c] = num(t[2]), T.have_mpidr[c] = 1;
+    } else if (!strcmp(t[0], "dist") && n >= 2) T.dist = num(t[1]), T.have_dist = 1;
+    else if (!strcmp(t[0], "cpuif") && n >= 2) T.cpuif = num(t[1]), T.have_cpuif = 1;
+    else if (!strcmp(t[0], "its") && n >= 2) T.its = num(t[1]), T.have_its = 1;
+    else if (!strcmp(t[0], "redist") && n >= 3 && T.nregions < MAX_REGIONS) {
+      T.region_base[T.nregions] = num(t[1]);
+      T.region_count[T.nregions++] = (uint32_t)num(t[2]);
+    } else if (!strcmp(t[0], "init-now")) T.init_now = 1;
+    else if (!strcmp(t[0], "timeout-ms") && n >= 2) T.timeout_ms = (unsigned)num(t[1]);
+    else if (!strcmp(t[0], "go")) go = 1;
+    else if (!strcmp(t[0], "end")) break;
+  }
+  out_line("T %s", T.id);
+  if (!go) fail("-", "job: trace %s has no 'go' line", T.id);
+  else if (T.gic != 2 && T.gic != 3) fail("-", "job: trace %s: gic must be 2 or 3", T.id);
+  else if (T.ncpus < 1 || T.ncpus > MAX_CPUS) fail("-", "job: trace %s: bad cpu count", T.id);
+  else create_vm("-");
+  if (go) run_ops();
+  teardown();
+  out_line("%s", failed[0] ? "E fail" : "E ok");
+  out_flush();
+}
+
+// ---------------------------------------------------------------- main
+
+static int read_file(const char *path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -1;
+  struct stat st;
+  if (fstat(fd, &st) < 0) return -1;
+  job = malloc((size_t)st.st_size + 1);
+  if (!job) return -1;
+  size_t got = 0;
+  while (got < (size_t)st.st_size) {
+    ssize_t n = read(fd, job + got, (size_t)st.st_size - got);
+    if (n <= 0) return -1;
+    got += (size_t)n;
+  }
+  job[got] = 0;
+  close(fd);
+  job_cursor = job;
+  return 0;
+}
+
+static void finish(int as_init, int code) {
+  out_flush();
+  if (out_semihost >= 0) {
+    long h = out_semihost;
+    semihost_call(0x02, &h); // SYS_CLOSE
+  }
+  if (as_init) {
+    sync();
+    reboot(LINUX_REBOOT_CMD_POWER_OFF);
+  }
+  exit(code);
+}
+
+int main(int argc, char **argv) {
+  int as_init = getpid() == 1;
+  const char *path = as_init ? "/job" : argc > 1 ? argv[1] : NULL;
+  crc_init();
+  if (!path) {
+    fprintf(stderr, "usage: gicreplay-kvm JOB\n");
+    return 2;
+  }
+  if (as_init) {
+    mkdir("/dev", 0755);
+    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+    mkdir("/proc", 0755);
+    mount("proc", "/proc", "proc", 0, NULL);
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm; // no SA_RESTART: KVM_RUN returns EINTR
+  sigaction(SIGALRM, &sa, NULL);
+
+  if (read_file(path) < 0) {
+    printf("@@0 E gicreplay-kvm: cannot read job %s: %s\n", path, strerror(errno));
+    finish(as_init, 2);
+  }
+  char *l = next_line();
+  if (!l || strcmp(l, JOB_MAGIC)) {
+    printf("@@0 E gicreplay-kvm: %s is not a %s file\n", path, JOB_MAGIC);
+    finish(as_init, 2);
+  }
+  // Output options come first.
+  char *t[8];
+  while ((l = next_line())) {
+    char copy[512];
+    snprintf(copy, sizeof copy, "%s", l);
+    int n = split(copy, t, 8);
+    if (n >= 1 && !strcmp(t[0], "framed")) {
+      out_framed = 1;
+      continue;
+    }
+    if (n >= 2 && !strcmp(t[0], "semihost-out")) {
+      long args[3] = {(long)t[1], 5 /* "wb" */, (long)strlen(t[1])};
+      long h = semihost_call(0x01, args); // SYS_OPEN
+      if (h < 0) {
+        printf("@@0 E gicreplay-kvm: semihosting open of %s failed\n", t[1]);
+        finish(as_init, 2);
+      }
+      out_semihost = (int)h;
+      continue;
+    }
+    if (n >= 1 && !strcmp(t[0], "verbose")) {
+      verbose = 1;
+      continue;
+    }
+    // the first trace
+    kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (kvm_fd < 0 && as_init && errno == ENOENT) {
+      mknod("/dev/kvm", S_IFCHR | 0600, makedev(10, 232));
+      kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    }
+    if (kvm_fd < 0) {
+      out_line("E nokvm cannot open /dev/kvm: %s", strerror(errno));
+      finish(as_init, 3);
+    }
+    out_line("H api %d", ioctl(kvm_fd, KVM_GET_API_VERSION, 0));
+    for (;;) {
+      n = split(l, t, 8);
+      if (n >= 1 && !strcmp(t[0], "trace")) run_trace(t, n);
+      l = next_line();
+      if (!l) break;
+    }
+    break;
+  }
+  out_line("D %lu %08x", out_seq, out_crc ^ 0xffffffffu);
+  finish(as_init, 0);
+  return 0;
+}
