@@ -21,6 +21,13 @@ export interface ReadRecord {
   recorded: bigint | null;
   unmodelled?: boolean;
   note?: string;
+  /** Userspace reads: the errno magnitude KVM_GET_DEVICE_ATTR returned (absent = success); `value` is then 0. */
+  result?: number;
+  /**
+   * Set when the value cannot be compared with another replay of the trace, and why: a real-KVM
+   * value that depends on when a host timer fired, or an access KVM's API cannot express.
+   */
+  notComparable?: string;
 }
 
 /** A write the model dropped or stored differently from what was written. */
@@ -37,6 +44,8 @@ export interface WriteEffectRecord {
   value: bigint;
   effect: string;
   unmodelled?: boolean;
+  /** Userspace writes: the errno magnitude KVM_SET_DEVICE_ATTR returned (absent = success). */
+  result?: number;
 }
 
 /** A change of a vCPU's virtual IRQ or FIQ output. `index` is the event that caused it, or -1 for the timer. */
@@ -46,6 +55,8 @@ export interface OutputRecord {
   level: 0 | 1;
   cycle: bigint;
   index: number;
+  /** As for ReadRecord: the change cannot be compared (it depends on when a host timer fired). */
+  notComparable?: string;
 }
 
 /** A recorded input line that disagrees with the line the model drives itself (timer PPIs). */

@@ -800,6 +800,26 @@ static void do_irq(char **t) {
   out_line("%s l %d", t[1], e);
 }
 
+// iidr TAG REV: put the vGIC in implementation revision REV through a userspace GICD_IIDR write,
+// if it is not there already. Answer: TAG s <errno of the read> <IIDR read> <errno of the write, or "-" when no write was needed>.
+static void do_iidr(char **t) {
+  seg_flush();
+  if (failed[0]) return;
+  uint32_t v = 0;
+  int e = dev_attr(gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x8, &v);
+  unsigned want = (unsigned)num(t[2]);
+  if (e) {
+    out_line("%s s %d 0 -", t[1], e);
+    return;
+  }
+  if (((v >> 12) & 0xf) == want) {
+    out_line("%s s 0 %x -", t[1], v);
+    return;
+  }
+  uint32_t nv = (v & ~0xf000u) | (want & 0xf) << 12;
+  out_line("%s s 0 %x %d", t[1], v, dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x8, &nv));
+}
+
 static void run_ops(void) {
   char *l;
   char *t[8];
@@ -851,6 +871,8 @@ static void run_ops(void) {
       do_user(t, n, 0);
     } else if (!strcmp(op, "uw") && n >= 5) {
       do_user(t, n, 1);
+    } else if (!strcmp(op, "iidr") && n >= 3) {
+      do_iidr(t);
     } else if (!strcmp(op, "c") && n >= 3) {
       do_ctrl(t);
     } else if (!strcmp(op, "irq") && n >= 4) {
