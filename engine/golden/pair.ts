@@ -10,7 +10,7 @@ import { ReplayRecord } from '../replay/records';
 import { openTrace } from '../trace/reader';
 import { TraceHeader } from '../trace/events';
 import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
-import { CompareOptions, StreamCompare } from './compare';
+import { CompareOptions, LineSource, StreamCompare } from './compare';
 import { GOLDEN_FORMAT, GoldenHeader } from './format';
 import { abs, goldenPathFor, Layout, traceInsideRepo } from './layout';
 import { LineHasher } from './lines';
@@ -32,6 +32,16 @@ export interface PairInput {
    * complete golden, for review or a CI artifact). Never inside golden/; never the golden itself.
    */
   pendingDir?: string;
+  /**
+   * Another source of the new body instead of the model's replay (the KVM backend): calls `setup`
+   * with the trace header, feeds every rendered line, returns the trace's digest.
+   */
+  produce?: (setup: (header: TraceHeader, fields: FieldFormatter) => (line: string, rec: ReplayRecord) => void) => string;
+  /**
+   * Compare only what this keeps, on both sides: the line as it should be compared, or null to
+   * leave it out. The golden is still read (and its hash checked) in full.
+   */
+  project?: (line: string) => string | null;
 }
 
 export function blessHint(trace: string, policy: string): string {
@@ -133,13 +143,13 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     pendingWriter = pending;
     const tee = pending ? (line: string) => (hasher.add(line), pending.line(line)) : (line: string) => hasher.add(line);
     let cmp: StreamCompare | null = null;
-    const digest = replayLines(
-      inp.layout,
-      trace,
-      policy,
+    const project = inp.project;
+    const produce = inp.produce ?? ((setup) => replayLines(inp.layout, trace, policy, setup, inp.replay));
+    const digest = produce(
       (header, fields) => {
         if (e) {
-          cmp = new StreamCompare(e.body, {
+          const old = project ? projectedSource(e.body, project) : e.body;
+          cmp = new StreamCompare(old, {
             pairId: res.id,
             fields,
             unobservable: unobservableFor(header),
@@ -151,12 +161,12 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
           const c = cmp;
           return (line, rec) => {
             tee(line);
-            c.push(line, rec.index);
+            const shown = project ? project(line) : line;
+            if (shown !== null) c.push(shown, rec.index);
           };
         }
         return (line) => tee(line);
       },
-      inp.replay,
     );
     res.bodySha256 = hasher.digest();
     res.bodyLines = hasher.lines;
@@ -211,6 +221,19 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
   } finally {
     pendingWriter?.discard();
   }
+}
+
+function projectedSource(src: LineSource, project: (line: string) => string | null): LineSource {
+  return {
+    next() {
+      for (;;) {
+        const l = src.next();
+        if (l === null) return null;
+        const p = project(l);
+        if (p !== null) return p;
+      }
+    },
+  };
 }
 
 function keepPending(w: BodyWriter | null, res: PairResult, policy: Policy): void {

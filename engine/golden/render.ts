@@ -1,8 +1,8 @@
 // Golden body lines: one per replay record, in replay order. The line grammar is fixed (FORMAT.md)
 // because compare.ts parses old lines back to say which register, field and INTIDs changed.
 //
-//   <idx> <cycle> <cpu> read <via> <reg>/<size> = <value>[ (recorded <hex>)][ unmodelled][ {fields}][ [INTIDs a-b]]
-//   <idx> <cycle> <cpu> write <via> <reg>/<size> <value> -> "<effect>"[ unmodelled][ [INTIDs a-b]]
+//   <idx> <cycle> <cpu> read <via> <reg>/<size> = <value>[ (recorded <hex>)][ error -E<NAME>][ unmodelled][ {fields}][ [INTIDs a-b]]
+//   <idx> <cycle> <cpu> write <via> <reg>/<size> <value> -> "<effect>"[ error -E<NAME>][ unmodelled][ [INTIDs a-b]]
 //   <idx> <cycle> cpu<n> irq|fiq <0|1>
 //   <idx> <cycle> <cpu> line-mismatch INTID <n> recorded <0|1> modelled <0|1>
 //   <idx> <cycle> <cpu> marker "<text>"
@@ -13,7 +13,8 @@
 //   <idx> <cycle> - ctrl <attribute> -> <ioctl result>[ "<effect>"]
 //
 // <idx> is the trace event index, or `-` for records the timer or reset produced; <cpu> is
-// `cpu<n>` or `-` when the source could not tell. Decorations ({fields}, [INTIDs]) are derived
+// `cpu<n>` or `-` when the source could not tell. `error -E<NAME>` is the errno a userspace
+// access (device attribute) returned, shown only when it is not 0. Decorations ({fields}, [INTIDs]) are derived
 // from register and value only, so compare.ts can tell "only the rendering changed" from drift.
 
 import { registerIntids } from '../arch/intids';
@@ -21,6 +22,7 @@ import { registryFor } from '../gic';
 import { RegisterRegistry } from '../model/model';
 import { ReplayRecord } from '../replay/records';
 import { GicConfig } from '../trace/events';
+import { errnoName } from '../util/errno';
 import { hex } from '../util/hex';
 
 export type FieldFormatter = (reg: string, value: bigint) => string | undefined;
@@ -83,6 +85,7 @@ export function renderRecord(r: ReplayRecord, fields: FieldFormatter): string {
     case 'read': {
       let s = `${r.index < 0 ? '-' : r.index} ${hex(r.cycle)} ${cpuText(r.cpu)} read ${r.via} ${r.reg}/${r.size} = ${hex(r.value)}`;
       if (r.recorded !== null && r.recorded !== r.value) s += ` (recorded ${hex(r.recorded)})`;
+      if (r.result) s += ` error ${errnoName(r.result)}`;
       if (r.unmodelled) s += ' unmodelled';
       const f = fields(r.reg, r.value);
       if (f) s += ` {${f}}`;
@@ -90,6 +93,7 @@ export function renderRecord(r: ReplayRecord, fields: FieldFormatter): string {
     }
     case 'write': {
       let s = `${r.index < 0 ? '-' : r.index} ${hex(r.cycle)} ${cpuText(r.cpu)} write ${viaText(r)} ${r.reg}/${r.size} ${hex(r.value)} -> ${quote(r.effect)}`;
+      if (r.result) s += ` error ${errnoName(r.result)}`;
       if (r.unmodelled) s += ' unmodelled';
       return s + (r.size > 0 ? intidSuffix(r.reg, r.size) : '');
     }

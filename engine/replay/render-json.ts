@@ -12,8 +12,10 @@ export function recordToJson(r: ReplayRecord): string {
       o.size = r.size;
       o.value = hex(r.value);
       o.recorded = r.recorded === null ? null : hex(r.recorded);
+      if (r.result) o.errno = r.result;
       if (r.unmodelled) o.unmodelled = true;
       if (r.note) o.note = r.note;
+      if (r.notComparable) o.notComparable = r.notComparable;
       return JSON.stringify(o);
     }
     case 'write': {
@@ -22,12 +24,13 @@ export function recordToJson(r: ReplayRecord): string {
       o.size = r.size;
       o.value = hex(r.value);
       o.effect = r.effect;
+      if (r.result) o.errno = r.result;
       if (r.unmodelled) o.unmodelled = true;
       return JSON.stringify(o);
     }
     case 'irq':
     case 'fiq':
-      return JSON.stringify({ op: r.op, cpu: r.cpu, level: r.level, cycle: hex(r.cycle), index: r.index });
+      return JSON.stringify(r.notComparable ? { op: r.op, cpu: r.cpu, level: r.level, cycle: hex(r.cycle), index: r.index, notComparable: r.notComparable } : { op: r.op, cpu: r.cpu, level: r.level, cycle: hex(r.cycle), index: r.index });
     case 'line-mismatch':
       return JSON.stringify({ index: r.index, cycle: hex(r.cycle), cpu: r.cpu, op: r.op, intid: r.intid, recorded: r.recorded, modelled: r.modelled });
     case 'marker':

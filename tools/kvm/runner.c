@@ -855,7 +855,11 @@ static void run_ops(void) {
       }
       if (!seg_for((int)num(t[2]), t[1])) seg_add(t[1], w ? 'w' : 'r', h, 0, w ? num(t[4]) : 0);
     } else if (!strcmp(op, "p") && n >= 3) {
-      if (!seg_for((int)num(t[2]), t[1])) seg_add(t[1], 'p', h_nop, 0, 0);
+      // p TAG CPU: ISR_EL1 of a vCPU entered afresh (KVM flushes its state to the list registers
+      // and re-reads its timers on every entry): never part of a list already built.
+      int cpu = (int)num(t[2]);
+      if (seg_cpu == cpu) seg_flush();
+      if (!seg_for(cpu, t[1])) seg_add(t[1], 'p', h_nop, 0, 0);
     } else if (!strcmp(op, "tl") && n >= 5) {
       // tl TAG CPU v|p LEVEL: drive the timer's output, exit so that KVM re-evaluates the line
       // when it loads the vCPU again, then read ISR_EL1 in a list of its own.

@@ -29,6 +29,8 @@ export interface KvmTraceResult {
   summary: ReplaySummary;
   /** vCPU MPIDRs as KVM reports them. */
   mpidrs: bigint[];
+  /** The trace's event digest (its trailer), as goldens record it. */
+  digest: string;
 }
 
 /** The kernel cannot be put into the policy through its userspace API. Exit 2. */
@@ -80,7 +82,7 @@ function traceFailure(file: string, job: TraceJob, answers: TraceAnswers | undef
 export function replayOnKvm(files: readonly string[], o: KvmReplayOptions): KvmRunResult {
   const loaded = files.map((file) => {
     const t = readTrace(file);
-    return { file, header: t.header, events: t.events };
+    return { file, header: t.header, events: t.events, digest: t.trailer?.digest ?? '' };
   });
   const jobs = loaded.map((t, i) => buildTraceJob(`t${i}`, t.header, t.events, { file: t.file, revision: o.policy.data.revision, runTimeoutMs: o.runTimeoutMs }));
   const results: (KvmTraceResult | undefined)[] = [];
@@ -102,7 +104,7 @@ export function replayOnKvm(files: readonly string[], o: KvmReplayOptions): KvmR
       const records: ReplayRecord[] = [];
       const comparable = timerComparability(t.header, t.events);
       const r = emitKvmRecords(t.file, t.header, t.events, job.plans, answers!, comparable, (rec) => records.push(rec));
-      results[i] = { file: t.file, header: t.header, events: t.events, records, summary: r.summary, mpidrs: answers!.mpidrs };
+      results[i] = { file: t.file, header: t.header, events: t.events, records, summary: r.summary, mpidrs: answers!.mpidrs, digest: t.digest };
     }
   }
   return { host: o.host.describe(), traces: results as KvmTraceResult[], jobs: boots };

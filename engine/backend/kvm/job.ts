@@ -3,7 +3,7 @@
 // trace event it came from. Everything the runner needs is resolved here (guest-physical
 // addresses, device-attribute IDs, KVM_IRQ_LINE numbers), so the C side stays a dumb executor.
 
-import { decodeSysregEncoding } from '../../arch/sysregs';
+import { decodeSysregEncoding, sysregByName } from '../../arch/sysregs';
 import { InputError } from '../../errors';
 import { PTIMER_PPI, timerRegByEnc, TimerRegKind, VTIMER_PPI } from '../../timer/registers';
 import { EventKind, Frame, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
@@ -28,7 +28,7 @@ export type Skip =
 export interface EventPlan {
   /** The runner operations, in job order (a guest access, then any probes). */
   ops: number;
-  /** vCPUs whose ISR_EL1 a probe reads after the event (the accessing vCPU's comes with its access). */
+  /** vCPUs whose ISR_EL1 a probe reads after the event (it replaces what the access itself saw). */
   probes: number[];
   /** The vCPU that made a guest access (null for userspace and line events). */
   runCpu: number | null;
@@ -97,6 +97,22 @@ function frameBase(h: TraceHeader, frame: Frame, index: number, file: string): b
       if (f.its === undefined) throw new InputError('the header has no ITS base', { file }, 'gic.frames.its');
       return f.its;
   }
+}
+
+const DEACTIVATING_SYSREGS = new Set(['ICC_EOIR0_EL1', 'ICC_EOIR1_EL1', 'ICC_DIR_EL1'].map((n) => sysregByName(n)!.enc));
+
+/**
+ * A guest write that can deactivate an interrupt. A deactivated hardware-mapped interrupt (the
+ * timers' PPIs) whose line is still high becomes pending again only when the host takes its
+ * physical interrupt, at no fixed instruction; KVM re-reads the timer's line whenever it loads
+ * the vCPU, so the vCPU's state is read after an exit and a fresh KVM_RUN instead.
+ */
+function deactivates(ev: TraceEvent): boolean {
+  if (ev.kind === EventKind.SysregWrite) return DEACTIVATING_SYSREGS.has(ev.enc);
+  if (ev.kind !== EventKind.MmioWrite) return false;
+  if (ev.frame === Frame.CpuIf) return ev.offset === 0x10 || ev.offset === 0x24 || ev.offset === 0x1000; // GICC_EOIR, AEOIR, DIR
+  if (ev.frame === Frame.Dist || ev.frame === Frame.RedistSgi) return ev.offset >= 0x380 && ev.offset < 0x400; // I[C]ACTIVER
+  return false;
 }
 
 /** Is this line event a timer PPI the vCPU's own timer must drive (KVM owns it; KVM_IRQ_LINE would be ignored)? */
@@ -168,7 +184,7 @@ export function buildTraceJob(id: string, header: TraceHeader, events: readonly 
         if (ev.kind === EventKind.MmioRead) op(`mr ${i} ${cpu} ${hex(addr)} ${ev.size}`);
         else {
           op(`mw ${i} ${cpu} ${hex(addr)} ${ev.size} ${hex(ev.value)}`);
-          probe(others(cpu));
+          probe(deactivates(ev) ? all : others(cpu));
         }
         break;
       }
@@ -184,7 +200,7 @@ export function buildTraceJob(id: string, header: TraceHeader, events: readonly 
           op(`sw ${i} ${ev.cpu} ${hex(ev.enc)} ${hex(ev.value)}`);
           if (t && t.timer && (t.kind === TimerRegKind.Ctl || t.kind === TimerRegKind.Cval || t.kind === TimerRegKind.Tval)) programmed.add(`${ev.cpu}:${t.timer}`);
           // A timer write changes only this vCPU's PPI; a GIC register write (SGIs, deactivation) can reach every vCPU.
-          if (!t) probe(others(ev.cpu));
+          if (!t) probe(deactivates(ev) ? all : others(ev.cpu));
         }
         break;
       }

@@ -66,11 +66,12 @@ export function emitKvmRecords(file: string, header: TraceHeader, events: readon
     summary.events++;
     const seen = new Map<number, number>(); // cpu -> ISR bits after this event
     const cycle = ev.cycle;
+    const access = mine.find((l) => l.kind === 'r' || l.kind === 'w' || l.kind === 'x' || l.kind === 'm');
+    // In job order: a probe after the access (a fresh KVM_RUN) has the last word.
     for (const l of mine) {
       if (l.kind === 'p' || l.kind === 't') seen.set(Number(l.args[0]), Number(l.args[1]));
+      else if (l === access && plan.runCpu !== null) seen.set(plan.runCpu, Number(l.args[l.args.length - 1]));
     }
-    const access = mine.find((l) => l.kind === 'r' || l.kind === 'w' || l.kind === 'x' || l.kind === 'm');
-    if (access && plan.runCpu !== null) seen.set(plan.runCpu, Number(access.args[access.args.length - 1]));
     const serror = access && (Number(access.args[access.args.length - 1]) & ISR_SERROR) ? ' (SError pending afterwards)' : '';
 
     switch (ev.kind) {

@@ -1,0 +1,173 @@
+// `gicreplay fidelity --backend kvm`: every trace on the model and on real KVM under one policy,
+// and every place they disagree: a read value, a device-attribute errno, or a vCPU's IRQ/FIQ
+// state after an event. Each difference is classified by rule (kvm-rules.ts): a host-GIC fact,
+// an unmodelled register, or unexplained (a model bug until shown otherwise).
+
+import { fieldChanges } from '../../golden/compare';
+import { fieldFormatterFor } from '../../golden/render';
+import { Policy } from '../../policy/policy';
+import { ReplayRecord } from '../../replay/records';
+import { replayEvents } from '../../replay/replay';
+import { TraceEvent, TraceHeader } from '../../trace/events';
+import { errnoName } from '../../util/errno';
+import { replayOnKvm } from './backend';
+import { timerComparability } from './comparable';
+import { KvmHost } from './host';
+import { classifier, DifferenceClass } from './kvm-rules';
+
+export type DifferenceWhat = 'read' | 'errno' | 'irq' | 'fiq';
+
+export interface FidelityDifference {
+  trace: string;
+  index: number;
+  cycle: bigint;
+  cpu: number | null;
+  what: DifferenceWhat;
+  /** Register (reads, errno) or `cpu<n>` (outputs). */
+  reg: string;
+  model: string;
+  kvm: string;
+  /** Field by field, when the register has a field layout: "EnableGrp1 1 -> 0". */
+  fields: string[];
+  class: DifferenceClass;
+  /** The rule that explains it, when one does. */
+  rule?: string;
+}
+
+export interface FidelityTrace {
+  trace: string;
+  compared: { reads: number; errnos: number; outputs: number };
+  notComparable: number;
+  differences: FidelityDifference[];
+}
+
+export interface FidelityReport {
+  host: string;
+  policy: string;
+  traces: FidelityTrace[];
+}
+
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+/** Per event index, the read record of that event (one at most). */
+function readsByIndex(records: readonly ReplayRecord[]): Map<number, ReplayRecord & { op: 'read' }> {
+  const m = new Map<number, ReplayRecord & { op: 'read' }>();
+  for (const r of records) if (r.op === 'read') m.set(r.index, r);
+  return m;
+}
+
+function userErrnos(records: readonly ReplayRecord[]): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const r of records) if (r.op === 'write' && r.src === 'user' && r.result) m.set(r.index, r.result);
+  return m;
+}
+
+/**
+ * Output changes as (event, cpu, op) -> level. A timer change (index -1) happened before the
+ * first later event whose cycle reaches it (replay applies time passing before each event).
+ */
+function outputChanges(records: readonly ReplayRecord[], events: readonly TraceEvent[]): Map<string, 0 | 1> {
+  const m = new Map<string, 0 | 1>();
+  let last = -1;
+  for (const r of records) {
+    if (r.op === 'irq' || r.op === 'fiq') {
+      let at = r.index;
+      if (at < 0) {
+        at = last + 1;
+        while (at < events.length && events[at].cycle < r.cycle) at++;
+      }
+      m.set(`${at} ${r.cpu} ${r.op}`, r.level);
+      if (r.index >= 0) last = r.index;
+    } else if ('index' in r && r.index >= 0) last = r.index;
+  }
+  return m;
+}
+
+/** Compare one trace's model and KVM records. */
+export function compareTrace(trace: string, header: TraceHeader, events: readonly TraceEvent[], model: readonly ReplayRecord[], kvm: readonly ReplayRecord[]): FidelityTrace {
+  const out: FidelityTrace = { trace, compared: { reads: 0, errnos: 0, outputs: 0 }, notComparable: 0, differences: [] };
+  const fields = fieldFormatterFor(header.gic);
+  const cmp = timerComparability(header, events);
+  const mr = readsByIndex(model);
+  const kr = readsByIndex(kvm);
+  const found: Omit<FidelityDifference, 'class' | 'rule' | 'trace'>[] = [];
+  const add = (d: Omit<FidelityDifference, 'class' | 'rule' | 'trace'>): void => {
+    found.push(d);
+  };
+  for (const [i, k] of kr) {
+    const m = mr.get(i);
+    if (!m) continue;
+    if (k.notComparable) {
+      out.notComparable++;
+      continue;
+    }
+    out.compared.reads++;
+    if ((m.result ?? 0) !== (k.result ?? 0)) {
+      add({ index: i, cycle: k.cycle, cpu: k.cpu, what: 'errno', reg: k.reg, model: m.result ? errnoName(m.result) : '0', kvm: k.result ? errnoName(k.result) : '0', fields: [] });
+      continue;
+    }
+    if (m.value !== k.value) {
+      const f = fieldChanges(fields(m.reg, m.value), fields(k.reg, k.value)).map((c) => `${c.field} ${c.old} -> ${c.new}`);
+      add({ index: i, cycle: k.cycle, cpu: k.cpu, what: 'read', reg: k.reg, model: hex(m.value), kvm: hex(k.value), fields: f });
+    }
+  }
+  const me = userErrnos(model);
+  const ke = userErrnos(kvm);
+  events.forEach((ev, i) => {
+    if (ev.kind !== 6 /* user-write */) return;
+    out.compared.errnos++;
+    const a = me.get(i) ?? 0;
+    const b = ke.get(i) ?? 0;
+    if (a === b) return;
+    const w = [...kvm, ...model].find((r): r is ReplayRecord & { op: 'write' } => r.op === 'write' && r.index === i);
+    add({ index: i, cycle: ev.cycle, cpu: ev.cpu, what: 'errno', reg: w?.reg ?? '', model: a ? errnoName(a) : '0', kvm: b ? errnoName(b) : '0', fields: [] });
+  });
+  // Outputs: the level after every event at which either side changed it.
+  const mo = outputChanges(model, events);
+  const ko = outputChanges(kvm, events);
+  const n = header.gic.cpus.length;
+  for (const op of ['irq', 'fiq'] as const) {
+    for (let c = 0; c < n; c++) {
+      let ml: 0 | 1 = 0;
+      let kl: 0 | 1 = 0;
+      for (let i = 0; i < events.length; i++) {
+        const a = mo.get(`${i} ${c} ${op}`);
+        const b = ko.get(`${i} ${c} ${op}`);
+        if (a === undefined && b === undefined) continue;
+        if (a !== undefined) ml = a;
+        if (b !== undefined) kl = b;
+        if (cmp.output(i, c)) {
+          out.notComparable++;
+          continue;
+        }
+        out.compared.outputs++;
+        if (ml !== kl) add({ index: i, cycle: events[i].cycle, cpu: c, what: op, reg: `cpu${c}`, model: String(ml), kvm: String(kl), fields: [] });
+      }
+    }
+  }
+  found.sort((a, b) => a.index - b.index || (a.cpu ?? -1) - (b.cpu ?? -1) || (a.what < b.what ? -1 : a.what > b.what ? 1 : 0));
+  const classify = classifier(header, events, model, found);
+  for (const d of found) {
+    const c = classify(d);
+    out.differences.push({ trace, ...d, class: c.class, ...(c.rule ? { rule: c.rule } : {}) });
+  }
+  return out;
+}
+
+export interface FidelityOptions {
+  host: KvmHost;
+  policy: Policy;
+  runTimeoutMs?: number;
+  /** Trace names in the report (default: the file paths). */
+  names?: readonly string[];
+}
+
+export function kvmFidelity(files: readonly string[], o: FidelityOptions): FidelityReport {
+  const run = replayOnKvm(files, { host: o.host, policy: o.policy, runTimeoutMs: o.runTimeoutMs });
+  const traces = run.traces.map((t, i) => {
+    const model: ReplayRecord[] = [];
+    replayEvents(t.header, t.events, { policy: o.policy }, (r) => model.push(r));
+    return compareTrace(o.names?.[i] ?? t.file, t.header, t.events, model, t.records);
+  });
+  return { host: run.host, policy: o.policy.id, traces };
+}

@@ -1,0 +1,143 @@
+// Why a real-KVM answer may differ from the model's, by rule (never by hand per occurrence).
+// One row per reason, matched on the difference, the trace and the model's records. A difference
+// no row explains is `unexplained`: a model bug until shown otherwise.
+//
+// class:
+//   host            the value comes from the host's GIC, not from KVM: a GICv2 guest's GICC
+//                   accesses reach the host's GICV frame (here QEMU 7.2's emulated GICv2 with the
+//                   virtualization extensions), answered by its hardware, not by KVM's code
+//   kernel-version  the model follows a KVM change the kernel under test does not have
+//   unmodelled      the model does not emulate the register (ITS) and replays the recorded value
+//   unexplained     no rule explains it
+//
+// A host rule can start a cascade: once the host's CPU interface and the model disagree about a
+// vCPU's active interrupts, the open-loop replay makes the guest acknowledge and EOI what the
+// recording saw, so that vCPU's interrupt flow (its IAR/HPPIR/RPR/APR reads and IRQ/FIQ
+// outputs) keeps differing. Such differences carry the rule and "(cascade from event N)".
+
+import { ReplayRecord } from '../../replay/records';
+import { registerIntids } from '../../arch/intids';
+import { sysregByName } from '../../arch/sysregs';
+import { EventKind, Frame, TraceEvent, TraceHeader } from '../../trace/events';
+
+export type DifferenceClass = 'host' | 'kernel-version' | 'unmodelled' | 'unexplained';
+
+export interface RuleInput {
+  index: number;
+  cpu: number | null;
+  what: 'read' | 'errno' | 'irq' | 'fiq';
+  reg: string;
+  model: string;
+  kvm: string;
+}
+
+export interface KvmRule {
+  id: string;
+  class: Exclude<DifferenceClass, 'unexplained'>;
+  /** Why, with the sources. */
+  reason: string;
+}
+
+export const KVM_RULES: readonly KvmRule[] = [
+  {
+    id: 'its-unmodelled',
+    class: 'unmodelled',
+    reason: 'ITS registers are not modelled (engine/gic/MODEL.md): the model replays the value the recording saw, real KVM answers from vgic-its.c',
+  },
+  {
+    id: 'gicv-iidr',
+    class: 'host',
+    reason: "a GICv2 guest's GICC_IIDR read reaches the host's GICV frame (vgic_v2_map_resources maps it into the guest): the value is the host GIC's (QEMU 7.2's GICV: 0x0002043B); the model answers policy.host.gicvIidr (a GIC-400's 0x0202143B)",
+  },
+  {
+    id: 'gicv-aliases',
+    class: 'host',
+    reason: "QEMU 7.2's GICv2 without Security Extensions has no aliased CPU interface registers (arm_gic.c gic_cpu_read: GICC_AIAR/AHPPIR/ABPR read 0 when !gic_has_groups), and its GICV behaves the same; the model (and a GIC-400) implement them",
+  },
+  {
+    id: 'gicv-eoi-without-priority',
+    class: 'host',
+    reason: "a GICC_EOIR write when no priority is active is UNPREDICTABLE (GICv2 architecture); QEMU's GICV (arm_gic.c gic_complete_irq) still deactivates the named interrupt's list register, the model drops nothing and deactivates nothing",
+  },
+  {
+    id: 'gicv-eoi-source',
+    class: 'host',
+    reason: "QEMU's GICV matches a GICC_EOIR with a list register by the interrupt ID alone (arm_gic.c gic_virq_is_valid compares GICH_LR_VIRT_ID), so an EOI naming an SGI from another source CPU deactivates the active one; the model, like a GIC-400, matches the source too and deactivates nothing",
+  },
+  {
+    id: 'dir-other-vcpu',
+    class: 'kernel-version',
+    reason: "the model deactivates an SPI active on another vCPU through ICC_DIR_EL1 as upstream KVM's vgic_v3_deactivate does (trapped DIR, a 2025 change); kernels without it (6.1, 6.12) let the guest's ICV_DIR_EL1 reach only its own list registers, so the SPI stays active",
+  },
+];
+
+const byId = new Map(KVM_RULES.map((r) => [r.id, r]));
+
+const V2_FLOW_READ = /^GICC_(A?IAR|A?HPPIR|RPR|APR\d|NSAPR\d)$/;
+const V3_FLOW_READ = /^ICC_(IAR[01]|HPPIR[01]|RPR|AP[01]R\d)_EL1$/;
+const STATE_READ = /^GIC[DR]_I[SC](PEND|ACTIVE)R\d+$/;
+const DIR = sysregByName('ICC_DIR_EL1')!.enc;
+
+const isAliasRead = (d: RuleInput): boolean => d.what === 'read' && /^GICC_A(IAR|HPPIR|BPR)$/.test(d.reg) && d.kvm === '0x0';
+
+export interface Classified {
+  class: DifferenceClass;
+  rule?: string;
+}
+
+/** A classifier for one trace's differences (all of them, so that a cascade's start is known before its effects). */
+export function classifier(h: TraceHeader, events: readonly TraceEvent[], model: readonly ReplayRecord[], diffs: readonly RuleInput[]): (d: RuleInput) => Classified {
+  const v2 = h.gic.version === 2;
+  /** vCPU -> [event, rule] where a host rule made its CPU interface diverge. */
+  const cascade = new Map<number, { from: number; rule: string }>();
+  if (v2) {
+    for (const r of model) {
+      if (r.op !== 'write' || r.src !== 'guest' || !/^GICC_A?EOIR$/.test(r.reg)) continue;
+      const rule = r.effect.startsWith('ignored: no active priority to drop') ? 'gicv-eoi-without-priority' : /is not active on this vCPU/.test(r.effect) && (r.value & 0x1c00n) !== 0n ? 'gicv-eoi-source' : undefined;
+      const c = r.cpu ?? 0;
+      if (rule && !cascade.has(c)) cascade.set(c, { from: r.index, rule });
+    }
+  }
+  for (const d of diffs) {
+    const ev = events[d.index];
+    if (v2 && ev?.kind === EventKind.MmioRead && ev.frame === Frame.CpuIf && isAliasRead(d)) {
+      const c = d.cpu ?? 0;
+      if (!cascade.has(c) || cascade.get(c)!.from > d.index) cascade.set(c, { from: d.index, rule: 'gicv-aliases' });
+    }
+  }
+  const dirs: { index: number; intid: number }[] = [];
+  if (!v2) events.forEach((ev, i) => ev.kind === EventKind.SysregWrite && ev.enc === DIR && dirs.push({ index: i, intid: Number(ev.value & 0xffffffn) }));
+
+  const hit = (id: string, from?: number): Classified => ({ class: byId.get(id)!.class, rule: from === undefined ? id : `${id} (cascade from event ${from})` });
+  const flowCpu = (d: RuleInput): number | null => {
+    if (d.what === 'irq' || d.what === 'fiq') return d.cpu;
+    if (d.what === 'read' && (v2 ? V2_FLOW_READ : V3_FLOW_READ).test(d.reg)) return d.cpu ?? 0;
+    return null;
+  };
+
+  return (d) => {
+    const ev = events[d.index];
+    if ((ev?.kind === EventKind.MmioRead || ev?.kind === EventKind.MmioWrite) && ev.frame === Frame.Its) return hit('its-unmodelled');
+    if (v2 && ev?.kind === EventKind.MmioRead && ev.frame === Frame.CpuIf) {
+      if (d.reg === 'GICC_IIDR') return hit('gicv-iidr');
+      if (isAliasRead(d)) return hit('gicv-aliases');
+    }
+    if (!v2 && d.what === 'read' && /^GICD_I[SC]ACTIVER\d+$/.test(d.reg)) {
+      const ids = registerIntids(d.reg, 4);
+      const m = BigInt(d.model);
+      const k = BigInt(d.kvm);
+      if (ids && dirs.some((x) => x.index < d.index && x.intid >= ids.first && x.intid < ids.first + ids.count && ((k >> BigInt(x.intid - ids.first)) & 1n) === 1n && ((m >> BigInt(x.intid - ids.first)) & 1n) === 0n)) return hit('dir-other-vcpu');
+    }
+    const c = flowCpu(d);
+    if (c !== null) {
+      const k = cascade.get(c);
+      if (k && k.from <= d.index) return hit(k.rule, k.from);
+    }
+    // Which interrupt a vCPU acknowledged decides what is active and pending afterwards.
+    if (d.what === 'read' && STATE_READ.test(d.reg)) {
+      const first = [...cascade.values()].filter((k) => k.from <= d.index).sort((a, b) => a.from - b.from)[0];
+      if (first) return hit(first.rule, first.from);
+    }
+    return { class: 'unexplained' };
+  };
+}
