@@ -54,3 +54,6 @@ export { catalogueModule, loadCatalogue } from './guests/catalogue-file';
 // Project layout
 export { findProjectRoot } from './util/project-root';
 export { expandTracePaths, findTraceFiles } from './util/trace-files';
+
+// Real KVM (engine/backend/kvm/README.md)
+export * from './backend/kvm';

@@ -42,6 +42,8 @@ export interface PairInput {
    * leave it out. The golden is still read (and its hash checked) in full.
    */
   project?: (line: string) => string | null;
+  /** What produced the new body, for the diff header (default: "replay of traces/<trace> under <policy>"). */
+  newName?: string;
 }
 
 export function blessHint(trace: string, policy: string): string {
@@ -155,7 +157,7 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
             unobservable: unobservableFor(header),
             firstBodyLine: e.firstBodyLine,
             goldenName: e.bodyFile,
-            newName: `replay of traces/${trace} under ${policy.id}`,
+            newName: inp.newName ?? `replay of traces/${trace} under ${policy.id}`,
             ...limits,
           });
           const c = cmp;

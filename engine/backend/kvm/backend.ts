@@ -60,7 +60,7 @@ function policyAnswer(job: TraceJob, answers: TraceAnswers, policy: Policy): voi
   if (writeErr !== '-' && Number(writeErr)) {
     const want = (iidr & ~0xf000) | (policy.data.revision << 12);
     throw new KvmPolicyRefused(
-      `this kernel cannot be put into policy ${policy.id}: KVM refuses the userspace GICD_IIDR write that selects revision ${policy.data.revision} (${hex(want)}: ${errnoName(Number(writeErr))}); its vGIC${job.header.gic.version} starts at revision ${(iidr >> 12) & 0xf} (${hex(iidr)})`,
+      `this kernel cannot be put into policy ${policy.id}: KVM refuses the userspace GICD_IIDR write that selects revision ${policy.data.revision} (${hex(want)}: ${errnoName(Number(writeErr))}); its vGICv${job.header.gic.version} starts at revision ${(iidr >> 12) & 0xf} (${hex(iidr)})`,
     );
   }
 }

@@ -14,6 +14,8 @@ import { Policy } from '../../policy/policy';
 import { ReplayRecord } from '../../replay/records';
 import { GICREPLAY_VERSION, MODEL_VERSION } from '../../version';
 import { replayOnKvm } from './backend';
+import { timerComparability } from './comparable';
+import { Comparability } from './records';
 import { KvmHost } from './host';
 
 /** `policies`/`policyFiles` must name exactly one policy: KVM runs one revision at a time. */
@@ -25,14 +27,15 @@ export interface KvmCheckOptions extends PlanOptions {
 const WRITE_EFFECT = / -> "(?:[^"\\]|\\.)*"/;
 
 /** The line as the KVM comparison sees it, or null when it is not compared. */
-export function kvmComparableLine(line: string, notComparable: ReadonlySet<string>): string | null {
+export function kvmComparableLine(line: string, comparable: Comparability): string | null {
   const p = parseLine(line);
   if (p.index < 0) return null; // timer / reset records: KVM has none at a fixed place
   switch (p.op) {
     case 'read':
+      return comparable.read(p.index) ? null : line;
     case 'irq':
     case 'fiq':
-      return notComparable.has(p.slot) ? null : line;
+      return p.cpu !== null && comparable.output(p.index, p.cpu) ? null : line;
     case 'write':
       // Only a userspace access's errno is KVM's to say; the effect text is the model's explanation.
       return / error -E/.test(line) && p.via === 'user' ? line.replace(WRITE_EFFECT, ' ->') : null;
@@ -42,13 +45,6 @@ export function kvmComparableLine(line: string, notComparable: ReadonlySet<strin
     default:
       return null;
   }
-}
-
-/** Slots (parseLine) of KVM records marked not comparable. */
-export function notComparableSlots(records: readonly ReplayRecord[], render: (r: ReplayRecord) => string): Set<string> {
-  const s = new Set<string>();
-  for (const r of records) if ((r.op === 'read' || r.op === 'irq' || r.op === 'fiq') && r.notComparable) s.add(parseLine(render(r)).slot);
-  return s;
 }
 
 export function checkGoldensOnKvm(o: KvmCheckOptions): CheckReport & { host: string } {
@@ -62,13 +58,14 @@ export function checkGoldensOnKvm(o: KvmCheckOptions): CheckReport & { host: str
     const t = run.traces[i];
     const fields = fieldFormatterFor(t.header.gic);
     const render = (r: ReplayRecord): string => renderRecord(r, fields);
-    const skip = notComparableSlots(t.records, render);
+    const comparable = timerComparability(t.header, t.events);
     const res = checkPair({
       layout: plan.layout,
       trace: p.trace,
       policy,
       golden: p.golden,
-      project: (line) => kvmComparableLine(line, skip),
+      project: (line) => kvmComparableLine(line, comparable),
+      newName: `real KVM running traces/${p.trace} under ${policy.id}`,
       produce: (setup) => {
         const feed = setup(t.header, fields);
         for (const r of t.records) feed(render(r), r);

@@ -3,8 +3,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { checkGoldens, CheckReport, findProjectRoot, InputError, mergeReports, parseShard, renderJunit, renderReport, resolveConfig, writeFileAtomic } from '../../../engine';
+import { checkGoldens, checkGoldensOnKvm, CheckReport, findProjectRoot, InputError, mergeReports, parseShard, renderJunit, renderReport, resolveConfig, UsageError, writeFileAtomic } from '../../../engine';
 import { Output } from '../output';
+import { backendOptions, kvmHostFrom } from './backend';
 
 function readReport(file: string): CheckReport {
   let text: string;
@@ -42,9 +43,9 @@ export function progressPrinter(enabled: boolean): ((done: number, total: number
 export function checkCommand(y: Argv): Argv {
   return y.command(
     'check [paths..]',
-    'Replay every trace under every policy and compare with the goldens (exit 0 match, 1 drift/missing/stale/obsolete, 2 bad input)',
+    'Replay every trace under every policy and compare with the goldens (exit 0 match, 1 drift/missing/stale/obsolete, 2 bad input); with --backend kvm, real KVM against one policy\'s goldens (default mainline-rev3, the policy of a mainline kernel)',
     (c) =>
-      c
+      backendOptions(c)
         .positional('paths', { type: 'string', array: true, describe: 'traces, goldens or folders of them (default: all of traces/)' })
         .option('policy', { type: 'string', coerce: listOf, describe: 'only these policies, built-in or registered (repeat the flag or separate with commas)' })
         .option('policy-file', { type: 'string', coerce: listOf, describe: 'check only these policy JSON files (with --policy: those too); register a policy for good in package.json "gicreplay": { "policyFiles": [...] }' })
@@ -58,7 +59,13 @@ export function checkCommand(y: Argv): Argv {
     async (a) => {
       const cfg = resolveConfig({ mode: 'check', env: process.env, tty: Boolean(process.stderr.isTTY), workers: a.workers });
       let report: CheckReport;
-      if (a.merge && a.merge.length) {
+      const host = kvmHostFrom(a);
+      if (host) {
+        if (a.merge?.length || a.shard || a.pending) throw new UsageError('--merge, --shard and --pending are for the model backend; with --backend kvm, check one policy in one run');
+        const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
+        const policies = a.policy?.length || a['policy-file']?.length ? a.policy : ['mainline-rev3'];
+        report = checkGoldensOnKvm({ root, cwd: process.cwd(), paths: (a.paths as string[] | undefined) ?? [], policies, policyFiles: a['policy-file'], host, runTimeoutMs: a['kvm-run-timeout'] });
+      } else if (a.merge && a.merge.length) {
         const files = [...a.merge, ...((a.paths as string[] | undefined) ?? [])];
         report = mergeReports(files.map(readReport), files);
       } else {

@@ -9,6 +9,7 @@ import { blessCommand } from './bless';
 import { traceCommand } from './trace';
 import { diffCommand } from './diff';
 import { matrixCommand } from './matrix';
+import { fidelityCommand } from './fidelity';
 
 export type CommandModule = (y: Argv) => Argv;
 
@@ -18,6 +19,7 @@ export const COMMANDS: CommandModule[] = [
   replayCommand,
   diffCommand,
   matrixCommand,
+  fidelityCommand,
   traceCommand,
   importCommand,
   recordCommand,

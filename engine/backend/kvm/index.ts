@@ -1,0 +1,16 @@
+// The real-KVM backend: replay traces on a Linux KVM/arm64 vGIC (native /dev/kvm, or nested under
+// QEMU) and hold the model to it. See engine/backend/kvm/README.md.
+
+export { replayOnKvm, KvmPolicyRefused } from './backend';
+export type { KvmReplayOptions, KvmRunResult, KvmTraceResult } from './backend';
+export { chooseHost, NestedHost, NativeHost, KvmHostError } from './host';
+export type { KvmHost, NestedOptions } from './host';
+export { checkGoldensOnKvm } from './check';
+export type { KvmCheckOptions } from './check';
+export { kvmFidelity, compareTrace } from './fidelity';
+export type { FidelityReport, FidelityTrace, FidelityDifference } from './fidelity';
+export { baselineOf, compareWithBaseline, readBaseline, renderBaseline, DEFAULT_BASELINE } from './baseline';
+export type { Baseline, BaselineComparison } from './baseline';
+export { renderFidelity, fidelityCounts } from './render';
+export { KVM_RULES } from './kvm-rules';
+export { buildRunner, defaultKernel, INSTALL_HINT } from './build';

@@ -1,0 +1,53 @@
+// `gicreplay fidelity`: thin layer over engine/backend/kvm kvmFidelity and its baseline.
+
+import * as path from 'path';
+import type { Argv } from 'yargs';
+import { UsageError } from '../../../engine/errors';
+import { baselineOf, compareWithBaseline, DEFAULT_BASELINE, kvmFidelity, readBaseline, renderBaseline, renderFidelity } from '../../../engine/backend/kvm';
+import { findProjectRoot } from '../../../engine/golden/layout';
+import { resolvePolicies } from '../../../engine/policy/policy';
+import { writeFileAtomic } from '../../../engine/trace/writer';
+import { expandTracePaths } from '../../../engine/util/trace-files';
+import { Output } from '../output';
+import { backendOptions, kvmHostFrom } from './backend';
+
+export function fidelityCommand(y: Argv): Argv {
+  return y.command(
+    'fidelity [paths..]',
+    'Replay traces on the model and on real KVM and list every read, device-attribute result and IRQ/FIQ state that differs (exit 1 when any does, or with --baseline when a new unexplained one does)',
+    (c) =>
+      backendOptions(c, 'kvm')
+        .positional('paths', { type: 'string', array: true, describe: 'traces or folders of them (default: all of traces/)' })
+        .option('policy', { type: 'string', default: 'mainline-rev3', describe: 'policy to run both under (the kernel is put in its revision through GICD_IIDR)' })
+        .option('policy-file', { type: 'string', describe: 'a policy JSON file of your own' })
+        .option('baseline', { type: 'string', describe: `compare with a checked-in baseline (e.g. ${DEFAULT_BASELINE}): fail only on new unexplained differences` })
+        .option('write-baseline', { type: 'string', describe: 'write this run\'s differences as the new baseline to FILE (refused when CI is set)' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
+    (a) => {
+      const host = kvmHostFrom(a);
+      if (!host) throw new UsageError('fidelity compares the model with real KVM: use --backend kvm or kvm:IMAGE');
+      if (a['write-baseline'] && process.env.CI) throw new UsageError('refusing --write-baseline on CI: take the baseline on your machine and commit it');
+      const [policy] = resolvePolicies(a['policy-file'] ? [] : [a.policy], a['policy-file'] ? [a['policy-file']] : []);
+      const root = findProjectRoot(process.cwd());
+      const given = (a.paths as string[] | undefined) ?? [];
+      const files = expandTracePaths(given.length ? given : [path.join(root, 'traces')]);
+      if (!files.length) throw new UsageError(`no traces (*.gtr) under ${given.join(', ') || 'traces/'}`);
+      const names = files.map((f) => path.relative(root, path.resolve(f)).split(path.sep).join('/'));
+      const report = kvmFidelity(files, { host, policy, runTimeoutMs: a['kvm-run-timeout'], names });
+      const kernel = host.kind === 'nested' ? path.basename((host as { kernel?: string }).kernel ?? '') : 'native';
+      const out = new Output();
+      let exit = report.traces.some((t) => t.differences.length) ? 1 : 0;
+      if (a['write-baseline']) {
+        writeFileAtomic(a['write-baseline'], renderBaseline(baselineOf(report, kernel)));
+        exit = 0;
+      }
+      const cmp = a.baseline ? compareWithBaseline(report, readBaseline(a.baseline)) : undefined;
+      if (cmp) exit = cmp.newUnexplained.length ? 1 : 0;
+      if (a.json) out.line(JSON.stringify({ ...report, baseline: cmp }, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2));
+      else for (const l of renderFidelity(report, cmp)) out.line(l);
+      if (a['write-baseline']) out.line(`wrote ${a['write-baseline']}`);
+      out.flush();
+      process.exitCode = exit;
+    },
+  );
+}
