@@ -16,6 +16,7 @@ import { Measurement } from './measure';
 import { qemuVersion, qtestCeiling, qtestLockstep, QtestRun } from './qemu';
 import { si, Stat, stat } from './stats';
 import { measureCheck, measureSuite, SuiteResult, CheckResult } from './suite';
+import { KvmResult, measureKvm } from './kvm';
 
 interface Args {
   events: number;
@@ -26,11 +27,13 @@ interface Args {
   check: boolean;
   checkRuns: number;
   suite: boolean;
+  kvm: boolean;
+  kvmRuns: number;
   out: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { events: 10_000_000, runs: 5, qemuAccesses: 500_000, lockstepAccesses: 20_000, qemu: true, check: true, checkRuns: 1, suite: true, out: 'bench-results/bench.json' };
+  const a: Args = { events: 10_000_000, runs: 5, qemuAccesses: 500_000, lockstepAccesses: 20_000, qemu: true, check: true, checkRuns: 1, suite: true, kvm: true, kvmRuns: 3, out: 'bench-results/bench.json' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const num = (): number => {
@@ -46,9 +49,11 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--no-check') a.check = false;
     else if (k === '--check-runs') a.checkRuns = num();
     else if (k === '--no-suite') a.suite = false;
+    else if (k === '--no-kvm') a.kvm = false;
+    else if (k === '--kvm-runs') a.kvmRuns = num();
     else if (k === '--out') a.out = argv[++i];
     else if (k === '--help' || k === '-h') {
-      process.stdout.write('usage: npm run bench -- [--events N] [--runs N] [--qemu-accesses N] [--lockstep-accesses N] [--no-qemu] [--no-check] [--check-runs N] [--no-suite] [--out FILE]\n');
+      process.stdout.write('usage: npm run bench -- [--events N] [--runs N] [--qemu-accesses N] [--lockstep-accesses N] [--no-qemu] [--no-check] [--check-runs N] [--no-suite] [--no-kvm] [--kvm-runs N] [--out FILE]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${k}`);
   }
@@ -180,6 +185,14 @@ async function main(): Promise<void> {
     else targets.push({ what: `whole suite: gicreplay check (${suite.pairs} pairs), s`, value: suite.seconds!.median, goal: '< 5', met: suite.seconds!.median < 5 });
   }
 
+  let kvm: KvmResult | null = null;
+  if (a.kvm) {
+    log('real KVM, nested (Debian arm64 kernel under QEMU TCG)');
+    kvm = measureKvm(ROOT, snap, a.kvmRuns, log);
+    if (kvm.skipped) log(`KVM backend skipped: ${kvm.skipped}`);
+    else targets.push({ what: 'KVM backend: whole suite (gicreplay fidelity --backend kvm, two boots), s', value: kvm.suiteSeconds!.median, goal: '< 60', met: kvm.suiteSeconds!.median < 60 });
+  }
+
   const cpus = os.cpus();
   const result = {
     schema: 1,
@@ -193,6 +206,7 @@ async function main(): Promise<void> {
     qemu,
     check,
     suite,
+    kvm,
     targets,
   };
 
@@ -214,6 +228,18 @@ async function main(): Promise<void> {
     rows.push([`whole suite (${suite.pairs} pairs)`, ...secs(suite.seconds!), suite.maxRssMiB ? `${suite.maxRssMiB.median.toFixed(0)} / ${suite.maxRssMiB.max.toFixed(0)}` : '-']);
     rows.push([`whole suite, no worker threads`, ...secs(suite.secondsNoWorkers!), '-']);
     if (suite.onePolicy) rows.push([`suite, rev3 only (${suite.onePolicy.pairs} pairs)`, ...secs(suite.onePolicy.seconds), '-']);
+  }
+  if (kvm && !kvm.skipped) {
+    const k = kvm as Required<KvmResult>;
+    const perSec = (name: string, st: Stat) => rows.push([name, `${si(st.median)}/s`, `${si(st.min)}/s`, `${si(st.max)}/s`, '-']);
+    const secs = (name: string, st: Stat) => rows.push([name, `${st.median.toFixed(2)} s`, `${st.min.toFixed(2)} s`, `${st.max.toFixed(2)} s`, '-']);
+    secs(`KVM nested: boot to power-off (${path.basename(k.kernel)})`, k.bootSeconds);
+    perSec('KVM: trapped MMIO (GICD_IIDR reads)', k.trappedMmioPerSec);
+    perSec('KVM: untrapped sysreg (ICC_PMR_EL1 reads)', k.sysregPerSec);
+    perSec(`KVM: ${k.linuxTrace.file} (events, with probes and timer lines)`, k.linuxTrace.eventsPerSec);
+    secs(`KVM: ${k.consoleChannel.lines} answers via semihosting (job incl. boot)`, k.consoleChannel.semihostSeconds);
+    secs(`KVM: the same via the serial console`, k.consoleChannel.consoleSeconds);
+    secs('KVM: whole suite, gicreplay fidelity --backend kvm', k.suiteSeconds);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const out: string[] = [];

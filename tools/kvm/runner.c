@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define JOB_MAGIC "gicreplay-kvm-job 1"
@@ -282,7 +283,7 @@ static int nstubs;
 static uint32_t *stub_end; // next free word in the stub area
 static int stubs_added;    // new code since the last segment: clean it to the point of unification
 
-static uint64_t h_mmio_rd[9], h_mmio_wr[9], h_nop, h_timer[4], h_yield;
+static uint64_t h_mmio_rd[9], h_mmio_wr[9], h_nop, h_spin, h_timer[4], h_yield;
 
 static uint64_t guest_addr(void *p) { return ram_base + (uint64_t)((uint8_t *)p - ram); }
 static void emit(uint32_t insn) { *code++ = insn; }
@@ -413,6 +414,8 @@ static void write_fixed_code(void) {
   }
   h_nop = here();
   emit(RET);
+  h_spin = here(); // a guest that never yields, for testing the watchdog
+  emit(0x14000000u); // b .
   // Timer outputs: compare value 0 (always in the past) with the timer enabled raises the line;
   // CTL = 0 drops it. [0] virtual off, [1] virtual on, [2] physical off, [3] physical on.
   for (int t = 0; t < 4; t++) {
@@ -516,7 +519,8 @@ static int run_vcpu(int cpu, const char *tag) {
     setitimer(ITIMER_REAL, &off, NULL);
     if (r < 0) {
       if (e == EINTR && alarm_fired) {
-        fail(tag, "vcpu%d did not yield within %u ms (guest hang; pc 0x%llx)", cpu, T.timeout_ms, (unsigned long long)get_pc(cpu));
+        struct seg_op *o = op_from_x5(get_x5(cpu));
+        fail(o ? o->tag : tag, "vcpu%d did not yield within %u ms (guest hang; pc 0x%llx)", cpu, T.timeout_ms, (unsigned long long)get_pc(cpu));
         return -1;
       }
       if (e == EINTR) continue;
@@ -561,7 +565,8 @@ static int run_vcpu(int cpu, const char *tag) {
     }
     case KVM_EXIT_INTR:
       if (alarm_fired) {
-        fail(tag, "vcpu%d did not yield within %u ms (guest hang; pc 0x%llx)", cpu, T.timeout_ms, (unsigned long long)get_pc(cpu));
+        struct seg_op *o = op_from_x5(get_x5(cpu));
+        fail(o ? o->tag : tag, "vcpu%d did not yield within %u ms (guest hang; pc 0x%llx)", cpu, T.timeout_ms, (unsigned long long)get_pc(cpu));
         return -1;
       }
       continue;
@@ -593,9 +598,14 @@ static void seg_flush(void) {
     __builtin___clear_cache((char *)(ram + OFF_STUBS), (char *)stub_end);
     stubs_added = 0;
   }
-  if (run_vcpu(cpu, segops[0].tag) < 0) return;
+  uint32_t done = seg_ops;
+  if (run_vcpu(cpu, segops[0].tag) < 0) {
+    // The operations before the one that failed did run: report them.
+    struct seg_op *o = op_from_x5(get_x5(cpu));
+    done = o ? (uint32_t)(o - segops) : 0;
+  }
   uint64_t *res = (uint64_t *)(ram + OFF_RESULTS);
-  for (uint32_t i = 0; i < seg_ops; i++) {
+  for (uint32_t i = 0; i < done; i++) {
     struct seg_op *o = &segops[i];
     unsigned isr = (unsigned)(res[2 * i + 1] >> 6) & 7; // bit 0 FIQ, bit 1 IRQ, bit 2 SError
     if (o->kind == 'p' || o->kind == 't') out_line("%s %c %d %u", o->tag, o->kind, cpu, isr);
@@ -860,6 +870,9 @@ static void run_ops(void) {
       int cpu = (int)num(t[2]);
       if (seg_cpu == cpu) seg_flush();
       if (!seg_for(cpu, t[1])) seg_add(t[1], 'p', h_nop, 0, 0);
+    } else if (!strcmp(op, "spin") && n >= 3) {
+      // spin TAG CPU: the vCPU loops forever; the watchdog must end the trace
+      if (!seg_for((int)num(t[2]), t[1])) seg_add(t[1], 'w', h_spin, 0, 0);
     } else if (!strcmp(op, "tl") && n >= 5) {
       // tl TAG CPU v|p LEVEL: drive the timer's output, exit so that KVM re-evaluates the line
       // when it loads the vCPU again, then read ISR_EL1 in a list of its own.
@@ -918,13 +931,18 @@ static void run_trace(char **t0, int n0) {
     else if (!strcmp(t[0], "end")) break;
   }
   out_line("T %s", T.id);
+  struct timespec start, stop;
+  clock_gettime(CLOCK_MONOTONIC, &start);
   if (!go) fail("-", "job: trace %s has no 'go' line", T.id);
   else if (T.gic != 2 && T.gic != 3) fail("-", "job: trace %s: gic must be 2 or 3", T.id);
   else if (T.ncpus < 1 || T.ncpus > MAX_CPUS) fail("-", "job: trace %s: bad cpu count", T.id);
   else create_vm("-");
   if (go) run_ops();
   teardown();
-  out_line("%s", failed[0] ? "E fail" : "E ok");
+  clock_gettime(CLOCK_MONOTONIC, &stop);
+  // The trace's time in the guest kernel's clock, for the benchmark (not part of any record).
+  long long us = (long long)(stop.tv_sec - start.tv_sec) * 1000000 + (stop.tv_nsec - start.tv_nsec) / 1000;
+  out_line("%s %lld", failed[0] ? "E fail" : "E ok", us);
   out_flush();
 }
 

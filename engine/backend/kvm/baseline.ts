@@ -4,7 +4,7 @@
 // with `--write-baseline`). Entries are one line of text each so that a review reads them.
 
 import * as fs from 'fs';
-import { InputError } from '../../errors';
+import { InputError, UsageError } from '../../errors';
 import { FidelityDifference, FidelityReport } from './fidelity';
 
 export const BASELINE_SCHEMA = 1;
@@ -22,7 +22,8 @@ export interface Baseline {
 
 /** What identifies a difference: event, vCPU, register, both values; the class is not part of it. */
 export function differenceKey(d: FidelityDifference): string {
-  return `#${d.index} ${d.cpu === null ? '-' : `cpu${d.cpu}`} ${d.what} ${d.reg} model=${d.model} kvm=${d.kvm}`;
+  const what = d.what === 'irq' || d.what === 'fiq' ? d.what : `${d.what} ${d.reg}`;
+  return `#${d.index} ${d.cpu === null ? '-' : `cpu${d.cpu}`} ${what} model=${d.model} kvm=${d.kvm}`;
 }
 
 export function differenceLine(d: FidelityDifference): string {
@@ -78,6 +79,7 @@ export interface BaselineComparison {
 }
 
 export function compareWithBaseline(r: FidelityReport, b: Baseline): BaselineComparison {
+  if (b.policy !== r.policy) throw new UsageError(`the baseline was taken under policy ${b.policy}, this run is under ${r.policy}: run with --policy ${b.policy} or write a baseline for ${r.policy}`);
   const out: BaselineComparison = { newUnexplained: [], newExplained: [], gone: [], unchecked: [] };
   const ran = new Set(r.traces.map((t) => t.trace));
   for (const t of r.traces) {

@@ -20,6 +20,8 @@ export interface TraceAnswers {
   lines: RunnerLine[];
   /** The runner reached the trace's end ("E ok" / "E fail"). */
   complete: boolean;
+  /** Microseconds the trace took inside the guest (setup, operations, teardown): for the benchmark only. */
+  elapsedUs?: number;
 }
 
 export interface RunnerOutput {
@@ -88,6 +90,7 @@ export function parseRunnerOutput(text: string, framed: boolean): RunnerOutput {
     if (!cur) continue;
     if (t[0] === 'E') {
       cur.complete = true;
+      if (t[2] !== undefined) cur.elapsedUs = Number(t[2]);
       continue;
     }
     if (t[1] === 'F') {

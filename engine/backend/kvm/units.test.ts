@@ -1,0 +1,238 @@
+// The KVM backend's pieces without a kernel: job generation, the answer parser, records from
+// answers, comparability, the fidelity rules and baseline, the initramfs writer, and the errors
+// a missing tool gives. The real-KVM tests are in nested.test.ts.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { UsageError } from '../../errors';
+import { ReplayRecord } from '../../replay/records';
+import { Frame, UserGroup } from '../../trace/events';
+import { compareWithBaseline, baselineOf } from './baseline';
+import { buildRunner, defaultKernel, requireKernel } from './build';
+import { kvmComparableLine } from './check';
+import { timerComparability } from './comparable';
+import { cpioNewc } from './cpio';
+import { compareTrace, FidelityReport } from './fidelity';
+import { NestedHost } from './host';
+import { buildTraceJob, kvmSysregAttr, redistRegions, vgicMpidr } from './job';
+import { parseRunnerOutput } from './output';
+import { ALL_COMPARABLE, emitKvmRecords } from './records';
+import { ev, events, virtHeader } from './testkit';
+
+const ops = (lines: string[]): string[] => lines.slice(lines.indexOf('go') + 1, -1);
+
+describe('job', () => {
+  test('the VM shape comes from the header: frames, MPIDRs, NR_IRQS, contiguous redistributors as one region', () => {
+    const h = virtHeader(3, 2, { its: true });
+    const j = buildTraceJob('t0', h, [], { file: 'x.gtr', revision: 2 });
+    expect(j.lines.slice(0, j.lines.indexOf('go') + 1)).toEqual([
+      'trace t0', 'gic 3', 'cpus 2', 'nr-irqs 96', 'mpidr 0 0x80000000', 'mpidr 1 0x80000001', 'dist 0x8000000', 'redist 0x80a0000 2', 'its 0x8080000', 'init-now', 'timeout-ms 10000', 'go',
+    ]);
+    // The revision is selected right after CTRL_INIT, before the first event.
+    expect(ops(j.lines)).toEqual(['iidr s0 2']);
+    expect(redistRegions([0x10000n, 0x30000n, 0x100000n])).toEqual([{ base: 0x10000n, count: 2 }, { base: 0x100000n, count: 1 }]);
+  });
+
+  test('guest accesses become addresses, user accesses device attributes, lines KVM_IRQ_LINE or the timer', () => {
+    const h = virtHeader(3, 2);
+    const j = buildTraceJob('t0', h, events(
+      ev.mr(null, Frame.Dist, 0x8),                               // 0: GICD_IIDR on vCPU 0 (no CPU recorded)
+      ev.mw(1, Frame.RedistSgi, 0x100, 0x1n, 4, 1),               // 1: GICR_ISENABLER0 of redistributor 1, from vCPU 1
+      ev.sw(0, 'ICC_SGI1R_EL1', 0x10002n),                        // 2: an SGI: every other vCPU is probed
+      ev.sw(0, 'ICC_EOIR1_EL1', 0x20n),                           // 3: a deactivation: every vCPU, the writer too, afresh
+      ev.line(40, null, 1),                                       // 4: SPI 40
+      ev.line(27, 1, 1),                                          // 5: vtimer PPI, timer not programmed: driven through the timer
+      ev.sw(1, 'CNTV_CTL_EL0', 1n),                               // 6: the guest programs its timer
+      ev.line(27, 1, 0),                                          // 7: ... so this line is a check, not an input
+      ev.uw(UserGroup.RedistRegs, 1, 0x10080, 0xffffffffn),      // 8: GICR_IGROUPR0 of vCPU 1
+      ev.ur(UserGroup.CpuSysregs, 1, 0x30460, 8),                 // 9: ICC_PMR_EL1 of vCPU 1
+      ev.uw(UserGroup.DistRegs, null, 0x6140, 0n, 8),             // 10: 64-bit DIST_REGS access: KVM has none
+      ev.mark('hello'),                                           // 11
+    ), { file: 'x.gtr' });
+    expect(ops(j.lines)).toEqual([
+      'mr 0 0 0x8000008 4',
+      'mw 1 1 0x80d0100 4 0x1', 'p 1 0',
+      'sw 2 0 0x30cb5 0x10002', 'p 2 1',
+      'sw 3 0 0x30cc1 0x20', 'p 3 0', 'p 3 1',
+      'irq 4 0x1000028 1', 'p 4 0', 'p 4 1',
+      'tl 5 1 v 1',
+      'sw 6 1 0x33e31 0x1',
+      `uw 8 5 0x${((vgicMpidr(0x80000001n) << 32n) | 0x10080n).toString(16)} 0xffffffff`, 'p 8 0', 'p 8 1',
+      `ur 9 6 0x${((1n << 32n) | BigInt(kvmSysregAttr(0x30460))).toString(16)}`,
+    ]);
+    expect(j.plans[7].skip?.kind).toBe('timer-check');
+    expect(j.plans[10].skip?.kind).toBe('inexpressible');
+    expect(j.plans[11].ops).toBe(0);
+    // ICC_PMR_EL1 (3,0,4,6,0) in KVM's packing: op0<<14 | op1<<11 | CRn<<7 | CRm<<3 | op2
+    expect(kvmSysregAttr(0x30460)).toBe((3 << 14) | (4 << 7) | (6 << 3));
+  });
+
+  test('a GICv2 trace has a CPU interface and no redistributors; a PPI line names its vCPU', () => {
+    const j = buildTraceJob('t1', virtHeader(2, 2), events(ev.line(23, 1, 1), ev.uw(UserGroup.CpuRegs, 1, 0x4, 0xf0n)), { file: 'x.gtr' });
+    expect(j.lines).toContain('cpuif 0x8010000');
+    expect(ops(j.lines)).toEqual(['irq 0 0x2010017 1', 'p 0 1', 'uw 1 2 0x100000004 0xf0', 'p 1 0', 'p 1 1']);
+  });
+
+  test('a GICv3 header without a redistributor per vCPU cannot be placed', () => {
+    const h = virtHeader(3, 2);
+    h.gic.frames.redist = [0x080a0000n];
+    expect(() => buildTraceJob('t', h, [], { file: 'x.gtr' })).toThrow(/lists 1 redistributor bases for 2 vCPUs/);
+  });
+});
+
+describe('answers', () => {
+  const body = ['H api 12', 'T t0', '- ok 1', '- mpidr 0 80000000', '0 r 4b00343b 0', '1 u 16', 'E ok'];
+  const crc = (lines: string[]): string => {
+    let c = 0xffffffff;
+    for (const b of Buffer.from(lines.map((l) => `${l}\n`).join(''))) {
+      c ^= b;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    }
+    return ((c ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
+  };
+
+  test('framed console output survives kernel messages between the lines', () => {
+    const framed = body.map((l, i) => `@@${i} ${l}`);
+    const text = [framed[0], '[    1.0] kvm [1]: some message', ...framed.slice(1), `@@${body.length} D ${body.length} ${crc(body)}`, '[    2.0] reboot: Power down'].join('\r\n');
+    const o = parseRunnerOutput(text, true);
+    expect(o.done).toBe(true);
+    expect(o.corrupt).toBeUndefined();
+    expect(o.traces[0]).toMatchObject({ id: 't0', ready: true, complete: true, mpidrs: [0x80000000n] });
+    expect(o.traces[0].lines).toEqual([{ tag: '0', kind: 'r', args: ['4b00343b', '0'] }, { tag: '1', kind: 'u', args: ['16'] }]);
+  });
+
+  test('a lost or damaged line is caught, not read as an answer', () => {
+    const framed = body.map((l, i) => `@@${i} ${l}`);
+    const lost = parseRunnerOutput([...framed.slice(0, 3), ...framed.slice(4), `@@${body.length} D ${body.length} ${crc(body)}`].join('\n'), true);
+    expect(lost.corrupt).toMatch(/@@4 where @@3 was expected/);
+    const damaged = parseRunnerOutput([...body.slice(0, 4), '0 r 4b00243b 0', ...body.slice(5), `D ${body.length} ${crc(body)}`].join('\n'), false);
+    expect(damaged.corrupt).toMatch(/CRC-32/);
+    expect(parseRunnerOutput(body.join('\n'), false).done).toBe(false);
+  });
+});
+
+describe('records from answers', () => {
+  test('values, an UNDEF, an errno and IRQ changes land where the model would put them', () => {
+    const h = virtHeader(3, 2);
+    const evs = events(ev.sr(0, 'ICC_IAR1_EL1'), ev.sr(0, 'ICC_EOIR1_EL1'), ev.uw(UserGroup.DistRegs, null, 0x8, 0x4b00143bn), ev.line(33, null, 1), ev.mark('m'));
+    const job = buildTraceJob('t', h, evs, { file: 'x.gtr' });
+    const answers = parseRunnerOutput(['T t', '- ok 2', '0 r 3ff 0', '1 x 2000000 0 0', '2 u 22', '2 p 0 0', '2 p 1 0', '3 l 0', '3 p 0 2', '3 p 1 0', 'E ok'].join('\n'), false).traces[0];
+    const recs: ReplayRecord[] = [];
+    emitKvmRecords('x.gtr', h, evs, job.plans, answers, ALL_COMPARABLE, (r) => recs.push(r));
+    expect(recs).toEqual([
+      { op: 'read', index: 0, cycle: 100n, cpu: 0, src: 'guest', via: 'sysreg', reg: 'ICC_IAR1_EL1', offset: null, size: 8, value: 0x3ffn, recorded: null, note: undefined, notComparable: undefined },
+      { op: 'read', index: 1, cycle: 200n, cpu: 0, src: 'guest', via: 'sysreg', reg: 'ICC_EOIR1_EL1', offset: null, size: 8, value: 0n, recorded: null, note: 'UNDEF, ESR_EL1 0x2000000', notComparable: undefined },
+      { op: 'write', index: 2, cycle: 300n, cpu: null, src: 'user', via: 'user', reg: 'GICD_IIDR', offset: 8, size: 4, value: 0x4b00143bn, effect: 'KVM_SET_DEVICE_ATTR returned -EINVAL', result: 22 },
+      { op: 'irq', cpu: 0, level: 1, cycle: 400n, index: 3, notComparable: undefined },
+      { op: 'marker', index: 4, cycle: 500n, cpu: null, text: 'm' },
+    ]);
+  });
+});
+
+describe('comparability', () => {
+  test('a vCPU that runs its own timer: its flow and outputs are not comparable from then on; counters never are', () => {
+    const h = virtHeader(3, 2);
+    const evs = events(
+      ev.sr(0, 'CNTVCT_EL0'),                        // 0
+      ev.sr(0, 'ICC_IAR1_EL1'),                      // 1: before the timer is armed
+      ev.sw(0, 'CNTV_CVAL_EL0', 0x1000n),            // 2
+      ev.sw(0, 'CNTV_CTL_EL0', 1n),                  // 3: armed
+      ev.sr(0, 'ICC_IAR1_EL1'),                      // 4
+      ev.sr(1, 'ICC_IAR1_EL1'),                      // 5: the other vCPU is unaffected
+      ev.sr(0, 'ICC_PMR_EL1'),                       // 6: configuration, not flow
+      ev.mr(0, Frame.Dist, 0x204),                   // 7: GICD_ISPENDR1: an SPI's state
+      ev.sr(0, 'CNTV_CTL_EL0'),                      // 8: ISTATUS
+      ev.sr(0, 'CNTFRQ_EL0'),                        // 9
+    );
+    const c = timerComparability(h, evs);
+    expect([0, 1, 4, 5, 6, 7, 8, 9].map((i) => c.read(i) !== undefined)).toEqual([true, false, true, false, false, true, true, true]);
+    expect([c.output(2, 0), c.output(3, 0), c.output(3, 1)].map((x) => x !== undefined)).toEqual([false, true, false]);
+  });
+
+  test('the KVM check compares reads, errors, outputs and markers, not the model\'s write explanations', () => {
+    const c = { read: (i: number) => (i === 3 ? 'timer' : undefined), output: () => undefined };
+    expect(kvmComparableLine('2 0x1 cpu0 read mmio GICD_IIDR/4 = 0x4b00343b', c)).not.toBeNull();
+    expect(kvmComparableLine('3 0x1 cpu0 read sysreg CNTVCT_EL0/8 = 0x5', c)).toBeNull();
+    expect(kvmComparableLine('4 0x1 cpu0 write mmio GICD_CTLR/4 0x13 -> "stored 0x52"', c)).toBeNull();
+    expect(kvmComparableLine('5 0x1 - write user GICD_IIDR/4 0x4b00143b -> "rejected" error -EINVAL', c)).toBe('5 0x1 - write user GICD_IIDR/4 0x4b00143b -> error -EINVAL');
+    expect(kvmComparableLine('- 0x9 cpu0 irq 1', c)).toBeNull();
+  });
+});
+
+describe('fidelity rules and baseline', () => {
+  const h2 = virtHeader(2, 1);
+  const evs = events(ev.mr(0, Frame.CpuIf, 0xfc), ev.mw(0, Frame.CpuIf, 0x10, 0x1bn), ev.mr(0, Frame.CpuIf, 0xc), ev.mr(0, Frame.Dist, 0x8));
+  const read = (index: number, reg: string, value: bigint): ReplayRecord => ({ op: 'read', index, cycle: BigInt(100 * (index + 1)), cpu: 0, src: 'guest', via: 'mmio', reg, offset: 0, size: 4, value, recorded: null });
+  const model: ReplayRecord[] = [read(0, 'GICC_IIDR', 0x0202143bn), { op: 'write', index: 1, cycle: 200n, cpu: 0, src: 'guest', via: 'mmio', reg: 'GICC_EOIR', offset: 0x10, size: 4, value: 0x1bn, effect: 'ignored: no active priority to drop' }, read(2, 'GICC_IAR', 0x3ffn), read(3, 'GICD_IIDR', 0x4b00343bn)];
+  const kvm: ReplayRecord[] = [read(0, 'GICC_IIDR', 0x0002043bn), read(2, 'GICC_IAR', 0x1bn), read(3, 'GICD_IIDR', 0x4b00243bn)];
+
+  test('host facts and their cascades are explained by rule; anything else is unexplained', () => {
+    const t = compareTrace('x.gtr', h2, evs, model, kvm);
+    expect(t.differences.map((d) => [d.index, d.reg, d.class, d.rule])).toEqual([
+      [0, 'GICC_IIDR', 'host', 'gicv-iidr'],
+      [2, 'GICC_IAR', 'host', 'gicv-eoi-without-priority (cascade from event 1)'],
+      [3, 'GICD_IIDR', 'unexplained', undefined],
+    ]);
+    expect(t.differences[0].fields).toEqual(['Revision 1 -> 0', 'ProductID 0x20 -> 0']);
+  });
+
+  test('the baseline fails on a new unexplained difference, reports explained and vanished ones', () => {
+    const report: FidelityReport = { host: 'h', policy: 'p', traces: [compareTrace('x.gtr', h2, evs, model, kvm)] };
+    const base = baselineOf(report, 'k');
+    expect(compareWithBaseline(report, base)).toEqual({ newUnexplained: [], newExplained: [], gone: [], unchecked: [] });
+    const fewer = { ...base, differences: { 'x.gtr': base.differences['x.gtr'].slice(0, 1), 'y.gtr': ['#1 cpu0 read R model=0x0 kvm=0x1 [host: r]'] } };
+    const cmp = compareWithBaseline(report, fewer);
+    expect(cmp.newUnexplained.map((d) => d.index)).toEqual([3]);
+    expect(cmp.newExplained.map((d) => d.index)).toEqual([2]);
+    expect(cmp.unchecked).toEqual(['y.gtr']);
+    const more = { ...base, differences: { 'x.gtr': [...base.differences['x.gtr'], '#9 cpu0 read X model=0x0 kvm=0x1 [unexplained]'] } };
+    expect(compareWithBaseline(report, more).gone).toEqual([{ trace: 'x.gtr', line: '#9 cpu0 read X model=0x0 kvm=0x1 [unexplained]' }]);
+  });
+});
+
+describe('initramfs', () => {
+  test('newc entries: header, name and data each padded to 4 bytes, a trailer, deterministic bytes', () => {
+    const a = cpioNewc([{ name: 'dev', mode: 0o040755 }, { name: 'init', mode: 0o100755, data: Buffer.from('abcde') }]);
+    expect(a.equals(cpioNewc([{ name: 'dev', mode: 0o040755 }, { name: 'init', mode: 0o100755, data: Buffer.from('abcde') }]))).toBe(true);
+    const seen: { name: string; mode: number; data: string }[] = [];
+    let p = 0;
+    for (;;) {
+      expect(a.toString('ascii', p, p + 6)).toBe('070701');
+      const field = (k: number): number => parseInt(a.toString('ascii', p + 6 + 8 * k, p + 14 + 8 * k), 16);
+      const size = field(6);
+      const nameLen = field(11);
+      const name = a.toString('utf8', p + 110, p + 110 + nameLen - 1);
+      const dataAt = p + 110 + nameLen + ((4 - ((110 + nameLen) % 4)) % 4);
+      expect(dataAt % 4).toBe(0);
+      if (name === 'TRAILER!!!') break;
+      seen.push({ name, mode: field(1), data: a.toString('utf8', dataAt, dataAt + size) });
+      p = dataAt + size + ((4 - (size % 4)) % 4);
+    }
+    expect(seen).toEqual([{ name: 'dev', mode: 0o040755, data: '' }, { name: 'init', mode: 0o100755, data: 'abcde' }]);
+  });
+});
+
+describe('a missing tool is an error that names the install step', () => {
+  const env = { ...process.env };
+  afterEach(() => {
+    process.env = { ...env };
+  });
+
+  test('no cross compiler', () => {
+    process.env.GICREPLAY_KVM_CC = '/nonexistent/aarch64-linux-gnu-gcc';
+    expect(() => buildRunner()).toThrow(UsageError);
+    expect(() => buildRunner()).toThrow(/not installed: run `bash tools\/kvm\/install.sh`/);
+  });
+
+  test('no QEMU', () => {
+    expect(() => new NestedHost({ qemu: '/nonexistent/qemu-system-aarch64', kernel: __filename })).toThrow(/needs \/nonexistent\/qemu-system-aarch64, which is not installed: run `bash tools\/kvm\/install.sh`/);
+  });
+
+  test('no kernel, or a file that is not an arm64 Image', () => {
+    process.env.GICREPLAY_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'gicreplay-nokernel-'));
+    expect(() => defaultKernel()).toThrow(/no arm64 kernel Image .* run `bash tools\/kvm\/install.sh`/);
+    expect(() => requireKernel(__filename)).toThrow(/is not an uncompressed arm64 kernel Image/);
+    expect(() => requireKernel('/nonexistent/Image')).toThrow(/does not exist/);
+  });
+});
