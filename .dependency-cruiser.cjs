@@ -5,7 +5,8 @@
 //   contract  engine/model/, engine/policy/
 //   models    engine/gic/, engine/timer/
 //   replay    engine/replay/
-//   uses      engine/inspect/, engine/sources/, engine/golden/, engine/divergence/, engine/fidelity/, engine/guests/
+//   uses      engine/inspect/, engine/sources/, engine/golden/, engine/divergence/, engine/fidelity/, engine/guests/,
+//             engine/backend/ (real KVM: replays through golden/ and inspect/ like a user of the models)
 //   API       engine/index.ts
 //   CLI       tools/cli/                         (engine/index.ts only)
 // Tests and test kits (*.test.ts, testing/) may reach across layers; production code never
@@ -49,21 +50,28 @@ module.exports = {
       severity: 'error',
       comment: 'gic/ and timer/ never import replay/, golden/, divergence/, sources/ or tools/ (nor the other users of the models).',
       from: { path: '^engine/(gic|timer)/', pathNot: TESTS },
-      to: { path: '^(engine/(replay|golden|divergence|sources|inspect|fidelity|guests)/|engine/index\\.ts|tools/)' },
+      to: { path: '^(engine/(replay|golden|divergence|sources|inspect|fidelity|guests|backend)/|engine/index\\.ts|tools/)' },
     },
     {
       name: 'replay-below-its-users',
       severity: 'error',
       comment: 'replay/ drives the models; goldens, analyses, inspection, sources and guests use it, never the reverse.',
       from: { path: '^engine/replay/', pathNot: TESTS },
-      to: { path: '^(engine/(golden|divergence|sources|inspect|fidelity|guests)/|engine/index\\.ts|tools/)' },
+      to: { path: '^(engine/(golden|divergence|sources|inspect|fidelity|guests|backend)/|engine/index\\.ts|tools/)' },
     },
     {
       name: 'sources-start-the-pipeline',
       severity: 'error',
       comment: 'Sources write traces; they know nothing of the models, replay records or goldens.',
       from: { path: '^engine/sources/', pathNot: TESTS },
-      to: { path: '^(engine/(gic|timer|model|replay|golden|divergence|inspect|fidelity|guests)/|engine/index\\.ts|tools/)' },
+      to: { path: '^(engine/(gic|timer|model|replay|golden|divergence|inspect|fidelity|guests|backend)/|engine/index\\.ts|tools/)' },
+    },
+    {
+      name: 'backend-above-its-tools',
+      severity: 'error',
+      comment: 'engine/backend/ (real KVM) replays through goldens, inspection and the analyses; none of them imports it.',
+      from: { path: '^engine/(golden|divergence|inspect|fidelity|guests)/', pathNot: TESTS },
+      to: { path: '^engine/backend/' },
     },
     {
       name: 'library-free-of-tools',

@@ -2,6 +2,7 @@
 // VM per trace, the same records as the model's replay. The library entry point behind
 // `gicreplay replay|check|fidelity --backend kvm`.
 
+import { hex } from '../../util/hex';
 import { InputError, UsageError } from '../../errors';
 import { Policy } from '../../policy/policy';
 import { ReplayRecord, ReplaySummary } from '../../replay/records';
@@ -48,7 +49,6 @@ export interface KvmRunResult {
   jobs: number;
 }
 
-const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
 
 function policyAnswer(job: TraceJob, answers: TraceAnswers, policy: Policy): void {
   if (!job.policyTag) return;

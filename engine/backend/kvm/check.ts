@@ -6,7 +6,7 @@
 
 import { checkPair } from '../../golden/pair';
 import { planSuite, PlanOptions } from '../../golden/manifest';
-import { CheckReport, PairResult, REPORT_SCHEMA } from '../../golden/model';
+import { CheckReport, PairResult, REPORT_SCHEMA } from '../../golden/results';
 import { fieldFormatterFor, parseLine, renderRecord } from '../../golden/render';
 import { verdictOf } from '../../golden/run';
 import { UsageError } from '../../errors';

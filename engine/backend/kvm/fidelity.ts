@@ -3,6 +3,7 @@
 // state after an event. Each difference is classified by rule (kvm-rules.ts): a host-GIC fact,
 // an unmodelled register, or unexplained (a model bug until shown otherwise).
 
+import { hex } from '../../util/hex';
 import { fieldChanges } from '../../golden/compare';
 import { fieldFormatterFor } from '../../golden/render';
 import { Policy } from '../../policy/policy';
@@ -47,7 +48,6 @@ export interface FidelityReport {
   traces: FidelityTrace[];
 }
 
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 /** Per event index, the read record of that event (one at most). */
 function readsByIndex(records: readonly ReplayRecord[]): Map<number, ReplayRecord & { op: 'read' }> {

@@ -3,6 +3,7 @@
 // trace event it came from. Everything the runner needs is resolved here (guest-physical
 // addresses, device-attribute IDs, KVM_IRQ_LINE numbers), so the C side stays a dumb executor.
 
+import { hex } from '../../util/hex';
 import { decodeSysregEncoding, sysregByName } from '../../arch/sysregs';
 import { InputError } from '../../errors';
 import { PTIMER_PPI, timerRegByEnc, TimerRegKind, VTIMER_PPI } from '../../timer/registers';
@@ -55,7 +56,6 @@ export interface JobOptions {
   file: string;
 }
 
-const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
 
 /** KVM's packing of a system register in a device attribute (KVM_REG_ARM64_SYSREG_*_SHIFT). */
 export function kvmSysregAttr(enc: number): number {

@@ -7,7 +7,7 @@
 //                   accesses reach the host's GICV frame (here QEMU 7.2's emulated GICv2 with the
 //                   virtualization extensions), answered by its hardware, not by KVM's code
 //   kernel-version  the model follows a KVM change the kernel under test does not have
-//   unmodelled      the model does not emulate the register (ITS) and replays the recorded value
+//   unmodelled      the model does not emulate the register and replays the recorded value
 //   unexplained     no rule explains it
 //
 // A host rule can start a cascade: once the host's CPU interface and the model disagree about a
@@ -40,9 +40,9 @@ export interface KvmRule {
 
 export const KVM_RULES: readonly KvmRule[] = [
   {
-    id: 'its-unmodelled',
+    id: 'unmodelled',
     class: 'unmodelled',
-    reason: 'ITS registers are not modelled (engine/gic/MODEL.md): the model replays the value the recording saw, real KVM answers from vgic-its.c',
+    reason: 'the model flags the register as not emulated (engine/gic/MODEL.md) and replays the value the recording saw; real KVM answers from its own code',
   },
   {
     id: 'gicv-iidr',
@@ -115,9 +115,11 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
     return null;
   };
 
+  const unmodelled = new Set(model.filter((r) => r.op === 'read' && r.unmodelled).map((r) => (r as { index: number }).index));
+
   return (d) => {
     const ev = events[d.index];
-    if ((ev?.kind === EventKind.MmioRead || ev?.kind === EventKind.MmioWrite) && ev.frame === Frame.Its) return hit('its-unmodelled');
+    if (d.what === 'read' && unmodelled.has(d.index)) return hit('unmodelled');
     if (v2 && ev?.kind === EventKind.MmioRead && ev.frame === Frame.CpuIf) {
       if (d.reg === 'GICC_IIDR') return hit('gicv-iidr');
       if (isAliasRead(d)) return hit('gicv-aliases');

@@ -17,7 +17,7 @@ import { KvmHostError, NestedHost } from './host';
 import { buildTraceJob, TraceJob } from './job';
 import { RunnerOutput, TraceAnswers } from './output';
 import { ALL_COMPARABLE, emitKvmRecords } from './records';
-import { ev, events, virtHeader, writeTestTrace } from './testkit';
+import { ev, events, virtHeader, writeTestTrace } from './testing/testkit';
 
 jest.setTimeout(180_000);
 

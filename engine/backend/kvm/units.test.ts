@@ -18,7 +18,7 @@ import { NestedHost } from './host';
 import { buildTraceJob, kvmSysregAttr, redistRegions, vgicMpidr } from './job';
 import { parseRunnerOutput } from './output';
 import { ALL_COMPARABLE, emitKvmRecords } from './records';
-import { ev, events, virtHeader } from './testkit';
+import { ev, events, virtHeader } from './testing/testkit';
 
 const ops = (lines: string[]): string[] => lines.slice(lines.indexOf('go') + 1, -1);
 

@@ -2,12 +2,7 @@
 
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { UsageError } from '../../../engine/errors';
-import { baselineOf, compareWithBaseline, DEFAULT_BASELINE, kvmFidelity, readBaseline, renderBaseline, renderFidelity } from '../../../engine/backend/kvm';
-import { findProjectRoot } from '../../../engine/golden/layout';
-import { resolvePolicies } from '../../../engine/policy/policy';
-import { writeFileAtomic } from '../../../engine/trace/writer';
-import { expandTracePaths } from '../../../engine/util/trace-files';
+import { baselineOf, compareWithBaseline, DEFAULT_BASELINE, expandTracePaths, findProjectRoot, kvmFidelity, readBaseline, renderBaseline, renderFidelity, selectPolicies, UsageError, writeFileAtomic } from '../../../engine';
 import { Output } from '../output';
 import { backendOptions, kvmHostFrom } from './backend';
 
@@ -27,8 +22,10 @@ export function fidelityCommand(y: Argv): Argv {
       const host = kvmHostFrom(a);
       if (!host) throw new UsageError('fidelity compares the model with real KVM: use --backend kvm or kvm:IMAGE');
       if (a['write-baseline'] && process.env.CI) throw new UsageError('refusing --write-baseline on CI: take the baseline on your machine and commit it');
-      const [policy] = resolvePolicies(a['policy-file'] ? [] : [a.policy], a['policy-file'] ? [a['policy-file']] : []);
       const root = findProjectRoot(process.cwd());
+      const { chosen } = selectPolicies({ root, cwd: process.cwd(), ids: a['policy-file'] ? [] : [a.policy], files: a['policy-file'] ? [a['policy-file']] : [] });
+      if (chosen.length !== 1) throw new UsageError(`fidelity runs one policy; --policy and --policy-file name ${chosen.length}`);
+      const policy = chosen[0];
       const given = (a.paths as string[] | undefined) ?? [];
       const files = expandTracePaths(given.length ? given : [path.join(root, 'traces')]);
       if (!files.length) throw new UsageError(`no traces (*.gtr) under ${given.join(', ') || 'traces/'}`);

@@ -1,9 +1,9 @@
 // Hand-made traces for the KVM backend's tests: a header shaped like QEMU virt's, and events by name.
 
 import * as path from 'path';
-import { sysregByName } from '../../arch/sysregs';
-import { AccessSize, EventKind, Frame, kvmMpidr, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
-import { writeTrace } from '../../trace/writer';
+import { sysregByName } from '../../../arch/sysregs';
+import { AccessSize, EventKind, Frame, kvmMpidr, TraceEvent, TraceHeader, UserGroup } from '../../../trace/events';
+import { writeTrace } from '../../../trace/writer';
 
 export function virtHeader(version: 2 | 3, cpus: number, o: { spis?: number; dist?: bigint; its?: boolean } = {}): TraceHeader {
   const frames: TraceHeader['gic']['frames'] =
