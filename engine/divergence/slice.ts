@@ -53,12 +53,21 @@ function describeTreatment(t: Treatment | undefined): string {
   return t.applied ? 'applied' : `dropped: ${t.dropped}`;
 }
 
-/** Indices (< before) of events that wrote or had a write dropped on `key`, under either policy. */
+/**
+ * The events (< before) that decide `key`'s value under either policy, latest first: under each
+ * policy the last event that wrote it, and the last write it dropped after that one (the write
+ * that would have decided the value). Earlier writes were overwritten and are not causes (the
+ * causal-slice property test, slice.property.test.ts, found diff listing them).
+ */
 function touchingEvents(a: RecordingDeps, b: RecordingDeps, key: string, before: number): number[] {
   const s = new Set<number>();
   for (const deps of [a, b]) {
-    for (const i of deps.writers.get(key) ?? []) if (i >= 0 && i < before) s.add(i);
-    for (const d of deps.dropped.get(key) ?? []) if (d.index >= 0 && d.index < before) s.add(d.index);
+    const w = deps.lastWriter(key, before - 1);
+    const last = w !== undefined && w >= 0 ? w : -1;
+    if (last >= 0) s.add(last);
+    let drop = -1;
+    for (const d of deps.dropped.get(key) ?? []) if (d.index > last && d.index < before && d.index > drop) drop = d.index;
+    if (drop >= 0) s.add(drop);
   }
   return [...s].sort((x, y) => y - x);
 }

@@ -5,11 +5,17 @@
 // unless a report needs the slice, so the hot path pays one predictable branch.
 //
 // Key convention (keep it stable, reports print keys):
-//   irq:<intid>:<field>            SPI state (field: group, enabled, pending, active, priority, config, route, targets)
+//   irq:<intid>:<field>            SPI state (field: group, enabled, pending (the latch), level (the input line),
+//                                  active, priority, config, route, targets)
 //   irq:<intid>@<cpu>:<field>      SGI/PPI state of vCPU <cpu>
 //   dist:<name>                    distributor-wide state (ctlr, revision, user-iidr-written, propbaser)
 //   redist<n>:<name>               redistributor state (ctlr, pendbaser)
 //   cpu<n>:<name>                  CPU interface state (pmr, bpr0, bpr1, ctlr, igrpen0, igrpen1, ap0r0, ap1r0, …)
+//   cpu<n>:aplist                  vCPU <n>'s ap_list (members and order), what IAR/HPPIR choose from
+//
+// engine/divergence/slice.property.test.ts checks these reports as properties over random traces:
+// a read's backward slice must reproduce it, and removing the last writer that changed what it
+// shows must change it. Run it with SLICE_RUNS=30000 after touching a handler.
 //   timer<n>:<v|p>:<name>          timer state (ctl, cval; cnt for dropped counter writes)
 //   timer<n>:cntkctl               CNTKCTL_EL1 of vCPU <n> (timer<n>:cntfrq for dropped CNTFRQ writes)
 //   its:<name>                     vITS state (ctlr, cmdq, baser0, baser1, abi, map); LPIs use irq:<intid>:<field>
@@ -20,7 +26,10 @@ export interface DepTracker {
   setEvent(index: number): void;
   read(key: string): void;
   write(key: string): void;
-  /** A write to `key` that the model dropped, with the reason (policy, RAZ/WI, …). */
+  /**
+   * A write to `key` that the model dropped, with the reason (policy, RAZ/WI, …). Dropping keeps
+   * the value, so the event also depends on it: RecordingDeps counts a drop as a read of `key`.
+   */
   drop(key: string, reason: string): void;
 }
 
@@ -70,6 +79,7 @@ export class RecordingDeps implements DepTracker {
   }
 
   drop(key: string, reason: string): void {
+    this.read(key);
     let d = this.dropped.get(key);
     if (!d) this.dropped.set(key, (d = []));
     d.push({ index: this.current, reason });

@@ -50,6 +50,9 @@ export class CpuIfState {
   }
 }
 
+/** The fields of a listed interrupt the highest-pending choice reads (pending() also reads mode and line). */
+const HPPI_INPUTS = ['pending', 'config', 'level', 'active', 'enabled', 'priority', 'group'] as const;
+
 export class CpuInterface {
   readonly state: CpuIfState[] = [];
   /** Implemented priority mask (PRIbits). */
@@ -136,10 +139,10 @@ export class CpuInterface {
       }
     }
     if (track && this.core.deps.enabled) {
+      // The list (its members and order), and everything the choice above looked at.
+      this.core.deps.read(`cpu${cpu}:aplist`);
       for (let i = 0; i < list.length; i++) {
-        this.core.depRead(list[i], 'pending');
-        this.core.depRead(list[i], 'priority');
-        this.core.depRead(list[i], 'group');
+        for (const f of HPPI_INPUTS) this.core.depRead(list[i], f);
       }
       this.dep(cpu, 'igrpen0', false);
       this.dep(cpu, 'igrpen1', false);

@@ -90,7 +90,12 @@ export function readPending(core: VgicCore, cpu: number, first: number, n: numbe
     else if (src === 'guest' && s.hw[slot] && s.config[slot] !== CONFIG_EDGE) p = s.level[slot] !== 0;
     else p = s.pending(slot);
     if (p) v |= 1 << i;
+    // The latch, and (a level interrupt is pending while its line is high) the mode and the line.
     core.depRead(slot, 'pending');
+    if (!userV3) {
+      core.depRead(slot, 'config');
+      core.depRead(slot, 'level');
+    }
   }
   return v >>> 0;
 }

@@ -34,6 +34,9 @@ export function incrementalVerification(): boolean {
   return verifyIncremental;
 }
 
+/** What vgic_target_oracle looks at besides the target: dependency fields of one interrupt. */
+const ORACLE_INPUTS = ['pending', 'config', 'level', 'enabled', 'active'] as const;
+
 export class VgicCore {
   readonly irqs: IrqStore;
   readonly cpus: number;
@@ -125,6 +128,7 @@ export class VgicCore {
 
   // ---- delivery (vgic.c) ----
 
+
   /** vgic_target_oracle: the vCPU an interrupt should be queued on, or -1. */
   oracle(slot: number): number {
     const s = this.irqs;
@@ -137,6 +141,22 @@ export class VgicCore {
     return -1;
   }
 
+  /**
+   * Dependencies of an ap_list change: the list (key cpu<n>:aplist) is a function of its previous
+   * contents and of the oracle's inputs of the interrupt that joined or left it. What an IAR or
+   * HPPIR read picks depends on the list, so every change reads the list it changes.
+   */
+  private listDeps(slot: number, cpus: readonly number[]): void {
+    const d = this.deps;
+    for (const f of ORACLE_INPUTS) d.read(this.irqs.key(slot, f));
+    d.read(this.gicVersion === 3 ? this.irqs.key(slot, 'route') : this.irqs.key(slot, 'targets'));
+    d.read('dist:ctlr');
+    for (const c of cpus) {
+      d.read(`cpu${c}:aplist`);
+      d.write(`cpu${c}:aplist`);
+    }
+  }
+
   /** vgic_queue_irq_unlock: append to the target's ap_list unless already on one or undeliverable. */
   queue(slot: number): void {
     const s = this.irqs;
@@ -145,6 +165,7 @@ export class VgicCore {
       return;
     }
     const t = this.oracle(slot);
+    if (this.deps.enabled) this.listDeps(slot, t < 0 ? [] : [t]);
     if (t < 0) return;
     s.queuedOn[slot] = t;
     this.apList[t].push(slot);
@@ -170,6 +191,7 @@ export class VgicCore {
           list[w++] = slot;
           continue;
         }
+        if (this.deps.enabled) this.listDeps(slot, t < 0 ? [c] : [c, t]);
         if (t < 0) {
           s.queuedOn[slot] = -1;
         } else {
@@ -320,14 +342,18 @@ export class VgicCore {
     } else if (s.owner[slot] === OWNER_TIMER) {
       return `rejected: INTID ${intid} is owned by the in-kernel timer`;
     }
+    // What the line does depends on the trigger mode, and for a level interrupt on its level.
+    this.depRead(slot, 'config');
     if (s.config[slot] === CONFIG_LEVEL) {
+      this.depRead(slot, 'level');
       if (s.level[slot] === level) return undefined;
       s.level[slot] = level;
+      if (this.deps.enabled) this.deps.write(s.key(slot, 'level'));
     } else {
       if (!level) return undefined;
       s.latch[slot] = 1;
+      if (this.deps.enabled) this.deps.write(s.key(slot, 'pending'));
     }
-    if (this.deps.enabled) this.deps.write(s.key(slot, 'pending'));
     this.queue(slot);
     return undefined;
   }
