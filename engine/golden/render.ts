@@ -24,6 +24,7 @@ import { ReplayRecord } from '../replay/records';
 import { GicConfig } from '../trace/events';
 import { errnoName } from '../util/errno';
 import { hex } from '../util/hex';
+import type { RecordPlace } from './results';
 
 export type FieldFormatter = (reg: string, value: bigint) => string | undefined;
 
@@ -123,14 +124,7 @@ export function bytesHex(b: Uint8Array): string {
 }
 
 /** A body line taken apart again (old side of a comparison). */
-export interface ParsedLine {
-  /** Event index, or -1 for timer/reset records. */
-  index: number;
-  cycle: string | null;
-  cpu: number | null;
-  op: string;
-  via?: string;
-  reg?: string;
+export interface ParsedLine extends RecordPlace {
   size?: number;
   value?: string;
   /** What identifies "the same record" on both sides: everything but the value and decorations. */

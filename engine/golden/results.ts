@@ -15,10 +15,8 @@ export interface FieldChange {
   new: string;
 }
 
-export interface Difference {
-  /** `<pair id>@<event index or t>:<n>` — n counts differences within that event. */
-  id: string;
-  kind: DifferenceKind;
+/** Where a golden line sits: the fields a parsed line and a difference share. */
+export interface RecordPlace {
   /** Event index, -1 for timer/reset records. */
   index: number;
   cycle: string | null;
@@ -26,6 +24,12 @@ export interface Difference {
   op: string;
   via?: string;
   reg?: string;
+}
+
+export interface Difference extends RecordPlace {
+  /** `<pair id>@<event index or t>:<n>` — n counts differences within that event. */
+  id: string;
+  kind: DifferenceKind;
   old?: string;
   new?: string;
   fields?: FieldChange[];

@@ -1,3 +1,6 @@
+import Ajv from 'ajv';
+import * as fs from 'fs';
+import * as path from 'path';
 import { builtinPolicies, getPolicy, parsePolicy, BUILTIN_POLICY_IDS } from './policy';
 import { InputError } from '../errors';
 
@@ -69,5 +72,37 @@ describe('policy files', () => {
     expect(() => parsePolicy({ ...base, bogus: 1 }, 'x.json')).toThrow(/x\.json: unknown policy field "bogus"/);
     expect(() => parsePolicy({ ...base, schema: 2 }, 'x.json')).toThrow(InputError);
     expect(() => parsePolicy({ ...base, revision: 'three' }, 'x.json')).toThrow(/revision/);
+  });
+});
+
+describe('the published JSON Schema (policy.schema.json)', () => {
+  const base = JSON.parse(fs.readFileSync(path.join(__dirname, 'builtin', 'rev3.json'), 'utf8'));
+  const message = (o: unknown) => {
+    try {
+      parsePolicy(o, 'my.json');
+      return 'valid';
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      return (e as Error).message;
+    }
+  };
+
+  it('every built-in policy names the schema and satisfies it (what an editor checks)', () => {
+    const validate = new Ajv({ strict: true }).compile(JSON.parse(fs.readFileSync(path.join(__dirname, 'policy.schema.json'), 'utf8')));
+    for (const id of BUILTIN_POLICY_IDS) {
+      const json = JSON.parse(fs.readFileSync(path.join(__dirname, 'builtin', `${id}.json`), 'utf8'));
+      expect([id, json.$schema, validate(json)]).toEqual([id, '../policy.schema.json', true]);
+    }
+  });
+
+  it('refusals name the file, the field and what was expected', () => {
+    expect(message({ ...base, revision: 16 })).toBe('my.json: policy field revision is 16 (expected an integer 0..15)');
+    expect(message({ ...base, userSelectableRevisions: [1, 'x'] })).toBe('my.json: policy field userSelectableRevisions[1] is "x" (expected an integer 0..15)');
+    expect(message({ ...base, userGroupWrites: { v2: { minRevision: 1, requireUserIidrWrite: 'yes' }, v3: { minRevision: 1 } } })).toBe('my.json: policy field userGroupWrites.v2.requireUserIidrWrite is "yes" (expected true or false)');
+    expect(message({ ...base, userGroupWrites: { v2: { minRevision: 1 } } })).toMatch(/^my\.json: policy field userGroupWrites\.v3 is missing \(expected \{"minRevision": N, "requireUserIidrWrite": true\|false\} for GICv3\)$/);
+    expect(message({ ...base, host: { priBits: 5, bogus: 1 } })).toBe('my.json: unknown policy field "host.bogus" (expected one of priBits, preBits, idBits, seis, a3v, gicvIidr)');
+    expect(message({ ...base, gicrLpiInvalidation: 'x' })).toMatch(/^my\.json: policy field gicrLpiInvalidation is "x" \(expected one of "registered"/);
+    expect(message({ ...base, id: 'Bad ID' })).toMatch(/^my\.json: policy field id is "Bad ID" \(expected lower-case letters/);
+    expect(message([1])).toMatch(/^my\.json: policy file is not a JSON object/);
   });
 });

@@ -1,6 +1,7 @@
 // IIDR policies are data (engine/policy/builtin/*.json, or a user's file). The models never read the
 // JSON; they ask a Policy the questions KVM's handlers ask (`implementation_rev < 2`, …).
 
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -8,6 +9,7 @@ import { InputError } from '../errors';
 import { GicVersion } from '../trace/events';
 import { canonicalJson } from '../util/canonical-json';
 import { projectRoot } from '../util/project-root';
+import POLICY_JSON_SCHEMA from './policy.schema.json';
 
 export const POLICY_SCHEMA = 1;
 
@@ -129,82 +131,64 @@ export function builtinPolicyDir(): string {
 /** The built-in policy IDs in their stable, documented order. */
 export const BUILTIN_POLICY_IDS = ['rev3', 'rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3'] as const;
 
-function expectInt(v: unknown, what: string, file: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 15) {
-    throw new InputError(`policy field ${what} is ${JSON.stringify(v)}`, { file }, 'an integer 0..15');
-  }
-  return v;
+type Obj = Record<string, unknown>;
+
+let validator: ValidateFunction | undefined;
+
+/** The published schema (policy.schema.json), compiled once; editors check a user's file with the same one. */
+function validatePolicyJson(): ValidateFunction {
+  validator ??= new Ajv({ allErrors: false, verbose: true, strict: true }).compile(POLICY_JSON_SCHEMA);
+  return validator;
 }
 
-function expectOneOf<T extends string>(v: unknown, allowed: readonly T[], what: string, file: string): T {
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw new InputError(`policy field ${what} is ${JSON.stringify(v)}`, { file }, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
-  }
-  return v as T;
+/** "/userGroupWrites/v2/minRevision" -> "userGroupWrites.v2.minRevision", "/userSelectableRevisions/1" -> "userSelectableRevisions[1]". */
+function fieldName(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
 }
 
-function validateRule(v: unknown, what: string, file: string, user: boolean): GroupWriteRule {
-  if (typeof v !== 'object' || v === null) throw new InputError(`policy field ${what} is missing`, { file }, '{"minRevision": N}');
-  const r = v as Record<string, unknown>;
-  const rule: GroupWriteRule = { minRevision: expectInt(r.minRevision, `${what}.minRevision`, file) };
-  if (user) {
-    if (r.requireUserIidrWrite !== undefined && typeof r.requireUserIidrWrite !== 'boolean') {
-      throw new InputError(`policy field ${what}.requireUserIidrWrite is ${JSON.stringify(r.requireUserIidrWrite)}`, { file }, 'true or false');
+/** The schema's first complaint as an InputError naming the file, the field and what was expected. */
+function schemaError(e: ErrorObject, file: string): InputError {
+  const at = fieldName(e.instancePath);
+  const schema = (e.parentSchema ?? {}) as { description?: string; properties?: Obj };
+  const prefix = at ? `${at}.` : '';
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const k = (e.params as { additionalProperty: string }).additionalProperty;
+      return new InputError(`unknown policy field "${prefix}${k}"`, { file }, `one of ${Object.keys(schema.properties ?? {}).join(', ')}`);
     }
-    rule.requireUserIidrWrite = r.requireUserIidrWrite === true;
+    case 'required': {
+      const k = (e.params as { missingProperty: string }).missingProperty;
+      const d = (schema.properties?.[k] as { description?: string } | undefined)?.description;
+      return new InputError(`policy field ${prefix}${k} is missing`, { file }, d);
+    }
+    default:
+      if (!at) return new InputError('policy file is not a JSON object', { file }, 'a JSON object with the fields of engine/policy/policy.schema.json');
+      return new InputError(`policy field ${at} is ${JSON.stringify(e.data)}`, { file }, schema.description);
   }
-  return rule;
 }
 
 export function parsePolicy(json: unknown, file: string): Policy {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new InputError('policy file is not a JSON object', { file });
-  }
-  const o = json as Record<string, unknown>;
-  if (o.schema !== POLICY_SCHEMA) {
-    throw new InputError(`policy schema is ${JSON.stringify(o.schema)}`, { file }, `"schema": ${POLICY_SCHEMA}`);
-  }
-  if (typeof o.id !== 'string' || !/^[a-z0-9][a-z0-9.-]*$/.test(o.id)) {
-    throw new InputError(`policy id ${JSON.stringify(o.id)} is not a valid ID`, { file }, 'lower-case letters, digits, "." and "-"');
-  }
-  const known = new Set(['schema', 'id', 'title', 'source', 'revision', 'userSelectableRevisions', 'guestGroupWrites', 'userGroupWrites', 'gicrCtlrIrCes', 'gicrLpiInvalidation', 'gicrEnableLpisClear', 'host']);
-  for (const k of Object.keys(o)) {
-    if (!known.has(k)) throw new InputError(`unknown policy field "${k}"`, { file }, `one of ${[...known].join(', ')}`);
-  }
-  const revs = o.userSelectableRevisions;
-  if (!Array.isArray(revs)) throw new InputError('policy field userSelectableRevisions is missing', { file }, 'an array of revisions');
-  const ug = o.userGroupWrites as Record<string, unknown> | undefined;
-  if (typeof ug !== 'object' || ug === null) throw new InputError('policy field userGroupWrites is missing', { file }, '{"v2": {...}, "v3": {...}}');
-  const irces = o.gicrCtlrIrCes as Record<string, unknown> | undefined;
-  if (typeof irces !== 'object' || irces === null) throw new InputError('policy field gicrCtlrIrCes is missing', { file }, '{"minRevision": N}');
+  const validate = validatePolicyJson();
+  if (!validate(json)) throw schemaError(validate.errors![0], file);
+  const o = json as Obj & { id: string; revision: number; userSelectableRevisions: number[]; guestGroupWrites: GroupWriteRule; userGroupWrites: { v2: GroupWriteRule; v3: GroupWriteRule }; gicrCtlrIrCes: { minRevision: number } };
+  const userRule = (r: GroupWriteRule): GroupWriteRule => ({ minRevision: r.minRevision, requireUserIidrWrite: r.requireUserIidrWrite === true });
   const data: PolicyData = {
     schema: POLICY_SCHEMA,
     id: o.id,
     title: typeof o.title === 'string' ? o.title : o.id,
     source: typeof o.source === 'string' ? o.source : '',
-    revision: expectInt(o.revision, 'revision', file),
-    userSelectableRevisions: revs.map((r, i) => expectInt(r, `userSelectableRevisions[${i}]`, file)),
-    guestGroupWrites: validateRule(o.guestGroupWrites, 'guestGroupWrites', file, false),
-    userGroupWrites: {
-      v2: validateRule(ug.v2, 'userGroupWrites.v2', file, true),
-      v3: validateRule(ug.v3, 'userGroupWrites.v3', file, true),
-    },
-    gicrCtlrIrCes: { minRevision: expectInt(irces.minRevision, 'gicrCtlrIrCes.minRevision', file) },
+    revision: o.revision,
+    userSelectableRevisions: [...o.userSelectableRevisions],
+    guestGroupWrites: { minRevision: o.guestGroupWrites.minRevision },
+    userGroupWrites: { v2: userRule(o.userGroupWrites.v2), v3: userRule(o.userGroupWrites.v3) },
+    gicrCtlrIrCes: { minRevision: o.gicrCtlrIrCes.minRevision },
   };
-  if (o.gicrLpiInvalidation !== undefined) data.gicrLpiInvalidation = expectOneOf(o.gicrLpiInvalidation, LPI_INVALIDATION_RULES, 'gicrLpiInvalidation', file);
-  if (o.gicrEnableLpisClear !== undefined) data.gicrEnableLpisClear = expectOneOf(o.gicrEnableLpisClear, ENABLE_LPIS_CLEAR_RULES, 'gicrEnableLpisClear', file);
-  if (o.host !== undefined) {
-    if (typeof o.host !== 'object' || o.host === null) throw new InputError('policy field host is not an object', { file });
-    const h = o.host as Record<string, unknown>;
-    const host: Partial<HostParams> = {};
-    for (const k of Object.keys(h)) {
-      if (!(k in DEFAULT_HOST)) throw new InputError(`unknown host parameter "${k}"`, { file }, `one of ${Object.keys(DEFAULT_HOST).join(', ')}`);
-      const v = h[k];
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InputError(`host parameter ${k} is ${JSON.stringify(v)}`, { file }, 'an unsigned 32-bit integer');
-      (host as Record<string, number>)[k] = v;
-    }
-    data.host = host;
-  }
+  if (o.gicrLpiInvalidation !== undefined) data.gicrLpiInvalidation = o.gicrLpiInvalidation as LpiInvalidationRule;
+  if (o.gicrEnableLpisClear !== undefined) data.gicrEnableLpisClear = o.gicrEnableLpisClear as EnableLpisClearRule;
+  if (o.host !== undefined) data.host = { ...(o.host as Partial<HostParams>) };
   return new Policy(data, file);
 }
 

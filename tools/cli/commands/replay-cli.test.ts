@@ -4,6 +4,7 @@
 
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { projectRoot } from '../../../engine/util/project-root';
 import { requireBuiltCli } from '../testing/run';
@@ -30,6 +31,20 @@ test('replay --json prints one JSON object per record, the same records', () => 
   expect(lines).toHaveLength(text.length);
   const first = JSON.parse(lines[0]);
   expect(first).toMatchObject({ op: 'read', index: 0, reg: 'GICD_TYPER', value: '0x480008' });
+});
+
+test('a bad policy file is an input error naming the file, the field and what was expected (exit 2)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gicreplay-pol-'));
+  try {
+    const f = path.join(dir, 'mine.json');
+    const rev3 = JSON.parse(fs.readFileSync(path.join(root, 'engine', 'policy', 'builtin', 'rev3.json'), 'utf8'));
+    fs.writeFileSync(f, JSON.stringify({ ...rev3, id: 'mine', revision: 'x' }));
+    const r = run(root, 'replay', trace, '--policy-file', f);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${f}: policy field revision is "x" (expected an integer 0..15)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('replay needs exactly one policy (exit 2)', () => {
