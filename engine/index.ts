@@ -11,7 +11,7 @@ export { GICREPLAY_VERSION, MODEL_VERSION } from './version';
 export type { GicConfig, TraceEvent, TraceHeader, TraceTrailer } from './trace/events';
 export { openTrace, readTrace } from './trace/reader';
 export type { ReadOptions, TraceReader } from './trace/reader';
-export { TraceWriter, writeFileAtomic, writeTrace } from './trace/writer';
+export { TraceWriter, writeTrace } from './trace/writer';
 export { synthEvents, synthHeader } from './trace/synth';
 export { dumpTrace, formatInfo, traceFromJson, traceInfo, validateTrace } from './inspect/inspect';
 export type { DumpOptions, TraceInfo, ValidateResult } from './inspect/inspect';
@@ -50,6 +50,13 @@ export { DEFAULT_VCPU_COMM } from './sources/ftrace/vcpu-map';
 export type { GuestDefinition } from './guests/api';
 export { recordSet } from './guests/record-set';
 export { catalogueModule, loadCatalogue } from './guests/catalogue-file';
+
+// Files: the one way output is written, inputs are opened, and stdout is printed
+export { checkOutputTarget, isStdoutTarget, openOutput, writeOutputFile } from './util/output-file';
+export type { OutputOptions, OutputSink } from './util/output-file';
+export { readInputFile, readInputText } from './util/input-file';
+export { FdWriter, OutputClosed } from './util/fd-writer';
+export { installFaults } from './util/faults';
 
 // Project layout
 export { findProjectRoot } from './util/project-root';

@@ -3,18 +3,19 @@
 // radius (goldens outside what was named that would change need --wide); then write and ledger.
 
 import * as fs from 'fs';
-import { UsageError } from '../errors';
+import { InputError, UsageError } from '../errors';
 import { Policy } from '../policy/policy';
 import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
 import { decideWrite, GoldenConfig, GoldenState } from './config';
-import { GOLDEN_FORMAT, GoldenHeader, isConflictMarker } from './format';
+import { GOLDEN_FORMAT, GOLDEN_MAGIC_RE, GoldenHeader, isConflictMarker } from './format';
 import { abs, goldenPathFor, Layout } from './layout';
 import { appendLedger, latestBodies, LedgerAction, LedgerEntry, readLedger } from './ledger';
 import { LineHasher } from './lines';
 import { acquireBlessLock } from './lock';
 import { findObsolete, planSuite, PlanOptions } from './manifest';
 import { ReplayInjection, replayLines } from './pair';
-import { BodyWriter, commitGolden, isOwnedGolden, openGolden, removeOwnedGolden, WriteHooks } from './store';
+import { bodyProblem, BodyWriter, commitGolden, firstLineOf, openGolden, removeOwnedGolden, WriteHooks } from './store';
+import { unreadableReason } from '../util/input-file';
 
 export interface BlessOptions extends PlanOptions {
   reason: string;
@@ -62,23 +63,25 @@ interface Fresh {
 
 function readExisting(l: Layout, golden: string): Existing {
   const file = abs(l, golden);
-  if (!fs.existsSync(file)) return { header: null, foreign: false };
+  try {
+    fs.lstatSync(file);
+  } catch {
+    return { header: null, foreign: false };
+  }
+  // A folder, FIFO, device or dangling link where a golden belongs: never replaced, never read.
+  const why = unreadableReason(file, 'golden');
+  if (why) throw new InputError(`${why.detail}; bless never replaces it: move it away first`, { file: golden }, why.expected);
   try {
     const g = openGolden(file, golden);
-    if (!g) {
-      const first = fs.readFileSync(file, 'utf8').split('\n', 1)[0];
-      return { header: null, foreign: !isConflictMarker(first) };
-    }
+    if (!g) return { header: null, foreign: true };
     g.reader.close();
     return { header: g.header, foreign: false };
-  } catch {
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
     // A damaged golden (conflict markers, truncated, bad header) is ours to regenerate.
-    return { header: null, foreign: !isOwnedGolden(file) && !startsWithConflict(file) };
+    const first = firstLineOf(file);
+    return { header: null, foreign: first === null || (!GOLDEN_MAGIC_RE.test(first) && !isConflictMarker(first)) };
   }
-}
-
-function startsWithConflict(file: string): boolean {
-  return isConflictMarker(fs.readFileSync(file, 'utf8').split('\n', 1)[0]);
 }
 
 export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
@@ -90,6 +93,13 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
   const plan = planSuite(o);
   const l = plan.layout;
   if (!plan.pairs.length && !o.prune) throw new UsageError('nothing to bless: no traces under traces/ match');
+  const unreadable = plan.manifest.unreadable ?? [];
+  if (o.prune && unreadable.length) {
+    throw new InputError(
+      `bless --prune deletes only goldens the manifest proves obsolete, and traces/${unreadable[0].path} cannot be read (${unreadable[0].reason})${unreadable.length > 1 ? ` (and ${unreadable.length - 1} more)` : ''}: fix or remove it first`,
+      { file: `traces/${unreadable[0].path}` },
+    );
+  }
   const release = acquireBlessLock(l.goldenDir);
   const fresh: Fresh[] = [];
   try {
@@ -178,13 +188,16 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
         };
         if (f.sameAs) header.sameAs = f.sameAs;
         const recorded = latest.get(f.golden) === old?.bodySha256;
-        const state: GoldenState = !old ? 'missing' : old.bodySha256 !== f.sha || old.sameAs !== f.sameAs ? 'drift' : sameStamp(old, header) && recorded ? 'match' : 'stale';
+        // The header alone may lie (a hand edit leaves it as it was): a golden that claims the new
+        // body is read and verified before it counts as unchanged, so bless repairs what check flags.
+        const damaged = old && old.bodySha256 === f.sha && old.sameAs === f.sameAs ? damageOf(abs(l, f.golden), f.golden) : null;
+        const state: GoldenState = !old ? 'missing' : damaged || old.bodySha256 !== f.sha || old.sameAs !== f.sameAs ? 'drift' : sameStamp(old, header) && recorded ? 'match' : 'stale';
         const isNamed = named.has(`${tp.trace}::${f.policy.id}`) || f.wide;
         if (decideWrite(o.config.mode, state, isNamed, false) !== 'write') {
           outcomes.push({ golden: f.golden, action: 'unchanged', wide: f.wide, sameAs: f.sameAs });
           continue;
         }
-        commitGolden(abs(l, f.golden), header, f.sameAs ? null : f.body.tmp, o.hooks);
+        commitGolden(abs(l, f.golden), header, f.sameAs ? null : f.body, o.hooks);
         const action: LedgerAction = state === 'missing' ? 'create' : state === 'drift' ? 'update' : 'restamp';
         const entry: LedgerEntry = {
           golden: f.golden,
@@ -204,7 +217,7 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
         appendLedger(l.goldenDir, [entry]);
         ledger.push(entry);
         outcomes.push({ golden: f.golden, action, wide: f.wide, sameAs: f.sameAs });
-        messages.push(`${action} ${f.golden}${f.sameAs ? ` (same as ${f.sameAs})` : ''}${f.wide ? ' [--wide]' : ''}`);
+        messages.push(`${action} ${f.golden}${f.sameAs ? ` (same as ${f.sameAs})` : ''}${f.wide ? ' [--wide]' : ''}${damaged ? ` (repaired: ${damaged})` : ''}`);
       }
     }
 
@@ -248,6 +261,16 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
   } finally {
     for (const f of fresh) f.body.discard();
     release();
+  }
+}
+
+/** What is wrong with a golden's body (bodyProblem), a body it cannot even read included. */
+function damageOf(file: string, display: string): string | null {
+  try {
+    return bodyProblem(file, display);
+  } catch (e) {
+    if (e instanceof InputError) return e.detail;
+    throw e;
   }
 }
 

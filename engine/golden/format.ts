@@ -3,6 +3,7 @@
 // Parsing is strict: goldens are generated, so anything unexpected is bad input (exit 2).
 
 import { InputError } from '../errors';
+import { POLICY_ID_RE } from '../policy/policy';
 
 /** Bump only when old readers cannot read new goldens; readers refuse newer versions by name. */
 export const GOLDEN_FORMAT = 1;
@@ -109,6 +110,11 @@ export function parseHeader(lines: readonly string[], file: string): GoldenHeade
   if (!HEX64.test(h.bodySha256)) throw new InputError(`golden body-sha256 is ${JSON.stringify(h.bodySha256)}`, { file }, '64 lower-case hex digits');
   for (const k of ['trace', 'traceDigest', 'policy', 'policyDigest', 'subject', 'sameAs'] as const) {
     if (raw[k] !== undefined) h[k] = raw[k];
+  }
+  // Golden references are policy IDs, never paths: check follows same-as to golden/<trace>/<id>.golden.
+  for (const [k, name] of [['sameAs', 'same-as'], ['policy', 'policy']] as const) {
+    const v = h[k];
+    if (v !== undefined && !POLICY_ID_RE.test(v)) throw new InputError(`golden header "${name}" is ${JSON.stringify(v)}, which is not a policy ID`, { file }, 'a policy ID (lower-case letters, digits, "." and "-"), never a path');
   }
   if (h.subject === undefined && (h.trace === undefined || h.policy === undefined || h.traceDigest === undefined || h.policyDigest === undefined)) {
     throw new InputError('golden header needs trace, trace-digest, policy and policy-digest', { file });

@@ -81,7 +81,7 @@ function bless(records: Iterable<ReplayRecord>, file: string, subject: string, f
     for (const r of records) w.line(renderRecord(r, fields));
     const { sha256, lines } = w.close();
     const header: GoldenHeader = { format: GOLDEN_FORMAT, subject, gicreplay: GICREPLAY_VERSION, model: MODEL_VERSION, bodyLines: lines, bodySha256: sha256 };
-    commitGolden(file, header, w.tmp);
+    commitGolden(file, header, w);
     appendLedger(path.dirname(file), [
       {
         golden: path.basename(file),

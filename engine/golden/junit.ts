@@ -2,7 +2,7 @@
 // a red run never shows all-green (jest-html-reporters #246). Hand-written; escaping below.
 
 import { CheckReport } from './results';
-import { renderPair } from './report';
+import { renderPair, unreadableConsequence } from './report';
 
 export function xmlEscape(s: string): string {
   // XML 1.0 forbids most control characters even escaped: replace them visibly.
@@ -41,6 +41,10 @@ export function renderJunit(rep: CheckReport): string {
     if (!i.ok) failures++;
     const inner = i.ok ? '' : `<failure message="${xmlEscape(i.message)}" type="invariant"/>`;
     cases.push(`    <testcase classname="gicreplay.invariant.${xmlEscape(i.trace)}" name="${xmlEscape(`${i.policies[0]} ${i.expect} ${i.policies[1]}`)}">${inner}</testcase>`);
+  }
+  for (const u of rep.manifest.unreadable ?? []) {
+    errors++;
+    cases.push(`    <testcase classname="gicreplay.unreadable" name="${xmlEscape(`traces/${u.path}`)}"><error message="${xmlEscape(`${u.reason}; ${unreadableConsequence(u.path)}`)}" type="unreadable"/></testcase>`);
   }
   if (rep.results.length === 0 && !rep.shard) {
     errors++;

@@ -4,7 +4,8 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { UsageError } from '../errors';
+import { InputError, UsageError } from '../errors';
+import { describeErrno, fileError } from '../util/fs-error';
 import { GOLDEN_EXT } from './format';
 
 export const TRACE_EXT = '.gtr';
@@ -24,33 +25,65 @@ const toPosix = (p: string): string => p.split(path.sep).join('/');
 /** Code-unit order: the same on every machine and locale. */
 export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-function walk(dir: string, ext: string, out: string[], base: string): void {
+/** An entry under traces/ that exists but cannot be read, so what it holds is unknown. */
+export interface UnreadableEntry {
+  /** Path relative to traces/ (POSIX). */
+  path: string;
+  reason: string;
+}
+
+/**
+ * Every entry named *<ext>, whatever it is: a FIFO, a folder or a dangling link named like a
+ * trace is still that trace (its readers report what is wrong with it), never silently absent.
+ * Folders are followed through symbolic links (each real folder once); a folder that cannot be
+ * listed, or a dangling link that is not named *<ext>, goes to `unreadable`.
+ */
+function walk(dir: string, ext: string, out: string[], base: string, unreadable: UnreadableEntry[] | null, seen: Set<string>, isRoot = true): void {
   let ents: fs.Dirent[];
   try {
     ents = fs.readdirSync(dir, { withFileTypes: true });
+    seen.add(fs.realpathSync(dir));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (isRoot && code === 'ENOENT') return;
+    if (isRoot && code === 'ENOTDIR') throw new InputError(`${path.basename(dir)} is a file, not a folder`, { file: dir }, `a folder ${path.basename(dir)}/ (move the file away)`);
+    if (isRoot || !unreadable) throw fileError(e, dir, 'list the folder');
+    unreadable.push({ path: toPosix(path.relative(base, dir)), reason: `cannot list the folder: ${describeErrno(e)}` });
+    return;
   }
   for (const e of ents) {
     if (e.name.startsWith('.')) continue;
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) walk(full, ext, out, base);
-    else if (e.isFile() && e.name.endsWith(ext)) out.push(toPosix(path.relative(base, full)));
+    if (e.name.endsWith(ext)) {
+      out.push(toPosix(path.relative(base, full)));
+      continue;
+    }
+    let isDir = e.isDirectory();
+    if (e.isSymbolicLink()) {
+      try {
+        isDir = fs.statSync(full).isDirectory();
+        if (isDir && seen.has(fs.realpathSync(full))) continue;
+      } catch (err) {
+        unreadable?.push({ path: toPosix(path.relative(base, full)), reason: `a symbolic link to ${fs.readlinkSync(full)}, which ${(err as NodeJS.ErrnoException).code === 'ELOOP' ? 'loops' : 'does not exist'} (an unfetched git-annex / git-lfs folder or submodule?)` });
+        continue;
+      }
+    }
+    if (isDir) walk(full, ext, out, base, unreadable, seen, false);
   }
 }
 
-/** Every trace under traces/, relative to traces/, sorted. */
-export function listTraces(l: Layout): string[] {
+/** Every trace under traces/, relative to traces/, sorted; entries that cannot be read go to `unreadable`. */
+export function listTraces(l: Layout, unreadable: UnreadableEntry[] = []): string[] {
   const out: string[] = [];
-  walk(l.tracesDir, TRACE_EXT, out, l.tracesDir);
+  walk(l.tracesDir, TRACE_EXT, out, l.tracesDir, unreadable, new Set());
+  unreadable.sort((a, b) => byCodeUnit(a.path, b.path));
   return out.sort(byCodeUnit);
 }
 
-/** Every *.golden file under golden/, relative to the project root, sorted. */
+/** Every *.golden entry under golden/, relative to the project root, sorted. */
 export function listGoldenFiles(l: Layout): string[] {
   const out: string[] = [];
-  walk(l.goldenDir, GOLDEN_EXT, out, l.root);
+  walk(l.goldenDir, GOLDEN_EXT, out, l.root, null, new Set());
   return out.sort(byCodeUnit);
 }
 

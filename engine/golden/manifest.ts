@@ -7,7 +7,7 @@ import * as path from 'path';
 import { UsageError } from '../errors';
 import { Policy } from '../policy/policy';
 import { selectPolicies } from '../policy/select';
-import { abs, byCodeUnit, goldenPathFor, Layout, layoutFor, listGoldenFiles, listTraces, pairForGoldenPath, pairId, resolvePathFilter, TRACE_EXT } from './layout';
+import { abs, byCodeUnit, goldenPathFor, Layout, layoutFor, listGoldenFiles, listTraces, pairForGoldenPath, pairId, resolvePathFilter, TRACE_EXT, UnreadableEntry } from './layout';
 import { Manifest, ObsoleteGolden } from './results';
 import { isOwnedGolden, openGolden } from './store';
 
@@ -56,7 +56,8 @@ export function planSuite(o: PlanOptions): SuitePlan {
   if (!fs.existsSync(layout.tracesDir) && !fs.existsSync(layout.goldenDir)) {
     throw new UsageError(`${layout.root} has neither traces/ nor golden/; run from a gicreplay project or pass --root`);
   }
-  const traces = listTraces(layout);
+  const unreadable: UnreadableEntry[] = [];
+  const traces = listTraces(layout, unreadable);
   // --policy and --policy-file narrow the run to the policies they name (policy/select.ts).
   const { universe, chosen, filtered } = selectPolicies({ root: layout.root, cwd: o.cwd, ids: o.policies, files: o.policyFiles });
   const selTraces = o.paths && o.paths.length ? resolvePathFilter(layout, traces, o.paths, o.cwd ?? process.cwd()) : traces;
@@ -67,7 +68,7 @@ export function planSuite(o: PlanOptions): SuitePlan {
   return {
     layout,
     universe,
-    manifest: buildManifest(layout, traces, universe),
+    manifest: buildManifest(layout, traces, universe, unreadable),
     filter: { paths: scopes, policies: filtered ? chosen.map((p) => p.id) : [], pairs: all.map((p) => p.id) },
     pairs,
     shard: o.shard,
@@ -86,7 +87,7 @@ function scopesOf(l: Layout, paths: readonly string[], cwd: string): string[] {
   return [...out].sort(byCodeUnit);
 }
 
-export function buildManifest(l: Layout, traces: readonly string[], universe: readonly Policy[]): Manifest {
+export function buildManifest(l: Layout, traces: readonly string[], universe: readonly Policy[], unreadable: readonly UnreadableEntry[] = []): Manifest {
   const pairs: string[] = [];
   for (const t of traces) for (const p of universe) pairs.push(pairId(t, p.id));
   const goldenFiles = listGoldenFiles(l);
@@ -102,7 +103,9 @@ export function buildManifest(l: Layout, traces: readonly string[], universe: re
     if (!expected.has(g) && isMatcherGolden(abs(l, g))) continue;
     owned.push(g);
   }
-  return { pairs: pairs.sort(byCodeUnit), goldenFiles, ownedGoldens: owned, foreign, policies: universe.map((p) => p.id), traces: [...traces] };
+  const m: Manifest = { pairs: pairs.sort(byCodeUnit), goldenFiles, ownedGoldens: owned, foreign, policies: universe.map((p) => p.id), traces: [...traces] };
+  if (unreadable.length) m.unreadable = unreadable.map((u) => ({ ...u }));
+  return m;
 }
 
 /** Goldens written by the Jest matcher carry a subject instead of a trace: not part of the suite. */
@@ -137,9 +140,11 @@ export function findObsolete(m: Manifest, filter: SuitePlan['filter']): Obsolete
     const i = id.lastIndexOf('::');
     expected.add(goldenPathFor(id.slice(0, i), id.slice(i + 2)));
   }
+  // golden/<p>/… under an unreadable traces/<p>: its traces are unknown, so nothing there is provably obsolete.
+  const unknown = (m.unreadable ?? []).map((u) => `golden/${u.path.endsWith(TRACE_EXT) ? u.path.slice(0, -TRACE_EXT.length) : u.path}/`);
   const out: ObsoleteGolden[] = [];
   for (const g of m.ownedGoldens) {
-    if (expected.has(g) || !inScope(filter, g)) continue;
+    if (expected.has(g) || !inScope(filter, g) || unknown.some((u) => g.startsWith(u))) continue;
     const pair = pairForGoldenPath(g);
     let reason: string;
     if (!pair) reason = 'not at golden/<trace>/<policy>.golden';

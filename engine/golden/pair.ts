@@ -82,7 +82,7 @@ interface Expected {
 function openExpected(inp: PairInput): Expected | null {
   const { layout, trace, policy, golden } = inp;
   const file = abs(layout, golden);
-  if (!fs.existsSync(file)) return null;
+  if (!lexists(file)) return null;
   const g = openGolden(file, golden);
   if (!g) throw new InputError('not a gicreplay golden (no "# gicreplay golden N" header); gicreplay never overwrites or deletes it: move it away', { file: golden, line: 1 });
   const h = g.header;
@@ -112,7 +112,7 @@ function openExpected(inp: PairInput): Expected | null {
     const tfile = abs(layout, targetRel);
     if (seen.has(at)) throw new InputError(`golden shares bodies in a circle (${[...seen, at].join(' -> ')})`, { file: golden });
     seen.add(at);
-    if (!fs.existsSync(tfile)) throw new InputError(`golden shares the body of ${targetRel}, which does not exist; regenerate with \`${blessHint(trace, policy.id)}\``, { file: golden }, `an existing ${targetRel}`);
+    if (!lexists(tfile)) throw new InputError(`golden shares the body of ${targetRel}, which does not exist; regenerate with \`${blessHint(trace, policy.id)}\``, { file: golden }, `an existing ${targetRel}`);
     const t: OpenGolden | null = openGolden(tfile, targetRel);
     if (!t) throw new InputError(`golden shares the body of ${targetRel}, which is not a gicreplay golden`, { file: golden });
     if (t.header.trace !== trace) {
@@ -129,6 +129,16 @@ function openExpected(inp: PairInput): Expected | null {
   }
 }
 
+/** Is there anything at `file` (a dangling link counts: it is a golden that cannot be read)? */
+function lexists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Check one pair. Never throws for bad input: that becomes status "error". */
 export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}): PairResult {
   const { trace, policy, golden } = inp;
@@ -141,7 +151,7 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     if (e?.header.sameAs) res.sameAs = e.header.sameAs;
     if (e) res.goldenSha256 = e.header.bodySha256;
     const hasher = new LineHasher();
-    const pending = inp.pendingDir ? new BodyWriter(path.join(inp.pendingDir, ...`${golden}.new`.split('/'))) : null;
+    const pending = inp.pendingDir ? new BodyWriter(path.join(inp.pendingDir, ...`${golden}.new`.split('/')), 'pending golden') : null;
     pendingWriter = pending;
     const tee = pending ? (line: string) => (hasher.add(line), pending.line(line)) : (line: string) => hasher.add(line);
     let cmp: StreamCompare | null = null;
@@ -188,10 +198,10 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     const oldSha = e.body.hasher.digest();
     const oldLines = e.body.hasher.lines;
     if (oldLines < bh.bodyLines || !e.body.terminated) {
-      throw new InputError(`golden is truncated: ${oldLines} of ${bh.bodyLines} body lines${e.body.terminated ? '' : ', the last without its line end'}; restore it from git or regenerate with \`${blessHint(trace, policy.id)}\``, { file: e.bodyFile, line: e.firstBodyLine + oldLines });
+      throw new InputError(`golden is truncated: ${oldLines} of ${bh.bodyLines} body lines${e.body.terminated ? '' : ', the last without its line end'}; restore it from git or regenerate with \`${blessHint(trace, bh.policy ?? policy.id)}\``, { file: e.bodyFile, line: e.firstBodyLine + oldLines });
     }
     if (oldSha !== bh.bodySha256 || oldLines !== bh.bodyLines) {
-      throw new InputError(`golden was edited by hand: its body no longer matches the body-sha256 in its header. Goldens are generated, never edited: restore it from git, or if the new behaviour is right, regenerate it with \`${blessHint(trace, policy.id)}\``, { file: e.bodyFile }, `body-sha256 ${bh.bodySha256}`);
+      throw new InputError(`golden was edited by hand: its body no longer matches the body-sha256 in its header. Goldens are generated, never edited: restore it from git, or regenerate it with \`${blessHint(trace, bh.policy ?? policy.id)}\``, { file: e.bodyFile }, `body-sha256 ${bh.bodySha256}`);
     }
     const stale: string[] = [];
     if (e.sharedChanged) stale.push(e.sharedChanged);
@@ -242,7 +252,7 @@ function keepPending(w: BodyWriter | null, res: PairResult, policy: Policy): voi
   if (!w) return;
   const { sha256, lines } = w.close();
   const header: GoldenHeader = { format: GOLDEN_FORMAT, trace: res.trace, traceDigest: res.traceDigest, policy: policy.id, policyDigest: policy.digest, gicreplay: GICREPLAY_VERSION, model: MODEL_VERSION, bodyLines: lines, bodySha256: sha256 };
-  commitGolden(w.file, header, w.tmp);
+  commitGolden(w.file, header, w, {}, 'pending golden');
   res.pending = `${res.golden}.new`;
 }
 

@@ -84,6 +84,7 @@ export function renderPair(r: PairResult): string[] {
 export function renderReport(rep: CheckReport): string[] {
   const out: string[] = [];
   for (const r of rep.results) if (r.status !== 'match') out.push(...renderPair(r));
+  for (const u of rep.manifest.unreadable ?? []) out.push(`ERROR traces/${u.path}: ${u.reason}; ${unreadableConsequence(u.path)}`);
   for (const o of rep.obsolete) out.push(`OBSOLETE ${o.golden}: ${o.reason}; remove with \`gicreplay bless --prune --reason "…"\``);
   for (const i of rep.invariants ?? []) if (!i.ok) out.push(`INVARIANT ${i.id}: ${i.message}`);
   for (const f of rep.foreign) out.push(`note: ${f} has no gicreplay header; it is not checked and never deleted`);
@@ -91,6 +92,11 @@ export function renderReport(rep: CheckReport): string[] {
   if (shared.length) out.push(...shared);
   out.push(rep.verdict.summary);
   return out;
+}
+
+export function unreadableConsequence(p: string): string {
+  const g = `golden/${p.replace(/\.gtr$/, '')}/`;
+  return `the traces it holds are unknown, so nothing under ${g} is checked or pruned until it can be read`;
 }
 
 /** "traces x: rev2, rev1 share rev3's golden" lines, so reviewers see which policies agree. */

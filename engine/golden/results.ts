@@ -110,6 +110,12 @@ export interface Manifest {
   foreign: string[];
   policies: string[];
   traces: string[];
+  /**
+   * Entries under traces/ that exist but cannot be read (a folder that cannot be listed, a
+   * dangling link): what traces they hold is unknown, so no golden under them is ever obsolete,
+   * and the check fails (exit 2) until they are fixed.
+   */
+  unreadable?: Array<{ path: string; reason: string }>;
 }
 
 /** A maintainer's expected-to-differ/agree statement (golden/invariants.json, engine/divergence). */
@@ -125,7 +131,7 @@ export interface InvariantOutcome {
 
 export interface Verdict {
   exit: 0 | 1 | 2;
-  counts: Record<PairStatus | 'obsolete' | 'pairs' | 'invariantFailures', number>;
+  counts: Record<PairStatus | 'obsolete' | 'pairs' | 'invariantFailures' | 'unreadable', number>;
   summary: string;
 }
 

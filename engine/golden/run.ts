@@ -105,22 +105,24 @@ function runInvariants(plan: SuitePlan, replay: ReplayInjection | undefined): In
 }
 
 function emptyCounts(): Verdict['counts'] {
-  return { pairs: 0, match: 0, drift: 0, missing: 0, stale: 0, error: 0, obsolete: 0, invariantFailures: 0 };
+  return { pairs: 0, match: 0, drift: 0, missing: 0, stale: 0, error: 0, obsolete: 0, invariantFailures: 0, unreadable: 0 };
 }
 
 /** Exit 2 on any bad input or an empty check; 1 on drift, missing, stale or obsolete; else 0. */
-export function verdictOf(r: Pick<CheckReport, 'results' | 'obsolete' | 'shard' | 'invariants'>): Verdict {
+export function verdictOf(r: Pick<CheckReport, 'results' | 'obsolete' | 'shard' | 'invariants' | 'manifest'>): Verdict {
   const counts = emptyCounts();
   counts.pairs = r.results.length;
   for (const x of r.results) counts[x.status]++;
   counts.obsolete = r.obsolete.length;
   counts.invariantFailures = r.invariants.filter((i) => !i.ok).length;
+  counts.unreadable = r.manifest.unreadable?.length ?? 0;
   let exit: Verdict['exit'] = 0;
-  if (counts.error > 0 || (counts.pairs === 0 && !r.shard)) exit = 2;
+  if (counts.error > 0 || counts.unreadable > 0 || (counts.pairs === 0 && !r.shard)) exit = 2;
   else if (counts.drift + counts.missing + counts.stale + counts.obsolete + counts.invariantFailures > 0) exit = 1;
   const parts = [`${counts.match} match`];
   for (const k of ['drift', 'missing', 'stale', 'error', 'obsolete'] as const) if (counts[k]) parts.push(`${counts[k]} ${k}`);
   if (counts.invariantFailures) parts.push(`${counts.invariantFailures} invariant(s) violated`);
+  if (counts.unreadable) parts.push(`${counts.unreadable} unreadable entr${counts.unreadable === 1 ? 'y' : 'ies'} under traces/`);
   let summary = `${counts.pairs} (trace × policy) pair${counts.pairs === 1 ? '' : 's'}: ${parts.join(', ')}`;
   if (counts.pairs === 0 && !r.shard) summary = `nothing to compare: no (trace × policy) pairs were checked${counts.obsolete ? ` (${counts.obsolete} obsolete)` : ''}; a check that compares nothing fails`;
   if (r.shard) summary = `shard ${r.shard.index}/${r.shard.count}: ${summary} (partial: merge all shards with \`gicreplay check --merge\`)`;

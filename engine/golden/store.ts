@@ -1,13 +1,19 @@
-// Golden file IO: read a header and stream the body; write a golden atomically (temp file in the
-// same folder, fsync, rename, fsync the folder) without ever holding the body in memory.
-// engine/trace/writer.ts writeFileAtomic follows the same protocol but needs the whole file as
-// one buffer, which a 10-million-record golden must not be.
+// Golden file IO: read a header and stream the body; write a golden atomically (util/output-file:
+// temp file in the same folder, fsync, rename, fsync the folder) without ever holding the body in
+// memory. Goldens are regular files: anything else where one belongs is refused, never replaced.
 
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
+import { fileError } from '../util/fs-error';
+import { openInputFile } from '../util/input-file';
+import { fsyncDir, openOutput, OutputSink, ScratchFile } from '../util/output-file';
+import { injectFault } from '../util/faults';
 import { BODY_SEPARATOR, conflictError, GoldenHeader, isConflictMarker, parseHeader, renderHeader } from './format';
 import { LineHasher, LineReader } from './lines';
+
+/** Header lines are short; a longer one is not a header gicreplay wrote. */
+const MAX_HEADER_LINE = 4096;
 
 const MAX_HEADER_LINES = 64;
 
@@ -36,6 +42,7 @@ export function openGolden(file: string, display = file): OpenGolden | null {
       if (isConflictMarker(l)) throw conflictError(display, reader.lineNo);
       if (lines.length === 0 && parseHeaderMagicOnly(l) === false) return closeNull(reader);
       if (l === BODY_SEPARATOR) break;
+      if (l.length > MAX_HEADER_LINE) throw new InputError(`golden header line is ${l.length} characters long`, { file: display, line: reader.lineNo }, `header lines of at most ${MAX_HEADER_LINE} characters`);
       lines.push(l);
       if (lines.length > MAX_HEADER_LINES) throw new InputError('golden header is too long', { file: display, line: reader.lineNo }, `at most ${MAX_HEADER_LINES} header lines`);
     }
@@ -57,21 +64,48 @@ function closeNull(r: LineReader): null {
   return null;
 }
 
-/** Does this file start with gicreplay's golden header? (Only such files are ever deleted.) */
+/** Does this regular file start with gicreplay's golden header? (Only such files are ever deleted.) */
 export function isOwnedGolden(file: string): boolean {
+  const first = firstLineOf(file);
+  return first !== null && parseHeaderMagicOnly(first);
+}
+
+/** The start of the first line of a regular file (up to 256 bytes), or null when it cannot be read. */
+export function firstLineOf(file: string): string | null {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openInputFile(file, 'golden').fd;
   } catch {
-    return false;
+    return null;
   }
   try {
-    const b = Buffer.alloc(64);
-    const n = fs.readSync(fd, b, 0, 64, 0);
-    const first = b.toString('utf8', 0, n).split('\n', 1)[0];
-    return parseHeaderMagicOnly(first);
+    const b = Buffer.alloc(256);
+    const n = fs.readSync(fd, b, 0, b.length, 0);
+    return b.toString('utf8', 0, n).split('\n', 1)[0];
+  } catch {
+    return null;
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * Read a golden's body and hold it against its header: null when it is whole and unedited, else
+ * what is wrong (hand edit, truncation, a body in a same-as golden). Throws for a damaged header.
+ */
+export function bodyProblem(file: string, display: string): string | null {
+  const g = openGolden(file, display);
+  if (!g) return 'not a gicreplay golden';
+  try {
+    if (g.header.sameAs !== undefined) return g.reader.next() === null ? null : `it says same-as ${g.header.sameAs} but has a body of its own`;
+    const body = new CheckedBody(g, display);
+    body.drain();
+    const h = g.header;
+    if (body.hasher.lines < h.bodyLines || !body.terminated) return `its body is truncated (${body.hasher.lines} of ${h.bodyLines} lines)`;
+    if (body.hasher.digest() !== h.bodySha256 || body.hasher.lines !== h.bodyLines) return 'its body was edited by hand (it no longer matches body-sha256)';
+    return null;
+  } finally {
+    g.reader.close();
   }
 }
 
@@ -114,10 +148,9 @@ export interface WriteHooks {
   beforeRename?: (tmp: string, file: string) => void;
 }
 
-/** A golden body being written to a temp file beside its final place, hashed as it goes. */
+/** A golden body being written to a scratch file beside its final place, hashed as it goes. */
 export class BodyWriter {
-  readonly tmp: string;
-  private fd: number;
+  private readonly scratch: ScratchFile;
   private parts: string[] = [];
   private size = 0;
   readonly hasher = new LineHasher();
@@ -125,10 +158,13 @@ export class BodyWriter {
   /** The first folder this writer had to create, removed again if left empty. */
   private readonly made: string | undefined;
 
-  constructor(readonly file: string) {
-    this.made = fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.tmp = path.join(path.dirname(file), `.${path.basename(file)}.body-${process.pid}`);
-    this.fd = fs.openSync(this.tmp, 'w');
+  constructor(readonly file: string, readonly what = 'golden') {
+    this.made = fs.existsSync(path.dirname(file)) ? undefined : nearestMissing(path.dirname(file));
+    this.scratch = new ScratchFile(file, what);
+  }
+
+  get tmp(): string {
+    return this.scratch.path;
   }
 
   line(s: string): void {
@@ -140,7 +176,7 @@ export class BodyWriter {
 
   private flush(): void {
     if (!this.parts.length) return;
-    writeAll(this.fd, Buffer.from(this.parts.join(''), 'utf8'));
+    this.scratch.write(Buffer.from(this.parts.join(''), 'utf8'));
     this.parts = [];
     this.size = 0;
   }
@@ -148,15 +184,16 @@ export class BodyWriter {
   /** Finish the body: returns its sha256 and line count. */
   close(): { sha256: string; lines: number } {
     this.flush();
-    fs.closeSync(this.fd);
-    this.fd = -1;
     return { sha256: this.hasher.digest(), lines: this.hasher.lines };
   }
 
+  /** Write the body (after the header) into an output. */
+  copyTo(sink: OutputSink): void {
+    this.scratch.copyTo(sink);
+  }
+
   discard(): void {
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = -1;
-    fs.rmSync(this.tmp, { force: true });
+    this.scratch.remove();
     if (this.made) {
       for (let d = path.dirname(this.file); d.length >= this.made.length; d = path.dirname(d)) {
         try {
@@ -169,63 +206,33 @@ export class BodyWriter {
   }
 }
 
-function writeAll(fd: number, buf: Buffer): void {
-  let off = 0;
-  while (off < buf.length) off += fs.writeSync(fd, buf, off);
+function nearestMissing(dir: string): string {
+  let d = dir;
+  while (!fs.existsSync(path.dirname(d)) && path.dirname(d) !== d) d = path.dirname(d);
+  return d;
 }
 
-/** Atomically replace `file` with header + the body in `bodyTmp` (or no body, for a same-as golden). */
-export function commitGolden(file: string, header: GoldenHeader, bodyTmp: string | null, hooks: WriteHooks = {}): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}`);
-  const fd = fs.openSync(tmp, 'w');
+/** Atomically replace `file` with header + the body of `body` (or no body, for a same-as golden). */
+export function commitGolden(file: string, header: GoldenHeader, body: BodyWriter | null, hooks: WriteHooks = {}, what = 'golden'): void {
+  const sink = openOutput(file, { what, beforeRename: hooks.beforeRename });
   try {
-    writeAll(fd, Buffer.from(renderHeader(header), 'utf8'));
-    if (bodyTmp) {
-      const src = fs.openSync(bodyTmp, 'r');
-      try {
-        const buf = Buffer.allocUnsafe(1 << 20);
-        for (;;) {
-          const n = fs.readSync(src, buf, 0, buf.length, null);
-          if (n === 0) break;
-          writeAll(fd, buf.subarray(0, n));
-        }
-      } finally {
-        fs.closeSync(src);
-      }
-    }
-    fs.fsyncSync(fd);
+    sink.write(Buffer.from(renderHeader(header), 'utf8'));
+    body?.copyTo(sink);
+    sink.commit();
   } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    hooks.beforeRename?.(tmp, file);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  fsyncDir(dir);
-}
-
-export function fsyncDir(dir: string): void {
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is atomic regardless.
+    sink.abort();
   }
 }
 
 /** Delete a golden, but only one that carries gicreplay's header; prune folders it leaves empty below `stopAt`. */
 export function removeOwnedGolden(file: string, stopAt: string): boolean {
   if (!isOwnedGolden(file)) return false;
-  fs.rmSync(file);
+  try {
+    injectFault('unlink', file);
+    fs.unlinkSync(file);
+  } catch (e) {
+    throw fileError(e, file, 'delete the obsolete golden');
+  }
   fsyncDir(path.dirname(file));
   const stop = path.resolve(stopAt);
   for (let dir = path.dirname(path.resolve(file)); dir !== stop && dir.startsWith(stop + path.sep); dir = path.dirname(dir)) {

@@ -11,6 +11,7 @@ import { Violation } from '../trace/violation';
 import { TraceWriter } from '../trace/writer';
 import { RegisterChecker, RegisterNamer } from './registers';
 import { hex } from '../util/hex';
+import { checkOutputTarget } from '../util/output-file';
 
 export interface TraceInfo {
   file: string;
@@ -93,6 +94,7 @@ export function dumpTrace(file: string, opts: DumpOptions, line: (s: string) => 
  * trailer line, whose count and digest must then match what was written. Blank lines are skipped.
  */
 export function traceFromJson(input: string, output: string): TraceTrailer {
+  checkOutputTarget(output, { what: 'trace', inputs: [input], inPlace: true });
   const lines = new LineReader(input);
   let writer: TraceWriter | null = null;
   try {
@@ -117,7 +119,7 @@ export function traceFromJson(input: string, output: string): TraceTrailer {
     let header: TraceHeader;
     try {
       header = headerFromJson(parse(text));
-      writer = TraceWriter.create(output, header);
+      writer = TraceWriter.create(output, header, { inputs: [input] });
     } catch (e) {
       return at(e);
     }

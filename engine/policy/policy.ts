@@ -3,11 +3,11 @@
 
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { createHash } from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
 import { GicVersion } from '../trace/events';
 import { canonicalJson } from '../util/canonical-json';
+import { readInputText } from '../util/input-file';
 import { projectRoot } from '../util/project-root';
 import POLICY_JSON_SCHEMA from './policy.schema.json';
 
@@ -128,6 +128,9 @@ export function builtinPolicyDir(): string {
   return path.join(projectRoot(), 'engine', 'policy', 'builtin');
 }
 
+/** What a policy ID looks like: it is also a file name (golden/<trace>/<id>.golden), never a path. */
+export const POLICY_ID_RE = /^[a-z0-9][a-z0-9.-]*$/; // the pattern of policy.schema.json "id"
+
 /** The built-in policy IDs in their stable, documented order. */
 export const BUILTIN_POLICY_IDS = ['rev3', 'rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3'] as const;
 
@@ -192,13 +195,11 @@ export function parsePolicy(json: unknown, file: string): Policy {
   return new Policy(data, file);
 }
 
+/** A policy file is small; anything larger is not one. */
+const MAX_POLICY_BYTES = 1 << 20;
+
 export function loadPolicyFile(file: string): Policy {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read policy file: ${(e as Error).message}`, { file });
-  }
+  const text = readInputText(file, 'policy file', MAX_POLICY_BYTES);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -7,6 +7,8 @@ import { createHash, Hash } from 'crypto';
 import * as fs from 'fs';
 import { Unpackr } from 'msgpackr';
 import { InputError } from '../errors';
+import { describeErrno } from '../util/fs-error';
+import { openInputFile } from '../util/input-file';
 import { EventChecker } from './check';
 import { FastEventDecoder } from './fast-event';
 import { decodeEvent } from './codec';
@@ -77,17 +79,10 @@ class StreamReader implements TraceReader {
   private readonly chunk: number;
 
   constructor(readonly file: string, private readonly opts: ReadOptions) {
-    try {
-      this.fd = fs.openSync(file, 'r');
-      const st = fs.fstatSync(this.fd);
-      if (!st.isFile()) {
-        fs.closeSync(this.fd);
-        throw new Error('not a regular file');
-      }
-      this.fileSize = st.size;
-    } catch (e) {
-      throw new InputError(`cannot read trace: ${(e as Error).message}`, { file }, 'a readable trace file');
-    }
+    // Only regular files: a FIFO would block forever, a dangling link is an unfetched LFS/annex file.
+    const f = openInputFile(file, 'trace');
+    this.fd = f.fd;
+    this.fileSize = f.size;
     this.chunk = Math.max(16, opts.chunkBytes ?? DEFAULT_CHUNK);
     this.extraCheck = opts.check ?? null;
     this.buf = Buffer.allocUnsafe(Math.min(this.chunk, Math.max(16, this.fileSize)));
@@ -129,7 +124,7 @@ class StreamReader implements TraceReader {
     try {
       got = want > 0 ? fs.readSync(this.fd, this.buf, this.avail, want, this.bufAbs + this.avail) : 0;
     } catch (e) {
-      this.fail(`cannot read trace: ${(e as Error).message}`, 'a readable trace file');
+      this.fail(`cannot read trace: ${describeErrno(e)}`, 'a readable trace file');
     }
     if (got === 0) this.fail('the file became shorter while it was read', `${this.fileSize} bytes`);
     this.avail += got;

@@ -10,7 +10,7 @@ import { everyKindV2, everyKindV3, headerV2, tempDir } from './testing/fixtures'
 import { openTrace, readTrace } from './reader';
 import { synthEvents, synthHeader } from './synth';
 import { MsgpackWalker } from './walk';
-import { TraceWriter, writeFileAtomic, writeTrace } from './writer';
+import { TraceWriter, writeTrace } from './writer';
 
 const dir = tempDir('gtr-writer-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -156,13 +156,4 @@ test('a large trace streams through several flushes and reads back event for eve
   expect(mismatches).toEqual([]);
   expect(i).toBe(n);
   r.close();
-});
-
-test('writeFileAtomic replaces the file and leaves no temp file', () => {
-  const sub = fs.mkdtempSync(path.join(dir, 'wfa-'));
-  const f = path.join(sub, 'g.json');
-  writeFileAtomic(f, 'one');
-  writeFileAtomic(f, Buffer.from('two'));
-  expect(fs.readFileSync(f, 'utf8')).toBe('two');
-  expect(listDir(sub)).toEqual(['g.json']);
 });

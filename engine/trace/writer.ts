@@ -1,12 +1,15 @@
-// Streaming trace writer: header, events, trailer go to a temp file in the target folder, which
-// finish() fsyncs and renames over the final name; abort() (or an exception in writeTrace) removes
-// it. A crash never leaves a half-written trace under the final name. Every event is checked with
-// the reader's own rules first, so the writer cannot produce a file the reader refuses.
+// Streaming trace writer: header, events, trailer go to the output (util/output-file: a temp file
+// beside a regular target, fsynced and renamed over it by finish(); written in place for a FIFO
+// or standard output); abort() (or an exception in writeTrace) removes the temp file. A crash
+// never leaves a half-written trace under the final name. Every event is checked with the
+// reader's own rules first, so the writer cannot produce a file the reader refuses.
 
 import { createHash, Hash } from 'crypto';
-import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { InputError } from '../errors';
+import { openOutput, OutputSink, ScratchFile } from '../util/output-file';
+import { canonicalJson } from '../util/canonical-json';
 import { EventChecker } from './check';
 import { decodeEvent, eventToWire } from './codec';
 import { MsgpackEncoder } from './encode';
@@ -18,49 +21,15 @@ export { headerToWire } from './header';
 
 const FLUSH_BYTES = 1 << 20;
 
-// Temp files of writers still open, removed if the process exits without finishing them.
-const liveTemps = new Set<string>();
-let exitHookInstalled = false;
-let tempSeq = 0;
-
-function trackTemp(tmp: string): void {
-  liveTemps.add(tmp);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const t of liveTemps) {
-        try {
-          fs.unlinkSync(t);
-        } catch {
-          // already gone
-        }
-      }
-    });
-  }
-}
-
-function tempPath(file: string): { dir: string; tmp: string } {
-  const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
-  return { dir, tmp: path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${tempSeq++}`) };
-}
-
-function writeAll(fd: number, buf: Buffer, len: number): void {
-  let off = 0;
-  while (off < len) off += fs.writeSync(fd, buf, off, len - off);
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    // some filesystems refuse fsync on a directory; the rename is still atomic
-  }
+export interface TraceWriteOptions {
+  /** The command's input files: the trace may not overwrite any of them. */
+  inputs?: readonly string[];
+  /**
+   * The header's provenance details are known only at the end (an importer that counts while it
+   * writes): events are spooled to a scratch file and finish() writes the final header first.
+   * The final header must have the same GIC and timer configuration.
+   */
+  deferHeader?: boolean;
 }
 
 export class TraceWriter {
@@ -69,32 +38,35 @@ export class TraceWriter {
   /** Offset in enc's buffer where event bytes not yet hashed start. */
   private hashFrom: number;
   private readonly checker: EventChecker;
-  private readonly dir: string;
-  private readonly tmp: string;
-  private fd: number;
+  private readonly sink: OutputSink;
+  /** With deferHeader: where the events wait for their header. */
+  private readonly spool: ScratchFile | null = null;
+  private readonly wire: Record<string, unknown>;
   private count = 0;
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
-  private constructor(readonly file: string, header: TraceHeader) {
-    let wire: Record<string, unknown>;
+  private constructor(readonly file: string, header: TraceHeader, o: TraceWriteOptions) {
     try {
-      wire = headerToWire(header);
-      this.checker = new EventChecker(parseHeader(wire));
+      this.wire = headerToWire(header);
+      this.checker = new EventChecker(parseHeader(this.wire));
     } catch (e) {
       if (e instanceof Violation) throw new InputError(`invalid trace header: ${e.what}`, { file }, e.expected);
       throw new InputError(`invalid trace header: ${(e as Error).message}`, { file });
     }
-    this.enc.value(wire);
+    this.sink = openOutput(file, { what: 'trace', inputs: o.inputs, inPlace: true });
+    if (o.deferHeader) {
+      try {
+        this.spool = new ScratchFile(this.sink.atomic ? path.resolve(file) : path.join(os.tmpdir(), 'gicreplay-trace'), 'trace');
+      } catch (e) {
+        this.sink.abort();
+        throw e;
+      }
+    } else this.enc.value(this.wire);
     this.hashFrom = this.enc.len;
-    const t = tempPath(file);
-    this.dir = t.dir;
-    this.tmp = t.tmp;
-    this.fd = fs.openSync(this.tmp, 'wx');
-    trackTemp(this.tmp);
   }
 
-  static create(file: string, header: TraceHeader): TraceWriter {
-    return new TraceWriter(file, header);
+  static create(file: string, header: TraceHeader, o: TraceWriteOptions = {}): TraceWriter {
+    return new TraceWriter(file, header, o);
   }
 
   /** Number of events written so far. */
@@ -120,7 +92,8 @@ export class TraceWriter {
   private flush(): void {
     const b = this.enc.buf;
     if (this.enc.len > this.hashFrom) this.hash.update(b.subarray(this.hashFrom, this.enc.len));
-    writeAll(this.fd, b, this.enc.len);
+    if (this.spool) this.spool.write(b, this.enc.len);
+    else this.sink.write(b, this.enc.len);
     this.enc.reset();
     this.hashFrom = 0;
   }
@@ -128,23 +101,28 @@ export class TraceWriter {
   /**
    * Write the trailer and move the file into place. `accept`, if given, sees the trailer first and
    * may throw to refuse it (the temp file is then removed and nothing appears under the name).
+   * With deferHeader, `finalHeader` replaces the header given to create().
    */
-  finish(accept?: (t: TraceTrailer) => void): TraceTrailer {
+  finish(accept?: (t: TraceTrailer) => void, finalHeader?: TraceHeader): TraceTrailer {
     if (this.state !== 'open') throw new Error(`trace writer for ${this.file} is ${this.state}`);
     try {
       this.flush();
       const trailer: TraceTrailer = { events: this.count, digest: this.hash.digest('hex') };
       if (accept) accept(trailer);
+      if (this.spool) {
+        const wire = finalHeader ? headerToWire(finalHeader) : this.wire;
+        const same = (k: string) => canonicalJson(wire[k]) === canonicalJson(this.wire[k]);
+        if (!same('gic') || !same('timer')) throw new Error('TraceWriter.finish: the final header changes the GIC or timer configuration the events were checked against');
+        const head = new MsgpackEncoder(1 << 12);
+        head.value(wire);
+        this.sink.write(head.buf, head.len);
+        this.spool.copyTo(this.sink);
+      }
       this.enc.value(trailerToWire(trailer));
-      this.hashFrom = this.enc.len;
-      writeAll(this.fd, this.enc.buf, this.enc.len);
-      fs.fsyncSync(this.fd);
-      fs.closeSync(this.fd);
-      this.fd = -1;
-      fs.renameSync(this.tmp, this.file);
-      liveTemps.delete(this.tmp);
+      this.sink.write(this.enc.buf, this.enc.len);
+      this.sink.commit();
       this.state = 'finished';
-      fsyncDir(this.dir);
+      this.spool?.remove();
       return trailer;
     } catch (e) {
       this.abort();
@@ -156,26 +134,14 @@ export class TraceWriter {
   abort(): void {
     if (this.state !== 'open') return;
     this.state = 'aborted';
-    if (this.fd >= 0) {
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        // closing is best effort; removal below is what matters
-      }
-      this.fd = -1;
-    }
-    try {
-      fs.unlinkSync(this.tmp);
-    } catch {
-      // already gone
-    }
-    liveTemps.delete(this.tmp);
+    this.sink.abort();
+    this.spool?.remove();
   }
 }
 
 /** Write a whole trace; on any exception the temp file is removed and nothing appears under `file`. */
-export function writeTrace(file: string, header: TraceHeader, events: Iterable<TraceEvent>): TraceTrailer {
-  const w = TraceWriter.create(file, header);
+export function writeTrace(file: string, header: TraceHeader, events: Iterable<TraceEvent>, o: TraceWriteOptions = {}): TraceTrailer {
+  const w = TraceWriter.create(file, header, o);
   try {
     for (const e of events) w.write(e);
     return w.finish();
@@ -183,31 +149,4 @@ export function writeTrace(file: string, header: TraceHeader, events: Iterable<T
     w.abort();
     throw e;
   }
-}
-
-/** Write a whole file atomically: temp file in the same folder, fsync, rename, fsync the folder. */
-export function writeFileAtomic(file: string, data: Buffer | string): void {
-  const { dir, tmp } = tempPath(file);
-  const fd = fs.openSync(tmp, 'wx');
-  trackTemp(tmp);
-  try {
-    try {
-      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      writeAll(fd, buf, buf.length);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw e;
-  } finally {
-    liveTemps.delete(tmp);
-  }
-  fsyncDir(dir);
 }

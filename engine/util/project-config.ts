@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
+import { readInputText } from './input-file';
 
 export interface ProjectConfig {
   /** Policy files every command treats like the built-in policies. */
@@ -18,9 +19,10 @@ const EXPECTED = '"gicreplay": { "policyFiles": ["path/to/policy.json", …], "g
 export function projectConfig(root: string): ProjectConfig {
   const pkg = path.join(root, 'package.json');
   if (!fs.existsSync(pkg)) return { policyFiles: [] };
+  const text = readInputText(pkg, 'package.json', 16 << 20);
   let json: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(pkg, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
     throw new InputError(`package.json is not valid JSON: ${(e as Error).message}`, { file: pkg });
   }

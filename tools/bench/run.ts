@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { writeFileAtomic } from '../../engine/trace/writer';
+import { writeOutputFile } from '../../engine/util/output-file';
 import { mmioStream, synthTrace, SYNTH_VERSION } from './inputs';
 import { Measurement } from './measure';
 import { qemuVersion, qtestCeiling, qtestLockstep, QtestRun } from './qemu';
@@ -249,7 +249,7 @@ async function main(): Promise<void> {
   for (const t of targets) out.push(`${t.met ? 'met    ' : 'NOT MET'}  ${t.what}: ${t.value.toFixed(2)} (target ${t.goal})`);
   process.stdout.write(`${out.join('\n')}\n`);
   const outFile = path.resolve(ROOT, a.out);
-  writeFileAtomic(outFile, `${JSON.stringify(result, null, 2)}\n`);
+  writeOutputFile(outFile, `${JSON.stringify(result, null, 2)}\n`, { what: 'benchmark results' });
   log(`wrote ${path.relative(ROOT, outFile)}`);
 }
 

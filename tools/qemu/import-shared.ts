@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { importQemuLogToFile } from '../../engine/sources/qemu/importer';
 import { readLogText } from '../../engine/sources/qemu/log-text';
-import { writeFileAtomic } from '../../engine/trace/writer';
+import { writeOutputFile } from '../../engine/util/output-file';
 import { projectRoot } from '../../engine/util/project-root';
 
 /** The QEMU command of each run, from ../shared/qemu-traces/record.sh (kernel and guest paths shortened). */
@@ -58,7 +58,7 @@ function main(): void {
   }
   for (const name of FIXTURE_LOGS) {
     fs.mkdirSync(fixDir, { recursive: true });
-    writeFileAtomic(path.join(fixDir, `${name}.log.gz`), fs.readFileSync(path.join(logs, `${name}.log.gz`)));
+    writeOutputFile(path.join(fixDir, `${name}.log.gz`), fs.readFileSync(path.join(logs, `${name}.log.gz`)), { what: 'QEMU log fixture' });
   }
   // One real line of every event name the recordings contain, per GIC version, first occurrence
   // in RUNS order, timestamp prefix removed: the parser tests' "each line format" corpus.
@@ -81,7 +81,7 @@ function main(): void {
         picked.push(s);
       }
     }
-    writeFileAtomic(path.join(fixDir, `real-lines-gic${gic}.log`), picked.join('\n') + '\n');
+    writeOutputFile(path.join(fixDir, `real-lines-gic${gic}.log`), picked.join('\n') + '\n', { what: 'QEMU log fixture' });
     process.stdout.write(`fixtures/real-lines-gic${gic}.log: ${picked.length} event names\n`);
   }
 }

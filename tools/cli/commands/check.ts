@@ -1,19 +1,16 @@
 // `gicreplay check`: thin layer over engine/golden checkGoldens / mergeReports.
 
-import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { checkGoldens, checkGoldensOnKvm, CheckReport, findProjectRoot, InputError, mergeReports, parseShard, renderJunit, renderReport, resolveConfig, UsageError, writeFileAtomic } from '../../../engine';
+import { checkGoldens, checkGoldensOnKvm, CheckReport, findProjectRoot, InputError, mergeReports, parseShard, readInputText, renderJunit, renderReport, resolveConfig, UsageError, writeOutputFile } from '../../../engine';
 import { Output } from '../output';
 import { backendOptions, kvmHostFrom } from './backend';
 
+/** A shard report is at most this large (the 210-pair suite with every pair drifting: ~1 MB). */
+const MAX_REPORT_BYTES = 1 << 30;
+
 function readReport(file: string): CheckReport {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read shard report: ${(e as Error).message}`, { file });
-  }
+  const text = readInputText(file, 'shard report', MAX_REPORT_BYTES);
   try {
     const r = JSON.parse(text) as CheckReport;
     if (typeof r !== 'object' || r === null || !Array.isArray(r.results) || typeof r.manifest !== 'object') throw new Error('not a gicreplay check report');
@@ -59,14 +56,17 @@ export function checkCommand(y: Argv): Argv {
     async (a) => {
       const cfg = resolveConfig({ mode: 'check', env: process.env, tty: Boolean(process.stderr.isTTY), workers: a.workers });
       let report: CheckReport;
+      let inputs: string[] = [];
       const host = kvmHostFrom(a);
       if (host) {
         if (a.merge?.length || a.shard || a.pending) throw new UsageError('--merge, --shard and --pending are for the model backend; with --backend kvm, check one policy in one run');
         const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
         const policies = a.policy?.length || a['policy-file']?.length ? a.policy : ['mainline-rev3'];
         report = checkGoldensOnKvm({ root, cwd: process.cwd(), paths: (a.paths as string[] | undefined) ?? [], policies, policyFiles: a['policy-file'], host, runTimeoutMs: a['kvm-run-timeout'] });
-      } else if (a.merge && a.merge.length) {
+      } else if (a.merge !== undefined) {
         const files = [...a.merge, ...((a.paths as string[] | undefined) ?? [])];
+        inputs = files;
+        if (!files.length) throw new UsageError('--merge needs the shard reports to combine, e.g. `gicreplay check --merge golden-*.json`');
         report = mergeReports(files.map(readReport), files);
       } else {
         const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
@@ -86,7 +86,7 @@ export function checkCommand(y: Argv): Argv {
       if (a.json) out.line(JSON.stringify(report, null, 2));
       else for (const l of renderReport(report)) out.line(l);
       out.flush();
-      if (a.junit) writeFileAtomic(a.junit, renderJunit(report));
+      if (a.junit) writeOutputFile(a.junit, renderJunit(report), { what: 'JUnit report', inPlace: true, inputs });
       process.exitCode = report.verdict.exit;
     },
   );

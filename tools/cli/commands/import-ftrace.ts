@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { DEFAULT_VCPU_COMM, defaultFtraceOutput, importFtrace, TRACE_CLOCKS, UsageError } from '../../../engine';
+import { summaryLines } from '../output';
 
 // `gicreplay import ftrace FILE`: thin layer over engine/sources/ftrace/importer.ts.
 export function importFtraceCommand(y: Argv): Argv {
@@ -55,7 +56,7 @@ export function importFtraceCommand(y: Argv): Argv {
       ];
       if (r.stats.lostEvents.length) lines.push(`warning: the ring buffer lost events ${r.stats.lostEvents.length} time(s); the trace is incomplete there`);
       if (c.mmioUnknownVcpu) lines.push(`warning: ${c.mmioUnknownVcpu} GIC accesses from threads --vcpu-comm does not match (vCPU unknown)`);
-      process.stdout.write(lines.join('\n') + '\n');
+      summaryLines(out, lines);
       process.exitCode = 0;
     },
   );

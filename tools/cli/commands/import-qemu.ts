@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { defaultTracePath, formatImportSummary, importQemuLogToFile, UsageError } from '../../../engine';
-import { Output } from '../output';
+import { summaryLines } from '../output';
 
 export function importQemuCommand(y: Argv): Argv {
   return y.command(
@@ -31,9 +31,7 @@ export function importQemuCommand(y: Argv): Argv {
         tool: a['qemu-version'],
         command: a['qemu-command'],
       });
-      const o = new Output();
-      for (const l of formatImportSummary(out, stats, trailer)) o.line(l);
-      o.flush();
+      summaryLines(out, formatImportSummary(out, stats, trailer));
       process.exitCode = 0;
     },
   );

@@ -6,6 +6,7 @@
 import type { Argv } from 'yargs';
 import * as path from 'path';
 import { catalogueModule, findProjectRoot, loadCatalogue, recordSet } from '../../../engine';
+import { Output } from '../output';
 
 export function recordGuestCommand(y: Argv): Argv {
   return y.command(
@@ -24,7 +25,7 @@ export function recordGuestCommand(y: Argv): Argv {
       const root = findProjectRoot(process.cwd());
       const catalogue = loadCatalogue(a.catalogue ? path.resolve(a.catalogue) : catalogueModule(root));
       if (a.list) {
-        for (const g of catalogue) process.stdout.write(`${g.name}\tGICv${g.gic.version}\t${g.gic.cpus} vCPU\t${g.title}\n`);
+        new Output().lines(catalogue.map((g) => `${g.name}\tGICv${g.gic.version}\t${g.gic.cpus} vCPU\t${g.title}`));
         process.exitCode = 0;
         return;
       }
@@ -36,7 +37,7 @@ export function recordGuestCommand(y: Argv): Argv {
         check: a.check,
         outDir: path.join(root, 'traces', 'guests'),
       });
-      for (const l of res.out) process.stdout.write(`${l}\n`);
+      new Output().lines(res.out);
       for (const l of res.err) process.stderr.write(`gicreplay: ${l}\n`);
       process.exitCode = res.exitCode;
     },

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { main } from '../main';
+import { captureStdout } from '../output';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 export const CLI_BIN = path.join(ROOT, 'bin', 'gicreplay');
@@ -19,12 +20,15 @@ export interface CliResult {
 export async function runCli(argv: string[]): Promise<CliResult> {
   let out = '';
   let err = '';
+  // Commands print through Output (fd 1); yargs' --help through process.stdout.
+  captureStdout((s) => (out += s));
   const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
   const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
   process.exitCode = 0;
   try {
     await main(argv);
   } finally {
+    captureStdout(null);
     o.mockRestore();
     e.mockRestore();
   }
