@@ -47,6 +47,28 @@ export class UsageError extends Error {
   }
 }
 
+/** The user stopped the command (SIGINT, SIGTERM): it cleaned up and wrote nothing half. */
+export class Interrupted extends Error {
+  constructor(
+    /** What stopped it ("SIGINT"), as the abort reason said. */
+    readonly reason: string,
+    what: string,
+  ) {
+    super(`interrupted (${reason}): ${what}`);
+    this.name = 'Interrupted';
+  }
+}
+
+/**
+ * Between two units of synchronous work: let signal handlers run, then stop if one fired.
+ * (Replay is synchronous, so a Ctrl-C is seen only here, between pairs.)
+ */
+export async function checkpoint(signal: AbortSignal | undefined, what: string): Promise<void> {
+  if (!signal) return;
+  await new Promise((r) => setImmediate(r));
+  if (signal.aborted) throw new Interrupted(String(signal.reason ?? 'signal'), what);
+}
+
 export const EXIT_CLEAN = 0;
 export const EXIT_DIFFERENT = 1;
 export const EXIT_INPUT = 2;

@@ -3,7 +3,7 @@
 // from here (the layer rules in .dependency-cruiser.js enforce it).
 
 // Errors and exit codes
-export { EXIT_CLEAN, EXIT_DIFFERENT, EXIT_INPUT, InputError, UsageError } from './errors';
+export { EXIT_CLEAN, EXIT_DIFFERENT, EXIT_INPUT, InputError, Interrupted, UsageError } from './errors';
 export type { InputLocation } from './errors';
 export { GICREPLAY_VERSION, MODEL_VERSION } from './version';
 

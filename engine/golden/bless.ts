@@ -3,7 +3,7 @@
 // radius (goldens outside what was named that would change need --wide); then write and ledger.
 
 import * as fs from 'fs';
-import { InputError, UsageError } from '../errors';
+import { checkpoint, InputError, UsageError } from '../errors';
 import { Policy } from '../policy/policy';
 import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
 import { decideWrite, GoldenConfig, GoldenState } from './config';
@@ -11,6 +11,7 @@ import { GOLDEN_FORMAT, GOLDEN_MAGIC_RE, GoldenHeader, isConflictMarker } from '
 import { abs, goldenPathFor, Layout } from './layout';
 import { appendLedger, latestBodies, LedgerAction, LedgerEntry, readLedger } from './ledger';
 import { LineHasher } from './lines';
+import { findLeftovers, removeLeftovers } from './leftovers';
 import { acquireBlessLock } from './lock';
 import { findObsolete, planSuite, PlanOptions } from './manifest';
 import { ReplayInjection, replayLines } from './pair';
@@ -27,6 +28,8 @@ export interface BlessOptions extends PlanOptions {
   /** Replay every pair a second time and refuse unless both outputs are byte-identical (default on). */
   verifyDeterminism?: boolean;
   onProgress?: (done: number, total: number, id: string) => void;
+  /** Stop between replays when aborted (Ctrl-C): nothing is written, temp files are removed. */
+  signal?: AbortSignal;
 }
 
 export interface BlessOutcome {
@@ -139,7 +142,10 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
         mine.push(f);
         o.onProgress?.(++done, total, `${trace}::${policy.id}`);
       };
-      for (const p of byTrace.get(trace)!) replayOne(p, false);
+      for (const p of byTrace.get(trace)!) {
+        await checkpoint(o.signal, 'nothing was blessed');
+        replayOne(p, false);
+      }
       // Fixpoint: an unnamed golden sharing the body of one that changes would change too.
       for (;;) {
         assignSharing(plan.universe, mine, existing);
@@ -159,7 +165,10 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
           }
           break;
         }
-        for (const q of broken) replayOne(q, true);
+        for (const q of broken) {
+          await checkpoint(o.signal, 'nothing was blessed');
+          replayOne(q, true);
+        }
       }
       plans.push({ trace, fresh: mine, existing });
     }
@@ -254,6 +263,11 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
         outcomes.push({ golden: ob.golden, action: 'delete', wide: false });
         messages.push(`delete ${ob.golden} (${ob.reason})`);
       }
+    }
+    if (o.prune) {
+      const lo = findLeftovers(l, true);
+      removeLeftovers(l, lo);
+      for (const x of lo) messages.push(`removed ${x.file} (${x.reason})`);
     }
     const unchanged = outcomes.filter((x) => x.action === 'unchanged').length;
     messages.push(`${ledger.length} golden(s) written or removed, ${unchanged} already up to date${ledger.length ? '; reason recorded in golden/LEDGER.jsonl' : ''}`);

@@ -438,12 +438,12 @@ describe('shard and merge', () => {
     const shards: CheckReport[] = [];
     for (let i = 1; i <= 3; i++) shards.push(JSON.parse(JSON.stringify(await check(root, { shard: { index: i, count: 3 } }, b))));
     for (const s of shards) expect(s.obsolete).toEqual([]);
-    const merged = mergeReports(shards, ['s1', 's2', 's3']);
+    const merged = mergeReports(shards, ['s1', 's2', 's3'], { root });
     expect(merged.verdict).toEqual(full.verdict);
     expect(JSON.stringify(merged.results)).toBe(JSON.stringify(full.results));
     expect(merged.obsolete).toEqual(full.obsolete);
     expect(full.verdict.counts).toMatchObject({ pairs: 20, drift: 15, missing: 5, obsolete: 1 });
-    expect(() => mergeReports(shards.slice(0, 2), ['s1', 's2'])).toThrow(/shard 3\/3 missing/);
+    expect(() => mergeReports(shards.slice(0, 2), ['s1', 's2'], { root })).toThrow(/shard 3\/3 missing/);
   });
 });
 
@@ -463,7 +463,7 @@ describe('invariants (golden/invariants.json)', () => {
     expect(renderReport(bad).join('\n')).toContain('INVARIANT inv:iidr.gtr:rev3:rev1:agree');
     const shards: CheckReport[] = [];
     for (let i = 1; i <= 2; i++) shards.push(await check(root, { shard: { index: i, count: 2 } }));
-    expect(mergeReports(shards, ['a', 'b']).invariants).toEqual([...bad.invariants].sort((x, y) => (x.id < y.id ? -1 : 1)));
+    expect(mergeReports(shards, ['a', 'b'], { root }).invariants).toEqual([...bad.invariants].sort((x, y) => (x.id < y.id ? -1 : 1)));
     // A filter that leaves the trace out leaves its invariants out.
     writeTraceAt(root, 'other.gtr');
     await bless(root, { paths: ['traces/other.gtr'] });

@@ -42,6 +42,10 @@ export function renderJunit(rep: CheckReport): string {
     const inner = i.ok ? '' : `<failure message="${xmlEscape(i.message)}" type="invariant"/>`;
     cases.push(`    <testcase classname="gicreplay.invariant.${xmlEscape(i.trace)}" name="${xmlEscape(`${i.policies[0]} ${i.expect} ${i.policies[1]}`)}">${inner}</testcase>`);
   }
+  for (const x of rep.leftovers ?? []) {
+    failures++;
+    cases.push(`    <testcase classname="gicreplay.leftover" name="${xmlEscape(x.file)}"><failure message="${xmlEscape(`leftover: ${x.reason}`)}" type="leftover"/></testcase>`);
+  }
   for (const u of rep.manifest.unreadable ?? []) {
     errors++;
     cases.push(`    <testcase classname="gicreplay.unreadable" name="${xmlEscape(`traces/${u.path}`)}"><error message="${xmlEscape(`${u.reason}; ${unreadableConsequence(u.path)}`)}" type="unreadable"/></testcase>`);

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+import { checkpoint, Interrupted } from '../errors';
 import { Layout } from './layout';
 import { PlannedPair } from './manifest';
 import { PairResult } from './results';
@@ -51,6 +52,7 @@ export async function runPairs(
   inProcess: (p: PlannedPair) => PairResult,
   onProgress?: (done: number, total: number, id: string) => void,
   pendingDir?: string,
+  signal?: AbortSignal,
 ): Promise<PairResult[]> {
   let bytes = 0;
   if (requested === 'auto') {
@@ -65,10 +67,11 @@ export async function runPairs(
   const n = workerCount(requested, pairs.length, bytes);
   const out: PairResult[] = new Array(pairs.length);
   if (n === 0) {
-    pairs.forEach((p, i) => {
-      out[i] = inProcess(p);
-      onProgress?.(i + 1, pairs.length, p.id);
-    });
+    for (let i = 0; i < pairs.length; i++) {
+      await checkpoint(signal, 'check stopped');
+      out[i] = inProcess(pairs[i]);
+      onProgress?.(i + 1, pairs.length, pairs[i].id);
+    }
     return out;
   }
   const script = workerScript()!;
@@ -78,6 +81,12 @@ export async function runPairs(
     const workers: Worker[] = [];
     let failed = false;
     const stopAll = () => workers.forEach((w) => void w.terminate());
+    signal?.addEventListener('abort', () => {
+      if (failed) return;
+      failed = true;
+      stopAll();
+      reject(new Interrupted(String(signal.reason ?? 'signal'), 'check stopped'));
+    });
     const feed = (w: Worker) => {
       if (next >= pairs.length) {
         void w.terminate();

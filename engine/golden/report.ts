@@ -85,6 +85,7 @@ export function renderReport(rep: CheckReport): string[] {
   const out: string[] = [];
   for (const r of rep.results) if (r.status !== 'match') out.push(...renderPair(r));
   for (const u of rep.manifest.unreadable ?? []) out.push(`ERROR traces/${u.path}: ${u.reason}; ${unreadableConsequence(u.path)}`);
+  for (const x of rep.leftovers ?? []) out.push(`LEFTOVER ${x.file}: ${x.reason}; remove with \`gicreplay bless --prune --reason "…"\``);
   for (const o of rep.obsolete) out.push(`OBSOLETE ${o.golden}: ${o.reason}; remove with \`gicreplay bless --prune --reason "…"\``);
   for (const i of rep.invariants ?? []) if (!i.ok) out.push(`INVARIANT ${i.id}: ${i.message}`);
   for (const f of rep.foreign) out.push(`note: ${f} has no gicreplay header; it is not checked and never deleted`);

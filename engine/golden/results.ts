@@ -94,6 +94,13 @@ export interface PairResult {
   pending?: string;
 }
 
+/** A file an interrupted bless left under golden/ (engine/golden/leftovers.ts). */
+export interface Leftover {
+  /** Project-relative, POSIX. */
+  file: string;
+  reason: string;
+}
+
 export interface ObsoleteGolden {
   golden: string;
   reason: string;
@@ -131,7 +138,7 @@ export interface InvariantOutcome {
 
 export interface Verdict {
   exit: 0 | 1 | 2;
-  counts: Record<PairStatus | 'obsolete' | 'pairs' | 'invariantFailures' | 'unreadable', number>;
+  counts: Record<PairStatus | 'obsolete' | 'pairs' | 'invariantFailures' | 'unreadable' | 'leftovers', number>;
   summary: string;
 }
 
@@ -151,5 +158,7 @@ export interface CheckReport {
   foreign: string[];
   /** Invariants whose trace this run selected (split across shards like the pairs). */
   invariants: InvariantOutcome[];
+  /** Temp files and locks interrupted blesses left in golden/ (complete runs only); `bless --prune` removes them. */
+  leftovers?: Leftover[];
   verdict: Verdict;
 }

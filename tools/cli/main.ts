@@ -2,7 +2,7 @@
 // commands/<name>.ts, returns its exit code, and leaves all real work to engine/.
 
 import yargs from 'yargs';
-import { EXIT_INPUT, InputError, installFaults, UsageError } from '../../engine';
+import { EXIT_INPUT, InputError, installFaults, Interrupted, UsageError } from '../../engine';
 import { COMMANDS } from './commands';
 import { OutputClosed } from './output';
 
@@ -43,6 +43,11 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     // The reader of standard output went away (`| head`): stop quietly with the exit code so far.
     if (e instanceof OutputClosed) return;
+    if (e instanceof Interrupted) {
+      process.stderr.write(`gicreplay: ${e.message}\n`);
+      process.exitCode = e.reason === 'SIGTERM' ? 143 : 130; // 128 + the signal's number, as a shell shows it
+      return;
+    }
     if (e instanceof InputError || e instanceof UsageError) {
       process.stderr.write(`gicreplay: ${e.message}\n`);
       process.exitCode = EXIT_INPUT;

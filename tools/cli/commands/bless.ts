@@ -3,6 +3,7 @@
 import * as path from 'path';
 import type { Argv } from 'yargs';
 import { blessGoldens, findProjectRoot, resolveConfig } from '../../../engine';
+import { withInterrupts } from '../interrupt';
 import { Output } from '../output';
 import { listOf, progressPrinter } from './check';
 
@@ -23,7 +24,8 @@ export function blessCommand(y: Argv): Argv {
     async (a) => {
       const cfg = resolveConfig({ mode: 'bless', env: process.env, tty: Boolean(process.stderr.isTTY), workers: 0 });
       const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
-      const r = await blessGoldens({
+      const r = await withInterrupts((signal) => blessGoldens({
+        signal,
         root,
         cwd: process.cwd(),
         paths: (a.paths as string[] | undefined) ?? [],
@@ -35,7 +37,7 @@ export function blessCommand(y: Argv): Argv {
         verifyDeterminism: a.verify,
         config: cfg,
         onProgress: progressPrinter(cfg.progress),
-      });
+      }));
       const out = new Output();
       for (const m of r.messages) out.line(m);
       out.flush();

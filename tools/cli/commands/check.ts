@@ -3,6 +3,7 @@
 import * as path from 'path';
 import type { Argv } from 'yargs';
 import { checkGoldens, checkGoldensOnKvm, CheckReport, findProjectRoot, InputError, mergeReports, parseShard, readInputText, renderJunit, renderReport, resolveConfig, UsageError, writeOutputFile } from '../../../engine';
+import { withInterrupts } from '../interrupt';
 import { Output } from '../output';
 import { backendOptions, kvmHostFrom } from './backend';
 
@@ -67,10 +68,12 @@ export function checkCommand(y: Argv): Argv {
         const files = [...a.merge, ...((a.paths as string[] | undefined) ?? [])];
         inputs = files;
         if (!files.length) throw new UsageError('--merge needs the shard reports to combine, e.g. `gicreplay check --merge golden-*.json`');
-        report = mergeReports(files.map(readReport), files);
+        const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
+        report = mergeReports(files.map(readReport), files, { root, policyFiles: (a['policy-file'] ?? []).map((f: string) => path.resolve(f)) });
       } else {
         const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
-        report = await checkGoldens({
+        report = await withInterrupts((signal) => checkGoldens({
+          signal,
           root,
           cwd: process.cwd(),
           paths: (a.paths as string[] | undefined) ?? [],
@@ -80,7 +83,7 @@ export function checkCommand(y: Argv): Argv {
           config: cfg,
           onProgress: progressPrinter(cfg.progress),
           pendingDir: a.pending,
-        });
+        }));
       }
       const out = new Output();
       if (a.json) out.line(JSON.stringify(report, null, 2));
