@@ -17,6 +17,7 @@ import { findObsolete, planSuite, PlanOptions } from './manifest';
 import { ReplayInjection, replayLines } from './pair';
 import { bodyProblem, BodyWriter, commitGolden, firstLineOf, openGolden, removeOwnedGolden, WriteHooks } from './store';
 import { unreadableReason } from '../util/input-file';
+import { printable } from '../util/printable';
 
 export interface BlessOptions extends PlanOptions {
   reason: string;
@@ -96,12 +97,15 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
   const plan = planSuite(o);
   const l = plan.layout;
   if (!plan.pairs.length && !o.prune) throw new UsageError('nothing to bless: no traces under traces/ match');
-  const unreadable = plan.manifest.unreadable ?? [];
-  if (o.prune && unreadable.length) {
-    throw new InputError(
-      `bless --prune deletes only goldens the manifest proves obsolete, and traces/${unreadable[0].path} cannot be read (${unreadable[0].reason})${unreadable.length > 1 ? ` (and ${unreadable.length - 1} more)` : ''}: fix or remove it first`,
-      { file: `traces/${unreadable[0].path}` },
-    );
+  // Entries under traces/ that cannot be read (or named in a golden) in what this bless covers:
+  // refused, as check refuses them; --prune never runs while any exists.
+  const inScope = (u: string) => !plan.filter.paths.length || plan.filter.paths.some((s) => s === '' || u === s || u.startsWith(`${s}/`) || s.startsWith(`${u}/`));
+  const unreadable = (plan.manifest.unreadable ?? []).filter((u) => o.prune || inScope(u.path));
+  if (unreadable.length) {
+    const u = unreadable[0];
+    const more = unreadable.length > 1 ? ` (and ${unreadable.length - 1} more)` : '';
+    const why = o.prune ? 'bless --prune deletes only goldens the manifest proves obsolete, and ' : '';
+    throw new InputError(`${why}traces/${printable(u.path)} cannot be blessed: ${u.reason}${more}; fix or remove it first`, { file: `traces/${printable(u.path)}` });
   }
   const release = acquireBlessLock(l.goldenDir);
   const fresh: Fresh[] = [];

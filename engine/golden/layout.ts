@@ -33,6 +33,18 @@ export interface UnreadableEntry {
 }
 
 /**
+ * Why a trace path cannot be named in a golden header (one "# trace: <path>" line; traceInsideRepo
+ * refuses backslashes), or null. Such a trace is refused by check and bless alike.
+ */
+export function badName(rel: string): string | null {
+  if (/[\n\r]/.test(rel)) return 'a line break';
+  if (rel.includes('\\')) return 'a backslash';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(rel)) return 'a control character';
+  return null;
+}
+
+/**
  * Every entry named *<ext>, whatever it is: a FIFO, a folder or a dangling link named like a
  * trace is still that trace (its readers report what is wrong with it), never silently absent.
  * Folders are followed through symbolic links (each real folder once); a folder that cannot be
@@ -55,7 +67,10 @@ function walk(dir: string, ext: string, out: string[], base: string, unreadable:
     if (e.name.startsWith('.')) continue;
     const full = path.join(dir, e.name);
     if (e.name.endsWith(ext)) {
-      out.push(toPosix(path.relative(base, full)));
+      const rel = toPosix(path.relative(base, full));
+      const bad = badName(rel);
+      if (bad && unreadable) unreadable.push({ path: rel, reason: `its name contains ${bad}, which a golden's "trace:" header line cannot hold; rename it` });
+      else if (!bad) out.push(rel);
       continue;
     }
     let isDir = e.isDirectory();

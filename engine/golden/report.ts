@@ -2,6 +2,7 @@
 // from comparison so the text, --json and JUnit outputs all render the same result objects.
 // Order per drifting pair: first difference, then every difference grouped, then the diff.
 
+import { printable } from '../util/printable';
 import { CheckReport, DiffGroup, Difference, DriftReport, PairResult } from './results';
 
 const ARROW = '→';
@@ -84,7 +85,7 @@ export function renderPair(r: PairResult): string[] {
 export function renderReport(rep: CheckReport): string[] {
   const out: string[] = [];
   for (const r of rep.results) if (r.status !== 'match') out.push(...renderPair(r));
-  for (const u of rep.manifest.unreadable ?? []) out.push(`ERROR traces/${u.path}: ${u.reason}; ${unreadableConsequence(u.path)}`);
+  for (const u of rep.manifest.unreadable ?? []) out.push(`ERROR traces/${printable(u.path)}: ${u.reason}; ${unreadableConsequence(u.path)}`);
   for (const x of rep.leftovers ?? []) out.push(`LEFTOVER ${x.file}: ${x.reason}; remove with \`gicreplay bless --prune --reason "…"\``);
   for (const o of rep.obsolete) out.push(`OBSOLETE ${o.golden}: ${o.reason}; remove with \`gicreplay bless --prune --reason "…"\``);
   for (const i of rep.invariants ?? []) if (!i.ok) out.push(`INVARIANT ${i.id}: ${i.message}`);
@@ -96,7 +97,7 @@ export function renderReport(rep: CheckReport): string[] {
 }
 
 export function unreadableConsequence(p: string): string {
-  const g = `golden/${p.replace(/\.gtr$/, '')}/`;
+  const g = `golden/${printable(p.replace(/\.gtr$/, ''))}/`;
   return `the traces it holds are unknown, so nothing under ${g} is checked or pruned until it can be read`;
 }
 

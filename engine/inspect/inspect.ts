@@ -12,6 +12,7 @@ import { TraceWriter } from '../trace/writer';
 import { RegisterChecker, RegisterNamer } from './registers';
 import { hex } from '../util/hex';
 import { checkOutputTarget } from '../util/output-file';
+import { printable } from '../util/printable';
 
 export interface TraceInfo {
   file: string;
@@ -47,21 +48,23 @@ export function traceInfo(file: string, opts: { allowTruncated?: boolean } = {})
 }
 
 
+/** The info lines; every string from the header is shown with its control characters escaped. */
 export function formatInfo(i: TraceInfo): string[] {
   const h = i.header;
   const g = h.gic;
+  const p = printable;
   const out = [
-    `trace:      ${i.file}`,
-    `format:     ${h.formatMajor}.${h.formatMinor} (written by ${h.writer})`,
+    `trace:      ${p(i.file)}`,
+    `format:     ${h.formatMajor}.${h.formatMinor} (written by ${p(h.writer)})`,
     `gic:        GICv${g.version}, ${g.cpus.length} vCPU${g.cpus.length === 1 ? '' : 's'} (MPIDR ${g.cpus.map((c) => hex(c.mpidr)).join(' ')}), ${g.spis} SPIs, ${g.its ? 'ITS' : 'no ITS'}`,
     `frames:     dist ${hex(g.frames.dist)}${g.frames.redist ? `, redist ${g.frames.redist.map(hex).join(' ')}` : ''}${g.frames.cpuif !== undefined ? `, cpuif ${hex(g.frames.cpuif)}` : ''}${g.frames.its !== undefined ? `, its ${hex(g.frames.its)}` : ''}`,
     `timer:      CNTFRQ ${h.timer.cntfrq} Hz, counter = cycle * ${h.timer.counterPerCycle.num} / ${h.timer.counterPerCycle.den}, virtual offset ${hex(h.timer.virtualOffset)}, physical offset ${hex(h.timer.physicalOffset)}`,
-    `source:     ${h.provenance.kind}: ${h.provenance.tool}`,
-    `command:    ${h.provenance.command}`,
-    `cycles:     ${h.provenance.cycles}`,
+    `source:     ${h.provenance.kind}: ${p(h.provenance.tool)}`,
+    `command:    ${p(h.provenance.command)}`,
+    `cycles:     ${p(h.provenance.cycles)}`,
   ];
-  for (const b of h.provenance.blindSpots) out.push(`blind spot: ${b}`);
-  for (const k of Object.keys(h.provenance.details).sort()) out.push(`detail:     ${k} = ${h.provenance.details[k]}`);
+  for (const b of h.provenance.blindSpots) out.push(`blind spot: ${p(b)}`);
+  for (const k of Object.keys(h.provenance.details).sort()) out.push(`detail:     ${p(k)} = ${p(h.provenance.details[k])}`);
   out.push(`events:     ${i.events}`);
   for (const [k, n] of Object.entries(i.counts)) out.push(`  ${k.padEnd(13)} ${n}`);
   out.push(i.firstCycle === null ? 'cycle span: (no events)' : `cycle span: ${i.firstCycle} .. ${i.lastCycle} (${hex(i.firstCycle)} .. ${hex(i.lastCycle!)}, ${i.lastCycle! - i.firstCycle} cycles)`);

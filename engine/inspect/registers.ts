@@ -55,6 +55,7 @@ export class RegisterChecker {
       case EventKind.MmioWrite: {
         const d = this.registry.describeMmio(ev.frame, ev.index, ev.offset, ev.size);
         if (d.error) violation(`${d.reg || fallbackMmioName(ev.frame, ev.index, ev.offset)}: ${d.error}`, 'an access size and alignment the register allows');
+        if (d.unclaimed) violation(`${d.reg || fallbackMmioName(ev.frame, ev.index, ev.offset)}: no register claims this offset (KVM reads 0 and ignores writes)`, 'an offset one of the frame\'s registers claims');
         break;
       }
       case EventKind.SysregRead:
@@ -71,6 +72,7 @@ export class RegisterChecker {
         }
         const d = this.registry.describeUser(ev.group, ev.cpu, ev.offset, ev.size);
         if (d.error) violation(`${d.reg || fallbackUserName(ev.group, ev.offset)}: ${d.error}`, 'an access KVM_{GET,SET}_DEVICE_ATTR accepts');
+        if (d.unclaimed) violation(`${d.reg || fallbackUserName(ev.group, ev.offset)}: no register claims this offset (KVM reads 0 and ignores writes)`, 'an offset one of the attribute group\'s registers claims');
         break;
       }
       default:

@@ -97,6 +97,15 @@ export interface GicModel {
   readonly deps: DepTracker;
 }
 
+/** What a register table says about one access (RegisterRegistry). */
+export interface RegisterAccess {
+  reg: string;
+  /** An access shape KVM refuses (misaligned, wrong size, outside the frame). */
+  error?: string;
+  /** No register claims the offset: KVM reads 0 and ignores writes (the validator flags it). */
+  unclaimed?: boolean;
+}
+
 /** Static knowledge of one GIC configuration's registers: names, access rules, field decoding. */
 export interface RegisterRegistry {
   /**
@@ -104,9 +113,9 @@ export interface RegisterRegistry {
    * `error` (e.g. "GICD_CTLR allows 32-bit accesses only") marks a misaligned or wrongly sized
    * access or an offset outside the frame; the trace validator rejects such events.
    */
-  describeMmio(frame: Frame, index: number, offset: number, size: AccessSize): { reg: string; error?: string };
+  describeMmio(frame: Frame, index: number, offset: number, size: AccessSize): RegisterAccess;
   /** Same for a userspace device-attribute access. */
-  describeUser(group: UserGroup, cpu: number | null, offset: number, size: AccessSize): { reg: string; error?: string };
+  describeUser(group: UserGroup, cpu: number | null, offset: number, size: AccessSize): RegisterAccess;
   /** Field breakdown for reports, e.g. "EnableGrp1=1 ARE=1 DS=1"; undefined for registers without fields. */
   formatFields(reg: string, value: bigint): string | undefined;
 }

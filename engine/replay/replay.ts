@@ -9,6 +9,7 @@ import { Policy } from '../policy/policy';
 import { createTimer } from '../timer';
 import { TimerModel } from '../timer/types';
 import { EventKind, TraceEvent, TraceHeader } from '../trace/events';
+import { EventValidator } from '../trace/validate';
 import { openTrace, ReadOptions, TraceReader } from '../trace/reader';
 import { ReplaySink, ReplaySummary } from './records';
 
@@ -194,10 +195,19 @@ export class Replayer {
 }
 
 /** Replay an in-memory sequence of events. */
+/**
+ * Replay events built in memory. They get the reader's checks first (EventValidator): an event
+ * no trace file could hold is an InputError naming its index, never a model crash or a record of
+ * something impossible.
+ */
 export function replayEvents(header: TraceHeader, events: Iterable<TraceEvent>, opts: ReplayOptions, sink: ReplaySink): ReplaySummary {
+  const v = new EventValidator(header, 'in-memory events');
   const r = new Replayer(header, opts, sink);
   let i = 0;
-  for (const ev of events) r.apply(ev, i++);
+  for (const ev of events) {
+    v.check(ev, i);
+    r.apply(ev, i++);
+  }
   return r.summary;
 }
 

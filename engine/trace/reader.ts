@@ -15,7 +15,7 @@ import { decodeEvent } from './codec';
 import { TRACE_FORMAT_MINOR, TraceEvent, TraceHeader, TraceTrailer } from './events';
 import { parseHeader, parseTrailer } from './header';
 import { asInputError, Violation } from './violation';
-import { FlatArrayDecoder, MAX_VALUE_BYTES, MsgpackWalker, WALK_ERROR, WALK_NEED_MORE } from './walk';
+import { FlatArrayDecoder, MAX_VALUE_BYTES, MsgpackWalker, strictnessProblem, WALK_ERROR, WALK_NEED_MORE } from './walk';
 
 export interface ReadOptions {
   /** Replay the valid prefix of a trace without a trailer instead of failing. */
@@ -154,6 +154,8 @@ class StreamReader implements TraceReader {
   }
 
   private decode(end: number): unknown {
+    const bad = strictnessProblem(this.buf, this.pos, end);
+    if (bad) this.fail(bad.what, bad.expected, this.bufAbs + bad.at, this.hashFrom >= 0);
     this.unpackOpts.start = this.pos;
     this.unpackOpts.end = end;
     try {

@@ -3,6 +3,8 @@
 // (a 4 GiB string, an array of 2^32 elements) is refused before anything is allocated for it.
 // msgpackr only ever sees a value whose full extent has been proven to lie inside the file.
 
+import { isUtf8 } from 'buffer';
+
 /** Largest single value the format allows (header, event, trailer). Bounds reader memory. */
 export const MAX_VALUE_BYTES = 16 * 1024 * 1024;
 /** Deepest nesting the format uses is 4 (header.gic.frames.redist); 32 leaves room for minors. */
@@ -235,5 +237,93 @@ export class FlatArrayDecoder {
     }
     this.end = p;
     return a;
+  }
+}
+
+/**
+ * What msgpackr would accept but the format does not: a string that is not valid UTF-8 (it would
+ * be decoded with replacement characters, silently changing a marker or the header), or a map
+ * with a key given twice (the later value would silently win). Checks one value already framed by
+ * MsgpackWalker (wholly inside b[start, end)); returns the problem, or null.
+ */
+export function strictnessProblem(b: Buffer, start: number, end: number): { at: number; what: string; expected: string } | null {
+  let p = start;
+  const lenAt = (w: number) => (w === 1 ? b[p + 1] : w === 2 ? (b[p + 1] << 8) | b[p + 2] : b.readUInt32BE(p + 1));
+  const value = (depth: number): { at: number; what: string; expected: string } | null => {
+    const t = b[p];
+    const at = p;
+    if (t >= 0xa0 && t <= 0xbf) return str(at, 1, t & 0x1f);
+    if (t === 0xd9 || t === 0xda || t === 0xdb) {
+      const w = t === 0xd9 ? 1 : t === 0xda ? 2 : 4;
+      return str(at, 1 + w, lenAt(w));
+    }
+    let n = -1;
+    let map = false;
+    if (t >= 0x80 && t <= 0x8f) (n = t & 0x0f), (map = true), (p += 1);
+    else if (t >= 0x90 && t <= 0x9f) (n = t & 0x0f), (p += 1);
+    else if (t === 0xdc || t === 0xdd) (n = lenAt(t === 0xdc ? 2 : 4)), (p += t === 0xdc ? 3 : 5);
+    else if (t === 0xde || t === 0xdf) (n = lenAt(t === 0xde ? 2 : 4)), (map = true), (p += t === 0xde ? 3 : 5);
+    if (n < 0) {
+      p = skipScalar(b, p);
+      return null;
+    }
+    const keys = map ? new Set<string>() : null;
+    for (let i = 0; i < n; i++) {
+      const k = p;
+      const e = value(depth + 1);
+      if (e) return e;
+      if (keys) {
+        const key = b.toString('latin1', k, p);
+        if (keys.has(key)) return { at: k, what: `map key ${describeKey(b, k, p)} given twice`, expected: 'each key once in a map' };
+        keys.add(key);
+        const v = value(depth + 1);
+        if (v) return v;
+      }
+    }
+    return null;
+  };
+  const str = (at: number, hdr: number, len: number) => {
+    const s = b.subarray(at + hdr, at + hdr + len);
+    p = at + hdr + len;
+    return isUtf8(s) ? null : { at, what: 'a string that is not valid UTF-8', expected: 'UTF-8 strings' };
+  };
+  const r = value(0);
+  if (!r && p !== end) throw new Error(`strictnessProblem: walked to ${p}, the value ends at ${end}`);
+  return r;
+}
+
+function describeKey(b: Buffer, from: number, to: number): string {
+  const t = b[from];
+  const hdr = t >= 0xa0 && t <= 0xbf ? 1 : t === 0xd9 ? 2 : t === 0xda ? 3 : t === 0xdb ? 5 : 0;
+  return hdr ? JSON.stringify(b.toString('utf8', from + hdr, to).slice(0, 60)) : `0x${b.toString('hex', from, Math.min(to, from + 9))}`;
+}
+
+/** Offset past a scalar (nil, bool, int, float, bin) starting at p. */
+function skipScalar(b: Buffer, p: number): number {
+  const t = b[p];
+  if (t <= 0x7f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) return p + 1;
+  switch (t) {
+    case 0xcc:
+    case 0xd0:
+      return p + 2;
+    case 0xcd:
+    case 0xd1:
+      return p + 3;
+    case 0xca:
+    case 0xce:
+    case 0xd2:
+      return p + 5;
+    case 0xcb:
+    case 0xcf:
+    case 0xd3:
+      return p + 9;
+    case 0xc4:
+      return p + 2 + b[p + 1];
+    case 0xc5:
+      return p + 3 + b.readUInt16BE(p + 1);
+    case 0xc6:
+      return p + 5 + b.readUInt32BE(p + 1);
+    default:
+      throw new Error(`strictnessProblem: type byte 0x${t.toString(16)} the walker does not accept`);
   }
 }

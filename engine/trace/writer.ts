@@ -7,15 +7,12 @@
 import { createHash, Hash } from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
-import { InputError } from '../errors';
 import { openOutput, OutputSink, ScratchFile } from '../util/output-file';
 import { canonicalJson } from '../util/canonical-json';
-import { EventChecker } from './check';
-import { decodeEvent, eventToWire } from './codec';
 import { MsgpackEncoder } from './encode';
 import { TraceEvent, TraceHeader, TraceTrailer } from './events';
-import { headerToWire, parseHeader, trailerToWire } from './header';
-import { Violation } from './violation';
+import { headerToWire, trailerToWire } from './header';
+import { EventValidator } from './validate';
 
 export { headerToWire } from './header';
 
@@ -37,7 +34,7 @@ export class TraceWriter {
   private readonly hash: Hash = createHash('sha256');
   /** Offset in enc's buffer where event bytes not yet hashed start. */
   private hashFrom: number;
-  private readonly checker: EventChecker;
+  private readonly validator: EventValidator;
   private readonly sink: OutputSink;
   /** With deferHeader: where the events wait for their header. */
   private readonly spool: ScratchFile | null = null;
@@ -46,13 +43,8 @@ export class TraceWriter {
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
   private constructor(readonly file: string, header: TraceHeader, o: TraceWriteOptions) {
-    try {
-      this.wire = headerToWire(header);
-      this.checker = new EventChecker(parseHeader(this.wire));
-    } catch (e) {
-      if (e instanceof Violation) throw new InputError(`invalid trace header: ${e.what}`, { file }, e.expected);
-      throw new InputError(`invalid trace header: ${(e as Error).message}`, { file });
-    }
+    this.validator = new EventValidator(header, file);
+    this.wire = headerToWire(header);
     this.sink = openOutput(file, { what: 'trace', inputs: o.inputs, inPlace: true });
     if (o.deferHeader) {
       try {
@@ -76,14 +68,8 @@ export class TraceWriter {
 
   write(ev: TraceEvent): void {
     if (this.state !== 'open') throw new Error(`trace writer for ${this.file} is ${this.state}`);
-    try {
-      // Same type and rule checks the reader applies: a trace we write is a trace we can read.
-      decodeEvent(eventToWire(ev), false);
-      this.checker.check(ev);
-    } catch (e) {
-      if (e instanceof Violation) throw new InputError(`cannot write event: ${e.what}`, { file: this.file, eventIndex: this.count }, e.expected);
-      throw new InputError(`cannot write event: ${(e as Error).message}`, { file: this.file, eventIndex: this.count });
-    }
+    // Same type and rule checks the reader applies: a trace we write is a trace we can read.
+    this.validator.check(ev, this.count, 'cannot write event');
     this.enc.event(ev);
     this.count++;
     if (this.enc.len >= FLUSH_BYTES) this.flush();

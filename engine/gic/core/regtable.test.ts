@@ -49,7 +49,7 @@ describe('FrameTable', () => {
     expect(t.resolve(0x440, 4, 64)).toMatchObject({ row: undefined, refused: expect.stringMatching(/INTID 64 does not exist/) });
     expect(t.resolve(0x440, 4, 96).row?.name).toBe('GICX_PRIO');
     expect(t.resolve(0x1000, 4, 64).error).toMatch(/outside the test frame/);
-    expect(t.resolve(0x14, 4, 64)).toEqual({ row: undefined, reg: 'GICX+0x14' });
+    expect(t.resolve(0x14, 4, 64)).toEqual({ row: undefined, reg: 'GICX+0x14', unclaimed: true });
   });
 });
 

@@ -123,6 +123,14 @@ export interface Resolution<M> {
   refused?: string;
   /** Set when the access shape is one no KVM guest can produce correctly (validator error). */
   error?: string;
+  /** No register claims the offset (KVM reads 0 and ignores writes); `trace validate` flags it. */
+  unclaimed?: true;
+}
+
+/** A Resolution as the register registries report it. */
+export function accessOf<M>(r: Resolution<M>): { reg: string; error?: string; unclaimed?: boolean } {
+  if (r.error) return { reg: r.reg, error: r.error };
+  return r.unclaimed ? { reg: r.reg, unclaimed: true } : { reg: r.reg };
 }
 
 export class FrameTable<M> {
@@ -198,7 +206,7 @@ export class FrameTable<M> {
       const why = `misaligned ${size}-byte access at 0x${off.toString(16)}: KVM ignores it`;
       return { row: undefined, reg, refused: why, error: why };
     }
-    if (!row) return { row: undefined, reg };
+    if (!row) return { row: undefined, reg, unclaimed: true };
     if (!(row.widths & size)) {
       return { row: undefined, reg, refused: `${sizeName(size)} access: KVM allows ${widthsText(row.widths)} here and ignores it`, error: `${row.name} allows ${widthsText(row.widths)}` };
     }

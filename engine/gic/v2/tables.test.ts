@@ -67,7 +67,7 @@ describe('GICv2 register registry', () => {
     expect(d(0x404, 4)).toEqual({ reg: 'GICD_IPRIORITYR1' });
     expect(d(0x084, 4)).toEqual({ reg: 'GICD_IGROUPR1' });
     expect(d(0xf14, 4)).toEqual({ reg: 'GICD_CPENDSGIR1' });
-    expect(d(0xf04, 4)).toEqual({ reg: 'GICD+0xf04' });
+    expect(d(0xf04, 4)).toEqual({ reg: 'GICD+0xf04', unclaimed: true }); // no region: RAZ/WI, flagged by trace validate
     expect(d(0xfe8, 4)).toEqual({ reg: 'GICD_ICPIDR2' });
     expect(c(0x00c, 4)).toEqual({ reg: 'GICC_IAR' });
     expect(c(0x1000, 4)).toEqual({ reg: 'GICC_DIR' });
@@ -93,7 +93,7 @@ describe('GICv2 register registry', () => {
     expect(GICV2_REGISTRY.describeUser(UserGroup.DistRegs, 0, 0x2000, 4).error).toMatch(/outside/);
     expect(GICV2_REGISTRY.describeUser(UserGroup.DistRegs, 0, 0x800, 1).error).toBe("KVM's GICv2 device attributes are 32-bit (got 8-bit)");
     expect(GICV2_REGISTRY.describeUser(UserGroup.CpuRegs, 1, 0x0fc, 4)).toEqual({ reg: 'GICC_IIDR' });
-    expect(GICV2_REGISTRY.describeUser(UserGroup.CpuRegs, 1, 0x00c, 4)).toEqual({ reg: 'GICC+0xc' });
+    expect(GICV2_REGISTRY.describeUser(UserGroup.CpuRegs, 1, 0x00c, 4)).toEqual({ reg: 'GICC+0xc', unclaimed: true });
     expect(GICV2_REGISTRY.describeUser(UserGroup.RedistRegs, 0, 0, 4).error).toBe("KVM's GICv2 device has no RedistRegs attribute group");
   });
   it('formats fields of the registers reports decode', () => {

@@ -2,9 +2,9 @@
 // register an access hits, whether KVM accepts its shape, and field decoding.
 
 import { sysregName } from '../../arch/sysregs';
-import { RegisterRegistry } from '../../model/model';
+import { RegisterAccess, RegisterRegistry } from '../../model/model';
 import { AccessSize, Frame, GicConfig, UserGroup } from '../../trace/events';
-import { FieldDef, formatFieldList } from '../core/regtable';
+import { accessOf, FieldDef, formatFieldList } from '../core/regtable';
 import { ITS_FIELDS, ITS_FRAME, GITS_TRANSLATER, VgicIts } from '../its';
 import { V3_FIELDS } from './fields';
 import { iccRow } from './icc-table';
@@ -20,30 +20,29 @@ export class GicV3Registry implements RegisterRegistry {
     this.cpus = gic.cpus.length;
   }
 
-  describeMmio(frame: Frame, index: number, offset: number, size: AccessSize): { reg: string; error?: string } {
+  describeMmio(frame: Frame, index: number, offset: number, size: AccessSize): RegisterAccess {
     switch (frame) {
       case Frame.Dist: {
         const r = V3_DIST.resolve(offset, size, this.nrIrqs);
-        return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
+        return accessOf(r);
       }
       case Frame.RedistRd:
       case Frame.RedistSgi: {
         if (index < 0 || index >= this.cpus) return { reg: `GICR${index}+0x${offset.toString(16)}`, error: `redistributor ${index} does not exist (${this.cpus} vCPUs)` };
         if (offset < 0 || offset + size > SGI_BASE) return { reg: `GICR+0x${offset.toString(16)}`, error: `offset 0x${offset.toString(16)} is outside the 64 KiB ${frame === Frame.RedistRd ? 'RD_base' : 'SGI_base'} frame` };
         const r = V3_REDIST.resolve(frame === Frame.RedistSgi ? offset + SGI_BASE : offset, size, this.nrIrqs);
-        return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
+        return accessOf(r);
       }
       case Frame.Its: {
         if (offset >= GITS_TRANSLATER && offset < GITS_TRANSLATER + 4) return { reg: 'GITS_TRANSLATER' };
-        const r = ITS_FRAME.resolve(offset, size, 0);
-        return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
+        return accessOf(ITS_FRAME.resolve(offset, size, 0));
       }
       default:
         return { reg: `GICC+0x${offset.toString(16)}`, error: 'a GICv3 configuration has no GICv2 CPU interface frame' };
     }
   }
 
-  describeUser(group: UserGroup, cpu: number | null, offset: number, size: AccessSize): { reg: string; error?: string } {
+  describeUser(group: UserGroup, cpu: number | null, offset: number, size: AccessSize): RegisterAccess {
     switch (group) {
       case UserGroup.DistRegs:
       case UserGroup.RedistRegs: {
@@ -51,7 +50,7 @@ export class GicV3Registry implements RegisterRegistry {
         if (size !== 4) return { reg: t.accessName(offset, size), error: 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS/REDIST_REGS accesses are 32-bit' };
         if (group === UserGroup.RedistRegs && (cpu === null || cpu < 0 || cpu >= this.cpus)) return { reg: t.accessName(offset, 4), error: `redistributor access needs a vCPU 0..${this.cpus - 1}` };
         const r = t.resolve(offset, 4, this.nrIrqs);
-        return r.error ? { reg: r.reg, error: r.error } : { reg: r.reg };
+        return accessOf(r);
       }
       case UserGroup.CpuSysregs: {
         const row = iccRow(offset);

@@ -79,7 +79,7 @@ export function checkCommand(y: Argv): Argv {
           paths: (a.paths as string[] | undefined) ?? [],
           policies: a.policy,
           policyFiles: a['policy-file'],
-          shard: a.shard ? parseShard(a.shard) : undefined,
+          shard: a.shard !== undefined ? parseShard(a.shard) : undefined,
           config: cfg,
           onProgress: progressPrinter(cfg.progress),
           pendingDir: a.pending,
