@@ -16,11 +16,12 @@ export const MAX_GOLDEN_LINE_BYTES = 128 * 1024 * 1024;
 
 /** A golden read line by line (LF only: a CRLF golden is bad input), bounded and linear. */
 export class LineReader extends TextLineReader {
-  constructor(file: string, what = 'golden', maxLine = MAX_GOLDEN_LINE_BYTES) {
-    super(file, new FileSource(file, what), {
+  /** `display` names the file in messages about its lines (the project-relative path). */
+  constructor(file: string, what = 'golden', maxLine = MAX_GOLDEN_LINE_BYTES, display = file) {
+    super(display, new FileSource(file, what), {
       maxLineBytes: maxLine,
       expected: `lines of at most ${maxLine} bytes (not a golden gicreplay wrote)`,
-      crlf: (line) => new InputError(`${what} has CRLF line endings`, { file, line }, 'LF only (add `*.golden -text` to .gitattributes so git does not convert it)'),
+      crlf: (line) => new InputError(`${what} has CRLF line endings`, { file: display, line }, 'LF only (add `*.golden -text` to .gitattributes so git does not convert it)'),
     });
   }
 }

@@ -29,7 +29,7 @@ export interface OpenGolden {
  * gicreplay's header (not ours). Throws InputError for a damaged header.
  */
 export function openGolden(file: string, display = file): OpenGolden | null {
-  const reader = new LineReader(file);
+  const reader = new LineReader(file, 'golden', undefined, display);
   try {
     const lines: string[] = [];
     for (;;) {

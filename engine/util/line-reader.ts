@@ -13,6 +13,20 @@ import { openInputFile } from './input-file';
 
 const CHUNK = 1 << 16;
 
+/** Bytes already in memory (a log given as text). */
+export class BufferSource implements ByteSource {
+  private at = 0;
+  constructor(private readonly data: Buffer) {}
+
+  read(buf: Buffer, off: number, len: number): number {
+    const n = this.data.copy(buf, off, this.at, this.at + len);
+    this.at += n;
+    return n;
+  }
+
+  close(): void {}
+}
+
 /** Where the bytes come from. read() returns 0 at the end. */
 export interface ByteSource {
   read(buf: Buffer, off: number, len: number): number;
@@ -23,18 +37,37 @@ export interface ByteSource {
 export class FileSource implements ByteSource {
   private fd: number;
   readonly size: number;
-  constructor(readonly file: string, what: string) {
+  /** Bytes read so far. */
+  position = 0;
+  /** `onBytes` sees every byte read, as stored (e.g. to hash the file). */
+  constructor(readonly file: string, what: string, private readonly onBytes?: (b: Buffer) => void) {
     const f = openInputFile(file, what);
     this.fd = f.fd;
     this.size = f.size;
   }
 
   read(buf: Buffer, off: number, len: number): number {
+    let n: number;
     try {
-      return fs.readSync(this.fd, buf, off, len, null);
+      n = fs.readSync(this.fd, buf, off, len, this.position);
     } catch (e) {
       throw fileError(e, this.file, 'read it');
     }
+    if (n > 0) this.onBytes?.(buf.subarray(off, off + n));
+    this.position += n;
+    return n;
+  }
+
+  /** The first `n` bytes of the file (or fewer), without moving on. */
+  peek(n: number): Buffer {
+    const b = Buffer.alloc(n);
+    let got: number;
+    try {
+      got = fs.readSync(this.fd, b, 0, n, 0);
+    } catch (e) {
+      throw fileError(e, this.file, 'read it');
+    }
+    return b.subarray(0, got);
   }
 
   close(): void {
@@ -48,10 +81,12 @@ export interface LineReaderOptions {
   maxLineBytes: number;
   /** What a line is, for the too-long message ("one JSON object per line"). */
   expected?: string;
-  /** A CR before the LF: drop it ('strip'), or the error to throw for line `lineNo` (1-based). */
-  crlf: 'strip' | ((lineNo: number) => Error);
+  /** A CR before the LF: drop it ('strip'), leave it ('keep'), or the error to throw for line `lineNo` (1-based). */
+  crlf: 'strip' | 'keep' | ((lineNo: number) => Error);
   /** Refuse a line that is not valid UTF-8 (else undecodable bytes become U+FFFD). */
   strictUtf8?: boolean;
+  /** Skip empty lines (counted in lineNo, never returned): a gigabyte of them costs a byte loop. */
+  skipEmpty?: boolean;
 }
 
 export class LineReader {
@@ -80,10 +115,12 @@ export class LineReader {
   /** Next line without its line end, or null at the end. */
   next(): string | null {
     for (;;) {
-      const nl = this.scan < this.end ? this.buf.subarray(0, this.end).indexOf(10, this.scan) : -1;
+      if (this.o.skipEmpty) this.skipEmptyLines();
+      let nl = this.scan < this.end ? this.buf.indexOf(10, this.scan) : -1;
+      if (nl >= this.end) nl = -1; // the sentinel fill() puts after the data
       if (nl >= 0) {
         let e = nl;
-        if (e > this.start && this.buf[e - 1] === 13) {
+        if (e > this.start && this.buf[e - 1] === 13 && this.o.crlf !== 'keep') {
           if (this.o.crlf !== 'strip') throw this.o.crlf(this.lineNo + 1);
           e--;
         }
@@ -94,7 +131,7 @@ export class LineReader {
       }
       this.scan = this.end;
       if (this.end - this.start > this.o.maxLineBytes) {
-        throw new InputError(`line ${this.lineNo + 1} is longer than ${this.o.maxLineBytes} bytes`, { file: this.file, line: this.lineNo + 1 }, this.o.expected ?? `lines of at most ${this.o.maxLineBytes} bytes`);
+        throw new InputError(`line is longer than ${this.o.maxLineBytes} bytes`, { file: this.file, line: this.lineNo + 1 }, this.o.expected ?? `lines of at most ${this.o.maxLineBytes} bytes`);
       }
       if (this.eof) {
         if (this.start >= this.end) return null;
@@ -106,6 +143,24 @@ export class LineReader {
       }
       this.fill();
     }
+  }
+
+  /** Step over LF (or CR LF with crlf 'strip') lines in the buffer, counting them. */
+  private skipEmptyLines(): void {
+    const b = this.buf;
+    const strip = this.o.crlf === 'strip';
+    let p = this.start;
+    let n = 0;
+    for (;;) {
+      if (p < this.end && b[p] === 10) p++;
+      else if (strip && p + 1 < this.end && b[p] === 13 && b[p + 1] === 10) p += 2;
+      else break;
+      n++;
+    }
+    if (n === 0) return;
+    this.lineNo += n;
+    this.start = p;
+    if (this.scan < p) this.scan = p;
   }
 
   private text(a: number, b: number): string {
@@ -135,6 +190,8 @@ export class LineReader {
     const n = this.src.read(this.buf, this.end, this.buf.length - this.end);
     if (n === 0) this.eof = true;
     this.end += n;
+    // An LF right after the data stops the search there, not in stale bytes further on.
+    if (this.end < this.buf.length) this.buf[this.end] = 10;
   }
 
   /** From here on, hash the raw bytes of every line returned, line ends included. */

@@ -2,14 +2,14 @@
 // line against its QEMU format and learns the vCPU count and the thread-ID -> vCPU map, the second
 // turns guest register accesses and input line changes into events, in line order.
 
-import { createHash } from 'crypto';
 import * as path from 'path';
 import { InputError } from '../../errors';
 import { AccessSize, EventKind, Frame, GicVersion, TraceEvent, TraceHeader, TraceTrailer } from '../../trace/events';
-import { writeTrace } from '../../trace/writer';
+import { TraceWriter } from '../../trace/writer';
+import { checkOutputTarget } from '../../util/output-file';
 import { CompiledFormat, qemuEventFormat } from './formats';
 import { ICC_EVENTS, ICC_SGI0R, ICC_SGI1R, iccEncoding, sgi1rValue } from './icc';
-import { LogLine, readLogText, splitLog } from './log-text';
+import { LogInput, LogLine, readLog } from './log-text';
 import { affinityOf, CYCLES_PER_EVENT, qemuHeader, VIRT_MAX_REDIST_LOW, VIRT_SPIS, vcpuOfAffinity } from './virt';
 
 export interface QemuImportOptions {
@@ -66,33 +66,71 @@ interface Parsed {
 const hexNum = (s: string): number => parseInt(s, 16);
 const hexBig = (s: string): bigint => BigInt(`0x${s}`);
 
-/** Import a QEMU log file (plain or gzip'd). */
+/** Import a QEMU log file (plain or gzip'd), events in memory (small logs, tests). */
 export function importQemuLog(file: string, opts: QemuImportOptions): QemuImportResult {
-  return importQemuText(readLogText(file), file, opts);
+  return importInMemory({ file }, opts);
 }
 
-/** Import a QEMU log and write the trace atomically to `out`. */
-export function importQemuLogToFile(file: string, out: string, opts: QemuImportOptions): { stats: QemuImportStats; trailer: TraceTrailer } {
-  const r = importQemuLog(file, opts);
-  const trailer = writeTrace(out, r.header, r.events);
-  return { stats: r.stats, trailer };
-}
-
+/** Import a log given as text (tests, tools). */
 export function importQemuText(text: string, file: string, opts: QemuImportOptions): QemuImportResult {
+  return importInMemory({ file, text }, opts);
+}
+
+function importInMemory(input: LogInput, opts: QemuImportOptions): QemuImportResult {
+  const events: TraceEvent[] = [];
+  const r = runImport(input, opts, (ev) => events.push(ev));
+  return { header: r.header, events, stats: r.stats };
+}
+
+/**
+ * Import a QEMU log and write the trace atomically to `out`, streaming: the log is read twice
+ * (once to learn vCPUs, thread IDs and SGI senders, once to write events) and never held in
+ * memory, nor are the events; the header, which counts what the second pass did, is written last
+ * into its place at the front (TraceWriter deferHeader).
+ */
+export function importQemuLogToFile(file: string, out: string, opts: QemuImportOptions): { stats: QemuImportStats; trailer: TraceTrailer } {
+  checkOutputTarget(out, { what: 'trace', inputs: [file], inPlace: true });
+  let writer: TraceWriter | null = null;
+  try {
+    const r = runImport({ file }, opts, (ev) => writer!.write(ev), (provisional) => {
+      writer = TraceWriter.create(out, provisional, { inputs: [file], deferHeader: true });
+    });
+    const trailer = writer!.finish(undefined, r.header);
+    writer = null;
+    return { stats: r.stats, trailer };
+  } finally {
+    (writer as TraceWriter | null)?.abort();
+  }
+}
+
+/** Both passes; `sink` gets every event in order, `start` the header (without its counts) first. */
+function runImport(input: LogInput, opts: QemuImportOptions, sink: (ev: TraceEvent) => void, start?: (provisional: TraceHeader) => void): { header: TraceHeader; stats: QemuImportStats } {
+  const file = input.file;
   if (opts.gic !== 2 && opts.gic !== 3) throw new InputError(`GIC version ${String(opts.gic)}`, { file }, '2 or 3');
-  const { lines, skipped } = splitLog(text, file, opts.skipUnknown === true);
+  const skip = opts.skipUnknown === true;
   const ctx = new ImportContext(file, opts);
-  ctx.stats.skippedUnknown += skipped;
-  const parsed = ctx.parseAll(lines);
-  ctx.learnCpus(parsed);
-  ctx.learnTids(parsed);
-  ctx.learnSgirSenders(parsed);
-  const events = ctx.build(parsed);
+  const learn = readLog(input, skip);
+  for (const ll of learn.lines) {
+    const p = ctx.parse(ll, true);
+    if (p) ctx.learn(p);
+  }
+  ctx.stats.skippedUnknown += learn.skipped;
+  ctx.finishLearning();
   const spis = opts.spis ?? VIRT_SPIS;
+  const log = opts.logName ?? path.basename(file);
+  const headerWith = (details: Record<string, string>) =>
+    qemuHeader(opts.gic, ctx.cpus, spis, opts.tool ?? 'QEMU (version not recorded in the log)', opts.command ?? `unknown: imported from ${log}`, details);
+  start?.(headerWith({}));
+  const build = readLog(input, skip);
+  for (const ll of build.lines) {
+    const p = ctx.parse(ll, false);
+    if (p) ctx.build(p, sink);
+  }
+  ctx.endBuild(sink);
   const details: Record<string, string> = {
-    log: opts.logName ?? path.basename(file),
-    logSha256: createHash('sha256').update(text).digest('hex'),
-    logLines: String(text.split('\n').length - 1),
+    log,
+    logSha256: learn.digest(),
+    logLines: String(learn.totalLines),
     cpusFrom: opts.cpus !== undefined ? 'option --cpus' : 'inferred from the log',
   };
   if (opts.gic === 2) {
@@ -111,16 +149,7 @@ export function importQemuText(text: string, file: string, opts: QemuImportOptio
     ? `thread IDs (-msg timestamp=on): ${st.tidMap.map(([t, c]) => `${t}->cpu${c}`).join(' ')}; ${st.attributedByTid} MMIO accesses attributed, ${st.unattributed} unknown`
     : `no thread IDs: ${st.unattributed} MMIO accesses have cpu unknown`;
   if (st.ambiguousTids.length) details.ambiguousTids = st.ambiguousTids.join(' ');
-  const header = qemuHeader(
-    opts.gic,
-    ctx.cpus,
-    spis,
-    opts.tool ?? 'QEMU (version not recorded in the log)',
-    opts.command ?? `unknown: imported from ${details.log}`,
-    details,
-  );
-  st.events = events.length;
-  return { header, events, stats: st };
+  return { header: headerWith(details), stats: st };
 }
 
 class ImportContext {
@@ -151,46 +180,136 @@ class ImportContext {
     return new InputError(msg, { file: this.file, line: ll.line }, expected);
   }
 
-  parseAll(lines: LogLine[]): Parsed[] {
-    this.stats.lines = lines.length;
-    const internal = new Map<string, number>();
-    const out: Parsed[] = [];
-    for (const ll of lines) {
-      const fmt = qemuEventFormat(ll.name);
-      if (!fmt) {
-        if (this.opts.skipUnknown) {
-          this.stats.skippedUnknown++;
-          continue;
-        }
-        throw this.err(ll, `unknown event "${ll.name}"`, 'a QEMU 7.2 gic_* or gicv3_* trace event (or --skip-unknown)');
-      }
-      const m = fmt.regex.exec(ll.text);
-      if (!m && this.opts.skipUnknown) {
-        this.stats.skippedUnknown++;
-        continue;
-      }
-      if (!m) throw this.err(ll, `malformed ${ll.name} line: ${JSON.stringify(ll.text.slice(0, 160))}`, `"${fmt.format}"`);
-      const isV3 = ll.name.startsWith('gicv3_');
-      if ((this.version === 3) !== isV3) {
-        throw this.err(ll, `${ll.name} is a GICv${isV3 ? 3 : 2} event but the import is for GICv${this.version}`, `--gic ${isV3 ? 3 : 2}, or a log traced with -trace '${this.version === 3 ? 'gicv3_*' : 'gic_*'}'`);
-      }
-      if (fmt.role === 'unsupported' || (ll.name.startsWith('gic_cpu_') && m[1] !== 'cpu')) {
-        if (this.opts.skipUnknown) {
-          this.stats.skippedUnknown++;
-          continue;
-        }
-        throw this.err(ll, `${ll.name} cannot be imported: ${fmt.why ?? V2_VIRT_WHY}`, 'guest GIC accesses of a KVM-style guest (or --skip-unknown)');
-      }
-      if (fmt.role === 'internal') {
-        internal.set(ll.name, (internal.get(ll.name) ?? 0) + 1);
-        // Kept only to learn which targets accepted an SGI (see sgiMarker); never an event.
-        if (ll.name === 'gicv3_redist_send_sgi') out.push({ ll, fmt, f: m.slice(1) });
-        continue;
-      }
-      out.push({ ll, fmt, f: m.slice(1) });
+  private readonly internal = new Map<string, number>();
+
+  /**
+   * Check one line against its QEMU format: the parsed fields, or null for a line that is not
+   * imported (dropped with --skip-unknown, or an internal event). `count`: the first pass, which
+   * counts what it drops; the second sees the same lines and must not count them again.
+   */
+  parse(ll: LogLine, count: boolean): Parsed | null {
+    const skipped = (): null => {
+      if (count) this.stats.skippedUnknown++;
+      return null;
+    };
+    const fmt = qemuEventFormat(ll.name);
+    if (!fmt) {
+      if (this.opts.skipUnknown) return skipped();
+      throw this.err(ll, `unknown event "${ll.name}"`, 'a QEMU 7.2 gic_* or gicv3_* trace event (or --skip-unknown)');
     }
-    this.stats.internal = [...internal.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return out;
+    const m = fmt.regex.exec(ll.text);
+    if (!m && this.opts.skipUnknown) return skipped();
+    if (!m) throw this.err(ll, `malformed ${ll.name} line: ${JSON.stringify(ll.text.slice(0, 160))}`, `"${fmt.format}"`);
+    const isV3 = ll.name.startsWith('gicv3_');
+    if ((this.version === 3) !== isV3) {
+      throw this.err(ll, `${ll.name} is a GICv${isV3 ? 3 : 2} event but the import is for GICv${this.version}`, `--gic ${isV3 ? 3 : 2}, or a log traced with -trace '${this.version === 3 ? 'gicv3_*' : 'gic_*'}'`);
+    }
+    if (fmt.role === 'unsupported' || (ll.name.startsWith('gic_cpu_') && m[1] !== 'cpu')) {
+      if (this.opts.skipUnknown) return skipped();
+      throw this.err(ll, `${ll.name} cannot be imported: ${fmt.why ?? V2_VIRT_WHY}`, 'guest GIC accesses of a KVM-style guest (or --skip-unknown)');
+    }
+    if (count) this.stats.lines++;
+    if (fmt.role === 'internal') {
+      if (count) this.internal.set(ll.name, (this.internal.get(ll.name) ?? 0) + 1);
+      // Kept only to learn which targets accepted an SGI (see sgiMarker); never an event.
+      return ll.name === 'gicv3_redist_send_sgi' ? { ll, fmt, f: m.slice(1) } : null;
+    }
+    return { ll, fmt, f: m.slice(1) };
+  }
+
+  // ---- pass 1: learn the vCPU count, the thread-ID map and GICv2 SGI senders ----
+
+  private maxSeen = -1;
+  private maxSeenAt: Parsed | null = null;
+  private fromTyper = 0;
+  private readonly tidSeen = new Map<number, number>();
+  private readonly tidAmbiguous = new Set<number>();
+  /** GICv2: the GICD_SGIR write of each SGI INTID still waiting for the acknowledge that names its sender. */
+  private readonly sgirPending = new Map<number, Parsed>();
+
+  learn(p: Parsed): void {
+    this.learnCpu(p);
+    this.learnTid(p);
+    this.learnSgirSender(p);
+  }
+
+  /** The vCPU count: largest vCPU a line names, GICR_TYPER.Last, GICv2 GICD_TYPER.CPUNumber. */
+  private learnCpu(p: Parsed): void {
+    const c = this.namedCpu(p);
+    if (c !== null && c > this.maxSeen) {
+      this.maxSeen = c;
+      this.maxSeenAt = p;
+    }
+    // GICR_TYPER.Last (bit 4) marks the last redistributor; GICv2 GICD_TYPER.CPUNumber is count-1.
+    if (p.ll.name === 'gicv3_redist_read' && hexNum(p.f[1]) === 0x8 && (hexBig(p.f[2]) & 0x10n) !== 0n) {
+      this.fromTyper = Math.max(this.fromTyper, this.vcpuOfAff(p, p.f[0]) + 1);
+    }
+    if (p.ll.name === 'gic_dist_read' && hexNum(p.f[0]) === 0x4 && Number(p.f[1]) === 4) {
+      this.fromTyper = Math.max(this.fromTyper, ((hexNum(p.f[2]) >> 5) & 7) + 1);
+    }
+  }
+
+  /** Under multi-threaded TCG a vCPU's thread runs its own ICC (GICv3) or GICC (GICv2) accesses. */
+  private learnTid(p: Parsed): void {
+    if (p.ll.tid === null) return;
+    const n = p.ll.name;
+    const isCpuLine = ICC_EVENTS[n] !== undefined || n === 'gicv3_icc_generate_sgi' || n === 'gic_cpu_read' || n === 'gic_cpu_write';
+    if (!isCpuLine) return;
+    const c = this.namedCpu(p)!;
+    const prev = this.tidSeen.get(p.ll.tid);
+    if (prev === undefined) this.tidSeen.set(p.ll.tid, c);
+    else if (prev !== c) this.tidAmbiguous.add(p.ll.tid);
+  }
+
+  /**
+   * GICv2: which CPU wrote GICD_SGIR. The line does not say, but the IAR (or AIAR) read that takes
+   * the SGI returns the sender in CPUID [12:10]. The first later acknowledge of that INTID on a
+   * CPU the write could have targeted names it, provided no other GICD_SGIR write of the same
+   * INTID comes between (else the write stays unattributed).
+   */
+  private learnSgirSender(q: Parsed): void {
+    if (this.version !== 2) return;
+    if (q.ll.name === 'gic_dist_write' && hexNum(q.f[0]) === 0xf00) {
+      // A later SGIR write of the same INTID leaves the earlier one unattributed.
+      const intid = hexNum(q.f[2]) & 0xf;
+      this.sgirPending.delete(intid);
+      if (Number(q.f[1]) === 4) this.sgirPending.set(intid, q);
+      return;
+    }
+    if (q.ll.name !== 'gic_cpu_read' || q.f[0] !== 'cpu') return;
+    const off = hexNum(q.f[2]);
+    if (off !== 0xc && off !== 0x20) return;
+    const iar = hexNum(q.f[3]);
+    const intid = iar & 0x3ff;
+    const w = intid < 16 ? this.sgirPending.get(intid) : undefined;
+    if (!w) return;
+    this.sgirPending.delete(intid);
+    const v = hexNum(w.f[2]);
+    const filter = (v >>> 24) & 3;
+    const targets = (v >>> 16) & 0xff;
+    const cpu = Number(q.f[1]);
+    const src = (iar >>> 10) & 7;
+    const fits = filter === 0 ? ((targets >> cpu) & 1) === 1 : filter === 1 ? cpu !== src : filter === 2 ? cpu === src : false;
+    if (fits) this.sgirSender.set(w.ll.line, src);
+  }
+
+  /** After pass 1: the vCPU count (checked against every line), the unambiguous thread IDs. */
+  finishLearning(): void {
+    this.stats.internal = [...this.internal.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const inferred = Math.max(this.maxSeen + 1, this.fromTyper, 1);
+    const cpus = this.opts.cpus ?? inferred;
+    if (!Number.isInteger(cpus) || cpus < 1) throw new InputError(`--cpus ${cpus}`, { file: this.file }, 'a positive integer');
+    const limit = this.version === 2 ? 8 : VIRT_MAX_REDIST_LOW;
+    if (cpus > limit) throw new InputError(`${cpus} vCPUs`, { file: this.file }, `at most ${limit} for a GICv${this.version} virt machine`);
+    if (this.maxSeen >= cpus && this.maxSeenAt) {
+      throw this.err(this.maxSeenAt.ll, `line names vCPU ${this.maxSeen} but the trace has ${cpus} vCPUs`, `--cpus ${this.maxSeen + 1} or more`);
+    }
+    this.cpus = cpus;
+    this.igroupr0 = new Array<number>(cpus).fill(0);
+    for (const t of this.tidAmbiguous) this.tidSeen.delete(t);
+    for (const [t, c] of this.tidSeen) this.tidCpu.set(t, c);
+    this.stats.tidMap = [...this.tidSeen.entries()].sort((a, b) => a[0] - b[0]);
+    this.stats.ambiguousTids = [...this.tidAmbiguous].sort((a, b) => a - b);
   }
 
   /** vCPU of an affinity printed by QEMU; no range check yet (pass 1). */
@@ -217,89 +336,8 @@ class ImportContext {
     return 31 - Math.clz32(mask);
   }
 
-  learnCpus(parsed: Parsed[]): void {
-    let maxSeen = -1;
-    let firstAt: Parsed | null = null;
-    let fromTyper = 0;
-    for (const p of parsed) {
-      const c = this.namedCpu(p);
-      if (c !== null && c > maxSeen) {
-        maxSeen = c;
-        firstAt = p;
-      }
-      // GICR_TYPER.Last (bit 4) marks the last redistributor; GICv2 GICD_TYPER.CPUNumber is count-1.
-      if (p.ll.name === 'gicv3_redist_read' && hexNum(p.f[1]) === 0x8 && (hexBig(p.f[2]) & 0x10n) !== 0n) {
-        fromTyper = Math.max(fromTyper, this.vcpuOfAff(p, p.f[0]) + 1);
-      }
-      if (p.ll.name === 'gic_dist_read' && hexNum(p.f[0]) === 0x4 && Number(p.f[1]) === 4) {
-        fromTyper = Math.max(fromTyper, ((hexNum(p.f[2]) >> 5) & 7) + 1);
-      }
-    }
-    const inferred = Math.max(maxSeen + 1, fromTyper, 1);
-    const cpus = this.opts.cpus ?? inferred;
-    if (!Number.isInteger(cpus) || cpus < 1) throw new InputError(`--cpus ${cpus}`, { file: this.file }, 'a positive integer');
-    const limit = this.version === 2 ? 8 : VIRT_MAX_REDIST_LOW;
-    if (cpus > limit) throw new InputError(`${cpus} vCPUs`, { file: this.file }, `at most ${limit} for a GICv${this.version} virt machine`);
-    if (maxSeen >= cpus && firstAt) {
-      throw this.err(firstAt.ll, `line names vCPU ${maxSeen} but the trace has ${cpus} vCPUs`, `--cpus ${maxSeen + 1} or more`);
-    }
-    this.cpus = cpus;
-  }
-
-  /** Under multi-threaded TCG a vCPU's thread runs its own ICC (GICv3) or GICC (GICv2) accesses. */
-  /** GICD_SGIR writes whose sender the log shows only through the IAR that took the SGI. */
-  private readonly sgirSender = new Map<Parsed, number>();
-
-  /**
-   * GICv2: which CPU wrote GICD_SGIR. The line does not say, but the IAR (or AIAR) read that takes
-   * the SGI returns the sender in CPUID [12:10]. The first later acknowledge of that INTID on a
-   * CPU the write could have targeted names it, provided no other GICD_SGIR write of the same
-   * INTID comes between (else the write stays unattributed).
-   */
-  learnSgirSenders(parsed: Parsed[]): void {
-    if (this.version !== 2) return;
-    for (let i = 0; i < parsed.length; i++) {
-      const w = parsed[i];
-      if (w.ll.name !== 'gic_dist_write' || hexNum(w.f[0]) !== 0xf00 || Number(w.f[1]) !== 4) continue;
-      const v = hexNum(w.f[2]);
-      const intid = v & 0xf;
-      const filter = (v >>> 24) & 3;
-      const targets = (v >>> 16) & 0xff;
-      for (let j = i + 1; j < parsed.length; j++) {
-        const q = parsed[j];
-        if (q.ll.name === 'gic_dist_write' && hexNum(q.f[0]) === 0xf00 && (hexNum(q.f[2]) & 0xf) === intid) break;
-        if (q.ll.name !== 'gic_cpu_read' || q.f[0] !== 'cpu') continue;
-        const off = hexNum(q.f[2]);
-        if (off !== 0xc && off !== 0x20) continue;
-        const iar = hexNum(q.f[3]);
-        if ((iar & 0x3ff) !== intid) continue;
-        const cpu = Number(q.f[1]);
-        const src = (iar >>> 10) & 7;
-        const fits = filter === 0 ? ((targets >> cpu) & 1) === 1 : filter === 1 ? cpu !== src : filter === 2 ? cpu === src : false;
-        if (fits) this.sgirSender.set(w, src);
-        break;
-      }
-    }
-  }
-
-  learnTids(parsed: Parsed[]): void {
-    const seen = new Map<number, number>();
-    const ambiguous = new Set<number>();
-    for (const p of parsed) {
-      if (p.ll.tid === null) continue;
-      const n = p.ll.name;
-      const isCpuLine = ICC_EVENTS[n] !== undefined || n === 'gicv3_icc_generate_sgi' || n === 'gic_cpu_read' || n === 'gic_cpu_write';
-      if (!isCpuLine) continue;
-      const c = this.namedCpu(p)!;
-      const prev = seen.get(p.ll.tid);
-      if (prev === undefined) seen.set(p.ll.tid, c);
-      else if (prev !== c) ambiguous.add(p.ll.tid);
-    }
-    for (const t of ambiguous) seen.delete(t);
-    for (const [t, c] of seen) this.tidCpu.set(t, c);
-    this.stats.tidMap = [...seen.entries()].sort((a, b) => a[0] - b[0]);
-    this.stats.ambiguousTids = [...ambiguous].sort((a, b) => a - b);
-  }
+  /** GICD_SGIR writes (by line number) whose sender the log shows only through the IAR that took the SGI. */
+  private readonly sgirSender = new Map<number, number>();
 
   private accessor(p: Parsed): number | null {
     const c = p.ll.tid === null ? undefined : this.tidCpu.get(p.ll.tid);
@@ -341,57 +379,77 @@ class ImportContext {
     return n;
   }
 
-  build(parsed: Parsed[]): TraceEvent[] {
-    const events: TraceEvent[] = [];
-    const maxSpi = 31 + (this.opts.spis ?? VIRT_SPIS);
-    // GICR_IGROUPR0 per vCPU as QEMU holds it (reset: all Group 0), to tell which SGI register was written
-    const igroupr0 = new Array<number>(this.cpus).fill(0);
-    const push = (ev: TraceEvent) => {
-      ev.cycle = CYCLES_PER_EVENT * BigInt(events.length + 1);
-      events.push(ev);
-    };
-    for (let i = 0; i < parsed.length; i++) {
-      const p = parsed[i];
-      if (p.ll.name === 'gicv3_redist_send_sgi') continue;
-      const ev = this.event(p, maxSpi);
-      if (ev.kind === EventKind.Line) this.stats.lineChanges++;
-      else this.stats.accesses++;
-      if ((ev.kind === EventKind.MmioWrite || ev.kind === EventKind.MmioRead) && ev.frame === Frame.RedistSgi && ev.offset === 0x80 && ev.size === 4) {
-        const v = ev.kind === EventKind.MmioWrite ? ev.value : ev.observed;
-        if (v !== null) igroupr0[ev.index] = Number(v & 0xffffffffn);
-      }
-      if (p.ll.name !== 'gicv3_icc_generate_sgi') {
-        push(ev);
-        continue;
-      }
-      const t = this.sgiTargets(parsed, i);
-      const group = this.sgiGroup(t, igroupr0);
-      if (group === 0 && ev.kind === EventKind.SysregWrite) {
-        ev.enc = ICC_SGI0R;
-        this.stats.sgi0r++;
-      }
-      push(ev);
-      if (!t.implied.every((v) => t.accepted.has(v))) {
-        this.stats.sgiMarkers++;
-        const list = (xs: number[]) => (xs.length ? xs.map((v) => `cpu${v}`).join(',') : 'none');
-        push({
+  // ---- pass 2: events, in line order ----
+
+  /** GICR_IGROUPR0 per vCPU as QEMU holds it (reset: all Group 0), to tell which SGI register was written. */
+  private igroupr0: number[] = [];
+  private eventCount = 0;
+  /**
+   * A generated SGI waits for the gicv3_redist_send_sgi lines right after it, which say where
+   * QEMU pended it (both are logged under the BQL, so no other GIC line comes between).
+   */
+  private sgi: { ev: TraceEvent; sender: number; irq: number; implied: number[]; accepted: Set<number> } | null = null;
+
+  private push(ev: TraceEvent, sink: (ev: TraceEvent) => void): void {
+    ev.cycle = CYCLES_PER_EVENT * BigInt(++this.eventCount);
+    this.stats.events = this.eventCount;
+    sink(ev);
+  }
+
+  build(p: Parsed, sink: (ev: TraceEvent) => void): void {
+    if (p.ll.name === 'gicv3_redist_send_sgi') {
+      const t = this.sgi;
+      if (t && Number(p.f[1]) === t.irq) t.accepted.add(this.vcpu(p, p.f[0]));
+      return;
+    }
+    this.endSgi(sink);
+    const ev = this.event(p, 31 + (this.opts.spis ?? VIRT_SPIS));
+    if (ev.kind === EventKind.Line) this.stats.lineChanges++;
+    else this.stats.accesses++;
+    if ((ev.kind === EventKind.MmioWrite || ev.kind === EventKind.MmioRead) && ev.frame === Frame.RedistSgi && ev.offset === 0x80 && ev.size === 4) {
+      const v = ev.kind === EventKind.MmioWrite ? ev.value : ev.observed;
+      if (v !== null) this.igroupr0[ev.index] = Number(v & 0xffffffffn);
+    }
+    if (p.ll.name !== 'gicv3_icc_generate_sgi') {
+      this.push(ev, sink);
+      return;
+    }
+    this.sgi = { ev, ...this.sgiTargets(p) };
+  }
+
+  /** The end of the log: a generated SGI still waiting is complete. */
+  endBuild(sink: (ev: TraceEvent) => void): void {
+    this.endSgi(sink);
+  }
+
+  private endSgi(sink: (ev: TraceEvent) => void): void {
+    const t = this.sgi;
+    if (!t) return;
+    this.sgi = null;
+    const ev = t.ev;
+    const group = this.sgiGroup(t, this.igroupr0);
+    if (group === 0 && ev.kind === EventKind.SysregWrite) {
+      ev.enc = ICC_SGI0R;
+      this.stats.sgi0r++;
+    }
+    this.push(ev, sink);
+    if (!t.implied.every((v) => t.accepted.has(v))) {
+      this.stats.sgiMarkers++;
+      const list = (xs: number[]) => (xs.length ? xs.map((v) => `cpu${v}`).join(',') : 'none');
+      this.push(
+        {
           kind: EventKind.Marker,
           cycle: 0n,
           cpu: t.sender,
           text: `qemu: SGI ${t.irq} pended on ${list(t.implied.filter((v) => t.accepted.has(v)))} of targets ${list(t.implied)} (QEMU pends an SGI only where its group matches the register written: ICC_SGI1R Group 1, ICC_SGI0R/ICC_ASGI1R Group 0 with DS=1)`,
-        });
-      }
+        },
+        sink,
+      );
     }
-    return events;
   }
 
-  /**
-   * The vCPUs an SGI's fields name, and those QEMU pended it on: QEMU pends an SGI only where the
-   * SGI's group matches the register written, and logs gicv3_redist_send_sgi for each, right after
-   * the generate line (both under the BQL, so no other GIC line comes between).
-   */
-  private sgiTargets(parsed: Parsed[], i: number): { sender: number; irq: number; implied: number[]; accepted: Set<number> } {
-    const g = parsed[i];
+  /** The vCPUs an SGI's fields name (QEMU pends it only where the SGI's group matches the register written). */
+  private sgiTargets(g: Parsed): { sender: number; irq: number; implied: number[]; accepted: Set<number> } {
     const sender = this.vcpu(g, g.f[0]);
     const irq = Number(g.f[1]);
     const irm = g.f[2] === '1';
@@ -402,11 +460,7 @@ class ImportContext {
       const a = affinityOf(v);
       if (irm ? v !== sender : a >>> 8 === aff && (a & 0xff) <= 15 && ((tl >> (a & 0xff)) & 1) === 1) implied.push(v);
     }
-    const accepted = new Set<number>();
-    for (let j = i + 1; j < parsed.length && parsed[j].ll.name === 'gicv3_redist_send_sgi'; j++) {
-      if (Number(parsed[j].f[1]) === irq) accepted.add(this.vcpu(parsed[j], parsed[j].f[0]));
-    }
-    return { sender, irq, implied, accepted };
+    return { sender, irq, implied, accepted: new Set<number>() };
   }
 
   /**
@@ -476,7 +530,7 @@ class ImportContext {
       case 'gic_dist_read':
         return { kind: EventKind.MmioRead, cycle, cpu: this.accessor(p), frame: Frame.Dist, index: 0, offset: this.offset(p, f[0]), size: this.size(p, f[1], [1, 2, 4]), observed: hexBig(f[2]) };
       case 'gic_dist_write': {
-        const sender = this.sgirSender.get(p);
+        const sender = this.sgirSender.get(p.ll.line);
         if (sender !== undefined && (p.ll.tid === null || !this.tidCpu.has(p.ll.tid))) {
           this.stats.sgirInferred++;
           return { kind: EventKind.MmioWrite, cycle, cpu: sender, frame: Frame.Dist, index: 0, offset: 0xf00, size: 4, value: hexBig(f[2]) };

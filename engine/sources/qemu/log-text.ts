@@ -1,29 +1,14 @@
-// Reading a QEMU trace log: plain or gzip'd text, split into lines, with the optional
-// `-msg timestamp=on` prefix (TID@SEC.USEC:) taken apart from the event name and text.
+// Reading a QEMU trace log: plain or gzip'd text, streamed line by line in bounded memory (a
+// 500 MB log or a gzip bomb never sits in memory whole), with the optional `-msg timestamp=on`
+// prefix (TID@SEC.USEC:) taken apart from the event name and text. A log can be read more than
+// once (the importer makes two passes); each pass streams it again.
 
-import * as fs from 'fs';
-import * as zlib from 'zlib';
 import { InputError } from '../../errors';
+import { openMaybeGzip } from '../../util/gzip-source';
+import { BufferSource, ByteSource, LineReader } from '../../util/line-reader';
 
-/** Read a log file, gunzipping it when it starts with the gzip magic. */
-export function readLogText(file: string): string {
-  let raw: Buffer;
-  try {
-    raw = fs.readFileSync(file);
-  } catch (e) {
-    throw new InputError(`cannot read QEMU log: ${(e as Error).message}`, { file });
-  }
-  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
-    try {
-      raw = zlib.gunzipSync(raw);
-    } catch (e) {
-      throw new InputError(`gzip stream is truncated or corrupt: ${(e as Error).message}`, { file, byteOffset: raw.length }, 'a complete gzip file');
-    }
-  }
-  const nul = raw.indexOf(0);
-  if (nul >= 0) throw new InputError('binary data in a QEMU log (NUL byte)', { file, byteOffset: nul }, 'text lines from the log trace backend');
-  return raw.toString('utf8');
-}
+/** QEMU's trace lines are short; a longer one is not a trace line (and is refused, not buffered). */
+export const MAX_LOG_LINE_BYTES = 1 << 20;
 
 export interface LogLine {
   /** 1-based line number in the (decompressed) log. */
@@ -37,39 +22,92 @@ export interface LogLine {
 const PREFIX = /^([0-9]+)@([0-9]+)\.([0-9]+):/;
 const NAME = /^([a-z0-9_]+) (.*)$/;
 
+/** Where a log's bytes come from: a file (gunzipped when it starts with the gzip magic) or text. */
+export type LogInput = { file: string } | { file: string; text: string };
+
+function openInput(input: LogInput): ByteSource {
+  if ('text' in input) return new BufferSource(Buffer.from(input.text, 'utf8'));
+  return openMaybeGzip(input.file, 'QEMU log').source;
+}
+
+/** One pass over a log's event lines. */
+export interface LogPass {
+  /** Event lines in order; blank lines are skipped, and with skipMalformed lines that are not "NAME TEXT". */
+  lines: Iterable<LogLine>;
+  /** After `lines` is consumed: malformed lines skipped, LF-terminated lines read, SHA-256 of the decompressed text. */
+  readonly skipped: number;
+  readonly totalLines: number;
+  digest(): string;
+}
+
 /**
- * Split a log into event lines. Blank lines are skipped; with skipMalformed, so are lines that are
- * not "NAME TEXT" at all (e.g. QEMU's own messages when stderr was captured too); a last line without its newline means
- * the log was cut short (QEMU ends every line with one) and is rejected, because a truncated
- * number ("value 0x1" of "value 0x1b") would otherwise still parse.
+ * Stream a log's event lines. A NUL byte is binary data, not a log; a last line without its
+ * newline means the log was cut short (QEMU ends every line with one) and is rejected, because a
+ * truncated number ("value 0x1" of "value 0x1b") would otherwise still parse.
  */
-export function splitLog(text: string, file: string, skipMalformed = false): { lines: LogLine[]; skipped: number } {
-  const out: LogLine[] = [];
+export function readLog(input: LogInput, skipMalformed = false): LogPass {
+  const file = input.file;
+  const reader = new LineReader(file, openInput(input), { maxLineBytes: MAX_LOG_LINE_BYTES, expected: 'QEMU trace lines (a log of the log trace backend)', crlf: 'strip', skipEmpty: true });
+  reader.startHash();
   let skipped = 0;
-  const parts = text.split('\n');
-  const last = parts.pop();
-  if (last !== undefined && last !== '') {
-    throw new InputError(`log is truncated: the last line has no newline: ${JSON.stringify(last.slice(0, 120))}`, { file, line: parts.length + 1 }, 'every line to end with a newline');
-  }
-  for (let i = 0; i < parts.length; i++) {
-    let s = parts[i];
-    if (s.endsWith('\r')) s = s.slice(0, -1);
-    if (s.trim() === '') continue;
-    let tid: number | null = null;
-    const p = PREFIX.exec(s);
-    if (p) {
-      tid = Number(p[1]);
-      s = s.slice(p[0].length);
-    }
-    const m = NAME.exec(s);
-    if (!m) {
-      if (skipMalformed) {
-        skipped++;
-        continue;
+  let digest: string | null = null;
+  function* lines(): Generator<LogLine> {
+    try {
+      for (;;) {
+        const at = reader.offset;
+        let s = reader.next();
+        if (s === null) break;
+        const nul = s.indexOf('\u0000');
+        if (nul >= 0) throw new InputError('binary data in a QEMU log (NUL byte)', { file, byteOffset: at + Buffer.byteLength(s.slice(0, nul)) }, 'text lines from the log trace backend');
+        if (!reader.lastTerminated) {
+          throw new InputError(`log is truncated: the last line has no newline: ${JSON.stringify(s.slice(0, 120))}`, { file, line: reader.lineNo }, 'every line to end with a newline');
+        }
+        if (s.trim() === '') continue;
+        let tid: number | null = null;
+        const p = PREFIX.exec(s);
+        if (p) {
+          tid = Number(p[1]);
+          s = s.slice(p[0].length);
+        }
+        const m = NAME.exec(s);
+        if (!m) {
+          if (skipMalformed) {
+            skipped++;
+            continue;
+          }
+          throw new InputError(`malformed line: ${JSON.stringify(s.slice(0, 120))}`, { file, line: reader.lineNo }, '"[TID@SEC.USEC:]EVENT_NAME TEXT" as the log trace backend prints it');
+        }
+        yield { line: reader.lineNo, tid, name: m[1], text: m[2] };
       }
-      throw new InputError(`malformed line: ${JSON.stringify(s.slice(0, 120))}`, { file, line: i + 1 }, '"[TID@SEC.USEC:]EVENT_NAME TEXT" as the log trace backend prints it');
+      digest = reader.hashDigest();
+    } finally {
+      reader.close();
     }
-    out.push({ line: i + 1, tid, name: m[1], text: m[2] });
   }
-  return { lines: out, skipped };
+  return {
+    lines: lines(),
+    get skipped() {
+      return skipped;
+    },
+    get totalLines() {
+      return reader.lineNo;
+    },
+    digest: () => {
+      if (digest === null) throw new Error('readLog: digest() before the lines were consumed');
+      return digest;
+    },
+  };
+}
+
+/** The whole decompressed text of a (small) log, for tools that pick lines out of it. */
+export function readLogText(file: string): string {
+  const src = openInput({ file });
+  const parts: Buffer[] = [];
+  const buf = Buffer.allocUnsafe(1 << 16);
+  try {
+    for (let n = src.read(buf, 0, buf.length); n > 0; n = src.read(buf, 0, buf.length)) parts.push(Buffer.from(buf.subarray(0, n)));
+  } finally {
+    src.close();
+  }
+  return Buffer.concat(parts).toString('utf8');
 }
