@@ -8,9 +8,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
+import { readInputText } from '../util/input-file';
 import { canonicalJson } from '../util/canonical-json';
+import { writeAllToFd } from '../util/fd-writer';
+import { injectFault } from '../util/faults';
+import { fileError } from '../util/fs-error';
+import { makeDirs } from '../util/output-file';
 
 export const LEDGER_NAME = 'LEDGER.jsonl';
+/** Read whole (check audits every golden against it); far above a century of blesses. */
+const MAX_LEDGER_BYTES = 1 << 30;
 
 export type LedgerAction = 'create' | 'update' | 'restamp' | 'delete';
 
@@ -39,15 +46,27 @@ export function ledgerPath(goldenDir: string): string {
 
 export function appendLedger(goldenDir: string, entries: readonly LedgerEntry[]): void {
   if (!entries.length) return;
-  fs.mkdirSync(goldenDir, { recursive: true });
-  const fd = fs.openSync(ledgerPath(goldenDir), 'a');
+  const file = ledgerPath(goldenDir);
+  makeDirs(goldenDir, 'ledger');
+  let fd: number;
   try {
+    injectFault('open', file);
+    fd = fs.openSync(file, 'a');
+  } catch (e) {
+    throw fileError(e, file, 'append to the ledger');
+  }
+  try {
+    // One write per line: a crash (or a full disk) can at worst cut the last line, which readLedger reports.
     for (const e of entries) {
       const b = Buffer.from(canonicalJson(e) + '\n', 'utf8');
-      const n = fs.writeSync(fd, b);
-      if (n !== b.length) throw new Error(`short write to the ledger (${n} of ${b.length} bytes)`);
+      writeAllToFd(fd, b, 0, b.length, file, 'append to the ledger', false);
     }
-    fs.fsyncSync(fd);
+    try {
+      injectFault('fsync', file);
+      fs.fsyncSync(fd);
+    } catch (e) {
+      throw fileError(e, file, 'append to the ledger');
+    }
   } finally {
     fs.closeSync(fd);
   }
@@ -55,13 +74,12 @@ export function appendLedger(goldenDir: string, entries: readonly LedgerEntry[])
 
 export function readLedger(goldenDir: string): LedgerEntry[] {
   const file = ledgerPath(goldenDir);
-  let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    fs.lstatSync(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new InputError(`cannot read the ledger: ${(e as Error).message}`, { file });
   }
+  const text = readInputText(file, 'ledger', MAX_LEDGER_BYTES);
   const out: LedgerEntry[] = [];
   const lines = text.split('\n');
   if (lines[lines.length - 1] !== '') throw new InputError('ledger ends in the middle of a line (a bless crashed while appending?)', { file, line: lines.length }, 'one JSON object per line, each ending in LF');

@@ -156,7 +156,30 @@ function fdOf(file: string): number | null {
 
 /** Does writing `file` write this process's standard output? */
 export function isStdoutTarget(file: string): boolean {
-  return fdOf(file) === 1;
+  return fdTarget(file) === 1;
+}
+
+/**
+ * The descriptor `file` names: directly (`-`, /dev/stdout, /dev/fd/N), or through symbolic links
+ * that lead to /proc/self/fd/N or /dev/fd/N. Such a name must be written through the descriptor:
+ * renaming over what it resolves to would replace the file behind it (and lose what an `>>`
+ * redirection appends to).
+ */
+function fdTarget(file: string): number | null {
+  let p = file;
+  for (let hop = 0; hop < 16; hop++) {
+    const fd = fdOf(p);
+    if (fd !== null) return fd;
+    let target: string;
+    try {
+      if (!fs.lstatSync(p).isSymbolicLink()) return null;
+      target = fs.readlinkSync(p);
+    } catch {
+      return null;
+    }
+    p = path.resolve(path.dirname(p), target);
+  }
+  return null;
 }
 
 /** Decide what writing `file` means, or throw an InputError before anything is written. */
@@ -164,7 +187,7 @@ function resolveTarget(file: string, o: OutputOptions): Target {
   const refuse = (why: string, expected = `a regular file or a new name for the ${o.what}`): never => {
     throw new InputError(`refusing to write the ${o.what} here: ${why}`, { file }, expected);
   };
-  const fd = fdOf(file);
+  const fd = fdTarget(file);
   if (fd !== null) {
     if (!o.inPlace) refuse('standard output and /dev/fd/N are not places for it', `a regular file for the ${o.what}`);
     return { kind: 'fd', fd };

@@ -1,7 +1,10 @@
 // `npm run fuzz`: at least 100,000 corruptions of real traces (and one synthetic trace) through
-// the reader and the replay. Prints the numbers; exits 1 if any corruption caused an uncaught
-// exception or an error that does not say where.
-//   node dist/tools/fuzz/run.js [--runs N] [--seed S] [--bases a.gtr,b.gtr]
+// the reader and the replay, SIGKILLed blesses, determinism across environments, and the fault
+// campaign (tools/robustness/cases.ts: output targets, prune, hand edits, shard reports, huge
+// lines, special files, full disks, read-only trees, locks, leftovers). Prints the numbers;
+// exits 1 if any case broke a promise.
+//   node dist/tools/fuzz/run.js [--runs N] [--seed S] [--bases a.gtr,b.gtr] [--no-kill] [--no-env]
+//                               [--no-faults] [--faults-only] [--light] [--cli OTHER/bin/gicreplay] [--timeout S] [--only REGEX]
 
 import * as fs from 'fs';
 import * as os from 'os';
@@ -11,13 +14,38 @@ import { projectRoot } from '../../engine/util/project-root';
 import { runCampaign, syntheticTrace } from './campaign';
 import { compareEnvironments, ENV_CASES } from '../robustness/env';
 import { runKillTrials } from '../robustness/kill';
+import { isRoot, runFaultCampaign } from '../robustness/cases';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+async function faults(): Promise<number> {
+  const cliPath = path.resolve(arg('cli') ?? path.join(projectRoot(), 'bin', 'gicreplay'));
+  const light = process.argv.includes('--light');
+  process.stderr.write(`fault campaign: ${light ? 'light cases' : 'every case'} against ${cliPath}${isRoot() ? '' : ' (not root: the tmpfs, bind-mount and chattr cases are skipped; the injected faults still run)'}\n`);
+  const t0 = process.hrtime.bigint();
+  const timeoutMs = Number(arg('timeout') ?? 60) * 1000;
+  const only = arg('only');
+  const f = await runFaultCampaign({ cliPath, light, timeoutMs, filter: only ? new RegExp(only) : undefined, onCase: process.stderr.isTTY ? (id, why) => process.stderr.write(`  ${why.length ? 'FAIL' : 'ok  '} ${id}\n`) : undefined });
+  const secs = Number((process.hrtime.bigint() - t0) / 1000000n) / 1000;
+  const classes = Object.keys(f.byClass).sort().map((k) => `${k} ${f.byClass[k].cases}${f.byClass[k].failed ? ` (${f.byClass[k].failed} failed)` : ''}`).join(', ');
+  process.stdout.write(
+    [
+      `fault campaign: ${f.cases} cases (${f.skipped} skipped) in ${secs.toFixed(1)} s: data lost ${f.dataLost}, hangs ${f.hangs}, internal errors ${f.internalErrors}, wrong exit codes ${f.wrongExit}, other broken promises ${f.otherProblems}`,
+      `by class: ${classes}`,
+      ...f.failures.flatMap((x) => [`  ${x.cls}: ${x.id}`, ...x.why.map((w) => `      ${w.split('\n')[0].slice(0, 240)}`)]),
+    ].join('\n') + '\n',
+  );
+  return f.failures.length;
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--faults-only')) {
+    process.exitCode = (await faults()) === 0 ? 0 : 1;
+    return;
+  }
   const target = Number(arg('runs') ?? 100000);
   const seed = Number(arg('seed') ?? 20260519);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gicreplay-fuzz-base-'));
@@ -68,6 +96,7 @@ async function main(): Promise<void> {
     );
     failures += e.mismatches.length;
   }
+  if (!process.argv.includes('--no-faults')) failures += await faults();
   process.exitCode = failures === 0 ? 0 : 1;
 }
 

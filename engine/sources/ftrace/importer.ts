@@ -6,6 +6,7 @@ import * as path from 'path';
 import { InputError, UsageError } from '../../errors';
 import { GicVersion, kvmMpidr, TraceEvent, TraceHeader, TraceTrailer, TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR, TRACE_MAGIC } from '../../trace/events';
 import { writeTrace } from '../../trace/writer';
+import { checkOutputTarget } from '../../util/output-file';
 import { buildEvents, EventCounts } from './events';
 import { GicMemoryMap, loadMapFile, redistBases, redistIndexOf, virtMap } from './memory-map';
 import { mergeOrder, scanFtrace, ScanResult } from './records';
@@ -102,8 +103,10 @@ export function convertFtrace(opts: FtraceImportOptions): FtraceImportResult {
 
 /** Convert and write `out` atomically. */
 export function importFtrace(opts: FtraceImportOptions & { out: string }): FtraceImportResult & { trailer: TraceTrailer } {
+  const inputs = [opts.file, ...(typeof opts.map === 'string' && opts.map !== 'virt' ? [opts.map] : [])];
+  checkOutputTarget(opts.out, { what: 'trace', inputs, inPlace: true });
   const r = convertFtrace(opts);
-  const trailer = writeTrace(opts.out, r.header, r.events);
+  const trailer = writeTrace(opts.out, r.header, r.events, { inputs });
   return { ...r, trailer };
 }
 

@@ -11,6 +11,8 @@ import * as path from 'path';
 import { InputError, UsageError } from '../../errors';
 import { GicVersion, TraceTrailer } from '../../trace/events';
 import { importQemuLogToFile, QemuImportStats } from './importer';
+import { checkOutputTarget } from '../../util/output-file';
+import { withFileErrors } from '../../util/fs-error';
 
 export interface QemuRecordOptions {
   gic: GicVersion;
@@ -98,10 +100,13 @@ export function recordQemu(o: QemuRecordOptions): QemuRecordResult {
   const qemu = o.qemu ?? QEMU_BINARY;
   const version = qemuVersion(qemu);
   if (version === null) throw new UsageError(`${qemu} is not installed or does not run (tools/qemu/install.sh installs Debian's qemu-system-arm)`);
+  const inputs = [o.kernel, o.initrd, o.guest].filter((f): f is string => f !== undefined);
+  if (o.keepLog) checkOutputTarget(o.keepLog, { what: 'QEMU log', inputs: [...inputs, o.out] });
+  checkOutputTarget(o.out, { what: 'trace', inputs: [...inputs, ...(o.keepLog ? [o.keepLog] : [])], inPlace: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gicreplay-qemu-'));
   const log = o.keepLog ? path.resolve(o.keepLog) : path.join(tmp, 'gic.log');
   try {
-    if (o.keepLog) fs.rmSync(log, { force: true });
+    if (o.keepLog) withFileErrors(log, 'replace the kept QEMU log', () => fs.rmSync(log, { force: true }));
     const args = qemuArgs(o, log);
     const r = spawnSync(qemu, args, { encoding: 'utf8', timeout: (o.timeoutSec ?? (o.guest ? 60 : 300)) * 1000, maxBuffer: 64 << 20 });
     const console = (r.stdout ?? '') + (r.stderr ?? '');
