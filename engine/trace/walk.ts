@@ -259,10 +259,16 @@ export function strictnessProblem(b: Buffer, start: number, end: number): { at: 
     }
     let n = -1;
     let map = false;
-    if (t >= 0x80 && t <= 0x8f) (n = t & 0x0f), (map = true), (p += 1);
-    else if (t >= 0x90 && t <= 0x9f) (n = t & 0x0f), (p += 1);
-    else if (t === 0xdc || t === 0xdd) (n = lenAt(t === 0xdc ? 2 : 4)), (p += t === 0xdc ? 3 : 5);
-    else if (t === 0xde || t === 0xdf) (n = lenAt(t === 0xde ? 2 : 4)), (map = true), (p += t === 0xde ? 3 : 5);
+    if (t >= 0x80 && t <= 0x9f) {
+      n = t & 0x0f;
+      map = t <= 0x8f;
+      p += 1;
+    } else if (t >= 0xdc && t <= 0xdf) {
+      const w = t === 0xdc || t === 0xde ? 2 : 4;
+      n = lenAt(w);
+      map = t >= 0xde;
+      p += 1 + w;
+    }
     if (n < 0) {
       p = skipScalar(b, p);
       return null;
