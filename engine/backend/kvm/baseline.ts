@@ -3,8 +3,8 @@
 // difference fails, a new explained one and a vanished one are reported (the baseline shrinks
 // with `--write-baseline`). Entries are one line of text each so that a review reads them.
 
-import * as fs from 'fs';
 import { InputError, UsageError } from '../../errors';
+import { readInputText } from '../../util/input-file';
 import { FidelityDifference, FidelityReport } from './fidelity';
 
 export const BASELINE_SCHEMA = 1;
@@ -51,12 +51,7 @@ export function renderBaseline(b: Baseline): string {
 }
 
 export function readBaseline(file: string): Baseline {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read the fidelity baseline: ${(e as Error).message}`, { file });
-  }
+  const text = readInputText(file, 'fidelity baseline', 64 << 20);
   let b: Baseline;
   try {
     b = JSON.parse(text) as Baseline;

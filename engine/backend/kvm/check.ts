@@ -92,7 +92,7 @@ export function checkGoldensOnKvm(o: KvmCheckOptions): CheckReport & { host: str
     obsolete: [],
     foreign: plan.manifest.foreign,
     invariants: [],
-    verdict: { exit: 0, counts: { pairs: 0, match: 0, drift: 0, missing: 0, stale: 0, error: 0, obsolete: 0, invariantFailures: 0 }, summary: '' },
+    verdict: { exit: 0, counts: { pairs: 0, match: 0, drift: 0, missing: 0, stale: 0, error: 0, obsolete: 0, invariantFailures: 0, unreadable: 0, leftovers: 0 }, summary: '' },
     host: run.host,
   };
   report.verdict = verdictOf(report);

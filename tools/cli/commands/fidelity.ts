@@ -2,7 +2,7 @@
 
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { baselineOf, compareWithBaseline, DEFAULT_BASELINE, expandTracePaths, findProjectRoot, kvmFidelity, readBaseline, renderBaseline, renderFidelity, selectPolicies, UsageError, writeFileAtomic } from '../../../engine';
+import { baselineOf, compareWithBaseline, DEFAULT_BASELINE, expandTracePaths, findProjectRoot, kvmFidelity, readBaseline, renderBaseline, renderFidelity, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
 import { Output } from '../output';
 import { backendOptions, kvmHostFrom } from './backend';
 
@@ -35,7 +35,7 @@ export function fidelityCommand(y: Argv): Argv {
       const out = new Output();
       let exit = report.traces.some((t) => t.differences.length) ? 1 : 0;
       if (a['write-baseline']) {
-        writeFileAtomic(a['write-baseline'], renderBaseline(baselineOf(report, kernel)));
+        writeOutputFile(a['write-baseline'], renderBaseline(baselineOf(report, kernel)), { what: 'KVM fidelity baseline', inPlace: true });
         exit = 0;
       }
       const cmp = a.baseline ? compareWithBaseline(report, readBaseline(a.baseline)) : undefined;
