@@ -146,6 +146,8 @@ export class CpuInterface {
       }
       this.dep(cpu, 'igrpen0', false);
       this.dep(cpu, 'igrpen1', false);
+      // GICv2: AckCtl and FIQEn (GICC_CTLR) decide what an IAR of either group returns.
+      this.dep(cpu, 'ctlr', false);
     }
     return best;
   }

@@ -264,7 +264,11 @@ export class VgicCore {
   /** __set_pending. `writerCpu` becomes the GICv2 SGI source (KVM picks the accessing vCPU). */
   setPending(slot: number, writerCpu: number): void {
     const s = this.irqs;
-    if (this.gicVersion === 2 && s.isPrivate(slot) && s.intidOf(slot) < NR_SGIS) s.source[slot] |= 1 << writerCpu;
+    if (this.gicVersion === 2 && s.isPrivate(slot) && s.intidOf(slot) < NR_SGIS) {
+      // A GICv2 SGI keeps one pending bit per source: the new bitmap depends on the old one.
+      this.depRead(slot, 'pending');
+      s.source[slot] |= 1 << writerCpu;
+    }
     s.latch[slot] = 1;
     if (this.deps.enabled) this.deps.write(s.key(slot, 'pending'));
     this.queue(slot);

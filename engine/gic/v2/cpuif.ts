@@ -19,7 +19,10 @@ export class V2CpuIf {
 
   readCtlr(cpu: number): number {
     const st = this.ci.state[cpu];
+    // GICC_CTLR holds the group enables (igrpen0/1 to the core) and the rest of the VMCR (ctlr).
     this.ci.readDep(cpu, 'ctlr');
+    this.ci.readDep(cpu, 'igrpen0');
+    this.ci.readDep(cpu, 'igrpen1');
     return (st.grpEn0 | (st.grpEn1 << 1) | (st.ackCtl << 2) | (st.fiqEn << 3) | (st.cbpr << 4) | (st.eoiMode << 9)) >>> 0;
   }
 
@@ -32,6 +35,8 @@ export class V2CpuIf {
     st.cbpr = (v >>> 4) & 1;
     st.eoiMode = (v >>> 9) & 1;
     this.ci.markDirty(cpu, 'ctlr');
+    this.ci.markDirty(cpu, 'igrpen0');
+    this.ci.markDirty(cpu, 'igrpen1');
   }
 
   writeCtlr(cpu: number, v: number): string | undefined {

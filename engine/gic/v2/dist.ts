@@ -129,6 +129,8 @@ export function writeSgiPendSet(st: V2State, cpu: number, off: number, size: num
   const v = lo32(value);
   for (let k = 0; k < size; k++) {
     const slot = s.slot(cpu, (off & 0xf) + k);
+    // The sources are ORed in: the new bitmap depends on the old one.
+    core.depRead(slot, 'pending');
     s.source[slot] |= (v >>> (8 * k)) & 0xff;
     if (s.source[slot]) {
       s.latch[slot] = 1;
@@ -147,6 +149,7 @@ export function writeSgiPendClear(st: V2State, cpu: number, off: number, size: n
   for (let k = 0; k < size; k++) {
     const bits = (v >>> (8 * k)) & 0xff;
     const slot = s.slot(cpu, (off & 0xf) + k);
+    if (bits) core.depRead(slot, 'pending');
     s.source[slot] &= ~bits;
     if (!s.source[slot]) s.latch[slot] = 0;
     if (bits && core.deps.enabled) core.deps.write(s.key(slot, 'pending'));
