@@ -12,12 +12,15 @@ import { GicV3Registry } from './v3/registry';
 
 export interface ModelOptions {
   deps?: DepTracker;
+  /** Tests: check every incremental settle against the full computation (engine/gic/core/vgic.ts). */
+  verifyIncremental?: boolean;
 }
 
 export function createModel(gic: GicConfig, policy: Policy, opts: ModelOptions = {}): GicModel {
   const deps = opts.deps ?? NO_DEPS;
-  if (gic.version === 2) return createGicV2Model(gic, policy, deps);
-  if (gic.version === 3) return new GicV3Model(gic, policy, deps);
+  const core = { verifyIncremental: opts.verifyIncremental };
+  if (gic.version === 2) return createGicV2Model(gic, policy, deps, core);
+  if (gic.version === 3) return new GicV3Model(gic, policy, deps, core);
   throw new InputError(`GICv${String(gic.version)} is not a GIC version gicreplay models`, undefined, '2 or 3');
 }
 

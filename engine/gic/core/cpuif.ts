@@ -8,7 +8,7 @@
 //   - GICv2 AIAR/AEOIR/AHPPIR are Group 1 aliases (use ACK_G1).
 
 import { CONFIG_EDGE, NR_SGIS } from './irq-store';
-import { incrementalVerification, VgicCore } from './vgic';
+import { VgicCore } from './vgic';
 
 export interface CpuIfFlavour {
   /** GICv2: SGI source in IAR bits [12:10]; one instance per source, lowest source first. */
@@ -350,7 +350,7 @@ export class CpuInterface {
       this.fiqOut[c] = fiq;
     }
     this.core.outputsStale = false;
-    if (incrementalVerification()) {
+    if (this.core.verifyIncremental) {
       for (let c = 0; c < this.core.cpus; c++) {
         const o = this.outputsOf(c);
         if ((o & 1) !== this.irqOut[c] || o >> 1 !== this.fiqOut[c]) throw new Error(`incremental output missed a change: vCPU ${c} signals IRQ=${o & 1} FIQ=${o >> 1}, the cache holds IRQ=${this.irqOut[c]} FIQ=${this.fiqOut[c]}`);

@@ -14,12 +14,15 @@ import { EventKind, Frame, TraceEvent } from '../../trace/events';
 import { synthHeader } from '../../trace/synth';
 import { NO_DEPS } from '../../model/deps';
 import { CpuInterface, FLAVOUR_V3 } from './cpuif';
-import { setIncrementalVerification, VgicCore } from './vgic';
+import { createModel } from '..';
+import { ReplayOptions } from '../../replay/replay';
+import { VgicCore } from './vgic';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-beforeAll(() => setIncrementalVerification(true));
-afterAll(() => setIncrementalVerification(false));
+/** Models whose core checks every incremental step against the full computation. */
+let verifiedModels = 0;
+const verified: ReplayOptions['modelFactory'] = (gic, p, deps) => (verifiedModels++, createModel(gic, p, { deps, verifyIncremental: true }));
 
 describe('incremental prune and output recomputation equal the full computation', () => {
   const layout = layoutFor(ROOT);
@@ -30,17 +33,19 @@ describe('incremental prune and output recomputation equal the full computation'
   });
 
   test.each(traces)('%s under every built-in policy (the verifier inside the core throws on a mismatch; the assertion here only proves it ran)', (trace) => {
+    const before = verifiedModels;
     for (const policy of builtinPolicies()) {
       let records = 0;
-      replayFile(path.join(layout.tracesDir, trace), { policy, allowTruncated: true }, () => records++);
+      replayFile(path.join(layout.tracesDir, trace), { policy, allowTruncated: true, modelFactory: verified }, () => records++);
       expect(records).toBeGreaterThan(0);
     }
+    expect(verifiedModels - before).toBe(builtinPolicies().length);
   });
 
   test('verification is not vacuous: a change the core is not told about is caught', () => {
     // SPI 32 queued on vCPU 0, SPI 33 on vCPU 1, both Group 1 and signalled.
     const build = () => {
-      const core = new VgicCore(3, 2, 32, getPolicy('rev3'), NO_DEPS);
+      const core = new VgicCore(3, 2, 32, getPolicy('rev3'), NO_DEPS, { verifyIncremental: true });
       core.resetNative(1);
       const ci = new CpuInterface(core, FLAVOUR_V3);
       const [a, b] = [core.irqs.slot(0, 32), core.irqs.slot(0, 33)];
@@ -146,7 +151,7 @@ describe('random access streams (fixed seed) keep incremental and full computati
     fc.assert(
       fc.property(fc.array(event, { minLength: 50, maxLength: 400, size: 'max' }), (events) => {
         // Throws on the first settle() or recomputation that differs from the full computation.
-        replayEvents(header, [...prelude(version, cpus), ...events], { policy: getPolicy(id) }, (r) => {
+        replayEvents(header, [...prelude(version, cpus), ...events], { policy: getPolicy(id), modelFactory: verified }, (r) => {
           if (r.op === 'irq' || r.op === 'fiq') signalled += r.level;
         });
       }),

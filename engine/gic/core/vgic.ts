@@ -11,7 +11,7 @@
 // other list would keep every entry, because the oracle reads nothing but the interrupt's own
 // state and the distributor enable (touchAll()). The CPU interface likewise recomputes only the
 // outputs of vCPUs whose list, listed interrupts or interface state changed. Tests replay every
-// trace with setIncrementalVerification(true), which checks both against the full computation.
+// trace with ModelOptions.verifyIncremental, which checks both against the full computation.
 
 import { DepTracker } from '../../model/deps';
 import { Policy } from '../../policy/policy';
@@ -20,18 +20,15 @@ import { CONFIG_EDGE, CONFIG_LEVEL, IrqStore, LPI_BASE, NR_PRIVATE, NR_SGIS, OWN
 
 export type AccessSource = 'guest' | 'user';
 
-let verifyIncremental = false;
-
-/**
- * Tests only: after every settle() and output recomputation, check that the incremental work
- * gave what pruning every list and recomputing every output would have, and throw if not.
- */
-export function setIncrementalVerification(on: boolean): void {
-  verifyIncremental = on;
-}
-
-export function incrementalVerification(): boolean {
-  return verifyIncremental;
+/** Options a model passes down to its core (engine/gic ModelOptions). */
+export interface CoreOptions {
+  /** LPI slots (IrqStore LPI_CAPACITY with an ITS, else 0). */
+  lpis?: number;
+  /**
+   * Tests: after every settle() and output recomputation, check that the incremental work gave
+   * what pruning every list and recomputing every output would have, and throw if not.
+   */
+  verifyIncremental?: boolean;
 }
 
 /** What vgic_target_oracle looks at besides the target: dependency fields of one interrupt. */
@@ -40,6 +37,8 @@ const ORACLE_INPUTS = ['pending', 'config', 'level', 'enabled', 'active'] as con
 export class VgicCore {
   readonly irqs: IrqStore;
   readonly cpus: number;
+  /** CoreOptions.verifyIncremental. */
+  readonly verifyIncremental: boolean;
   /** dist->enabled: KVM's single distributor enable (GICv3 GICD_CTLR bit 1, GICv2 bit 0). */
   distEnabled = false;
   /** dist->implementation_rev. */
@@ -63,11 +62,11 @@ export class VgicCore {
     spis: number,
     readonly policy: Policy,
     readonly deps: DepTracker,
-    /** LPI slots (IrqStore LPI_CAPACITY with an ITS, else 0). */
-    lpis = 0,
+    opts: CoreOptions = {},
   ) {
     this.cpus = cpus;
-    this.irqs = new IrqStore(cpus, spis, lpis);
+    this.verifyIncremental = opts.verifyIncremental === true;
+    this.irqs = new IrqStore(cpus, spis, opts.lpis ?? 0);
     this.revision = policy.defaultRevision;
     this.apList = [];
     for (let c = 0; c < cpus; c++) this.apList.push([]);
@@ -227,10 +226,10 @@ export class VgicCore {
     if (!this.dirty) return;
     this.prune();
     this.dirty = false;
-    if (verifyIncremental) this.verifyPruned();
+    if (this.verifyIncremental) this.verifyPruned();
   }
 
-  /** setIncrementalVerification: a full prune now would keep every entry where it is. */
+  /** verifyIncremental: a full prune now would keep every entry where it is. */
   private verifyPruned(): void {
     for (let c = 0; c < this.cpus; c++) {
       for (const slot of this.apList[c]) {

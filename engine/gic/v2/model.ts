@@ -15,14 +15,15 @@ import { V2_CPUIF, V2_CPUIF_USER } from './cpuif-table';
 import { distBanked, isKvmRegion, V2_DIST } from './dist-table';
 import { describeV2Mmio, describeV2User } from './registry';
 import { V2State } from './state';
+import { CoreOptions } from '../core/vgic';
 
 const NO_CPU_NOTE = 'the source did not name the vCPU: banked state of vCPU 0';
 
 export class GicV2Model extends TableModel<V2State> implements GicModel {
   readonly gicVersion = 2 as const;
 
-  constructor(gic: GicConfig, policy: Policy, deps: DepTracker) {
-    super(new V2State(gic, policy, deps), deps);
+  constructor(gic: GicConfig, policy: Policy, deps: DepTracker, opts: CoreOptions = {}) {
+    super(new V2State(gic, policy, deps, opts), deps);
   }
 
   /** Banked GICv2 state belongs to the accessing vCPU; an access naming no vCPU acts on vCPU 0 (and says so). */
@@ -92,6 +93,6 @@ export class GicV2Model extends TableModel<V2State> implements GicModel {
   }
 }
 
-export function createGicV2Model(gic: GicConfig, policy: Policy, deps: DepTracker): GicModel {
-  return new GicV2Model(gic, policy, deps);
+export function createGicV2Model(gic: GicConfig, policy: Policy, deps: DepTracker, opts: CoreOptions = {}): GicModel {
+  return new GicV2Model(gic, policy, deps, opts);
 }

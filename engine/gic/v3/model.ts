@@ -13,6 +13,7 @@ import { V3_DIST_ROWS } from './dist-table';
 import { iccRow, iccUserRead, iccUserWrite } from './icc-table';
 import { V3_REDIST_ROWS, SGI_BASE } from './redist-table';
 import { V3State } from './state';
+import { CoreOptions } from '../core/vgic';
 
 export const V3_DIST = new FrameTable<V3State>('GICD', 0x10000, V3_DIST_ROWS, '64 KiB GICv3 distributor frame');
 /** RD_base and SGI_base as KVM registers them: one 128 KiB device per redistributor. */
@@ -23,8 +24,8 @@ const MASK64 = 0xffffffffffffffffn;
 export class GicV3Model extends TableModel<V3State> implements GicModel {
   readonly gicVersion = 3 as const;
 
-  constructor(gic: GicConfig, policy: Policy, deps: DepTracker) {
-    super(new V3State(gic, policy, deps), deps);
+  constructor(gic: GicConfig, policy: Policy, deps: DepTracker, opts: CoreOptions = {}) {
+    super(new V3State(gic, policy, deps, opts), deps);
   }
 
   /** ICC_AP<g>R<n>_EL1 beyond the implemented APRs (preemption bits): UNDEF / -EINVAL. */

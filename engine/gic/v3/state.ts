@@ -8,7 +8,7 @@ import { Policy } from '../../policy/policy';
 import { GicConfig } from '../../trace/events';
 import { CpuInterface, FLAVOUR_V3 } from '../core/cpuif';
 import { LPI_CAPACITY } from '../core/irq-store';
-import { VgicCore } from '../core/vgic';
+import { CoreOptions, VgicCore } from '../core/vgic';
 import { INITIAL_PROPBASER, VgicIts } from '../its';
 
 /** VGIC_V3_MAX_CPUS. */
@@ -32,7 +32,7 @@ export class V3State {
   /** The vITS and the LPIs, when the VM has an ITS. */
   readonly vits: VgicIts | null;
 
-  constructor(readonly gic: GicConfig, policy: Policy, deps: DepTracker) {
+  constructor(readonly gic: GicConfig, policy: Policy, deps: DepTracker, opts: CoreOptions = {}) {
     const n = gic.cpus.length;
     if (n < 1 || n > V3_MAX_CPUS) throw new InputError(`GICv3 configuration has ${n} vCPUs`, undefined, `1..${V3_MAX_CPUS} (VGIC_V3_MAX_CPUS)`);
     if (!Number.isInteger(gic.spis) || gic.spis < 0 || gic.spis % 32 !== 0 || gic.spis > 960) {
@@ -40,7 +40,7 @@ export class V3State {
     }
     this.cpus = n;
     this.its = gic.its;
-    this.core = new VgicCore(3, n, gic.spis, policy, deps, gic.its ? LPI_CAPACITY : 0);
+    this.core = new VgicCore(3, n, gic.spis, policy, deps, { ...opts, lpis: gic.its ? LPI_CAPACITY : 0 });
     this.cpuif = new CpuInterface(this.core, FLAVOUR_V3);
     this.aff = new Int32Array(n);
     this.aff3 = new Uint8Array(n);
