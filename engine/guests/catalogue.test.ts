@@ -10,7 +10,7 @@ import * as path from 'path';
 import { BUILTIN_POLICY_IDS, getPolicy, Policy } from '../policy/policy';
 import { ReplayRecord } from '../replay/records';
 import { replayEvents } from '../replay/replay';
-import { CATALOGUE, GROUP_GUESTS } from '../../traces/guests/src';
+import { CATALOGUE, GROUP_GUESTS, VMM_GUESTS } from '../../traces/guests/src';
 import { GuestDefinition } from './api';
 import { GuestRecording, recordGuest, writeGuestTrace } from './recorder';
 import { formatSite } from './site';
@@ -133,8 +133,8 @@ describe('rev1 versus rev3: guests that only write the reset groups', () => {
         expect(d.b).toMatch(DROPPED);
       }
     }
-    // Every GICv3 guest here writes IGROUPR = ~0 at init, so rev1 must show the drops.
-    if (g.gic.version === 3) expect(diffs.some((d) => d.what.startsWith('write'))).toBe(true);
+    // Every GICv3 guest that sets up its interrupts writes IGROUPR = ~0 at init, so rev1 must show the drops.
+    if (g.gic.version === 3 && !VMM_GUESTS.includes(g.name)) expect(diffs.some((d) => d.what.startsWith('write'))).toBe(true);
   });
 });
 

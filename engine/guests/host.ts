@@ -9,6 +9,12 @@ export interface GuestGic {
   cpus: number;
   /** Number of SPIs (KVM's nr_spis): INTIDs 32 .. 32+spis-1. */
   spis: number;
+  /**
+   * "traced": the VMM's KVM_DEV_ARM_VGIC_CTRL_INIT is part of the recording (hostCtrlInit), the
+   * vGIC starts uninitialised, and every VMM access records the errno it got (format 1.1).
+   * Absent: the vGIC is initialised before the guest starts.
+   */
+  init?: 'traced';
 }
 
 /**

@@ -69,6 +69,8 @@ export class Machine implements VcpuHost {
   private readonly devices: DeviceLine[] = [];
   private deviceSeq = 0;
   private lastRead: bigint | null = null;
+  /** The errno of the last userspace access's record (a VMM sees it), for guests that trace the init point. */
+  private lastResult = 0;
   /** Cycle of the last thing applied to the model. */
   private now = 0n;
 
@@ -101,6 +103,7 @@ export class Machine implements VcpuHost {
   }
 
   private onRecord(r: ReplayRecord): void {
+    if ((r.op === 'read' || r.op === 'write') && r.src === 'user') this.lastResult = r.result ?? 0;
     if (r.op === 'read') this.lastRead = r.value;
     else if (r.op === 'irq') this.irq[r.cpu] = r.level;
     else if (r.op === 'fiq') this.fiq[r.cpu] = r.level;
@@ -114,6 +117,7 @@ export class Machine implements VcpuHost {
     const index = this.events.length;
     this.events.push(ev);
     this.lastRead = null;
+    this.lastResult = 0;
     try {
       this.replayer.apply(ev, index);
     } catch (e) {
@@ -129,6 +133,8 @@ export class Machine implements VcpuHost {
       ev.observed = this.lastRead;
       value = this.lastRead;
     }
+    // A VMM sees what each device-attribute call returned: recorded with the init point (format 1.1).
+    if (this.header.gic.init === 'traced' && (ev.kind === EventKind.UserRead || ev.kind === EventKind.UserWrite)) ev.result = this.lastResult;
     this.afterChange(ev.cycle);
     return value;
   }

@@ -3,7 +3,7 @@
 
 import { Policy, getPolicy } from '../policy/policy';
 import { ReplaySink } from '../replay/records';
-import { kvmMpidr, TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR, TRACE_MAGIC, TraceEvent, TraceHeader, TraceTrailer } from '../trace/events';
+import { kvmMpidr, minorFor, TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR, TRACE_MAGIC, TraceEvent, TraceHeader, TraceTrailer } from '../trace/events';
 import { writeTrace } from '../trace/writer';
 import { GICREPLAY_VERSION } from '../version';
 import { GuestDefinition } from './api';
@@ -49,7 +49,7 @@ export function guestHeader(def: GuestDefinition, policy: Policy): TraceHeader {
     formatMajor: TRACE_FORMAT_MAJOR,
     formatMinor: TRACE_FORMAT_MINOR,
     writer: `gicreplay ${GICREPLAY_VERSION}`,
-    gic: { version: def.gic.version, cpus, spis: def.gic.spis, its: false, frames },
+    gic: { version: def.gic.version, cpus, spis: def.gic.spis, its: false, frames, ...(def.gic.init ? { init: def.gic.init } : {}) },
     timer: { cntfrq: GUEST_CNTFRQ, counterPerCycle: { ...GUEST_COUNTER_PER_CYCLE }, virtualOffset: 0n, physicalOffset: 0n },
     provenance: {
       kind: 'guest-script',
@@ -80,8 +80,9 @@ export function recordGuest(def: GuestDefinition, opts: RecordOptions = {}): Gue
   return { guest: def, policy, header, events: m.events, failures: m.failures };
 }
 
+/** Written with the lowest format minor its events need (a guest without 1.1 features stays 1.0). */
 export function writeGuestTrace(rec: GuestRecording, file: string): TraceTrailer {
-  return writeTrace(file, rec.header, rec.events);
+  return writeTrace(file, { ...rec.header, formatMinor: minorFor(rec.header, rec.events) }, rec.events);
 }
 
 /** "guest kut-ipi-v3 failed under rev3: <message> (traces/guests/src/kut-ipi.ts:42)". */

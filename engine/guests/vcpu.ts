@@ -8,7 +8,7 @@
 // effects of the first step's interrupts, as it would after an ISB on hardware.
 
 import { sysregByName, SysregInfo } from '../arch/sysregs';
-import { AccessSize, EventKind, Frame, GicVersion, UserGroup } from '../trace/events';
+import { AccessSize, CTRL_INIT, EventKind, Frame, GicVersion, UserGroup } from '../trace/events';
 import type { VcpuHost } from './host';
 import { SCHED, Step, Value } from './step';
 import { CostModel, mmioCost, sysregCost } from './costs';
@@ -350,6 +350,23 @@ export class Vcpu {
   hostWrite(name: string, value: Value, opts?: AccessOptions): Step {
     const r = this.resolve(name, opts);
     return this.track(this.voidStep(this.user(r, this.value(value, name))));
+  }
+
+  /**
+   * The VMM initialises the vGIC (KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT): a ctrl
+   * user-write, for guests whose gic.init is "traced" (format 1.1).
+   */
+  hostCtrlInit(): Step {
+    if (this.m.gic.init !== 'traced') throw this.fail('hostCtrlInit needs gic.init "traced": without it the vGIC is initialised before the guest starts');
+    return this.track(this.voidStep(this.ctrlInit()));
+  }
+
+  private *ctrlInit(): Step<bigint> {
+    yield* this.boundary();
+    const got = this.m.emit({ kind: EventKind.UserWrite, cycle: this.cycle, group: UserGroup.Ctrl, cpu: null, offset: CTRL_INIT, size: 4, value: 0n });
+    this.cycle += this.costs.hostRequest;
+    yield* this.boundary();
+    return got;
   }
 
   /** The VMM reads this vCPU's ICC_* register through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS (GICv3). */

@@ -2,6 +2,7 @@
 // Models are synchronous and deterministic: same calls in the same order => same results.
 
 import { AccessSize, Frame, GicVersion, UserGroup } from '../trace/events';
+import { errnoValue } from '../util/errno';
 import { DepTracker } from './deps';
 
 export interface ReadResult {
@@ -12,6 +13,8 @@ export interface ReadResult {
   unmodelled?: boolean;
   /** Why the value is what it is when that is not obvious (e.g. "16-bit access: KVM returns 0"). */
   note?: string;
+  /** Userspace reads: the errno magnitude KVM_GET_DEVICE_ATTR returns (absent = success); `value` is then 0. */
+  result?: number;
 }
 
 export interface WriteResult {
@@ -22,6 +25,18 @@ export interface WriteResult {
    */
   effect?: string;
   unmodelled?: boolean;
+  /**
+   * Userspace writes: the errno magnitude KVM_SET_DEVICE_ATTR returns (absent = success). A
+   * write refused with an effect "rejected (-EINVAL): …" returns that errno (userWriteErrno).
+   */
+  result?: number;
+}
+
+/** The errno a refused userspace write returns: its own `result`, or the one its "rejected (-EXXX)" effect names. */
+export function userWriteErrno(r: WriteResult): number | undefined {
+  if (r.result) return r.result;
+  const m = r.effect ? /^rejected \(-(E[A-Z0-9]+)\)/.exec(r.effect) : null;
+  return m ? errnoValue(m[1]) : undefined;
 }
 
 /**

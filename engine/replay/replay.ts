@@ -4,14 +4,15 @@
 import { InputError } from '../errors';
 import { createModel } from '../gic';
 import { DepTracker, NO_DEPS } from '../model/deps';
-import { GicModel } from '../model/model';
+import { GicModel, userWriteErrno, WriteResult } from '../model/model';
 import { Policy } from '../policy/policy';
 import { createTimer } from '../timer';
 import { TimerModel } from '../timer/types';
-import { EventKind, TraceEvent, TraceHeader } from '../trace/events';
+import { EventKind, TraceEvent, TraceHeader, UserGroup } from '../trace/events';
 import { EventValidator } from '../trace/validate';
+import { errnoName } from '../util/errno';
 import { openTrace, ReadOptions, TraceReader } from '../trace/reader';
-import { ReplaySink, ReplaySummary } from './records';
+import { ReplayRecord, ReplaySink, ReplaySummary } from './records';
 
 export interface ReplayOptions {
   policy: Policy;
@@ -147,14 +148,28 @@ export class Replayer {
       case EventKind.UserRead: {
         const r = this.model.userRead(ev.group, ev.cpu, ev.offset, ev.size, ev.observed);
         this.summary.reads++;
-        sink({ op: 'read', index, cycle: ev.cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: ev.offset, size: ev.size, value: r.value, recorded: ev.observed, unmodelled: r.unmodelled, note: r.note });
+        const rec: ReplayRecord = { op: 'read', index, cycle: ev.cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: ev.offset, size: ev.size, value: r.value, recorded: ev.observed, unmodelled: r.unmodelled, note: r.note };
+        if (r.result) rec.result = r.result;
+        sink(rec);
         break;
       }
       case EventKind.UserWrite: {
-        const r = this.model.userWrite(ev.group, ev.cpu, ev.offset, ev.size, ev.value);
-        if (r.effect) {
+        let r: WriteResult;
+        let result: number | undefined;
+        if (ev.group === UserGroup.Ctrl) {
+          // KVM_DEV_ARM_VGIC_GRP_CTRL on the vGIC (format 1.1): CTRL_INIT is the init point.
+          const c = this.model.deviceCtrl ? this.model.deviceCtrl('vgic', ev.offset) : { reg: `CTRL+0x${ev.offset.toString(16)}`, result: -6, effect: 'rejected (-ENXIO): this model has no control attributes' };
+          r = { reg: c.reg, effect: c.effect ?? (c.result ? `KVM returns ${errnoName(-c.result)}` : undefined) };
+          result = c.result ? -c.result : undefined;
+        } else {
+          r = this.model.userWrite(ev.group, ev.cpu, ev.offset, ev.size, ev.value);
+          result = userWriteErrno(r);
+        }
+        if (r.effect || result) {
           this.summary.writeEffects++;
-          sink({ op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: ev.offset, size: ev.size, value: ev.value, effect: r.effect });
+          const rec: ReplayRecord = { op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: ev.offset, size: ev.size, value: ev.value, effect: r.effect ?? `KVM returns ${errnoName(result!)}` };
+          if (result) rec.result = result;
+          sink(rec);
         }
         break;
       }

@@ -2,7 +2,7 @@
 // "Event rules"). Type checks live in codec.ts decodeEvent; register-level checks (is this offset
 // a register, is this size allowed for it) in registers.ts, because they need the register tables.
 
-import { AccessSize, EventKind, Frame, GicVersion, TraceEvent, TraceHeader, UserGroup } from './events';
+import { AccessSize, CTRL_INIT, EventKind, Frame, GicVersion, TraceEvent, TraceHeader, UserGroup } from './events';
 import { violation } from './violation';
 import { sysregByEnc } from '../arch/sysregs';
 
@@ -33,6 +33,7 @@ export const USER_GROUP_NAMES: Readonly<Record<UserGroup, string>> = {
   [UserGroup.CpuRegs]: 'cpu-regs',
   [UserGroup.CpuSysregs]: 'cpu-sysregs',
   [UserGroup.ItsRegs]: 'its-regs',
+  [UserGroup.Ctrl]: 'ctrl',
 };
 
 /** A packed op0/op1/CRn/CRm/op2 encoding (arch/sysregs.ts sysregEncoding) with every field in range. */
@@ -51,6 +52,8 @@ export class EventChecker {
   private readonly its: boolean;
   /** Cycle of the previous event; -1 before the first. */
   lastCycle = -1n;
+  /** A GICv3 vGIC the trace initialises itself (gic.init "traced") and has not yet: its vCPUs cannot run. */
+  private uninitialisedV3: boolean;
 
   constructor(header: TraceHeader) {
     this.cpus = header.gic.cpus.length;
@@ -59,6 +62,12 @@ export class EventChecker {
     this.userBytes = USER_GROUP_BYTES[this.version];
     this.spiEnd = 32 + header.gic.spis;
     this.its = header.gic.its;
+    this.uninitialisedV3 = header.gic.init === 'traced' && this.version === 3;
+  }
+
+  /** KVM refuses KVM_RUN on a GICv3 VM before KVM_DEV_ARM_VGIC_CTRL_INIT (vgic_v3_map_resources: -EBUSY). */
+  private guest(): void {
+    if (this.uninitialisedV3) violation('a guest access before the vGIC is initialised', 'the ctrl user-write KVM_DEV_ARM_VGIC_CTRL_INIT (offset 0) before any guest event: KVM_RUN fails with -EBUSY on an uninitialised GICv3');
   }
 
   /** Throws Violation when `ev` breaks a rule; on success it becomes the "previous event". */
@@ -67,6 +76,7 @@ export class EventChecker {
     switch (ev.kind) {
       case EventKind.MmioRead:
       case EventKind.MmioWrite:
+        this.guest();
         this.cpu(ev.cpu, true);
         this.mmio(ev.frame, ev.index, ev.offset, ev.size);
         this.fits(ev.kind === EventKind.MmioRead ? ev.observed : ev.value, ev.size);
@@ -74,12 +84,17 @@ export class EventChecker {
       case EventKind.SysregRead:
       case EventKind.SysregWrite:
         // A GICv2 guest still has the generic timer's CNT* system registers; only ICC_* are GICv3-only.
+        this.guest();
         if (this.version !== 3 && sysregByEnc(ev.enc)?.owner !== 'timer') violation('system-register access on GICv2', 'sysreg events only with GICv3, or CNT* timer registers (a GICv2 guest uses the GICC frame)');
         this.cpu(ev.cpu, false);
         if (!validSysregEncoding(ev.enc)) violation(`sysreg encoding 0x${ev.enc.toString(16)} has a field out of range`, 'op0<<16|op1<<12|CRn<<8|CRm<<4|op2 with op0<=3, op1<=7, op2<=7');
         break;
       case EventKind.UserRead:
       case EventKind.UserWrite:
+        if (ev.group === UserGroup.Ctrl) {
+          this.ctrl(ev);
+          break;
+        }
         this.user(ev.group, ev.cpu, ev.offset, ev.size);
         this.fits(ev.kind === EventKind.UserRead ? ev.observed : ev.value, ev.size);
         break;
@@ -135,6 +150,15 @@ export class EventChecker {
       return;
     }
     if (offset + size > bytes) violation(`offset 0x${offset.toString(16)} (+${size}) lies outside ${USER_GROUP_NAMES[group]}`, `an offset below 0x${bytes.toString(16)}`);
+  }
+
+  /** The vGIC's control attributes: a write of KVM_DEV_ARM_VGIC_CTRL_INIT, nothing else (format 1.1). */
+  private ctrl(ev: TraceEvent & { kind: EventKind.UserRead | EventKind.UserWrite }): void {
+    if (ev.kind === EventKind.UserRead) violation('user-read of the ctrl group', 'only user-writes in the ctrl group (KVM has no readable vGIC control attribute)');
+    if (ev.offset !== CTRL_INIT) violation(`ctrl attribute ${ev.offset}`, `offset ${CTRL_INIT} (KVM_DEV_ARM_VGIC_CTRL_INIT)`);
+    if (ev.cpu !== null) violation(`ctrl write names vCPU ${ev.cpu}`, 'cpu nil (the attribute is the VM\'s)');
+    if (ev.size !== 4 || ev.value !== 0n) violation(`ctrl write of size ${ev.size}, value 0x${ev.value.toString(16)}`, 'size 4 and value 0 (KVM_DEV_ARM_VGIC_CTRL_INIT takes no data)');
+    this.uninitialisedV3 = false;
   }
 
   private fits(v: bigint | null, size: AccessSize): void {

@@ -3,7 +3,7 @@
 // BigInt, which msgpackr writes as uint64. Never a float: msgpackr would write a JS number
 // above 2^32 as float64.
 
-import { AccessSize, EventKind, Frame, TraceEvent, UserGroup } from './events';
+import { AccessSize, EventKind, Frame, MINOR_INIT_AND_RESULTS, TRACE_FORMAT_MINOR as TRACE_FORMAT_MINOR_READ, TraceEvent, UserGroup } from './events';
 import { describeValue, violation } from './violation';
 
 const TWO32 = 0x100000000n;
@@ -23,10 +23,16 @@ export function eventToWire(ev: TraceEvent): unknown[] {
       return [ev.kind, c, ev.cpu, ev.enc, ev.observed === null ? null : wireUint(ev.observed)];
     case EventKind.SysregWrite:
       return [ev.kind, c, ev.cpu, ev.enc, wireUint(ev.value)];
-    case EventKind.UserRead:
-      return [ev.kind, c, ev.group, ev.cpu, ev.offset, ev.size, ev.observed === null ? null : wireUint(ev.observed)];
-    case EventKind.UserWrite:
-      return [ev.kind, c, ev.group, ev.cpu, ev.offset, ev.size, wireUint(ev.value)];
+    case EventKind.UserRead: {
+      const a: unknown[] = [ev.kind, c, ev.group, ev.cpu, ev.offset, ev.size, ev.observed === null ? null : wireUint(ev.observed)];
+      if (ev.result !== undefined && ev.result !== null) a.push(ev.result);
+      return a;
+    }
+    case EventKind.UserWrite: {
+      const a: unknown[] = [ev.kind, c, ev.group, ev.cpu, ev.offset, ev.size, wireUint(ev.value)];
+      if (ev.result !== undefined && ev.result !== null) a.push(ev.result);
+      return a;
+    }
     case EventKind.Line:
       return [ev.kind, c, ev.intid, ev.cpu, ev.level];
     case EventKind.Marker:
@@ -50,7 +56,8 @@ export const EVENT_FIELDS: Readonly<Record<EventKind, readonly string[]>> = {
 
 function bad(a: unknown[], i: number, expected: string): never {
   const kind = a[0] as EventKind;
-  const name = EVENT_FIELDS[kind]?.[i] ?? `field ${i}`;
+  const fields = EVENT_FIELDS[kind];
+  const name = fields?.[i] ?? (fields ? OPTIONAL_FROM_MINOR[kind]?.[i - fields.length]?.name : undefined) ?? `field ${i}`;
   return violation(`field ${i} (${name}) is ${describeValue(a[i])}`, expected);
 }
 
@@ -94,25 +101,46 @@ function frame(a: unknown[], i: number): Frame {
   return bad(a, i, 'a Frame: 0 dist, 1 redist-rd, 2 redist-sgi, 3 cpuif, 4 its');
 }
 
-function group(a: unknown[], i: number): UserGroup {
+function group(a: unknown[], i: number, minor: number): UserGroup {
   const v = a[i];
   if (v === 0 || v === 1 || v === 2 || v === 3) return v;
-  return bad(a, i, 'a UserGroup: 0 dist-regs, 1 redist-regs, 2 cpu-regs, 3 cpu-sysregs');
+  if (v === UserGroup.Ctrl && minor >= MINOR_INIT_AND_RESULTS) return UserGroup.Ctrl;
+  return bad(a, i, minor >= MINOR_INIT_AND_RESULTS ? 'a UserGroup: 0 dist-regs, 1 redist-regs, 2 cpu-regs, 3 cpu-sysregs, 5 ctrl' : 'a UserGroup: 0 dist-regs, 1 redist-regs, 2 cpu-regs, 3 cpu-sysregs (5 ctrl needs format 1.1)');
 }
 
+/** The trailing result of a user event (format minor 1): an errno magnitude, nil = not seen, absent = not recorded. */
+function result(a: unknown[], i: number): { result?: number | null } {
+  if (a.length <= i) return {};
+  if (a[i] === null) return { result: null };
+  const v = a[i];
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 4095) return { result: v };
+  return bad(a, i, 'an errno magnitude (0 = success, 16 = EBUSY, 22 = EINVAL, …) or nil');
+}
+
+/** Trailing elements a minor added, per kind: user events may end with their result from format 1.1 on. */
+const OPTIONAL_FROM_MINOR: Partial<Record<EventKind, readonly { minor: number; name: string }[]>> = {
+  [EventKind.UserRead]: [{ minor: MINOR_INIT_AND_RESULTS, name: 'result' }],
+  [EventKind.UserWrite]: [{ minor: MINOR_INIT_AND_RESULTS, name: 'result' }],
+};
+
 /**
- * Decode one event array. `lenient` (the trace has a newer minor than ours) lets trailing fields a
- * later minor added pass; otherwise the field count must be exact. Throws Violation.
+ * Decode one event array of a trace of format minor `minor`. A newer minor than ours lets trailing
+ * fields a later minor added pass; otherwise the field count must be one the minor allows.
+ * Throws Violation.
  */
-export function decodeEvent(a: unknown[], lenient: boolean): TraceEvent {
+export function decodeEvent(a: unknown[], minor: number): TraceEvent {
+  const lenient = minor > TRACE_FORMAT_MINOR_READ;
   const kind = a[0];
   if (typeof kind !== 'number' || !(kind >= 1 && kind <= 8) || !Number.isInteger(kind)) {
     return violation(`unknown event kind ${a.length ? describeValue(kind) : '(empty array)'}`, 'an event kind from 1 (mmio-read) to 8 (marker)');
   }
   const want = EVENT_FIELDS[kind as EventKind].length;
-  if (a.length !== want && !(lenient && a.length > want)) {
+  const optional = (OPTIONAL_FROM_MINOR[kind as EventKind] ?? []).filter((o) => o.minor <= minor);
+  if ((a.length < want || a.length > want + optional.length) && !(lenient && a.length > want)) {
     const missing = a.length < want ? `; missing ${EVENT_FIELDS[kind as EventKind].slice(a.length).join(', ')}` : '';
-    return violation(`${EVENT_KIND_NAMES[kind as EventKind]} event has ${a.length} fields${missing}`, `exactly ${want} fields [${EVENT_FIELDS[kind as EventKind].join(', ')}]`);
+    const allowed = optional.length ? `${want} fields [${EVENT_FIELDS[kind as EventKind].join(', ')}] and optionally ${optional.map((o) => o.name).join(', ')}` : `exactly ${want} fields [${EVENT_FIELDS[kind as EventKind].join(', ')}]`;
+    const later = !optional.length && OPTIONAL_FROM_MINOR[kind as EventKind] && a.length > want ? ` (a trailing ${OPTIONAL_FROM_MINOR[kind as EventKind]![0].name} needs format 1.${OPTIONAL_FROM_MINOR[kind as EventKind]![0].minor})` : '';
+    return violation(`${EVENT_KIND_NAMES[kind as EventKind]} event has ${a.length} fields${missing}${later}`, allowed);
   }
   const cycle = u64(a, 1);
   switch (kind as EventKind) {
@@ -125,9 +153,9 @@ export function decodeEvent(a: unknown[], lenient: boolean): TraceEvent {
     case EventKind.SysregWrite:
       return { kind: EventKind.SysregWrite, cycle, cpu: u32(a, 2), enc: u32(a, 3), value: u64(a, 4) };
     case EventKind.UserRead:
-      return { kind: EventKind.UserRead, cycle, group: group(a, 2), cpu: u32OrNil(a, 3), offset: u32(a, 4), size: size(a, 5), observed: u64OrNil(a, 6) };
+      return { kind: EventKind.UserRead, cycle, group: group(a, 2, minor), cpu: u32OrNil(a, 3), offset: u32(a, 4), size: size(a, 5), observed: u64OrNil(a, 6), ...result(a, 7) };
     case EventKind.UserWrite:
-      return { kind: EventKind.UserWrite, cycle, group: group(a, 2), cpu: u32OrNil(a, 3), offset: u32(a, 4), size: size(a, 5), value: u64(a, 6) };
+      return { kind: EventKind.UserWrite, cycle, group: group(a, 2, minor), cpu: u32OrNil(a, 3), offset: u32(a, 4), size: size(a, 5), value: u64(a, 6), ...result(a, 7) };
     case EventKind.Line: {
       const level = a[4];
       if (level !== 0 && level !== 1) return bad(a, 4, 'a line level of 0 or 1');

@@ -182,8 +182,9 @@ export class MsgpackEncoder {
         this.uintOrNil(ev.kind === EventKind.SysregRead ? ev.observed : ev.value);
         break;
       case EventKind.UserRead:
-      case EventKind.UserWrite:
-        this.arrayHeader(7);
+      case EventKind.UserWrite: {
+        const withResult = ev.result !== undefined && ev.result !== null;
+        this.arrayHeader(withResult ? 8 : 7);
         this.u32(ev.kind);
         this.uint(ev.cycle);
         this.uint(ev.group);
@@ -191,7 +192,9 @@ export class MsgpackEncoder {
         this.uint(ev.offset);
         this.uint(ev.size);
         this.uintOrNil(ev.kind === EventKind.UserRead ? ev.observed : ev.value);
+        if (withResult) this.uint(ev.result!);
         break;
+      }
       case EventKind.Line:
         this.arrayHeader(5);
         this.u32(ev.kind);

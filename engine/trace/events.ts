@@ -5,7 +5,13 @@
 export const TRACE_MAGIC = 'gicreplay-trace';
 /** Major version: a reader refuses a newer major. Minor: additive, older readers may ignore new fields. */
 export const TRACE_FORMAT_MAJOR = 1;
-export const TRACE_FORMAT_MINOR = 0;
+export const TRACE_FORMAT_MINOR = 1;
+/**
+ * Format minor 1 added the vGIC's init point (`gic.init: "traced"` and the `ctrl` user group)
+ * and each user access's result (a trailing errno element). A trace that uses none of them stays
+ * format 1.0: writers stamp the lowest minor the content needs (minorFor).
+ */
+export const MINOR_INIT_AND_RESULTS = 1;
 
 export type GicVersion = 2 | 3;
 
@@ -31,7 +37,15 @@ export enum UserGroup {
   CpuSysregs = 3,
   /** KVM_DEV_ARM_VGIC_GRP_ITS_REGS on the ITS device (format minor 2). */
   ItsRegs = 4,
+  /**
+   * KVM_DEV_ARM_VGIC_GRP_CTRL on the vGIC (format minor 1): a user-write whose offset is the
+   * attribute, 0 = KVM_DEV_ARM_VGIC_CTRL_INIT; size 4, value 0, no vCPU.
+   */
+  Ctrl = 5,
 }
+
+/** KVM_DEV_ARM_VGIC_CTRL_INIT, the ctrl group's offset that initialises the vGIC. */
+export const CTRL_INIT = 0;
 
 export enum EventKind {
   MmioRead = 1,
@@ -98,6 +112,8 @@ export interface UserReadEvent extends EventBase {
   offset: number;
   size: AccessSize;
   observed: bigint | null;
+  /** Format minor 1: the errno magnitude KVM_GET_DEVICE_ATTR returned as the source saw it (0 = success); absent or null = not seen. */
+  result?: number | null;
 }
 
 export interface UserWriteEvent extends EventBase {
@@ -107,6 +123,8 @@ export interface UserWriteEvent extends EventBase {
   offset: number;
   size: AccessSize;
   value: bigint;
+  /** Format minor 1: the errno magnitude KVM_SET_DEVICE_ATTR returned as the source saw it; absent or null = not seen. */
+  result?: number | null;
 }
 
 /** A device input line: SPI by INTID (cpu null), PPI by vCPU and INTID. */
@@ -154,6 +172,12 @@ export interface GicConfig {
     cpuif?: bigint;
     its?: bigint;
   };
+  /**
+   * Format minor 1: when the VMM initialised the vGIC. Absent (every 1.0 trace) = before the
+   * first event; "traced" = the trace starts with a created, uninitialised vGIC and its
+   * KVM_DEV_ARM_VGIC_CTRL_INIT is a `ctrl` user-write event (GICv2 also initialises on first use).
+   */
+  init?: 'traced';
 }
 
 /** How guest cycles map to the generic timer's counter: counter = cycle * num / den (integer division). */
@@ -203,4 +227,13 @@ export function kvmMpidr(vcpuId: number): bigint {
   const aff1 = (vcpuId >> 4) & 0xff;
   const aff2 = (vcpuId >> 12) & 0xff;
   return BigInt((0x80000000 | (aff2 << 16) | (aff1 << 8) | aff0) >>> 0);
+}
+
+/** The lowest format minor that can carry this header and these events (writers stamp it). */
+export function minorFor(header: TraceHeader, events: Iterable<TraceEvent>): number {
+  if (header.gic.init !== undefined) return MINOR_INIT_AND_RESULTS;
+  for (const ev of events) {
+    if ((ev.kind === EventKind.UserRead || ev.kind === EventKind.UserWrite) && (ev.group === UserGroup.Ctrl || (ev.result !== undefined && ev.result !== null))) return MINOR_INIT_AND_RESULTS;
+  }
+  return 0;
 }

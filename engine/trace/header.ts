@@ -3,7 +3,7 @@
 
 import { GICREPLAY_VERSION } from '../version';
 import { wireUint } from './codec';
-import { GicVersion, SourceKind, TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR, TRACE_MAGIC, TraceHeader, TraceTrailer } from './events';
+import { GicVersion, MINOR_INIT_AND_RESULTS, SourceKind, TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR, TRACE_MAGIC, TraceHeader, TraceTrailer } from './events';
 import { describeValue, violation } from './violation';
 
 /** KVM limits: VGIC_V2_MAX_CPUS, VGIC_V3_MAX_CPUS (= KVM_MAX_VCPUS on arm64), VGIC_MAX_SPI - 31. */
@@ -11,7 +11,11 @@ export const MAX_CPUS: Record<GicVersion, number> = { 2: 8, 3: 512 };
 export const MAX_SPIS = 988;
 export const SOURCE_KINDS: readonly SourceKind[] = ['guest-script', 'qemu', 'kvm-ftrace', 'hand'];
 
+/** The header as written: with the minor it states (at most ours), so a 1.0 trace is rewritten as 1.0. */
 export function headerToWire(h: TraceHeader): Record<string, unknown> {
+  if (!Number.isInteger(h.formatMinor) || h.formatMinor < 0 || h.formatMinor > TRACE_FORMAT_MINOR) {
+    violation(`header formatMinor ${String(h.formatMinor)}`, `a format minor this gicreplay writes (0 to ${TRACE_FORMAT_MINOR})`);
+  }
   const details: Record<string, string> = {};
   for (const k of Object.keys(h.provenance.details).sort()) details[k] = h.provenance.details[k];
   const frames: Record<string, unknown> = { dist: wireUint(h.gic.frames.dist) };
@@ -21,7 +25,7 @@ export function headerToWire(h: TraceHeader): Record<string, unknown> {
   return {
     magic: TRACE_MAGIC,
     formatMajor: TRACE_FORMAT_MAJOR,
-    formatMinor: TRACE_FORMAT_MINOR,
+    formatMinor: h.formatMinor,
     writer: h.writer || `gicreplay ${GICREPLAY_VERSION}`,
     gic: {
       version: h.gic.version,
@@ -29,6 +33,7 @@ export function headerToWire(h: TraceHeader): Record<string, unknown> {
       spis: h.gic.spis,
       its: h.gic.its,
       frames,
+      ...(h.gic.init !== undefined ? { init: h.gic.init } : {}),
     },
     timer: {
       cntfrq: wireUint(h.timer.cntfrq),
@@ -124,7 +129,12 @@ export function parseHeader(h: unknown): TraceHeader {
   const writer = str(o.writer, 'header.writer');
 
   const g = map(o.gic, 'header.gic');
-  keys(g, 'header.gic', ['version', 'cpus', 'spis', 'its', 'frames'], lenient);
+  keys(g, 'header.gic', minor >= MINOR_INIT_AND_RESULTS ? ['version', 'cpus', 'spis', 'its', 'frames', 'init'] : ['version', 'cpus', 'spis', 'its', 'frames'], lenient);
+  let init: 'traced' | undefined;
+  if (g.init !== undefined && minor >= MINOR_INIT_AND_RESULTS) {
+    if (g.init !== 'traced') violation(`header.gic.init is ${describeValue(g.init)}`, '"traced" (the trace holds the vGIC\'s KVM_DEV_ARM_VGIC_CTRL_INIT), or no init key (initialised before the first event)');
+    init = 'traced';
+  }
   const version = g.version;
   if (version !== 2 && version !== 3) violation(`header.gic.version is ${describeValue(version)}`, 'GIC version 2 or 3');
   const cpuList = arr(g.cpus, 'header.gic.cpus');
@@ -180,7 +190,7 @@ export function parseHeader(h: unknown): TraceHeader {
     formatMajor: major,
     formatMinor: minor,
     writer,
-    gic: { version, cpus, spis, its, frames },
+    gic: init ? { version, cpus, spis, its, frames, init } : { version, cpus, spis, its, frames },
     timer: {
       cntfrq: uint64(t.cntfrq, 'header.timer.cntfrq'),
       counterPerCycle: { num, den },

@@ -4,7 +4,7 @@
 // tables and falls back to these for offsets no table claims.
 
 import { sysregName } from '../arch/sysregs';
-import { EventKind, Frame, TraceEvent, UserGroup } from './events';
+import { CTRL_INIT, EventKind, Frame, TraceEvent, UserGroup } from './events';
 
 /** Names the register an event accesses, for the text forms (`trace dump`). */
 export interface EventNamer {
@@ -25,6 +25,7 @@ const GROUP_PREFIX: Record<UserGroup, string> = {
   [UserGroup.CpuRegs]: 'CPU_REGS',
   [UserGroup.CpuSysregs]: 'CPU_SYSREGS',
   [UserGroup.ItsRegs]: 'ITS_REGS',
+  [UserGroup.Ctrl]: 'CTRL',
 };
 
 /** Name of an MMIO offset when no register table claims it: GICD+0x84, GICR2+0x80, GICR_SGI0+0x100. */
@@ -34,6 +35,7 @@ export function fallbackMmioName(frame: Frame, index: number, offset: number): s
 }
 
 export function fallbackUserName(group: UserGroup, offset: number): string {
+  if (group === UserGroup.Ctrl && offset === CTRL_INIT) return 'KVM_DEV_ARM_VGIC_CTRL_INIT';
   return group === UserGroup.CpuSysregs ? sysregName(offset) : `${GROUP_PREFIX[group]}+0x${offset.toString(16)}`;
 }
 

@@ -115,7 +115,7 @@ describe('framing and msgpack', () => {
 
   test('newer format major is refused naming both versions', () => {
     const t = file({ header: { ...headerToWire(synthHeader()), formatMajor: 2, formatMinor: 3 }, events: [] });
-    const e = expectError(t.file, { byteOffset: 0, message: /trace format 2\.3 is newer than this gicreplay reads \(format 1\.0\)/, expected: /format major 1/ });
+    const e = expectError(t.file, { byteOffset: 0, message: /trace format 2\.3 is newer than this gicreplay reads \(format 1\.1\)/, expected: /format major 1/ });
     expect(e.message).toContain('2.3');
   });
 

@@ -221,7 +221,7 @@ class StreamReader implements TraceReader {
     }
     let ev: TraceEvent;
     try {
-      ev = decodeEvent(a, this.lenient);
+      ev = decodeEvent(a, this.header.formatMinor);
       this.checker.check(ev);
       if (this.extraCheck) this.extraCheck(ev);
     } catch (e) {
@@ -277,7 +277,7 @@ export function openTrace(file: string, opts: ReadOptions = {}): TraceReader {
 
 /** Decode one event array (wire form) with full type checks; throws InputError. */
 export function wireToEvent(a: unknown[]): TraceEvent {
-  return asInputError(() => decodeEvent(a, false), 'event');
+  return asInputError(() => decodeEvent(a, TRACE_FORMAT_MINOR), 'event');
 }
 
 /** Validate a decoded header map and build the in-memory header; throws InputError. */

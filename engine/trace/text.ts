@@ -8,6 +8,7 @@ import { EVENT_KIND_NAMES } from './codec';
 import { EventKind, Frame, TraceEvent, TraceHeader, TraceTrailer, UserGroup } from './events';
 import { EventNamer } from './names';
 import { violation } from './violation';
+import { errnoName } from '../util/errno';
 import { hex } from '../util/hex';
 
 const hexOrNull = (v: bigint | null): string | null => (v === null ? null : hex(v));
@@ -27,14 +28,20 @@ export function eventToText(ev: TraceEvent, index: number, namer: EventNamer): s
     case EventKind.SysregWrite:
       return `${head} ${sysregName(ev.enc)} value=${hex(ev.value)}`;
     case EventKind.UserRead:
-      return `${head} ${namer.name(ev)} ${USER_GROUP_NAMES[ev.group]}+${hex(ev.offset)} size=${ev.size} observed=${ev.observed === null ? '?' : hex(ev.observed)}`;
+      return `${head} ${namer.name(ev)} ${USER_GROUP_NAMES[ev.group]}+${hex(ev.offset)} size=${ev.size} observed=${ev.observed === null ? '?' : hex(ev.observed)}${resultText(ev.result)}`;
     case EventKind.UserWrite:
-      return `${head} ${namer.name(ev)} ${USER_GROUP_NAMES[ev.group]}+${hex(ev.offset)} size=${ev.size} value=${hex(ev.value)}`;
+      return `${head} ${namer.name(ev)} ${USER_GROUP_NAMES[ev.group]}+${hex(ev.offset)} size=${ev.size} value=${hex(ev.value)}${resultText(ev.result)}`;
     case EventKind.Line:
       return `${head} INTID${ev.intid} level=${ev.level}`;
     case EventKind.Marker:
       return `${head} ${JSON.stringify(ev.text)}`;
   }
+}
+
+/** A user access's recorded result (format 1.1): " result=0", " result=-EBUSY", or nothing when not recorded. */
+function resultText(r: number | null | undefined): string {
+  if (r === undefined) return '';
+  return ` result=${r === null ? '?' : r === 0 ? '0' : errnoName(r)}`;
 }
 
 function redistSuffix(frame: Frame, index: number): string {
@@ -55,7 +62,7 @@ export function headerToJson(h: TraceHeader): string {
     formatMajor: h.formatMajor,
     formatMinor: h.formatMinor,
     writer: h.writer,
-    gic: { version: h.gic.version, cpus: h.gic.cpus.map((c) => ({ mpidr: hex(c.mpidr) })), spis: h.gic.spis, its: h.gic.its, frames },
+    gic: { version: h.gic.version, cpus: h.gic.cpus.map((c) => ({ mpidr: hex(c.mpidr) })), spis: h.gic.spis, its: h.gic.its, frames, ...(h.gic.init !== undefined ? { init: h.gic.init } : {}) },
     timer: {
       cntfrq: hex(h.timer.cntfrq),
       counterPerCycle: { num: hex(h.timer.counterPerCycle.num), den: hex(h.timer.counterPerCycle.den) },
@@ -87,14 +94,20 @@ export function eventToJson(ev: TraceEvent, index: number, namer: EventNamer): s
     case EventKind.SysregWrite:
       return JSON.stringify({ event: index, kind: k, cycle: c, cpu: ev.cpu, sysreg: sysregName(ev.enc), value: hex(ev.value) });
     case EventKind.UserRead:
-      return JSON.stringify({ event: index, kind: k, cycle: c, group: USER_GROUP_NAMES[ev.group], cpu: ev.cpu, offset: hex(ev.offset), size: ev.size, observed: hexOrNull(ev.observed), reg: namer.name(ev) });
+      return JSON.stringify({ event: index, kind: k, cycle: c, group: USER_GROUP_NAMES[ev.group], cpu: ev.cpu, offset: hex(ev.offset), size: ev.size, observed: hexOrNull(ev.observed), ...resultJson(ev.result), reg: namer.name(ev) });
     case EventKind.UserWrite:
-      return JSON.stringify({ event: index, kind: k, cycle: c, group: USER_GROUP_NAMES[ev.group], cpu: ev.cpu, offset: hex(ev.offset), size: ev.size, value: hex(ev.value), reg: namer.name(ev) });
+      return JSON.stringify({ event: index, kind: k, cycle: c, group: USER_GROUP_NAMES[ev.group], cpu: ev.cpu, offset: hex(ev.offset), size: ev.size, value: hex(ev.value), ...resultJson(ev.result), reg: namer.name(ev) });
     case EventKind.Line:
       return JSON.stringify({ event: index, kind: k, cycle: c, intid: ev.intid, cpu: ev.cpu, level: ev.level });
     case EventKind.Marker:
       return JSON.stringify({ event: index, kind: k, cycle: c, cpu: ev.cpu, text: ev.text });
   }
+}
+
+/** `result` (the errno magnitude, null = not seen) only when the event records one; `error` names it, informative. */
+function resultJson(r: number | null | undefined): Record<string, unknown> {
+  if (r === undefined) return {};
+  return r === null || r === 0 ? { result: r } : { result: r, error: errnoName(r) };
 }
 
 export function trailerToJson(t: TraceTrailer): string {
@@ -182,7 +195,8 @@ export function eventFromJson(v: unknown): TraceEvent {
     case EventKind.UserRead:
     case EventKind.UserWrite: {
       const base = { cycle, group: enumByName<UserGroup>(USER_GROUP_NAMES, o.group, 'group'), cpu: jsonCpu(o.cpu, true), offset: jsonU32(o.offset, 'offset'), size: jsonSize(o.size) };
-      return kind === EventKind.UserRead ? { kind, ...base, observed: obs() } : { kind, ...base, value: jsonU64(o.value, 'value') };
+      const res = o.result === undefined ? {} : { result: o.result === null ? null : jsonInt(o.result, 'result', 4095) };
+      return kind === EventKind.UserRead ? { kind, ...base, observed: obs(), ...res } : { kind, ...base, value: jsonU64(o.value, 'value'), ...res };
     }
     case EventKind.Line: {
       const level = o.level;
@@ -241,6 +255,10 @@ export function headerFromJson(v: unknown): TraceHeader {
   }
   if (frames.cpuif !== undefined) out.gic.frames.cpuif = jsonU64(frames.cpuif, 'gic.frames.cpuif');
   if (frames.its !== undefined) out.gic.frames.its = jsonU64(frames.its, 'gic.frames.its');
+  if (gic.init !== undefined) {
+    if (gic.init !== 'traced') violation(`gic.init is ${JSON.stringify(gic.init)}`, 'gic.init "traced", or no init key');
+    out.gic.init = 'traced';
+  }
   return out;
 }
 

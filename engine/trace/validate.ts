@@ -12,11 +12,14 @@ import { Violation } from './violation';
 
 export class EventValidator {
   private readonly checker: EventChecker;
+  /** The header's format minor: what the events may carry (a 1.0 trace has no results, no ctrl group). */
+  private readonly minor: number;
 
   /** `source` names the events in messages (the file being written, or "in-memory events"). */
   constructor(header: TraceHeader, private readonly source: string) {
     try {
       this.checker = new EventChecker(parseHeader(headerToWire(header)));
+      this.minor = header.formatMinor;
     } catch (e) {
       if (e instanceof Violation) throw new InputError(`invalid trace header: ${e.what}`, { file: source }, e.expected);
       throw new InputError(`invalid trace header: ${(e as Error).message}`, { file: source });
@@ -26,7 +29,7 @@ export class EventValidator {
   /** Throws an InputError naming the source and the event index when `ev` breaks a rule. */
   check(ev: TraceEvent, index: number, what = 'event'): void {
     try {
-      decodeEvent(eventToWire(ev), false);
+      decodeEvent(eventToWire(ev), this.minor);
       this.checker.check(ev);
     } catch (e) {
       if (e instanceof Violation) throw new InputError(`${what}: ${e.what}`, { file: this.source, eventIndex: index }, e.expected);

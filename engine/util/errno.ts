@@ -19,6 +19,9 @@ const NAMES: Readonly<Record<number, string>> = {
   95: 'EOPNOTSUPP',
 };
 
+/** The errnos the vGIC's device attributes return, by name: ERRNO.EBUSY === 16. */
+export const ERRNO = { EPERM: 1, ENOENT: 2, ENXIO: 6, E2BIG: 7, EFAULT: 14, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22 } as const;
+
 /** "-EBUSY" for 16; "-errno 123" for a number without a name here. */
 export function errnoName(e: number): string {
   const n = NAMES[e];

@@ -7,15 +7,12 @@ import { hex } from '../../util/hex';
 import { decodeSysregEncoding, sysregByName } from '../../arch/sysregs';
 import { InputError } from '../../errors';
 import { PTIMER_PPI, timerRegByEnc, TimerRegKind, VTIMER_PPI } from '../../timer/registers';
-import { EventKind, Frame, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
+import { CTRL_INIT, EventKind, Frame, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
 
 export const JOB_MAGIC = 'gicreplay-kvm-job 1';
 
 /** KVM_DEV_ARM_VGIC_GRP_* numbers (arch/arm64/include/uapi/asm/kvm.h). */
 export const KVM_GRP = { DIST_REGS: 1, CPU_REGS: 2, CTRL: 4, REDIST_REGS: 5, CPU_SYSREGS: 6 } as const;
-/** The trace's `ctrl` user group (KVM_DEV_ARM_VGIC_GRP_CTRL); its offset is the attribute. */
-export const USER_GROUP_CTRL = 4;
-export const KVM_DEV_ARM_VGIC_CTRL_INIT = 0;
 
 /** Redistributor stride of a GICv3 without VLPIs: RD_base + SGI_base. */
 const REDIST_STRIDE = 0x20000n;
@@ -140,7 +137,7 @@ export function buildTraceJob(id: string, header: TraceHeader, events: readonly 
     if (g.frames.cpuif === undefined) throw new InputError('GICv2 header has no CPU interface base', { file: o.file }, 'gic.frames.cpuif');
     lines.push(`cpuif ${hex(g.frames.cpuif)}`);
   }
-  const traced = (header.gic as { init?: string }).init === 'traced';
+  const traced = header.gic.init === 'traced';
   if (!traced) lines.push('init-now');
   lines.push(`timeout-ms ${o.runTimeoutMs ?? 10000}`);
   lines.push('go');
@@ -207,13 +204,13 @@ export function buildTraceJob(id: string, header: TraceHeader, events: readonly 
       case EventKind.UserRead:
       case EventKind.UserWrite: {
         const wr = ev.kind === EventKind.UserWrite;
-        if ((ev.group as number) === USER_GROUP_CTRL) {
+        if (ev.group === UserGroup.Ctrl) {
           if (!wr) {
             plan.skip = { kind: 'inexpressible', reason: 'the ctrl group has no readable attributes' };
             break;
           }
           op(`c ${i} ${ev.offset}`);
-          if (ev.offset === KVM_DEV_ARM_VGIC_CTRL_INIT) {
+          if (ev.offset === CTRL_INIT) {
             initialised = true;
             selectRevision();
           }

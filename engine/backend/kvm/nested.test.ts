@@ -61,7 +61,8 @@ describe('real KVM, GICv3 (one boot)', () => {
   let r: ReturnType<typeof runBatch>;
   beforeAll(() => {
     const traced = virtHeader(3, 1);
-    (traced.gic as { init?: string }).init = 'traced';
+    traced.gic.init = 'traced';
+    traced.formatMinor = 1;
     const moved = virtHeader(3, 1);
     moved.gic.cpus[0].mpidr = 0x80000100n; // Aff1 = 1
     r = runBatch(new NestedHost(), 3, {
@@ -88,7 +89,7 @@ describe('real KVM, GICv3 (one boot)', () => {
         events: events(
           ev.uw(UserGroup.DistRegs, null, 0x8, 0x4b00243bn), //  0 before CTRL_INIT
           ev.ur(UserGroup.DistRegs, null, 0x8), //              1
-          ev.uw(4 as UserGroup, null, 0, 0n), //                 2 KVM_DEV_ARM_VGIC_CTRL_INIT
+          ev.uw(UserGroup.Ctrl, null, 0, 0n), //                 2 KVM_DEV_ARM_VGIC_CTRL_INIT
           ev.ur(UserGroup.DistRegs, null, 0x8), //              3
           ev.mr(0, Frame.Dist, 0x8), //                          4
         ),

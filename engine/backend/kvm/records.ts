@@ -6,9 +6,9 @@
 import { InputError } from '../../errors';
 import { RegisterNamer } from '../../inspect/registers';
 import { ReplayRecord, ReplaySink, ReplaySummary } from '../../replay/records';
-import { EventKind, TraceEvent, TraceHeader } from '../../trace/events';
+import { EventKind, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
 import { errnoName } from '../../util/errno';
-import { EventPlan, USER_GROUP_CTRL } from './job';
+import { EventPlan } from './job';
 import { RunnerLine, TraceAnswers } from './output';
 
 /** Which records cannot be compared, and why (comparable.ts computes it for timer-dependent state). */
@@ -56,8 +56,12 @@ export function emitKvmRecords(file: string, header: TraceHeader, events: readon
     const plan = plans[i];
     const tag = String(i);
     const mine: RunnerLine[] = [];
-    while (p < lines.length && lines[p].tag !== tag && !/^\d+$/.test(lines[p].tag)) p++; // setup answers between events
-    while (p < lines.length && lines[p].tag === tag) mine.push(lines[p++]);
+    // This event's answers, in order; setup answers (the policy's revision selection) may sit between them.
+    for (;;) {
+      while (p < lines.length && !/^\d+$/.test(lines[p].tag)) p++;
+      if (p >= lines.length || lines[p].tag !== tag) break;
+      mine.push(lines[p++]);
+    }
     if (mine.length < plan.ops && !plan.skip) {
       // The runner stopped inside this event (its failure names it) or never got here.
       if (stopTag === undefined && answers.complete) throw new InputError(`the KVM runner gave ${mine.length} answers for ${plan.ops} operations`, { file, eventIndex: i });
@@ -118,7 +122,7 @@ export function emitKvmRecords(file: string, header: TraceHeader, events: readon
         const u = mine.find((l) => l.kind === 'u')!;
         const errno = Number(u.args[0]);
         if (errno) {
-          const ctrl = (ev.group as number) === USER_GROUP_CTRL;
+          const ctrl = ev.group === UserGroup.Ctrl;
           const reg = ctrl ? (ev.offset === 0 ? 'KVM_DEV_ARM_VGIC_CTRL_INIT' : `CTRL+0x${ev.offset.toString(16)}`) : (namer.name(ev) ?? '');
           summary.writeEffects++;
           sink({ op: 'write', index: i, cycle, cpu: ev.cpu, src: 'user', via: 'user', reg, offset: ev.offset, size: ev.size, value: ev.value, effect: `KVM_SET_DEVICE_ATTR returned ${errnoName(errno)}`, result: errno });

@@ -3,6 +3,7 @@
 // vgic_uaccess): check_region (FrameTable.accept), the guest's or userspace's handler, one
 // settle() of the delivery state, and the register name reports print.
 
+import { ERRNO } from '../../util/errno';
 import { DepTracker } from '../../model/deps';
 import { ReadResult, WriteResult } from '../../model/model';
 import { CpuInterface } from './cpuif';
@@ -63,7 +64,7 @@ export abstract class TableModel<S extends TableState> {
     }
     const fn: RegRead<S> | null = user ? userReadOf(row) : row.read;
     const reg = this.accessName(t, row, off, size);
-    if (!fn) return { value: 0n, reg, note: 'not accessible through the device attributes (-ENXIO)' };
+    if (!fn) return { value: 0n, reg, ...(user ? { result: ERRNO.ENXIO } : {}), note: 'not accessible through the device attributes (-ENXIO)' };
     const m = SIZE_MASK[size];
     const v = fn(this.st, this.bank(cpu), off, size);
     const value = v > m ? v & m : v;

@@ -6,9 +6,10 @@
 import { sysregName } from '../../arch/sysregs';
 import { InputError } from '../../errors';
 import { DepTracker } from '../../model/deps';
-import { GicModel, LineOwner, ReadResult, WriteResult } from '../../model/model';
+import { CtrlDevice, CtrlResult, GicModel, LineOwner, ReadResult, WriteResult } from '../../model/model';
 import { Policy } from '../../policy/policy';
-import { AccessSize, Frame, GicConfig, UserGroup } from '../../trace/events';
+import { AccessSize, CTRL_INIT, Frame, GicConfig, UserGroup } from '../../trace/events';
+import { ERRNO } from '../../util/errno';
 import { FrameTable, RegRow } from '../core/regtable';
 import { TableModel } from '../core/table-model';
 import { V2_CPUIF, V2_CPUIF_USER } from './cpuif-table';
@@ -90,6 +91,16 @@ export class GicV2Model extends TableModel<V2State> implements GicModel {
     this.st.core.settle();
     const reg = intid < 32 ? `PPI ${intid}` : `SPI ${intid}`;
     return reason ? { reg, effect: reason } : { reg };
+  }
+
+  /**
+   * KVM_DEV_ARM_VGIC_GRP_CTRL: a GICv2 knows only CTRL_INIT. KVM also initialises a GICv2 on its
+   * first register access, line or KVM_RUN (vgic_lazy_init), so nothing a trace can show depends
+   * on when that happens: the model needs no uninitialised state for GICv2.
+   */
+  deviceCtrl(device: CtrlDevice, attr: number): CtrlResult {
+    if (device === 'vgic' && attr === CTRL_INIT) return { reg: 'KVM_DEV_ARM_VGIC_CTRL_INIT', result: 0 };
+    return { reg: device === 'vgic' ? `VGIC CTRL ${attr}` : `ITS CTRL ${attr}`, result: -ERRNO.ENXIO, effect: device === 'vgic' ? 'rejected (-ENXIO): not a GICv2 control attribute' : 'rejected (-ENXIO): a GICv2 VM has no ITS' };
   }
 }
 

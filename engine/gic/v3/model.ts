@@ -6,7 +6,8 @@ import { sysregName } from '../../arch/sysregs';
 import { DepTracker } from '../../model/deps';
 import { CtrlDevice, CtrlResult, GicModel, LineOwner, MsiResult, ReadResult, SideRecord, WriteResult } from '../../model/model';
 import { Policy } from '../../policy/policy';
-import { AccessSize, Frame, GicConfig, UserGroup } from '../../trace/events';
+import { AccessSize, CTRL_INIT, Frame, GicConfig, UserGroup } from '../../trace/events';
+import { ERRNO } from '../../util/errno';
 import { FrameTable } from '../core/regtable';
 import { TableModel } from '../core/table-model';
 import { V3_DIST_ROWS } from './dist-table';
@@ -24,8 +25,29 @@ const MASK64 = 0xffffffffffffffffn;
 export class GicV3Model extends TableModel<V3State> implements GicModel {
   readonly gicVersion = 3 as const;
 
+  /**
+   * vgic_initialized(): true from the start unless the trace holds the VMM's CTRL_INIT
+   * (gic.init "traced", format 1.1). Until then KVM refuses every register access through the
+   * device attributes with -EBUSY (vgic_v3_attr_regs_access, 6.1 and 6.12) and KVM_IRQ_LINE
+   * with -EBUSY (vgic_lazy_init); a vCPU cannot run at all (the trace validator refuses guest
+   * events before it).
+   */
+  private initialised: boolean;
+
   constructor(gic: GicConfig, policy: Policy, deps: DepTracker, opts: CoreOptions = {}) {
     super(new V3State(gic, policy, deps, opts), deps);
+    this.initialised = gic.init !== 'traced';
+  }
+
+  private static readonly NOT_INITIALISED = 'the vGIC is not initialised (no KVM_DEV_ARM_VGIC_CTRL_INIT yet)';
+
+  /** The refusal of a register device attribute before CTRL_INIT, or null once initialised. */
+  private preInitRead(reg: string): ReadResult | null {
+    return this.initialised ? null : { value: 0n, reg, result: ERRNO.EBUSY, note: `${GicV3Model.NOT_INITIALISED}: KVM returns -EBUSY` };
+  }
+
+  private preInitWrite(reg: string): WriteResult | null {
+    return this.initialised ? null : { reg, result: ERRNO.EBUSY, effect: `rejected (-EBUSY): ${GicV3Model.NOT_INITIALISED}` };
   }
 
   /** ICC_AP<g>R<n>_EL1 beyond the implemented APRs (preemption bits): UNDEF / -EINVAL. */
@@ -120,22 +142,26 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
 
   userRead(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, observed: bigint | null): ReadResult {
     void observed;
+    if (!this.initialised && group !== UserGroup.ItsRegs) {
+      const reg = group === UserGroup.DistRegs ? V3_DIST.accessName(offset, 4) : group === UserGroup.RedistRegs ? V3_REDIST.accessName(offset, 4) : (iccRow(offset)?.name ?? sysregName(offset));
+      return this.preInitRead(reg)!;
+    }
     switch (group) {
       case UserGroup.DistRegs:
         if (size !== 4) return { value: 0n, reg: V3_DIST.accessName(offset, size), note: `${size * 8}-bit access: KVM's device attributes access 32 bits` };
         return this.frameRead(V3_DIST, 0, offset, 4, true);
       case UserGroup.RedistRegs: {
         if (size !== 4) return { value: 0n, reg: V3_REDIST.accessName(offset, size), note: `${size * 8}-bit access: KVM's device attributes access 32 bits` };
-        if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { value: 0n, reg: V3_REDIST.accessName(offset, 4), note: `no vCPU ${cpu}: KVM returns -EINVAL` };
+        if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { value: 0n, reg: V3_REDIST.accessName(offset, 4), result: ERRNO.EINVAL, note: `no vCPU ${cpu}: KVM returns -EINVAL` };
         return this.frameRead(V3_REDIST, cpu, offset, 4, true);
       }
       case UserGroup.CpuSysregs: {
         const row = iccRow(offset);
         const reg = row ? row.name : sysregName(offset);
-        if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { value: 0n, reg, note: `no vCPU ${cpu}: KVM returns -EINVAL` };
+        if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { value: 0n, reg, result: ERRNO.EINVAL, note: `no vCPU ${cpu}: KVM returns -EINVAL` };
         const uread = row ? iccUserRead(row) : null;
-        if (!row || !uread) return { value: 0n, reg, note: 'not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS (-ENXIO)' };
-        if (this.aprMissing(row.name)) return { value: 0n, reg, note: 'APR index beyond the host preemption bits (-EINVAL)' };
+        if (!row || !uread) return { value: 0n, reg, result: ERRNO.ENXIO, note: 'not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS (-ENXIO)' };
+        if (this.aprMissing(row.name)) return { value: 0n, reg, result: ERRNO.EINVAL, note: 'APR index beyond the host preemption bits (-EINVAL)' };
         return { value: uread(this.st, cpu), reg };
       }
       case UserGroup.ItsRegs: {
@@ -145,11 +171,15 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
         return r;
       }
       default:
-        return { value: 0n, reg: `CPU_REGS+0x${offset.toString(16)}`, note: 'KVM_DEV_ARM_VGIC_GRP_CPU_REGS is GICv2 only (-ENXIO)' };
+        return { value: 0n, reg: `CPU_REGS+0x${offset.toString(16)}`, result: ERRNO.ENXIO, note: 'KVM_DEV_ARM_VGIC_GRP_CPU_REGS is GICv2 only (-ENXIO)' };
     }
   }
 
   userWrite(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, value: bigint): WriteResult {
+    if (!this.initialised && group !== UserGroup.ItsRegs) {
+      const reg = group === UserGroup.DistRegs ? V3_DIST.accessName(offset, 4) : group === UserGroup.RedistRegs ? V3_REDIST.accessName(offset, 4) : (iccRow(offset)?.name ?? sysregName(offset));
+      return this.preInitWrite(reg)!;
+    }
     switch (group) {
       case UserGroup.DistRegs:
         if (size !== 4) return { reg: V3_DIST.accessName(offset, size), effect: `ignored: ${size * 8}-bit access (device attributes are 32-bit)` };
@@ -182,6 +212,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
 
   setLine(intid: number, cpu: number | null, level: 0 | 1, owner: LineOwner): WriteResult {
     const reg = intid < 32 ? `PPI${intid}@cpu${cpu}` : `SPI${intid}`;
+    if (!this.initialised) return { reg, effect: `ignored: KVM_IRQ_LINE returns -EBUSY: ${GicV3Model.NOT_INITIALISED}` };
     const effect = this.st.core.injectLine(intid, intid < 32 ? cpu : null, level, owner);
     this.st.core.settle();
     return effect ? { reg, effect } : { reg };
@@ -209,7 +240,9 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
     } else if (attr === 3) {
       // KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES: without an ITS there are no LPIs to save.
       r = this.st.vits ? this.st.vits.savePendingTables() : { reg: 'KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES', result: 0, effect: 'no LPIs (this VM has no ITS)' };
-    } else if (attr === 0) {
+    } else if (attr === CTRL_INIT) {
+      // vgic_init: idempotent; the revision defaults to the newest unless userspace set one (it cannot before init on GICv3).
+      this.initialised = true;
       r = { reg: 'KVM_DEV_ARM_VGIC_CTRL_INIT', result: 0 };
     } else {
       r = { reg: `VGIC CTRL ${attr}`, result: -6, effect: 'rejected (-ENXIO): not a vGIC control attribute' };

@@ -4,7 +4,7 @@
 
 import * as path from 'path';
 import { InputError, UsageError } from '../../errors';
-import { GicVersion, kvmMpidr, TraceEvent, TraceHeader, TraceTrailer, TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR, TRACE_MAGIC } from '../../trace/events';
+import { GicVersion, kvmMpidr, TraceEvent, TraceHeader, TraceTrailer, TRACE_FORMAT_MAJOR, TRACE_MAGIC } from '../../trace/events';
 import { writeTrace } from '../../trace/writer';
 import { checkOutputTarget } from '../../util/output-file';
 import { buildEvents, EventCounts } from './events';
@@ -232,7 +232,8 @@ function makeHeader(opts: FtraceImportOptions, f: HeaderFacts): TraceHeader {
   return {
     magic: TRACE_MAGIC,
     formatMajor: TRACE_FORMAT_MAJOR,
-    formatMinor: TRACE_FORMAT_MINOR,
+    // a host ftrace shows no device-attribute results and no init point: format 1.0
+    formatMinor: 0,
     writer: '',
     gic: { version: opts.gic, cpus: Array.from({ length: cpus }, (_, i) => ({ mpidr: kvmMpidr(i) })), spis: f.spis, its, frames },
     timer: { cntfrq, counterPerCycle, virtualOffset: 0n, physicalOffset: 0n },

@@ -2,7 +2,7 @@
 // counts, the generic-timer frequency, and what the `log` trace backend cannot show.
 // Sources: QEMU 7.2 hw/arm/virt.c (base_memmap, NUM_IRQS), target/arm/cpu.h (GTIMER_SCALE).
 
-import { GicConfig, GicVersion, kvmMpidr, Provenance, TimerConfig, TraceHeader, TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR, TRACE_MAGIC } from '../../trace/events';
+import { GicConfig, GicVersion, kvmMpidr, Provenance, TimerConfig, TraceHeader, TRACE_FORMAT_MAJOR, TRACE_MAGIC } from '../../trace/events';
 
 export const VIRT_GICD = 0x08000000n;
 export const VIRT_GICC = 0x08010000n;
@@ -81,7 +81,8 @@ export function qemuHeader(version: GicVersion, cpus: number, spis: number, tool
   return {
     magic: TRACE_MAGIC,
     formatMajor: TRACE_FORMAT_MAJOR,
-    formatMinor: TRACE_FORMAT_MINOR,
+    // QEMU logs show no device-attribute results and no init point: format 1.0
+    formatMinor: 0,
     writer: '',
     gic: virtGicConfig(version, cpus, spis),
     timer: virtTimerConfig(),

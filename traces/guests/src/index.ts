@@ -17,6 +17,7 @@ import { stArchTimer } from './st-arch-timer';
 import { stAsymDir } from './st-asym-dir';
 import { vmmRestoreV2 } from './vmm-restore-v2';
 import { vmmRestoreV3 } from './vmm-restore-v3';
+import { vmmPreinitV2, vmmPreinitV3 } from './vmm-preinit';
 import { stVgicIrqEdge, stVgicIrqEdgeSplit, stVgicIrqLevel, stVgicIrqLevelSplit } from './st-vgic-irq';
 import { zephyrV3 } from './zephyr-v3';
 
@@ -45,7 +46,12 @@ export const CATALOGUE: readonly GuestDefinition[] = [
   grp1AckctlV2,
   vmmRestoreV2,
   vmmRestoreV3,
+  vmmPreinitV3,
+  vmmPreinitV2,
 ];
+
+/** Guests that are only a VMM's device-attribute calls around a boot (no interrupt setup of their own). */
+export const VMM_GUESTS: readonly string[] = ['vmm-preinit-v3', 'vmm-preinit-v2'];
 
 /** The guests written to probe group configuration: their outputs differ between rev1 and rev3. */
 export const GROUP_GUESTS: readonly string[] = ['grp0-fiq-v3', 'igroupr-rw-v3', 'igroupr-rw-v2', 'grp1-ackctl-v2', 'vmm-restore-v2', 'vmm-restore-v3'];
