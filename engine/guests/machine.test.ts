@@ -382,3 +382,30 @@ describe('recording is deterministic and replays the same', () => {
     expect(replayed.map((x) => (x.op === 'read' ? { ...x, recorded: null } : x))).toEqual(live);
   });
 });
+
+describe('VMM device-attribute accesses are 32-bit, as KVM_{GET,SET}_DEVICE_ATTR carry them', () => {
+  test('a 64-bit register is written as two 32-bit halves, low word first', () => {
+    const t = rec(
+      guest(1, () =>
+        function* (c) {
+          yield* c.hostWrite('GICD_IROUTER40', 0x1_0000_0203n);
+        },
+      ),
+    );
+    expect(t.failures).toEqual([]);
+    const users = t.events.filter((e) => e.kind === EventKind.UserWrite);
+    expect(users.map((e) => [e.offset, e.size, e.kind === EventKind.UserWrite ? e.value : null])).toEqual([
+      [0x6000 + 40 * 8, 4, 0x203n],
+      [0x6000 + 40 * 8 + 4, 4, 0x1n],
+    ]);
+  });
+
+  test('a byte-sized userspace access is refused with the reason', () => {
+    const def = guest(1, () =>
+      function* (c) {
+        yield* c.hostWrite('GICD_IPRIORITYR10.B0', 0x80);
+      },
+    );
+    expect(() => rec(def)).toThrow(/GICD_IPRIORITYR10\.B0: KVM's register device attributes are 32-bit; a 1-byte userspace access cannot be made/);
+  });
+});

@@ -397,6 +397,15 @@ export class Vcpu {
   }
 
   private *user(r: ResolvedReg & { rd: number }, value: bigint | null): Step<bigint> {
+    // KVM_{GET,SET}_DEVICE_ATTR on DIST_REGS/REDIST_REGS/CPU_REGS move a u32: a VMM reaches a
+    // 64-bit register (GICD_IROUTER<n>, GICR_TYPER) as two 32-bit halves, low word first, as
+    // QEMU's arm_gicv3_kvm.c does for IROUTER.
+    if (r.size === 8) {
+      const lo = yield* this.user({ ...r, size: 4 }, value === null ? null : value & 0xffffffffn);
+      const hi = yield* this.user({ ...r, offset: r.offset + 4, size: 4 }, value === null ? null : value >> 32n);
+      return (hi << 32n) | lo;
+    }
+    if (r.size !== 4) throw this.fail(`${r.name}: KVM's register device attributes are 32-bit; a ${r.size}-byte userspace access cannot be made`);
     const group = r.frame === Frame.Dist ? UserGroup.DistRegs : r.frame === Frame.CpuIf ? UserGroup.CpuRegs : UserGroup.RedistRegs;
     const offset = r.frame === Frame.RedistSgi ? r.offset + 0x10000 : r.offset;
     const cpu = r.frame === Frame.Dist ? null : r.frame === Frame.CpuIf ? this.id : r.rd;
