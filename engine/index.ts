@@ -58,6 +58,10 @@ export { readInputFile, readInputText } from './util/input-file';
 export { FdWriter, OutputClosed } from './util/fd-writer';
 export { installFaults } from './util/faults';
 
+// Terminal output: the colour decision and the styles renderers take
+export { makeStyle, PLAIN, resolveColor } from './util/style';
+export type { ColorChoice, Style } from './util/style';
+
 // Project layout
 export { findProjectRoot } from './util/project-root';
 export { expandTracePaths, findTraceFiles } from './util/trace-files';

@@ -29,6 +29,8 @@ export interface PlannedPair {
   trace: string;
   policy: Policy;
   golden: string;
+  /** The policy is known only through --policy-file: hints name this file (project-relative when inside it). */
+  policyFile?: string;
 }
 
 export interface SuitePlan {
@@ -59,10 +61,22 @@ export function planSuite(o: PlanOptions): SuitePlan {
   const unreadable: UnreadableEntry[] = [];
   const traces = listTraces(layout, unreadable);
   // --policy and --policy-file narrow the run to the policies they name (policy/select.ts).
-  const { universe, chosen, filtered } = selectPolicies({ root: layout.root, cwd: o.cwd, ids: o.policies, files: o.policyFiles });
+  const { universe, chosen, filtered, adHoc } = selectPolicies({ root: layout.root, cwd: o.cwd, ids: o.policies, files: o.policyFiles });
   const selTraces = o.paths && o.paths.length ? resolvePathFilter(layout, traces, o.paths, o.cwd ?? process.cwd()) : traces;
   const all: PlannedPair[] = [];
-  for (const t of selTraces) for (const p of chosen) all.push({ id: pairId(t, p.id), trace: t, policy: p, golden: goldenPathFor(t, p.id) });
+  const hintFile = (p: Policy) => {
+    if (!adHoc.includes(p)) return undefined;
+    const rel = path.relative(layout.root, path.resolve(p.file));
+    return rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(p.file) : rel.split(path.sep).join('/');
+  };
+  for (const t of selTraces) {
+    for (const p of chosen) {
+      const pp: PlannedPair = { id: pairId(t, p.id), trace: t, policy: p, golden: goldenPathFor(t, p.id) };
+      const f = hintFile(p);
+      if (f) pp.policyFile = f;
+      all.push(pp);
+    }
+  }
   const pairs = o.shard ? all.filter((_, i) => i % o.shard!.count === o.shard!.index - 1) : all;
   const scopes = o.paths && o.paths.length ? scopesOf(layout, o.paths, o.cwd ?? process.cwd()) : [];
   return {

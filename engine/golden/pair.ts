@@ -44,10 +44,14 @@ export interface PairInput {
   project?: (line: string) => string | null;
   /** What produced the new body, for the diff header (default: "replay of traces/<trace> under <policy>"). */
   newName?: string;
+  /** The policy is known only through this --policy-file: a bless hint must name the file. */
+  policyFile?: string;
 }
 
-export function blessHint(trace: string, policy: string): string {
-  return `gicreplay bless traces/${trace} --policy ${policy} --reason "…"`;
+/** The bless of one pair, as a command that works when pasted at the project root. */
+export function blessHint(trace: string, policy: string, policyFile?: string): string {
+  const p = policyFile ? `--policy-file ${/^[A-Za-z0-9_./-]+$/.test(policyFile) ? policyFile : JSON.stringify(policyFile)}` : `--policy ${policy}`;
+  return `gicreplay bless traces/${trace} ${p} --reason "…"`;
 }
 
 /**
@@ -112,7 +116,7 @@ function openExpected(inp: PairInput): Expected | null {
     const tfile = abs(layout, targetRel);
     if (seen.has(at)) throw new InputError(`golden shares bodies in a circle (${[...seen, at].join(' -> ')})`, { file: golden });
     seen.add(at);
-    if (!lexists(tfile)) throw new InputError(`golden shares the body of ${targetRel}, which does not exist; regenerate with \`${blessHint(trace, policy.id)}\``, { file: golden }, `an existing ${targetRel}`);
+    if (!lexists(tfile)) throw new InputError(`golden shares the body of ${targetRel}, which does not exist; regenerate with \`${blessHint(trace, policy.id, inp.policyFile)}\``, { file: golden }, `an existing ${targetRel}`);
     const t: OpenGolden | null = openGolden(tfile, targetRel);
     if (!t) throw new InputError(`golden shares the body of ${targetRel}, which is not a gicreplay golden`, { file: golden });
     if (t.header.trace !== trace) {
@@ -185,7 +189,7 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     res.traceDigest = digest;
     if (!e || !cmp) {
       res.status = 'missing';
-      res.message = `no golden ${golden}; create it with \`${blessHint(trace, policy.id)}\``;
+      res.message = `no golden ${golden}; create it with \`${blessHint(trace, policy.id, inp.policyFile)}\``;
       keepPending(pending, res, policy);
       return res;
     }
@@ -198,10 +202,10 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     const oldSha = e.body.hasher.digest();
     const oldLines = e.body.hasher.lines;
     if (oldLines < bh.bodyLines || !e.body.terminated) {
-      throw new InputError(`golden is truncated: ${oldLines} of ${bh.bodyLines} body lines${e.body.terminated ? '' : ', the last without its line end'}; restore it from git or regenerate with \`${blessHint(trace, bh.policy ?? policy.id)}\``, { file: e.bodyFile, line: e.firstBodyLine + oldLines });
+      throw new InputError(`golden is truncated: ${oldLines} of ${bh.bodyLines} body lines${e.body.terminated ? '' : ', the last without its line end'}; restore it from git or regenerate with \`${blessHint(trace, bh.policy ?? policy.id, bh.policy === policy.id ? inp.policyFile : undefined)}\``, { file: e.bodyFile, line: e.firstBodyLine + oldLines });
     }
     if (oldSha !== bh.bodySha256 || oldLines !== bh.bodyLines) {
-      throw new InputError(`golden was edited by hand: its body no longer matches the body-sha256 in its header. Goldens are generated, never edited: restore it from git, or regenerate it with \`${blessHint(trace, bh.policy ?? policy.id)}\``, { file: e.bodyFile }, `body-sha256 ${bh.bodySha256}`);
+      throw new InputError(`golden was edited by hand: its body no longer matches the body-sha256 in its header. Goldens are generated, never edited: restore it from git, or regenerate it with \`${blessHint(trace, bh.policy ?? policy.id, bh.policy === policy.id ? inp.policyFile : undefined)}\``, { file: e.bodyFile }, `body-sha256 ${bh.bodySha256}`);
     }
     const stale: string[] = [];
     if (e.sharedChanged) stale.push(e.sharedChanged);
@@ -212,10 +216,10 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     if (drift) {
       res.status = 'drift';
       res.drift = drift;
-      res.message = `${drift.total} difference${drift.total === 1 ? '' : 's'}; if the new behaviour is right: \`${blessHint(trace, policy.id)}\``;
+      res.message = `${drift.total} difference${drift.total === 1 ? '' : 's'}; if the new behaviour is right: \`${blessHint(trace, policy.id, inp.policyFile)}\``;
     } else if (stale.length) {
       res.status = 'stale';
-      res.message = `output unchanged but ${stale.join('; ')}; restamp with \`${blessHint(trace, policy.id)}\``;
+      res.message = `output unchanged but ${stale.join('; ')}; restamp with \`${blessHint(trace, policy.id, inp.policyFile)}\``;
     } else {
       res.status = 'match';
     }

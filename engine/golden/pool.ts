@@ -23,6 +23,8 @@ export interface WorkerTask {
   trace: string;
   policyId: string;
   policyFile: string;
+  /** PlannedPair.policyFile: the --policy-file a hint names. */
+  hintFile?: string;
   golden: string;
   pendingDir?: string;
 }
@@ -93,7 +95,7 @@ export async function runPairs(
         return;
       }
       const p = pairs[next];
-      const t: WorkerTask = { seq: next++, root: layout.root, trace: p.trace, policyId: p.policy.id, policyFile: p.policy.file, golden: p.golden, pendingDir };
+      const t: WorkerTask = { seq: next++, root: layout.root, trace: p.trace, policyId: p.policy.id, policyFile: p.policy.file, hintFile: p.policyFile, golden: p.golden, pendingDir };
       w.postMessage(t);
     };
     for (let i = 0; i < n; i++) {

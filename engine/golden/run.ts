@@ -41,12 +41,13 @@ export async function checkGoldens(o: CheckOptions): Promise<CheckReport> {
     plan.layout,
     plan.pairs,
     workers,
-    (p) => checkPair({ layout: plan.layout, trace: p.trace, policy: p.policy, golden: p.golden, replay: o.replay, pendingDir }),
+    (p) => checkPair({ layout: plan.layout, trace: p.trace, policy: p.policy, golden: p.golden, replay: o.replay, pendingDir, policyFile: p.policyFile }),
     o.onProgress,
     pendingDir,
     o.signal,
   );
-  auditLedger(results, latestBodies(readLedger(plan.layout.goldenDir)));
+  const files = new Map(plan.pairs.map((p) => [p.id, p.policyFile]));
+  auditLedger(results, latestBodies(readLedger(plan.layout.goldenDir)), files);
   const obsolete = o.shard ? [] : findObsolete(plan.manifest, plan.filter);
   const invariants = runInvariants(plan, o.replay);
   const report: CheckReport = {
@@ -78,14 +79,14 @@ function isInside(dir: string, p: string): boolean {
  * Every golden must be the one its latest ledger entry recorded: a golden copied in from a
  * --pending folder, or rewritten with a recomputed hash, passes the hash check but not this.
  */
-function auditLedger(results: PairResult[], latest: Map<string, string | null>): void {
+function auditLedger(results: PairResult[], latest: Map<string, string | null>, policyFiles: Map<string, string | undefined>): void {
   for (const r of results) {
     if (!r.goldenSha256 || r.status === 'error' || r.status === 'missing') continue;
     if (latest.get(r.golden) === r.goldenSha256) continue;
     r.stale = [...(r.stale ?? []), UNRECORDED];
     if (r.status === 'match') {
       r.status = 'stale';
-      r.message = `${UNRECORDED}; if it is right, record it with \`${blessHint(r.trace, r.policy)}\``;
+      r.message = `${UNRECORDED}; if it is right, record it with \`${blessHint(r.trace, r.policy, policyFiles.get(r.id))}\``;
     }
   }
 }

@@ -20,7 +20,7 @@ function policyOf(t: WorkerTask): Policy {
 parentPort?.on('message', (t: WorkerTask) => {
   let reply: WorkerReply;
   try {
-    reply = { seq: t.seq, result: checkPair({ layout: layoutFor(t.root), trace: t.trace, policy: policyOf(t), golden: t.golden, pendingDir: t.pendingDir }) };
+    reply = { seq: t.seq, result: checkPair({ layout: layoutFor(t.root), trace: t.trace, policy: policyOf(t), golden: t.golden, pendingDir: t.pendingDir, policyFile: t.hintFile }) };
   } catch (e) {
     reply = { seq: t.seq, fatal: (e as Error).stack ?? String(e) };
   }

@@ -25,12 +25,15 @@ export interface PolicySelection {
   chosen: Policy[];
   /** Whether IDs or files narrowed the run. */
   filtered: boolean;
+  /** Policies known only through --policy-file (neither built in nor registered): a command naming one needs the file again. */
+  adHoc: Policy[];
 }
 
 export function selectPolicies(r: PolicyRequest): PolicySelection {
   const universe = [...builtinPolicies()];
   universe.push(...projectPolicies(r.root, universe));
   const fromFiles: Policy[] = [];
+  const adHoc: Policy[] = [];
   for (const f of r.files ?? []) {
     const file = path.resolve(r.cwd ?? r.root, f);
     // A registered policy's own file passed again is that policy, not a clash.
@@ -44,6 +47,7 @@ export function selectPolicies(r: PolicyRequest): PolicySelection {
     if (clash) throw new InputError(`policy "${p.id}" is already a built-in or registered policy${clash.file ? ` (${clash.file})` : ''}`, { file: p.file }, 'a policy file with an ID of its own');
     universe.push(p);
     fromFiles.push(p);
+    adHoc.push(p);
   }
   const chosen: Policy[] = [];
   for (const id of r.ids ?? []) {
@@ -53,7 +57,7 @@ export function selectPolicies(r: PolicyRequest): PolicySelection {
   }
   for (const p of fromFiles) if (!chosen.includes(p)) chosen.push(p);
   const filtered = chosen.length > 0;
-  return { universe, chosen: filtered ? chosen : [...universe], filtered };
+  return { universe, chosen: filtered ? chosen : [...universe], filtered, adHoc };
 }
 
 /** The policy of `universe` with this ID; an InputError listing the known IDs when there is none. */

@@ -2,7 +2,8 @@
 
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { checkGoldens, checkGoldensOnKvm, CheckReport, findProjectRoot, InputError, mergeReports, parseShard, readInputText, renderJunit, renderReport, resolveConfig, UsageError, writeOutputFile } from '../../../engine';
+import { checkGoldens, checkGoldensOnKvm, CheckReport, findProjectRoot, InputError, mergeReports, parseShard, readInputText, renderJunit, renderReport, resolveConfig, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
+import type { CliContext } from '../context';
 import { withInterrupts } from '../interrupt';
 import { Output } from '../output';
 import { backendOptions, kvmHostFrom } from './backend';
@@ -38,7 +39,15 @@ export function progressPrinter(enabled: boolean): ((done: number, total: number
   };
 }
 
-export function checkCommand(y: Argv): Argv {
+/** Policies of --policy-file that are neither built in nor registered, ID -> absolute file: a pasted bless needs the file again. */
+export function adHocPolicyFiles(root: string, files: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!files?.length) return out;
+  for (const p of selectPolicies({ root, cwd: process.cwd(), files }).adHoc) out[p.id] = path.resolve(p.file);
+  return out;
+}
+
+export function checkCommand(y: Argv, ctx: CliContext): Argv {
   return y.command(
     'check [paths..]',
     'Replay every trace under every policy and compare with the goldens (exit 0 match, 1 drift/missing/stale/obsolete, 2 bad input); with --backend kvm, real KVM against one policy\'s goldens (default mainline-rev3, the policy of a mainline kernel)',
@@ -53,25 +62,25 @@ export function checkCommand(y: Argv): Argv {
         .option('merge', { type: 'string', array: true, describe: 'combine shard --json reports into one verdict instead of checking' })
         .option('pending', { type: 'string', describe: 'write the new output of every pair that does not match to DIR/<golden>.new (e.g. a CI artifact)' })
         .option('root', { type: 'string', describe: 'project folder holding traces/ and golden/ (default: nearest above the current folder)' })
-        .option('workers', { type: 'number', describe: 'worker threads (0 = none; default: automatic)' }),
+        .option('workers', { type: 'number', describe: 'worker threads (0 = none; default: automatic)' })
+        .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'every pair, group and diff line in full, and which policies share a golden' }),
     async (a) => {
+      const started = process.hrtime.bigint();
       const cfg = resolveConfig({ mode: 'check', env: process.env, tty: Boolean(process.stderr.isTTY), workers: a.workers });
       let report: CheckReport;
       let inputs: string[] = [];
       const host = kvmHostFrom(a);
+      const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
       if (host) {
         if (a.merge?.length || a.shard || a.pending) throw new UsageError('--merge, --shard and --pending are for the model backend; with --backend kvm, check one policy in one run');
-        const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
         const policies = a.policy?.length || a['policy-file']?.length ? a.policy : ['mainline-rev3'];
         report = checkGoldensOnKvm({ root, cwd: process.cwd(), paths: (a.paths as string[] | undefined) ?? [], policies, policyFiles: a['policy-file'], host, runTimeoutMs: a['kvm-run-timeout'] });
       } else if (a.merge !== undefined) {
         const files = [...a.merge, ...((a.paths as string[] | undefined) ?? [])];
         inputs = files;
         if (!files.length) throw new UsageError('--merge needs the shard reports to combine, e.g. `gicreplay check --merge golden-*.json`');
-        const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
         report = mergeReports(files.map(readReport), files, { root, policyFiles: (a['policy-file'] ?? []).map((f: string) => path.resolve(f)) });
       } else {
-        const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
         report = await withInterrupts((signal) => checkGoldens({
           signal,
           root,
@@ -87,7 +96,12 @@ export function checkCommand(y: Argv): Argv {
       }
       const out = new Output();
       if (a.json) out.line(JSON.stringify(report, null, 2));
-      else for (const l of renderReport(report)) out.line(l);
+      else {
+        // How long it took only on a terminal: a report saved to a file stays the same bytes run after run.
+        const seconds = ctx.stdoutTty ? Number(process.hrtime.bigint() - started) / 1e9 : undefined;
+        const opts = { style: ctx.style, verbose: a.verbose, seconds, root, cwd: process.cwd(), adHocPolicyFiles: adHocPolicyFiles(root, a['policy-file']), blessable: !host };
+        for (const l of renderReport(report, opts)) out.line(l);
+      }
       out.flush();
       if (a.junit) writeOutputFile(a.junit, renderJunit(report), { what: 'JUnit report', inPlace: true, inputs });
       process.exitCode = report.verdict.exit;

@@ -37,7 +37,9 @@ describe('gicreplay check / bless CLI', () => {
     writeTrace(path.join(root, 'traces', 'synth', 'v2.gtr'), synthHeader(2, 2), []);
     const missing = run(root, ['check']);
     expect(missing.code).toBe(1);
-    expect(missing.out).toContain('MISSING synth/v3.gtr::rev3');
+    // A suite without goldens is one fix, one command (not one hint per pair).
+    expect(missing.out).toContain('MISSING 10 goldens, no goldens yet: traces/synth/v2.gtr, traces/synth/v3.gtr under 5 policies');
+    expect(missing.out.trim().split('\n').slice(-2)).toEqual(['To accept the missing goldens:', '  gicreplay bless --reason "…"']);
     const noReason = run(root, ['bless']);
     expect(noReason.code).toBe(2);
     expect(noReason.err).toContain('--reason');
@@ -77,7 +79,7 @@ describe('gicreplay check / bless CLI', () => {
     const two = JSON.parse(run(root, ['check', '--json', '--policy', 'rev3,rev1']).out);
     expect(two.results.map((r: { id: string }) => r.id)).toEqual(['synth/v2.gtr::rev3', 'synth/v2.gtr::rev1', 'synth/v3.gtr::rev3', 'synth/v3.gtr::rev1']);
     expect(text.code).toBe(1);
-    expect(text.out).toContain('DRIFT synth/v3.gtr::rev3');
+    expect(text.out).toContain('DRIFT traces/synth/v3.gtr under rev3');
     expect(text.out).toContain('first difference: event');
     const g = path.join(root, 'golden', 'synth', 'v2', 'rev3.golden');
     fs.appendFileSync(g, '0 0x0 cpu0 read mmio GICD_CTLR/4 = 0x0\n');

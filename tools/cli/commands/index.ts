@@ -1,6 +1,7 @@
 // Every CLI command, registered in help order. Add a command with one line here (edit, never rewrite this file).
 
 import type { Argv } from 'yargs';
+import type { CliContext } from '../context';
 import { replayCommand } from './replay';
 import { importCommand } from './import';
 import { recordCommand } from './record';
@@ -11,7 +12,10 @@ import { diffCommand } from './diff';
 import { matrixCommand } from './matrix';
 import { fidelityCommand } from './fidelity';
 
-export type CommandModule = (y: Argv) => Argv;
+export type CommandModule = (y: Argv, ctx: CliContext) => Argv;
+
+/** The top-level command names, for "unknown command" (keep in step with COMMANDS). */
+export const COMMAND_NAMES = ['check', 'bless', 'replay', 'diff', 'matrix', 'fidelity', 'trace', 'import', 'record'];
 
 export const COMMANDS: CommandModule[] = [
   checkCommand,
