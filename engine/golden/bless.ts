@@ -13,6 +13,7 @@ import { appendLedger, latestBodies, LedgerAction, LedgerEntry, readLedger } fro
 import { LineHasher } from './lines';
 import { findLeftovers, removeLeftovers } from './leftovers';
 import { acquireBlessLock } from './lock';
+import { BlessStamp, UNSTAMPED } from './stamp';
 import { findObsolete, planSuite, PlanOptions } from './manifest';
 import { ReplayInjection, replayLines } from './pair';
 import { bodyProblem, BodyWriter, commitGolden, firstLineOf, openGolden, removeOwnedGolden, WriteHooks } from './store';
@@ -31,6 +32,8 @@ export interface BlessOptions extends PlanOptions {
   onProgress?: (done: number, total: number, id: string) => void;
   /** Stop between replays when aborted (Ctrl-C): nothing is written, temp files are removed. */
   signal?: AbortSignal;
+  /** Who, when, at which commit (stamp.ts), resolved by the caller; the ledger line records it. */
+  stamp?: BlessStamp;
 }
 
 export interface BlessOutcome {
@@ -184,89 +187,93 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
     const latest = latestBodies(readLedger(l.goldenDir));
     const outcomes: BlessOutcome[] = [];
     const ledger: LedgerEntry[] = [];
-    for (const tp of plans) {
-      const order = [...tp.fresh].sort((a, b) => Number(a.sameAs !== undefined) - Number(b.sameAs !== undefined));
-      for (const f of order) {
-        const old = tp.existing.get(f.policy.id)!.header;
-        const header: GoldenHeader = {
-          format: GOLDEN_FORMAT,
-          trace: tp.trace,
-          traceDigest: f.traceDigest,
-          policy: f.policy.id,
-          policyDigest: f.policy.digest,
-          gicreplay: GICREPLAY_VERSION,
-          model: MODEL_VERSION,
-          bodyLines: f.lines,
-          bodySha256: f.sha,
-        };
-        if (f.sameAs) header.sameAs = f.sameAs;
-        const recorded = latest.get(f.golden) === old?.bodySha256;
-        // The header alone may lie (a hand edit leaves it as it was): a golden that claims the new
-        // body is read and verified before it counts as unchanged, so bless repairs what check flags.
-        const damaged = old && old.bodySha256 === f.sha && old.sameAs === f.sameAs ? damageOf(abs(l, f.golden), f.golden) : null;
-        const state: GoldenState = !old ? 'missing' : damaged || old.bodySha256 !== f.sha || old.sameAs !== f.sameAs ? 'drift' : sameStamp(old, header) && recorded ? 'match' : 'stale';
-        const isNamed = named.has(`${tp.trace}::${f.policy.id}`) || f.wide;
-        if (decideWrite(o.config.mode, state, isNamed, false) !== 'write') {
-          outcomes.push({ golden: f.golden, action: 'unchanged', wide: f.wide, sameAs: f.sameAs });
-          continue;
-        }
-        commitGolden(abs(l, f.golden), header, f.sameAs ? null : f.body, o.hooks);
-        const action: LedgerAction = state === 'missing' ? 'create' : state === 'drift' ? 'update' : 'restamp';
-        const entry: LedgerEntry = {
-          golden: f.golden,
-          action,
-          trace: tp.trace,
-          policy: f.policy.id,
-          policyDigest: f.policy.digest,
-          traceDigest: f.traceDigest,
-          oldBody: old ? old.bodySha256 : null,
-          newBody: f.sha,
-          sameAs: f.sameAs ?? null,
-          gicreplay: GICREPLAY_VERSION,
-          model: MODEL_VERSION,
-          reason,
-          wide: f.wide,
-        };
-        appendLedger(l.goldenDir, [entry]);
-        ledger.push(entry);
-        outcomes.push({ golden: f.golden, action, wide: f.wide, sameAs: f.sameAs });
-        messages.push(`${action} ${f.golden}${f.sameAs ? ` (same as ${f.sameAs})` : ''}${f.wide ? ' [--wide]' : ''}${damaged ? ` (repaired: ${damaged})` : ''}`);
-      }
-    }
-
-    // Phase 3: prune obsolete goldens (ours only), never ones another golden still shares.
-    if (o.prune) {
-      for (const ob of findObsolete(plan.manifest, plan.filter)) {
-        const pathParts = /^(golden\/.+)\/([^/]+)\.golden$/.exec(ob.golden);
-        if (pathParts) {
-          const dependants = plan.manifest.ownedGoldens.filter((g) => g !== ob.golden && g.startsWith(`${pathParts[1]}/`) && !g.slice(pathParts[1].length + 1).includes('/') && sharesBodyOf(l, g) === pathParts[2]);
-          if (dependants.length) {
-            messages.push(`kept ${ob.golden}: ${dependants.join(', ')} still share its body (bless those first)`);
+    // One ledger line for the whole bless, written last — and also when a write fails half-way,
+    // so every golden that did reach the disk is recorded (check would call it unrecorded otherwise).
+    try {
+      for (const tp of plans) {
+        const order = [...tp.fresh].sort((a, b) => Number(a.sameAs !== undefined) - Number(b.sameAs !== undefined));
+        for (const f of order) {
+          const old = tp.existing.get(f.policy.id)!.header;
+          const header: GoldenHeader = {
+            format: GOLDEN_FORMAT,
+            trace: tp.trace,
+            traceDigest: f.traceDigest,
+            policy: f.policy.id,
+            policyDigest: f.policy.digest,
+            gicreplay: GICREPLAY_VERSION,
+            model: MODEL_VERSION,
+            bodyLines: f.lines,
+            bodySha256: f.sha,
+          };
+          if (f.sameAs) header.sameAs = f.sameAs;
+          const recorded = latest.get(f.golden) === old?.bodySha256;
+          // The header alone may lie (a hand edit leaves it as it was): a golden that claims the new
+          // body is read and verified before it counts as unchanged, so bless repairs what check flags.
+          const damaged = old && old.bodySha256 === f.sha && old.sameAs === f.sameAs ? damageOf(abs(l, f.golden), f.golden) : null;
+          const state: GoldenState = !old ? 'missing' : damaged || old.bodySha256 !== f.sha || old.sameAs !== f.sameAs ? 'drift' : sameStamp(old, header) && recorded ? 'match' : 'stale';
+          const isNamed = named.has(`${tp.trace}::${f.policy.id}`) || f.wide;
+          if (decideWrite(o.config.mode, state, isNamed, false) !== 'write') {
+            outcomes.push({ golden: f.golden, action: 'unchanged', wide: f.wide, sameAs: f.sameAs });
             continue;
           }
+          commitGolden(abs(l, f.golden), header, f.sameAs ? null : f.body, o.hooks);
+          const action: LedgerAction = state === 'missing' ? 'create' : state === 'drift' ? 'update' : 'restamp';
+          const entry: LedgerEntry = {
+            golden: f.golden,
+            action,
+            trace: tp.trace,
+            policy: f.policy.id,
+            policyDigest: f.policy.digest,
+            traceDigest: f.traceDigest,
+            oldBody: old ? old.bodySha256 : null,
+            newBody: f.sha,
+            sameAs: f.sameAs ?? null,
+            gicreplay: GICREPLAY_VERSION,
+            model: MODEL_VERSION,
+            reason,
+            wide: f.wide,
+          };
+          ledger.push(entry);
+          outcomes.push({ golden: f.golden, action, wide: f.wide, sameAs: f.sameAs });
+          messages.push(`${action} ${f.golden}${f.sameAs ? ` (same as ${f.sameAs})` : ''}${f.wide ? ' [--wide]' : ''}${damaged ? ` (repaired: ${damaged})` : ''}`);
         }
-        const h = readExisting(l, ob.golden).header;
-        if (!removeOwnedGolden(abs(l, ob.golden), l.goldenDir)) continue;
-        const entry: LedgerEntry = {
-          golden: ob.golden,
-          action: 'delete',
-          trace: h?.trace ?? null,
-          policy: h?.policy ?? null,
-          policyDigest: h?.policyDigest ?? null,
-          traceDigest: h?.traceDigest ?? null,
-          oldBody: h?.bodySha256 ?? null,
-          newBody: null,
-          sameAs: null,
-          gicreplay: GICREPLAY_VERSION,
-          model: MODEL_VERSION,
-          reason,
-          wide: false,
-        };
-        appendLedger(l.goldenDir, [entry]);
-        ledger.push(entry);
-        outcomes.push({ golden: ob.golden, action: 'delete', wide: false });
-        messages.push(`delete ${ob.golden} (${ob.reason})`);
       }
+
+      // Phase 3: prune obsolete goldens (ours only), never ones another golden still shares.
+      if (o.prune) {
+        for (const ob of findObsolete(plan.manifest, plan.filter)) {
+          const pathParts = /^(golden\/.+)\/([^/]+)\.golden$/.exec(ob.golden);
+          if (pathParts) {
+            const dependants = plan.manifest.ownedGoldens.filter((g) => g !== ob.golden && g.startsWith(`${pathParts[1]}/`) && !g.slice(pathParts[1].length + 1).includes('/') && sharesBodyOf(l, g) === pathParts[2]);
+            if (dependants.length) {
+              messages.push(`kept ${ob.golden}: ${dependants.join(', ')} still share its body (bless those first)`);
+              continue;
+            }
+          }
+          const h = readExisting(l, ob.golden).header;
+          if (!removeOwnedGolden(abs(l, ob.golden), l.goldenDir)) continue;
+          const entry: LedgerEntry = {
+            golden: ob.golden,
+            action: 'delete',
+            trace: h?.trace ?? null,
+            policy: h?.policy ?? null,
+            policyDigest: h?.policyDigest ?? null,
+            traceDigest: h?.traceDigest ?? null,
+            oldBody: h?.bodySha256 ?? null,
+            newBody: null,
+            sameAs: null,
+            gicreplay: GICREPLAY_VERSION,
+            model: MODEL_VERSION,
+            reason,
+            wide: false,
+          };
+          ledger.push(entry);
+          outcomes.push({ golden: ob.golden, action: 'delete', wide: false });
+          messages.push(`delete ${ob.golden} (${ob.reason})`);
+        }
+      }
+    } finally {
+      appendLedger(l.goldenDir, ledger, o.stamp ?? UNSTAMPED);
     }
     if (o.prune) {
       const lo = findLeftovers(l, true);

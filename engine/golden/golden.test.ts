@@ -202,13 +202,16 @@ describe('stale goldens (exit 1)', () => {
     expect((await check(root, { policies: ['rev3'] })).verdict.exit).toBe(0);
   });
 
-  test('a changed policy file is stale', async () => {
+  test('a policy file whose behaviour changed is stale; a new title or source is not', async () => {
     writeTraceAt(root, 'a.gtr');
     const pf = path.join(root, 'mine.json');
     const data = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'policy', 'builtin', 'rev3.json'), 'utf8'));
     fs.writeFileSync(pf, JSON.stringify({ ...data, id: 'mine' }));
     await bless(root, { policyFiles: [pf] });
-    fs.writeFileSync(pf, JSON.stringify({ ...data, id: 'mine', title: 'changed' }));
+    fs.writeFileSync(pf, JSON.stringify({ ...data, id: 'mine', title: 'changed', source: 'elsewhere' }));
+    expect((await check(root, { policyFiles: [pf] })).results.map((x) => x.status)).toEqual(['match']);
+    // The fake model never reads the host parameters, so the output stays the same: stale, not drift.
+    fs.writeFileSync(pf, JSON.stringify({ ...data, id: 'mine', host: { priBits: 4 } }));
     const r = await check(root, { policyFiles: [pf] });
     expect(r.results.map((x) => x.status)).toEqual(['stale']);
     expect(r.results[0].stale![0]).toContain('policy mine changed');

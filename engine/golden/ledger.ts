@@ -1,9 +1,10 @@
-// The bless ledger, golden/LEDGER.jsonl: one canonical JSON line per golden a bless created,
-// changed, restamped or deleted, with the reason. No dates (goldens and ledger must be
-// reproducible; git records when). Appended, one write() per line, under the bless lock: O(1)
-// per bless however long the ledger is, a crash can at worst cut the last line (which
-// readLedger reports), and two branches that both bless conflict at the end of the file,
-// which is what we want: the second must re-check after merging the first.
+// The bless ledger, golden/LEDGER.jsonl: one canonical JSON line per bless (schema 2): who, when,
+// at which commit, why, and every golden it created, changed, restamped or deleted. Lines of
+// schema 1 (one per golden, no date) are still read. It is history, not a golden: the date lives
+// here and only here (FORMAT.md says why), and nothing that check compares reads it. Appended with
+// one write() under the bless lock: O(1) per bless however long the ledger is, a crash can at
+// worst cut the last line (which readLedger reports), and two branches that both bless conflict
+// at the end of the file, which is what we want: the second must re-check after merging the first.
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -14,13 +15,16 @@ import { writeAllToFd } from '../util/fd-writer';
 import { injectFault } from '../util/faults';
 import { fileError } from '../util/fs-error';
 import { makeDirs } from '../util/output-file';
+import { BlessStamp, UNSTAMPED } from './stamp';
 
 export const LEDGER_NAME = 'LEDGER.jsonl';
+export const LEDGER_SCHEMA = 2;
 /** Read whole (check audits every golden against it); far above a century of blesses. */
 const MAX_LEDGER_BYTES = 1 << 30;
 
 export type LedgerAction = 'create' | 'update' | 'restamp' | 'delete';
 
+/** What one bless did to one golden. */
 export interface LedgerEntry {
   golden: string;
   action: LedgerAction;
@@ -38,14 +42,54 @@ export interface LedgerEntry {
   reason: string;
   /** The golden was not named but --wide let the bless touch it. */
   wide: boolean;
+  /** Schema 2: the bless's stamp (absent in schema-1 lines, which have none). */
+  at?: string | null;
+  by?: string | null;
+  commit?: string | null;
+  command?: string;
+  /** 1-based line of the ledger the entry was read from. */
+  line?: number;
 }
+
+/** One bless as the ledger holds it: the stamp and reason once, its goldens listed. */
+export interface LedgerBless {
+  line: number;
+  schema: number;
+  at: string | null;
+  by: string | null;
+  commit: string | null;
+  command: string;
+  gicreplay: string;
+  model: number;
+  reason: string;
+  goldens: LedgerEntry[];
+}
+
+const GOLDEN_KEYS = ['golden', 'action', 'trace', 'policy', 'policyDigest', 'traceDigest', 'oldBody', 'newBody', 'sameAs', 'wide'] as const;
 
 export function ledgerPath(goldenDir: string): string {
   return path.join(goldenDir, LEDGER_NAME);
 }
 
-export function appendLedger(goldenDir: string, entries: readonly LedgerEntry[]): void {
+/**
+ * Append one bless: one line listing every golden it wrote or removed. The entries share one
+ * reason, gicreplay and model version (one bless); the stamp says who, when and at which commit.
+ */
+export function appendLedger(goldenDir: string, entries: readonly LedgerEntry[], stamp: BlessStamp = UNSTAMPED): void {
   if (!entries.length) return;
+  const first = entries[0];
+  if (entries.some((e) => e.reason !== first.reason || e.gicreplay !== first.gicreplay || e.model !== first.model)) throw new Error('appendLedger: one bless has one reason, gicreplay and model version');
+  const record = {
+    schema: LEDGER_SCHEMA,
+    at: stamp.at,
+    by: stamp.by,
+    commit: stamp.commit,
+    command: stamp.command,
+    gicreplay: first.gicreplay,
+    model: first.model,
+    reason: first.reason,
+    goldens: entries.map((e) => Object.fromEntries(GOLDEN_KEYS.map((k) => [k, e[k]]))),
+  };
   const file = ledgerPath(goldenDir);
   makeDirs(goldenDir, 'ledger');
   let fd: number;
@@ -56,11 +100,9 @@ export function appendLedger(goldenDir: string, entries: readonly LedgerEntry[])
     throw fileError(e, file, 'append to the ledger');
   }
   try {
-    // One write per line: a crash (or a full disk) can at worst cut the last line, which readLedger reports.
-    for (const e of entries) {
-      const b = Buffer.from(canonicalJson(e) + '\n', 'utf8');
-      writeAllToFd(fd, b, 0, b.length, file, 'append to the ledger', false);
-    }
+    // One write: a crash (or a full disk) can at worst cut this line, which readLedger reports.
+    const b = Buffer.from(canonicalJson(record) + '\n', 'utf8');
+    writeAllToFd(fd, b, 0, b.length, file, 'append to the ledger', false);
     try {
       injectFault('fsync', file);
       fs.fsyncSync(fd);
@@ -72,7 +114,8 @@ export function appendLedger(goldenDir: string, entries: readonly LedgerEntry[])
   }
 }
 
-export function readLedger(goldenDir: string): LedgerEntry[] {
+/** Every bless in ledger order; a schema-1 line (one golden, no stamp) is a bless of its own. */
+export function readLedgerBlesses(goldenDir: string): LedgerBless[] {
   const file = ledgerPath(goldenDir);
   try {
     fs.lstatSync(file);
@@ -80,9 +123,11 @@ export function readLedger(goldenDir: string): LedgerEntry[] {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
   }
   const text = readInputText(file, 'ledger', MAX_LEDGER_BYTES);
-  const out: LedgerEntry[] = [];
+  const out: LedgerBless[] = [];
   const lines = text.split('\n');
   if (lines[lines.length - 1] !== '') throw new InputError('ledger ends in the middle of a line (a bless crashed while appending?)', { file, line: lines.length }, 'one JSON object per line, each ending in LF');
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
   for (let i = 0; i < lines.length - 1; i++) {
     let v: unknown;
     try {
@@ -90,13 +135,34 @@ export function readLedger(goldenDir: string): LedgerEntry[] {
     } catch (e) {
       throw new InputError(`ledger line is not JSON: ${(e as Error).message}`, { file, line: i + 1 }, 'one JSON object per line');
     }
-    const o = v as Partial<LedgerEntry>;
-    if (typeof o !== 'object' || o === null || typeof o.golden !== 'string' || typeof o.reason !== 'string' || typeof o.action !== 'string') {
-      throw new InputError('ledger line lacks golden, action or reason', { file, line: i + 1 });
+    if (!isObj(v)) throw new InputError('ledger line is not a JSON object', { file, line: i + 1 });
+    const line = i + 1;
+    if (v.schema === undefined) {
+      // Schema 1: one golden per line, no stamp.
+      const o = v as Partial<LedgerEntry>;
+      if (typeof o.golden !== 'string' || typeof o.reason !== 'string' || typeof o.action !== 'string') throw new InputError('ledger line lacks golden, action or reason', { file, line });
+      // Schema-1 blesses wrote one line per golden: consecutive lines of one reason were one bless.
+      const prev = out[out.length - 1];
+      const entry = { ...(o as LedgerEntry), line };
+      if (prev && prev.schema === 1 && prev.reason === o.reason && prev.model === Number(o.model ?? 0) && prev.gicreplay === String(o.gicreplay ?? '')) prev.goldens.push(entry);
+      else out.push({ line, schema: 1, at: null, by: null, commit: null, command: 'bless', gicreplay: String(o.gicreplay ?? ''), model: Number(o.model ?? 0), reason: o.reason, goldens: [entry] });
+      continue;
     }
-    out.push(o as LedgerEntry);
+    if (typeof v.schema !== 'number' || v.schema > LEDGER_SCHEMA) throw new InputError(`ledger line has schema ${JSON.stringify(v.schema)}, newer than this gicreplay reads`, { file, line }, `schema ${LEDGER_SCHEMA} or a line without one`);
+    if (typeof v.reason !== 'string' || !Array.isArray(v.goldens)) throw new InputError('ledger line lacks reason or goldens', { file, line }, 'a bless: {schema, at, by, commit, reason, goldens: [...]}');
+    const b: LedgerBless = { line, schema: v.schema, at: str(v.at), by: str(v.by), commit: str(v.commit), command: str(v.command) ?? 'bless', gicreplay: String(v.gicreplay ?? ''), model: Number(v.model ?? 0), reason: v.reason, goldens: [] };
+    for (const g of v.goldens) {
+      if (!isObj(g) || typeof g.golden !== 'string' || typeof g.action !== 'string') throw new InputError('ledger line lists a golden without golden or action', { file, line });
+      b.goldens.push({ ...(g as unknown as LedgerEntry), reason: b.reason, gicreplay: b.gicreplay, model: b.model, at: b.at, by: b.by, commit: b.commit, command: b.command, line });
+    }
+    out.push(b);
   }
   return out;
+}
+
+/** Every golden's change in ledger order, one entry per golden per bless. */
+export function readLedger(goldenDir: string): LedgerEntry[] {
+  return readLedgerBlesses(goldenDir).flatMap((b) => b.goldens);
 }
 
 /** golden path -> the body sha256 its latest ledger entry recorded (null after a delete). */

@@ -195,10 +195,11 @@ function examples(traces: readonly string[]): string {
   return traces.length > EXAMPLES ? `${shown.join(', ')}, … ${traces.length - EXAMPLES} more` : shown.join(', ');
 }
 
-function renderAttention(a: AttentionGroup, st: Style): string {
+function renderAttention(a: AttentionGroup, st: Style, selected: number): string {
   const word = a.status === 'missing' ? st.warn('MISSING') : st.warn('STALE');
   const pol = a.policies.length <= 3 ? a.policies.join(', ') : plural(a.policies.length, 'policy', 'policies');
-  return `  ${word} ${plural(a.pairs.length, 'golden')}, ${a.reason}: ${examples(a.traces)} under ${pol}`;
+  const where = a.traces.length === selected && selected > 1 ? `every trace` : examples(a.traces);
+  return `  ${word} ${plural(a.pairs.length, 'golden')}, ${a.reason}: ${where} under ${pol}`;
 }
 
 function renderFix(f: Fix, o: ReportRenderOptions, st: Style): string[] {
@@ -233,7 +234,7 @@ export function renderReport(rep: CheckReport, o: ReportRenderOptions = {}): str
   }
   if (sum.attention.length) {
     out.push('');
-    for (const a of sum.attention) out.push(renderAttention(a, st));
+    for (const a of sum.attention) out.push(renderAttention(a, st, sum.traces));
   }
   const problems: string[] = [];
   for (const r of sum.errors) problems.push(`  ${st.bad('ERROR')} ${r.golden}: ${r.message ?? 'bad input'}`);

@@ -88,7 +88,8 @@ describe('the published JSON Schema (policy.schema.json)', () => {
   };
 
   it('every built-in policy names the schema and satisfies it (what an editor checks)', () => {
-    const validate = new Ajv({ strict: true }).compile(JSON.parse(fs.readFileSync(path.join(__dirname, 'policy.schema.json'), 'utf8')));
+    const validate = new Ajv({ strict: true, strictRequired: false }) // the fields required without "extends" sit in if/then, which strictRequired does not see through
+     .compile(JSON.parse(fs.readFileSync(path.join(__dirname, 'policy.schema.json'), 'utf8')));
     for (const id of BUILTIN_POLICY_IDS) {
       const json = JSON.parse(fs.readFileSync(path.join(__dirname, 'builtin', `${id}.json`), 'utf8'));
       expect([id, json.$schema, validate(json)]).toEqual([id, '../policy.schema.json', true]);
@@ -104,5 +105,41 @@ describe('the published JSON Schema (policy.schema.json)', () => {
     expect(message({ ...base, gicrLpiInvalidation: 'x' })).toMatch(/^my\.json: policy field gicrLpiInvalidation is "x" \(expected one of "registered"/);
     expect(message({ ...base, id: 'Bad ID' })).toMatch(/^my\.json: policy field id is "Bad ID" \(expected lower-case letters/);
     expect(message([1])).toMatch(/^my\.json: policy file is not a JSON object/);
+  });
+});
+
+describe('the policy digest covers behaviour only', () => {
+  const rev3 = () => JSON.parse(fs.readFileSync(path.join(__dirname, 'builtin', 'rev3.json'), 'utf8'));
+
+  it('title, source, $schema and the ID do not change it; a rule does', () => {
+    const base = parsePolicy({ ...rev3(), id: 'mine' }, 'mine.json').digest;
+    expect(base).toBe(getPolicy('rev3').digest);
+    expect(parsePolicy({ ...rev3(), id: 'mine', title: 'another title', source: 'elsewhere', $schema: 'x' }, 'mine.json').digest).toBe(base);
+    expect(parsePolicy({ ...rev3(), id: 'mine', gicrCtlrIrCes: { minRevision: 4 } }, 'mine.json').digest).not.toBe(base);
+  });
+
+  it('a default left out and the same default spelled out are one behaviour', () => {
+    const { gicrLpiInvalidation: _a, gicrEnableLpisClear: _b, ...short } = rev3();
+    void _a;
+    void _b;
+    expect(parsePolicy({ ...short, id: 'short', userSelectableRevisions: [3, 2, 1] }, 's.json').digest).toBe(getPolicy('rev3').digest);
+    expect(parsePolicy({ ...rev3(), id: 'host', host: { priBits: 5 } }, 'h.json').digest).toBe(getPolicy('rev3').digest);
+  });
+});
+
+describe('"extends": a built-in policy plus the fields a file changes', () => {
+  it('inherits every field it does not set, merges objects field by field', () => {
+    const p = parsePolicy({ schema: 1, id: 'vendor', extends: 'rev3', gicrCtlrIrCes: { minRevision: 4 }, userGroupWrites: { v2: { minRevision: 3 } } }, 'vendor.json');
+    expect(p.defaultRevision).toBe(3);
+    expect(p.gicrCtlrAdvertisesIrCes(3)).toBe(false);
+    expect(p.data.userGroupWrites).toEqual({ v2: { minRevision: 3, requireUserIidrWrite: false }, v3: { minRevision: 2, requireUserIidrWrite: false } });
+    expect(p.data.title).toBe('vendor'); // the base's title and source describe the base, not this file
+    expect(p.digest).toBe(parsePolicy({ ...JSON.parse(fs.readFileSync(path.join(__dirname, 'builtin', 'rev3.json'), 'utf8')), id: 'vendor', gicrCtlrIrCes: { minRevision: 4 }, userGroupWrites: { v2: { minRevision: 3, requireUserIidrWrite: false }, v3: { minRevision: 2, requireUserIidrWrite: false } } }, 'v.json').digest);
+  });
+
+  it('names only built-ins, and still checks what the merge gives', () => {
+    expect(() => parsePolicy({ schema: 1, id: 'v', extends: 'rev9' }, 'v.json')).toThrow(/policy field extends is "rev9" \(expected the ID of a built-in policy: rev3, rev2/);
+    expect(() => parsePolicy({ schema: 1, id: 'v', extends: 'rev3', revision: 16 }, 'v.json')).toThrow(/policy field revision is 16/);
+    expect(() => parsePolicy({ schema: 1, id: 'v' }, 'v.json')).toThrow(/policy field revision is missing \(expected the implementation revision/);
   });
 });

@@ -61,6 +61,8 @@ export interface PolicyData {
   /** Absent in a user's file: what KVM does ('always'). */
   gicrEnableLpisClear?: EnableLpisClearRule;
   host?: Partial<HostParams>;
+  /** The built-in policy this one was written as a change of (`"extends": "rev3"`); informational once merged. */
+  extends?: string;
 }
 
 export const DEFAULT_HOST: HostParams = { priBits: 5, preBits: 5, idBits: 1, seis: 0, a3v: 1, gicvIidr: 0x0202143b };
@@ -69,7 +71,11 @@ export class Policy {
   readonly id: string;
   readonly data: PolicyData;
   readonly host: HostParams;
-  /** sha256 of the canonical JSON of the policy data: a golden records it to notice a changed policy. */
+  /**
+   * sha256 of the canonical JSON of what the policy *does* (behaviourDigestInput): a golden
+   * records it to notice a changed policy. Its ID, title, source, `$schema` and `extends` are
+   * left out, and defaults filled in, so editing a description never makes a golden stale.
+   */
   readonly digest: string;
   /** Where the policy came from (built-in file path or user file). */
   readonly file: string;
@@ -79,7 +85,7 @@ export class Policy {
     this.id = data.id;
     this.file = file;
     this.host = { ...DEFAULT_HOST, ...(data.host ?? {}) };
-    this.digest = createHash('sha256').update(canonicalJson(data)).digest('hex');
+    this.digest = createHash('sha256').update(canonicalJson(behaviourOf(data))).digest('hex');
   }
 
   /** GICD_IIDR revision the guest sees unless userspace selects another. */
@@ -124,6 +130,25 @@ export class Policy {
   }
 }
 
+/**
+ * The part of a policy that decides what a guest sees, with every default made explicit (a field
+ * left out and the same field spelled out are the same behaviour): what Policy.digest hashes.
+ */
+export function behaviourOf(d: PolicyData): Record<string, unknown> {
+  const rule = (r: GroupWriteRule) => ({ minRevision: r.minRevision, requireUserIidrWrite: r.requireUserIidrWrite === true });
+  return {
+    schema: d.schema,
+    revision: d.revision,
+    userSelectableRevisions: [...new Set(d.userSelectableRevisions)].sort((a, b) => a - b),
+    guestGroupWrites: { minRevision: d.guestGroupWrites.minRevision },
+    userGroupWrites: { v2: rule(d.userGroupWrites.v2), v3: rule(d.userGroupWrites.v3) },
+    gicrCtlrIrCes: { minRevision: d.gicrCtlrIrCes.minRevision },
+    gicrLpiInvalidation: d.gicrLpiInvalidation ?? 'registered',
+    gicrEnableLpisClear: d.gicrEnableLpisClear ?? 'always',
+    host: { ...DEFAULT_HOST, ...(d.host ?? {}) },
+  };
+}
+
 export function builtinPolicyDir(): string {
   return path.join(projectRoot(), 'engine', 'policy', 'builtin');
 }
@@ -140,7 +165,7 @@ let validator: ValidateFunction | undefined;
 
 /** The published schema (policy.schema.json), compiled once; editors check a user's file with the same one. */
 function validatePolicyJson(): ValidateFunction {
-  validator ??= new Ajv({ allErrors: false, verbose: true, strict: true }).compile(POLICY_JSON_SCHEMA);
+  validator ??= new Ajv({ allErrors: false, verbose: true, strict: true, strictRequired: false }).compile(POLICY_JSON_SCHEMA);
   return validator;
 }
 
@@ -164,7 +189,9 @@ function schemaError(e: ErrorObject, file: string): InputError {
     }
     case 'required': {
       const k = (e.params as { missingProperty: string }).missingProperty;
-      const d = (schema.properties?.[k] as { description?: string } | undefined)?.description;
+      // A field required only without "extends" is reported from the schema's `then`: describe it from the top level.
+      const top = at ? undefined : (POLICY_JSON_SCHEMA.properties as Record<string, { description?: string }>)[k];
+      const d = ((schema.properties?.[k] as { description?: string } | undefined) ?? top)?.description;
       return new InputError(`policy field ${prefix}${k} is missing`, { file }, d);
     }
     default:
@@ -173,8 +200,37 @@ function schemaError(e: ErrorObject, file: string): InputError {
   }
 }
 
+/**
+ * `"extends": "rev3"`: the named built-in policy's fields, then this file's on top (objects merged
+ * field by field, arrays and values replaced). Only built-ins can be extended: a policy's meaning
+ * never depends on which other files a project happens to register.
+ */
+function withBase(json: unknown, file: string): unknown {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return json;
+  const o = json as Obj;
+  if (o.extends === undefined) return json;
+  if (typeof o.extends !== 'string' || !(BUILTIN_POLICY_IDS as readonly string[]).includes(o.extends)) {
+    throw new InputError(`policy field extends is ${JSON.stringify(o.extends)}`, { file }, `the ID of a built-in policy: ${BUILTIN_POLICY_IDS.join(', ')}`);
+  }
+  const base = loadBuiltins().get(o.extends)!.data as unknown as Obj;
+  const merge = (a: Obj, b: Obj): Obj => {
+    const out: Obj = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+      const av = a[k];
+      out[k] = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof av === 'object' && av !== null && !Array.isArray(av) ? merge(av as Obj, v as Obj) : v;
+    }
+    return out;
+  };
+  const { title: _t, source: _s, ...inherited } = base;
+  void _t;
+  void _s;
+  return merge(inherited, o);
+}
+
 export function parsePolicy(json: unknown, file: string): Policy {
   const validate = validatePolicyJson();
+  // A file that extends a built-in may give half of a nested rule: it is checked once merged.
+  json = withBase(json, file);
   if (!validate(json)) throw schemaError(validate.errors![0], file);
   const o = json as Obj & { id: string; revision: number; userSelectableRevisions: number[]; guestGroupWrites: GroupWriteRule; userGroupWrites: { v2: GroupWriteRule; v3: GroupWriteRule }; gicrCtlrIrCes: { minRevision: number } };
   const userRule = (r: GroupWriteRule): GroupWriteRule => ({ minRevision: r.minRevision, requireUserIidrWrite: r.requireUserIidrWrite === true });
@@ -192,6 +248,7 @@ export function parsePolicy(json: unknown, file: string): Policy {
   if (o.gicrLpiInvalidation !== undefined) data.gicrLpiInvalidation = o.gicrLpiInvalidation as LpiInvalidationRule;
   if (o.gicrEnableLpisClear !== undefined) data.gicrEnableLpisClear = o.gicrEnableLpisClear as EnableLpisClearRule;
   if (o.host !== undefined) data.host = { ...(o.host as Partial<HostParams>) };
+  if (typeof o.extends === 'string') data.extends = o.extends;
   return new Policy(data, file);
 }
 

@@ -38,7 +38,7 @@ describe('gicreplay check / bless CLI', () => {
     const missing = run(root, ['check']);
     expect(missing.code).toBe(1);
     // A suite without goldens is one fix, one command (not one hint per pair).
-    expect(missing.out).toContain('MISSING 10 goldens, no goldens yet: traces/synth/v2.gtr, traces/synth/v3.gtr under 5 policies');
+    expect(missing.out).toContain('MISSING 10 goldens, no goldens yet: every trace under 5 policies');
     expect(missing.out.trim().split('\n').slice(-2)).toEqual(['To accept the missing goldens:', '  gicreplay bless --reason "…"']);
     const noReason = run(root, ['bless']);
     expect(noReason.code).toBe(2);

@@ -7,6 +7,7 @@ import { importCommand } from './import';
 import { recordCommand } from './record';
 import { checkCommand } from './check';
 import { blessCommand } from './bless';
+import { ledgerCommand } from './ledger';
 import { traceCommand } from './trace';
 import { diffCommand } from './diff';
 import { matrixCommand } from './matrix';
@@ -15,11 +16,12 @@ import { fidelityCommand } from './fidelity';
 export type CommandModule = (y: Argv, ctx: CliContext) => Argv;
 
 /** The top-level command names, for "unknown command" (keep in step with COMMANDS). */
-export const COMMAND_NAMES = ['check', 'bless', 'replay', 'diff', 'matrix', 'fidelity', 'trace', 'import', 'record'];
+export const COMMAND_NAMES = ['check', 'bless', 'ledger', 'replay', 'diff', 'matrix', 'fidelity', 'trace', 'import', 'record'];
 
 export const COMMANDS: CommandModule[] = [
   checkCommand,
   blessCommand,
+  ledgerCommand,
   replayCommand,
   diffCommand,
   matrixCommand,
