@@ -60,6 +60,7 @@ export { installFaults } from './util/faults';
 
 // Terminal output: the colour decision and the styles renderers take
 export { makeStyle, PLAIN, resolveColor } from './util/style';
+export { canonicalJson } from './util/canonical-json';
 export type { ColorChoice, Style } from './util/style';
 
 // Project layout

@@ -34,6 +34,13 @@ export interface BlessOptions extends PlanOptions {
   signal?: AbortSignal;
   /** Who, when, at which commit (stamp.ts), resolved by the caller; the ledger line records it. */
   stamp?: BlessStamp;
+  /** Only these pair IDs of the selection (accept: exactly the pending goldens a person accepted). */
+  pairs?: readonly string[];
+  /**
+   * Golden path -> the body sha256 a person reviewed (accept): the fresh replay must produce
+   * exactly it, or nothing is written — what was reviewed is what is blessed.
+   */
+  expectBodies?: ReadonlyMap<string, string>;
 }
 
 export interface BlessOutcome {
@@ -66,6 +73,8 @@ interface Fresh {
   traceDigest: string;
   wide: boolean;
   sameAs?: string;
+  /** Not named, output unchanged: rewritten only because the body it shared changed. */
+  layoutOnly?: boolean;
 }
 
 function readExisting(l: Layout, golden: string): Existing {
@@ -98,6 +107,10 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
   if (!reason) throw new UsageError('bless needs --reason "why the new output is right"; it is kept in golden/LEDGER.jsonl');
   if (o.shard) throw new UsageError('bless does not take --shard');
   const plan = planSuite(o);
+  if (o.pairs) {
+    const want = new Set(o.pairs);
+    plan.pairs = plan.pairs.filter((p) => want.has(p.id));
+  }
   const l = plan.layout;
   if (!plan.pairs.length && !o.prune) throw new UsageError('nothing to bless: no traces under traces/ match');
   // Entries under traces/ that cannot be read (or named in a golden) in what this bless covers:
@@ -146,6 +159,10 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
             throw new Error(`replaying traces/${trace} under ${policy.id} twice gave different output (body ${f.sha.slice(0, 12)} then ${sha2.slice(0, 12)}): the replay is not deterministic, which is a gicreplay bug; nothing was blessed`);
           }
         }
+        const expected = o.expectBodies?.get(golden);
+        if (expected !== undefined && expected !== f.sha) {
+          throw new UsageError(`the reviewed output of ${golden} (body ${expected.slice(0, 12)}) is not what traces/${trace} gives under ${policy.id} now (body ${f.sha.slice(0, 12)}): the tree changed since it was written; run \`gicreplay check --pending\` again and review the new output; nothing was accepted`);
+        }
         mine.push(f);
         o.onProgress?.(++done, total, `${trace}::${policy.id}`);
       };
@@ -166,20 +183,29 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
           if (target && (target.sameAs !== undefined || target.sha !== h.bodySha256)) broken.push(q);
         }
         if (!broken.length) break;
-        if (!o.wide) {
-          for (const q of broken) {
-            refusals.push(`${goldenPathFor(trace, q.id)} (policy ${q.id}, not named) shares the body of ${goldenPathFor(trace, existing.get(q.id)!.header!.sameAs!)}, which this bless changes`);
-          }
-          break;
-        }
         for (const q of broken) {
           await checkpoint(o.signal, 'nothing was blessed');
           replayOne(q, true);
+        }
+        if (!o.wide) {
+          // A golden that was not named may only be rewritten when its output stays what it was
+          // (it just stops sharing a body that moved on): that changes no behaviour anyone blessed.
+          for (const q of broken) {
+            const f = mine.find((x) => x.policy.id === q.id)!;
+            const h = existing.get(q.id)!.header!;
+            if (f.sha === h.bodySha256) {
+              f.layoutOnly = true;
+              continue;
+            }
+            refusals.push(`${goldenPathFor(trace, q.id)} (policy ${q.id}, not named) shares the body of ${goldenPathFor(trace, h.sameAs!)}, which this bless changes, and its own output changes too`);
+          }
+          if (refusals.length) break;
         }
       }
       plans.push({ trace, fresh: mine, existing });
     }
     if (refusals.length) {
+      if (o.expectBodies) throw new UsageError(`accepting would change goldens whose new output was not accepted:\n  ${refusals.join('\n  ')}\naccept their pending outputs too (review shows them with the same trace), or reject these`);
       throw new UsageError(`bless would change goldens you did not name:\n  ${refusals.join('\n  ')}\nname them too (--policy …), or pass --wide to let this bless regenerate them`);
     }
 
@@ -235,7 +261,8 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
           };
           ledger.push(entry);
           outcomes.push({ golden: f.golden, action, wide: f.wide, sameAs: f.sameAs });
-          messages.push(`${action} ${f.golden}${f.sameAs ? ` (same as ${f.sameAs})` : ''}${f.wide ? ' [--wide]' : ''}${damaged ? ` (repaired: ${damaged})` : ''}`);
+          const how = f.layoutOnly ? ' (output unchanged: it no longer shares the body that changed)' : f.wide ? ' [--wide]' : '';
+        messages.push(`${action} ${f.golden}${f.sameAs ? ` (same as ${f.sameAs})` : ''}${how}${damaged ? ` (repaired: ${damaged})` : ''}`);
         }
       }
 

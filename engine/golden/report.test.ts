@@ -55,7 +55,7 @@ describe('the repository suite', () => {
     expect(lines.filter((l) => l.startsWith('DRIFT ')).every((l) => l.includes('under rev3, rev2, rev1, rev1-iidr-only, mainline-rev3'))).toBe(true);
     // A tenth of the old per-pair report, and the verdict and the one command come last.
     expect(lines.length).toBeLessThan(drifting.length * 4);
-    expect(lines.slice(-3)).toEqual([`FAIL ${r.verdict.summary}`, 'To accept the drift above (GICD_TYPER.ITLinesNumber):', '  gicreplay bless --reason "…"']);
+    expect(lines.slice(-4)).toEqual([`FAIL ${r.verdict.summary}`, 'To accept the drift above (GICD_TYPER.ITLinesNumber):', '  gicreplay bless --reason "…"', 'Or review each new output first: gicreplay check --pending; gicreplay review']);
   });
 });
 
@@ -75,7 +75,7 @@ describe('fixes: one command per fix', () => {
     const rev3 = JSON.parse(fs.readFileSync(path.join(REPO, 'engine', 'policy', 'builtin', 'rev3.json'), 'utf8'));
     fs.writeFileSync(vendor, JSON.stringify({ ...rev3, $schema: undefined, id: 'vendor', gicrCtlrIrCes: { minRevision: 4 } }));
     const newTrace = await checkGoldens({ root, cwd: root, config: checkConfig(), replay: fake() });
-    expect(renderReport(newTrace, { root, cwd: root }).slice(-2)).toEqual(['To accept the new trace:', '  gicreplay bless traces/sub/c.gtr --reason "…"']);
+    expect(renderReport(newTrace, { root, cwd: root }).slice(-3, -1)).toEqual(['To accept the new trace:', '  gicreplay bless traces/sub/c.gtr --reason "…"']);
     const both = await checkGoldens({ root, cwd: root, config: checkConfig(), replay: fake(), policies: ['rev3'], policyFiles: [vendor] });
     const text = renderReport(both, { root, cwd: path.join(root, 'sub'), adHocPolicyFiles: { vendor } });
     // Two fixes (new policy, new trace), each one command, paths relative to where it is pasted.

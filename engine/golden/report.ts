@@ -132,6 +132,8 @@ export interface ReportRenderOptions {
   adHocPolicyFiles?: Readonly<Record<string, string>>;
   /** Whether bless can accept what differs (not for real KVM: a difference there is a model bug). */
   blessable?: boolean;
+  /** The --pending folder as given ('' for the default): the review hint names it. */
+  pendingDir?: string;
 }
 
 const DETAIL_DIFF_LINES = 12;
@@ -270,11 +272,16 @@ export function renderReport(rep: CheckReport, o: ReportRenderOptions = {}): str
   // 3. The verdict, then what to run.
   out.push('');
   out.push(`${st.bad('FAIL')} ${rep.verdict.summary}${time}`);
-  if (pending) out.push(`${plural(pending, 'new output')} written under --pending`);
-  if (rep.shard) return out;
+  if (rep.shard) {
+    if (pending) out.push(`${plural(pending, 'new output')} written under --pending`);
+    return out;
+  }
+  const flag = o.pendingDir ? ` --pending ${quoteArg(o.pendingDir)}` : '';
   if (o.blessable !== false && (sum.fixes.length || sum.acceptAll)) {
     for (const f of sum.fixes) out.push(...renderFix(f, o, st));
     if (sum.acceptAll) out.push(...renderFix(sum.acceptAll, o, st));
+    if (pending) out.push(`Or review the ${plural(pending, 'new output')} one at a time: ${st.strong(`gicreplay review${flag}`)} (scripts: \`gicreplay accept${flag} --reason "…"\`)`);
+    else if (sum.fixes.some((f) => f.pairs.length)) out.push(`Or review each new output first: ${st.strong('gicreplay check --pending; gicreplay review')}`);
   }
   return out;
 }

@@ -20,6 +20,7 @@ import { openGolden } from './store';
 import { latestBodies, readLedger, UNRECORDED } from './ledger';
 import { blessHint, checkPair, ReplayInjection } from './pair';
 import { runPairs } from './pool';
+import { PENDING_EXT, removePending } from './pending';
 
 export interface CheckOptions extends PlanOptions {
   config?: GoldenConfig;
@@ -46,6 +47,8 @@ export async function checkGoldens(o: CheckOptions): Promise<CheckReport> {
     pendingDir,
     o.signal,
   );
+  // A pair that matches now has nothing to review: an older pending output of it goes.
+  if (pendingDir) removePending(results.filter((r) => r.status === 'match').map((r) => ({ dir: pendingDir, file: path.join(pendingDir, ...`${r.golden}${PENDING_EXT}`.split('/')) })));
   const files = new Map(plan.pairs.map((p) => [p.id, p.policyFile]));
   auditLedger(results, latestBodies(readLedger(plan.layout.goldenDir)), files);
   const obsolete = o.shard ? [] : findObsolete(plan.manifest, plan.filter);

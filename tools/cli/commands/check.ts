@@ -2,7 +2,7 @@
 
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { checkGoldens, checkGoldensOnKvm, CheckReport, findProjectRoot, InputError, mergeReports, parseShard, readInputText, renderJunit, renderReport, resolveConfig, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
+import { checkGoldens, checkGoldensOnKvm, CheckReport, defaultPendingDir, ensurePendingIgnored, findProjectRoot, InputError, mergeReports, parseShard, readInputText, renderJunit, renderReport, resolveConfig, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
 import type { CliContext } from '../context';
 import { withInterrupts } from '../interrupt';
 import { Output } from '../output';
@@ -60,7 +60,7 @@ export function checkCommand(y: Argv, ctx: CliContext): Argv {
         .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
         .option('shard', { type: 'string', describe: 'check only shard i of n (e.g. 2/4) of the (trace × policy) pairs' })
         .option('merge', { type: 'string', array: true, describe: 'combine shard --json reports into one verdict instead of checking' })
-        .option('pending', { type: 'string', describe: 'write the new output of every pair that does not match to DIR/<golden>.new (e.g. a CI artifact)' })
+        .option('pending', { type: 'string', describe: 'write the new output of every pair that does not match to DIR/<golden>.new, for `gicreplay review` or a CI artifact (no DIR: .gicreplay/pending)' })
         .option('root', { type: 'string', describe: 'project folder holding traces/ and golden/ (default: nearest above the current folder)' })
         .option('workers', { type: 'number', describe: 'worker threads (0 = none; default: automatic)' })
         .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'every pair, group and diff line in full, and which policies share a golden' }),
@@ -81,6 +81,9 @@ export function checkCommand(y: Argv, ctx: CliContext): Argv {
         if (!files.length) throw new UsageError('--merge needs the shard reports to combine, e.g. `gicreplay check --merge golden-*.json`');
         report = mergeReports(files.map(readReport), files, { root, policyFiles: (a['policy-file'] ?? []).map((f: string) => path.resolve(f)) });
       } else {
+        // `--pending` alone: the git-ignored folder `review` and `accept` read by default.
+        const pendingDir = a.pending === undefined ? undefined : a.pending === '' ? defaultPendingDir(root) : a.pending;
+        if (pendingDir) ensurePendingIgnored(root, path.resolve(pendingDir));
         report = await withInterrupts((signal) => checkGoldens({
           signal,
           root,
@@ -91,7 +94,7 @@ export function checkCommand(y: Argv, ctx: CliContext): Argv {
           shard: a.shard !== undefined ? parseShard(a.shard) : undefined,
           config: cfg,
           onProgress: progressPrinter(cfg.progress),
-          pendingDir: a.pending,
+          pendingDir,
         }));
       }
       const out = new Output();
@@ -99,7 +102,7 @@ export function checkCommand(y: Argv, ctx: CliContext): Argv {
       else {
         // How long it took only on a terminal: a report saved to a file stays the same bytes run after run.
         const seconds = ctx.stdoutTty ? Number(process.hrtime.bigint() - started) / 1e9 : undefined;
-        const opts = { style: ctx.style, verbose: a.verbose, seconds, root, cwd: process.cwd(), adHocPolicyFiles: adHocPolicyFiles(root, a['policy-file']), blessable: !host };
+        const opts = { style: ctx.style, verbose: a.verbose, seconds, root, cwd: process.cwd(), adHocPolicyFiles: adHocPolicyFiles(root, a['policy-file']), blessable: !host, pendingDir: a.pending === undefined ? undefined : a.pending || '' };
         for (const l of renderReport(report, opts)) out.line(l);
       }
       out.flush();

@@ -39,7 +39,7 @@ describe('gicreplay check / bless CLI', () => {
     expect(missing.code).toBe(1);
     // A suite without goldens is one fix, one command (not one hint per pair).
     expect(missing.out).toContain('MISSING 10 goldens, no goldens yet: every trace under 5 policies');
-    expect(missing.out.trim().split('\n').slice(-2)).toEqual(['To accept the missing goldens:', '  gicreplay bless --reason "…"']);
+    expect(missing.out.trim().split('\n').slice(-3, -1)).toEqual(['To accept the missing goldens:', '  gicreplay bless --reason "…"']);
     const noReason = run(root, ['bless']);
     expect(noReason.code).toBe(2);
     expect(noReason.err).toContain('--reason');

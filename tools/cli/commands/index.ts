@@ -8,6 +8,7 @@ import { recordCommand } from './record';
 import { checkCommand } from './check';
 import { blessCommand } from './bless';
 import { ledgerCommand } from './ledger';
+import { reviewCommand } from './review';
 import { traceCommand } from './trace';
 import { diffCommand } from './diff';
 import { matrixCommand } from './matrix';
@@ -16,11 +17,12 @@ import { fidelityCommand } from './fidelity';
 export type CommandModule = (y: Argv, ctx: CliContext) => Argv;
 
 /** The top-level command names, for "unknown command" (keep in step with COMMANDS). */
-export const COMMAND_NAMES = ['check', 'bless', 'ledger', 'replay', 'diff', 'matrix', 'fidelity', 'trace', 'import', 'record'];
+export const COMMAND_NAMES = ['check', 'bless', 'review', 'accept', 'reject', 'ledger', 'replay', 'diff', 'matrix', 'fidelity', 'trace', 'import', 'record'];
 
 export const COMMANDS: CommandModule[] = [
   checkCommand,
   blessCommand,
+  reviewCommand,
   ledgerCommand,
   replayCommand,
   diffCommand,
