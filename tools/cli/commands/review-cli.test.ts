@@ -29,6 +29,12 @@ const bodyOf = (f: string) => read(f).slice(read(f).indexOf('\n---\n') + 5);
 let root: string;
 const pend = () => path.join(root, '.gicreplay', 'pending');
 beforeAll(requireBuiltCli);
+// accept runs in this process too, and bless refuses on CI: the session is a developer's, not CI's.
+const ciBefore = process.env.CI;
+beforeAll(() => void delete process.env.CI);
+afterAll(() => {
+  if (ciBefore !== undefined) process.env.CI = ciBefore;
+});
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'gicreplay-review-'));
   fs.mkdirSync(path.join(root, 'golden'));
