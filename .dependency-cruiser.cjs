@@ -7,6 +7,7 @@
 //   replay    engine/replay/
 //   uses      engine/inspect/, engine/sources/, engine/golden/, engine/divergence/, engine/fidelity/, engine/guests/,
 //             engine/backend/ (real KVM: replays through golden/ and inspect/ like a user of the models)
+//   witnesses engine/minimize/, engine/export/    (minimal traces and reproducers: ask any of the above)
 //   API       engine/index.ts
 //   CLI       tools/cli/                         (engine/index.ts only)
 // Tests and test kits (*.test.ts, testing/) may reach across layers; production code never
@@ -72,6 +73,13 @@ module.exports = {
       comment: 'engine/backend/ (real KVM) replays through goldens, inspection and the analyses; none of them imports it.',
       from: { path: '^engine/(golden|divergence|inspect|fidelity|guests)/', pathNot: TESTS },
       to: { path: '^engine/backend/' },
+    },
+    {
+      name: 'witnesses-on-top',
+      comment: 'engine/minimize/ and engine/export/ ask the analyses, goldens and the KVM backend; nothing below imports them.',
+      severity: 'error',
+      from: { path: '^engine/(?!minimize/|export/|index\\.ts)', pathNot: TESTS },
+      to: { path: '^engine/(minimize|export)/' },
     },
     {
       name: 'library-free-of-tools',

@@ -69,3 +69,7 @@ export { expandTracePaths, findTraceFiles } from './util/trace-files';
 
 // Real KVM (engine/backend/kvm/README.md)
 export * from './backend/kvm';
+
+// Minimal witnesses: the smallest trace that still shows a difference (engine/minimize/).
+export { DEFAULT_MAX_REPLAYS, minimizeFile, minimizedToJson, renderMinimized, writeMinimized } from './minimize';
+export type { MinimizeQuestion, MinimizeResult, MinimizeStep } from './minimize';

@@ -13,11 +13,12 @@ import { traceCommand } from './trace';
 import { diffCommand } from './diff';
 import { matrixCommand } from './matrix';
 import { fidelityCommand } from './fidelity';
+import { minimizeCommand } from './minimize';
 
 export type CommandModule = (y: Argv, ctx: CliContext) => Argv;
 
 /** The top-level command names, for "unknown command" (keep in step with COMMANDS). */
-export const COMMAND_NAMES = ['check', 'bless', 'review', 'accept', 'reject', 'ledger', 'replay', 'diff', 'matrix', 'fidelity', 'trace', 'import', 'record'];
+export const COMMAND_NAMES = ['check', 'bless', 'review', 'accept', 'reject', 'ledger', 'replay', 'diff', 'matrix', 'fidelity', 'minimize', 'trace', 'import', 'record'];
 
 export const COMMANDS: CommandModule[] = [
   checkCommand,
@@ -28,6 +29,7 @@ export const COMMANDS: CommandModule[] = [
   diffCommand,
   matrixCommand,
   fidelityCommand,
+  minimizeCommand,
   traceCommand,
   importCommand,
   recordCommand,
