@@ -98,6 +98,18 @@ export function renderMatrixReport(ms: readonly TraceMatrix[]): string {
   out.push('Every other trace differs between `rev1` and `rev3` at most in GICD_IIDR and GICR_CTLR.');
   out.push('');
 
+  out.push('## A guest on the backend\'s kernels against mainline: `linux-6.1` and `linux-6.12` vs `mainline-rev3`');
+  out.push('');
+  out.push('Same revision rules; what differs is behaviour kernels changed without an IIDR change (the policies\' `kernel` block).');
+  out.push('');
+  for (const k of ['linux-6.1', 'linux-6.12']) {
+    const seen = ms.map((m) => ({ m, p: pairOf(m, k, 'mainline-rev3') })).filter((x) => x.p && (x.p.differences > 0 || x.p.sideEffects > 0));
+    if (!ms.some((m) => m.classes.some((c) => c.includes(k)))) continue;
+    out.push(`\`${k}\`: ${seen.length} of ${ms.length} traces see a difference${seen.length ? ':' : '.'}`);
+    for (const { m, p } of seen) out.push(line(m, p!.differences ? `: ${p!.differences} differences in ${p!.subjects.join(', ')}; first at ${firstText(p!.first)}` : `: side effects only (${p!.sideEffects} writes treated differently)`));
+    out.push('');
+  }
+
   out.push('## Blind spots');
   out.push('');
   out.push('Policy switches a trace never exercises (it cannot tell policies apart there):');

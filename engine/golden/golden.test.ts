@@ -13,6 +13,10 @@ import { sysregEncoding } from '../arch/sysregs';
 import { EventKind } from '../trace/events';
 import { blessConfig, bootEvents, checkConfig, fake, FakeBehaviour, FakeGic, header, read, tempProject, write, writeTraceAt } from './testing/project';
 import { MODEL_VERSION } from '../version';
+import { BUILTIN_POLICY_IDS } from '../policy/policy';
+
+/** Every built-in policy gets a golden per trace. */
+const NP = BUILTIN_POLICY_IDS.length;
 
 const check = (root: string, o: Partial<CheckOptions> = {}, b: FakeBehaviour = {}) => checkGoldens({ root, cwd: root, config: checkConfig(), replay: fake(b), ...o });
 const bless = (root: string, o: Partial<BlessOptions> = {}, b: FakeBehaviour = {}) =>
@@ -31,7 +35,7 @@ describe('check verdicts and exit codes', () => {
     writeTraceAt(root, 'a.gtr');
     const r = await check(root);
     expect(r.verdict.exit).toBe(1);
-    expect(r.results).toHaveLength(5);
+    expect(r.results).toHaveLength(NP);
     expect(r.results.every((x) => x.status === 'missing')).toBe(true);
     expect(r.results[0].message).toContain('gicreplay bless traces/a.gtr --policy rev3 --reason');
     expect(fs.readdirSync(path.join(root, 'golden'))).toEqual([]);
@@ -43,7 +47,7 @@ describe('check verdicts and exit codes', () => {
     await bless(root);
     const r = await check(root);
     expect(r.verdict.exit).toBe(0);
-    expect(r.verdict.counts.match).toBe(10);
+    expect(r.verdict.counts.match).toBe(2 * NP);
   });
 
   test('a check with nothing to compare fails (exit 2)', async () => {
@@ -237,7 +241,7 @@ describe('policies registered in package.json', () => {
     expect(fs.existsSync(path.join(root, 'golden', 'a', 'android.golden'))).toBe(true);
     const r = await check(root);
     expect(r.verdict.exit).toBe(0);
-    expect(r.verdict.counts.match).toBe(6);
+    expect(r.verdict.counts.match).toBe(NP + 1);
     expect(r.obsolete).toEqual([]);
     // --policy names a registered policy; its own file passed again is the same policy.
     expect((await check(root, { policies: ['android'] })).results.map((x) => x.policy)).toEqual(['android']);
@@ -257,7 +261,7 @@ describe('policies registered in package.json', () => {
     register(['policies/none.json']);
     await expect(check(root)).rejects.toThrow(/package\.json: "gicreplay\.policyFiles" names policies\/none\.json, which does not exist/);
     register([]);
-    await expect(check(root, { policies: ['android'] })).rejects.toThrow(/unknown policy "android" \(expected one of rev3, rev2, rev1, rev1-iidr-only, mainline-rev3, a file given with --policy-file, or one registered in package\.json/);
+    await expect(check(root, { policies: ['android'] })).rejects.toThrow(/unknown policy "android" \(expected one of rev3, rev2, rev1, rev1-iidr-only, mainline-rev3, linux-6\.1, linux-6\.12, a file given with --policy-file, or one registered in package\.json/);
   });
 });
 
@@ -344,10 +348,12 @@ describe('shared goldens', () => {
       ['rev1', 'match', 'rev3'],
       ['rev1-iidr-only', 'match', 'rev3'],
       ['mainline-rev3', 'match', 'rev3'],
+      ['linux-6.1', 'match', 'rev3'],
+      ['linux-6.12', 'match', 'rev3'],
     ]);
     // Which policies share a body is detail: only with --verbose, never on a clean run's two lines.
     expect(renderReport(r).join('\n')).not.toContain('shared:');
-    expect(renderReport(r, { verbose: true }).join('\n')).toContain('shared: traces/a.gtr: rev2, rev1, rev1-iidr-only, mainline-rev3 share rev3');
+    expect(renderReport(r, { verbose: true }).join('\n')).toContain('shared: traces/a.gtr: rev2, rev1, rev1-iidr-only, mainline-rev3, linux-6.1, linux-6.12 share rev3');
     // A drift shows under every policy that shares the body.
     const d = await check(root, {}, { ctlrClear: 0x40n });
     expect(d.results.every((x) => x.status === 'drift')).toBe(true);
@@ -357,9 +363,9 @@ describe('shared goldens', () => {
     writeTraceAt(root, 'a.gtr');
     await bless(root);
     await expect(bless(root, { policies: ['rev3'], reason: 'rev3 change' }, { ctlrClear: 0x40n })).rejects.toThrow(/golden\/a\/rev2.golden \(policy rev2, not named\) shares the body of golden\/a\/rev3.golden[\s\S]*--wide/);
-    expect(readLedger(path.join(root, 'golden'))).toHaveLength(5);
+    expect(readLedger(path.join(root, 'golden'))).toHaveLength(NP);
     const w = await bless(root, { policies: ['rev3'], reason: 'rev3 change', wide: true }, { ctlrClear: 0x40n });
-    expect(w.ledger.filter((e) => e.wide).map((e) => e.policy)).toEqual(['rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3']);
+    expect(w.ledger.filter((e) => e.wide).map((e) => e.policy)).toEqual(['rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3', 'linux-6.1', 'linux-6.12']);
     expect((await check(root, {}, { ctlrClear: 0x40n })).verdict.exit).toBe(0);
   });
 
@@ -390,6 +396,8 @@ describe('obsolete goldens', () => {
   test('a full check names every obsolete golden and fails', async () => {
     const r = await check(root);
     expect(r.obsolete.map((o) => o.golden)).toEqual([
+      'golden/old/b/linux-6.1.golden',
+      'golden/old/b/linux-6.12.golden',
       'golden/old/b/mainline-rev3.golden',
       'golden/old/b/rev1-iidr-only.golden',
       'golden/old/b/rev1.golden',
@@ -423,7 +431,7 @@ describe('obsolete goldens', () => {
     await bless(root, { reason: 'no change' });
     expect(fs.existsSync(path.join(root, 'golden', 'old', 'b', 'rev3.golden'))).toBe(true);
     const p = await bless(root, { reason: 'trace b retired', prune: true });
-    expect(p.ledger.filter((e) => e.action === 'delete')).toHaveLength(5);
+    expect(p.ledger.filter((e) => e.action === 'delete')).toHaveLength(NP);
     expect(fs.readdirSync(path.join(root, 'golden', 'old', 'b'))).toEqual(['notes.golden']);
     const r = await check(root);
     expect(r.obsolete).toEqual([]);
@@ -447,7 +455,7 @@ describe('shard and merge', () => {
     expect(merged.verdict).toEqual(full.verdict);
     expect(JSON.stringify(merged.results)).toBe(JSON.stringify(full.results));
     expect(merged.obsolete).toEqual(full.obsolete);
-    expect(full.verdict.counts).toMatchObject({ pairs: 20, drift: 15, missing: 5, obsolete: 1 });
+    expect(full.verdict.counts).toMatchObject({ pairs: 4 * NP, drift: 3 * NP, missing: NP, obsolete: 1 });
     expect(() => mergeReports(shards.slice(0, 2), ['s1', 's2'], { root })).toThrow(/shard 3\/3 missing/);
   });
 });

@@ -8,6 +8,7 @@ import { blessGoldens, checkGoldens, readLedger, readLedgerBlesses } from '.';
 import { blessStamp } from './stamp';
 import { blessConfig, checkConfig, fake, tempProject, writeTraceAt } from './testing/project';
 import { canonicalJson } from '../util/canonical-json';
+import { BUILTIN_POLICY_IDS } from '../policy/policy';
 
 let root: string;
 beforeEach(() => {
@@ -22,7 +23,7 @@ const ledgerLines = (r: string) => fs.readFileSync(path.join(r, 'golden', 'LEDGE
 test('one line per bless, listing every golden it wrote, with who, when and the commit', async () => {
   const stamp = { at: '2026-11-26T10:00:00Z', by: 'A Developer <a@example.org>', commit: 'a'.repeat(40), command: 'bless' };
   const r = await blessGoldens({ root, cwd: root, config: blessConfig(), replay: fake(), reason: 'first goldens', stamp });
-  expect(r.ledger).toHaveLength(10);
+  expect(r.ledger).toHaveLength(2 * BUILTIN_POLICY_IDS.length);
   const lines = ledgerLines(root);
   expect(lines).toHaveLength(1);
   const rec = JSON.parse(lines[0]);
@@ -58,9 +59,9 @@ test('schema-1 lines (one per golden, no date) are still read, and one bless of 
   const blesses = readLedgerBlesses(path.join(root, 'golden'));
   expect(blesses.map((b) => [b.schema, b.reason, b.at, b.goldens.length])).toEqual([
     [1, 'old bless', null, 2],
-    [2, 'v2 bless', null, 10],
+    [2, 'v2 bless', null, 2 * BUILTIN_POLICY_IDS.length],
   ]);
-  expect(readLedger(path.join(root, 'golden'))).toHaveLength(12);
+  expect(readLedger(path.join(root, 'golden'))).toHaveLength(2 * BUILTIN_POLICY_IDS.length + 2);
 });
 
 test('the stamp: SOURCE_DATE_EPOCH and GICREPLAY_AUTHOR win; outside git there is no commit', () => {

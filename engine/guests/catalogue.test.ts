@@ -203,6 +203,16 @@ describe('group-configuration guests under every policy, against rev3', () => {
   });
 });
 
+/**
+ * Guests that check a behaviour kernels changed without an IIDR change: they fail exactly under
+ * the policies whose kernel lacks it (the asymmetric-DIR selftest checks that an SPI acknowledged
+ * on vCPU 0 is deactivated by vCPU 1's ICC_DIR_EL1: 6.1 and 6.12 leave it active, as the KVM
+ * backend measured).
+ */
+const KERNEL_GUESTS: Record<string, (p: ReturnType<typeof getPolicy>) => boolean> = {
+  'st-asym-dir': (p) => !p.kernel.dirDeactivatesOtherVcpus,
+};
+
 describe('closed-loop under every policy', () => {
   /**
    * Recorded (closed-loop) under each built-in policy, a guest that never uses the other group
@@ -212,7 +222,7 @@ describe('closed-loop under every policy', () => {
   test.each(CATALOGUE.map((g) => [g.name, g] as const))('%s', (name, g) => {
     for (const p of BUILTIN_POLICY_IDS) {
       const failed = recordGuest(g, { policy: p }).failures.length > 0;
-      const expected = KNOWN_MODEL_ISSUES[name] !== undefined || (GROUP_GUESTS.includes(name) && DROPS[name](getPolicy(p)));
+      const expected = KNOWN_MODEL_ISSUES[name] !== undefined || (GROUP_GUESTS.includes(name) && DROPS[name](getPolicy(p))) || (KERNEL_GUESTS[name]?.(getPolicy(p)) ?? false);
       expect(`${p}: ${failed ? 'fails' : 'passes'}`).toBe(`${p}: ${expected ? 'fails' : 'passes'}`);
     }
   });

@@ -5,9 +5,9 @@ import { builtinPolicies, getPolicy, parsePolicy, BUILTIN_POLICY_IDS } from './p
 import { InputError } from '../errors';
 
 describe('built-in IIDR policies (policies.md table)', () => {
-  it('ships the five policy IDs in their documented order', () => {
-    expect(builtinPolicies().map((p) => p.id)).toEqual(['rev3', 'rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3']);
-    expect(BUILTIN_POLICY_IDS).toHaveLength(5);
+  it('ships the five IIDR policies and the two kernel policies in their documented order', () => {
+    expect(builtinPolicies().map((p) => p.id)).toEqual(['rev3', 'rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3', 'linux-6.1', 'linux-6.12']);
+    expect(BUILTIN_POLICY_IDS).toHaveLength(7);
   });
 
   it.each([
@@ -16,6 +16,8 @@ describe('built-in IIDR policies (policies.md table)', () => {
     ['rev1', 1],
     ['rev1-iidr-only', 1],
     ['mainline-rev3', 3],
+    ['linux-6.1', 3],
+    ['linux-6.12', 3],
   ])('%s reports revision %d', (id, rev) => {
     expect(getPolicy(id).defaultRevision).toBe(rev);
   });
@@ -54,10 +56,30 @@ describe('built-in IIDR policies (policies.md table)', () => {
     expect(getPolicy('rev3').userMaySelectRevision(1)).toBe(true);
   });
 
-  it('digests differ between policies and are stable', () => {
+  it('digests differ between policies that behave differently and are stable', () => {
     const d = builtinPolicies().map((p) => p.digest);
-    expect(new Set(d).size).toBe(5);
+    // linux-6.1 and linux-6.12 behave the same (measured: the suite on both kernels is identical).
+    expect(new Set(d).size).toBe(6);
+    expect(getPolicy('linux-6.1').digest).toBe(getPolicy('linux-6.12').digest);
     expect(getPolicy('rev3').digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('the kernel switches: mainline by default, 6.1 and 6.12 without the DIR trap and pre-init IIDR', () => {
+    for (const id of ['rev3', 'rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3']) expect(getPolicy(id).kernel).toEqual({ dirDeactivatesOtherVcpus: true, distRegsBeforeInit: 'iidr-typer2' });
+    for (const id of ['linux-6.1', 'linux-6.12']) expect(getPolicy(id).kernel).toEqual({ dirDeactivatesOtherVcpus: false, distRegsBeforeInit: 'none' });
+    // Apart from the kernel block, a kernel policy is mainline-rev3.
+    const { id: _a, title: _b, source: _c, kernel: _k, ...k61 } = getPolicy('linux-6.1').data;
+    const { id: _d, title: _e, source: _f, ...mainline } = getPolicy('mainline-rev3').data;
+    void [_a, _b, _c, _k, _d, _e, _f];
+    expect(k61).toEqual(mainline);
+  });
+
+  it('a kernel block that spells out mainline is mainline: same digest', () => {
+    const spelled = parsePolicy({ ...getPolicy('rev3').data, id: 'rev3-spelled', kernel: { dirDeactivatesOtherVcpus: true, distRegsBeforeInit: 'iidr-typer2' } }, 'x.json');
+    expect(spelled.digest).toBe(getPolicy('rev3').digest);
+    const half = parsePolicy({ ...getPolicy('rev3').data, id: 'rev3-old-dir', kernel: { dirDeactivatesOtherVcpus: false } }, 'x.json');
+    expect(half.digest).not.toBe(getPolicy('rev3').digest);
+    expect(half.kernel).toEqual({ dirDeactivatesOtherVcpus: false, distRegsBeforeInit: 'iidr-typer2' });
   });
 });
 

@@ -46,6 +46,30 @@ export type EnableLpisClearRule = 'always' | 'with-ces';
 export const LPI_INVALIDATION_RULES: readonly LpiInvalidationRule[] = ['registered', 'with-ir', 'absent'];
 export const ENABLE_LPIS_CLEAR_RULES: readonly EnableLpisClearRule[] = ['always', 'with-ces'];
 
+/**
+ * Guest-visible behaviour that changed between kernel releases with no change of the IIDR
+ * revision. Absent from a policy file: today's mainline. The kernels the KVM backend runs
+ * (Debian's 6.1 and 6.12) differ from it here; policies linux-6.1 and linux-6.12 say so.
+ */
+export interface KernelSwitches {
+  /**
+   * ICC_DIR_EL1 written on one vCPU deactivates an SPI active on another: mainline traps DIR
+   * (ICH_HCR_EL2.TDIR) and vgic_v3_deactivate() finds the interrupt wherever it is (Marc
+   * Zyngier's 2025 LR-overflow series). false: 6.1 and 6.12, where the guest's ICV_DIR_EL1
+   * reaches only its own list registers and the SPI stays active.
+   */
+  dirDeactivatesOtherVcpus: boolean;
+  /**
+   * Which GICv3 distributor registers userspace may access before KVM_DEV_ARM_VGIC_CTRL_INIT:
+   * `iidr-typer2` mainline's reg_allowed_pre_init() (GICD_IIDR, GICD_TYPER2), so a VMM selects
+   * the revision before init; `none` 6.1 and 6.12, every register access is -EBUSY.
+   */
+  distRegsBeforeInit: DistRegsBeforeInit;
+}
+export type DistRegsBeforeInit = 'iidr-typer2' | 'none';
+export const DIST_REGS_BEFORE_INIT: readonly DistRegsBeforeInit[] = ['iidr-typer2', 'none'];
+export const MAINLINE_KERNEL: KernelSwitches = { dirDeactivatesOtherVcpus: true, distRegsBeforeInit: 'iidr-typer2' };
+
 export interface PolicyData {
   schema: number;
   id: string;
@@ -61,6 +85,8 @@ export interface PolicyData {
   /** Absent in a user's file: what KVM does ('always'). */
   gicrEnableLpisClear?: EnableLpisClearRule;
   host?: Partial<HostParams>;
+  /** Absent: mainline (MAINLINE_KERNEL). */
+  kernel?: Partial<KernelSwitches>;
   /** The built-in policy this one was written as a change of (`"extends": "rev3"`); informational once merged. */
   extends?: string;
 }
@@ -71,6 +97,7 @@ export class Policy {
   readonly id: string;
   readonly data: PolicyData;
   readonly host: HostParams;
+  readonly kernel: KernelSwitches;
   /**
    * sha256 of the canonical JSON of what the policy *does* (behaviourDigestInput): a golden
    * records it to notice a changed policy. Its ID, title, source, `$schema` and `extends` are
@@ -85,6 +112,7 @@ export class Policy {
     this.id = data.id;
     this.file = file;
     this.host = { ...DEFAULT_HOST, ...(data.host ?? {}) };
+    this.kernel = { ...MAINLINE_KERNEL, ...(data.kernel ?? {}) };
     this.digest = createHash('sha256').update(canonicalJson(behaviourOf(data))).digest('hex');
   }
 
@@ -146,7 +174,15 @@ export function behaviourOf(d: PolicyData): Record<string, unknown> {
     gicrLpiInvalidation: d.gicrLpiInvalidation ?? 'registered',
     gicrEnableLpisClear: d.gicrEnableLpisClear ?? 'always',
     host: { ...DEFAULT_HOST, ...(d.host ?? {}) },
+    // Left out when it is mainline's, so that the switches' arrival changed no policy's digest.
+    ...kernelBehaviour(d.kernel),
   };
+}
+
+function kernelBehaviour(k: Partial<KernelSwitches> | undefined): { kernel?: KernelSwitches } {
+  const full = { ...MAINLINE_KERNEL, ...(k ?? {}) };
+  const same = (Object.keys(MAINLINE_KERNEL) as (keyof KernelSwitches)[]).every((f) => full[f] === MAINLINE_KERNEL[f]);
+  return same ? {} : { kernel: full };
 }
 
 export function builtinPolicyDir(): string {
@@ -157,7 +193,7 @@ export function builtinPolicyDir(): string {
 export const POLICY_ID_RE = /^[a-z0-9][a-z0-9.-]*$/; // the pattern of policy.schema.json "id"
 
 /** The built-in policy IDs in their stable, documented order. */
-export const BUILTIN_POLICY_IDS = ['rev3', 'rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3'] as const;
+export const BUILTIN_POLICY_IDS = ['rev3', 'rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3', 'linux-6.1', 'linux-6.12'] as const;
 
 type Obj = Record<string, unknown>;
 
@@ -248,6 +284,7 @@ export function parsePolicy(json: unknown, file: string): Policy {
   if (o.gicrLpiInvalidation !== undefined) data.gicrLpiInvalidation = o.gicrLpiInvalidation as LpiInvalidationRule;
   if (o.gicrEnableLpisClear !== undefined) data.gicrEnableLpisClear = o.gicrEnableLpisClear as EnableLpisClearRule;
   if (o.host !== undefined) data.host = { ...(o.host as Partial<HostParams>) };
+  if (o.kernel !== undefined) data.kernel = { ...(o.kernel as Partial<KernelSwitches>) };
   if (typeof o.extends === 'string') data.extends = o.extends;
   return new Policy(data, file);
 }

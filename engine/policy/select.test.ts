@@ -43,7 +43,7 @@ test('relative --policy-file paths start at cwd', () => {
 });
 
 test('refusals name what was expected: an unknown ID, an ID twice, a file clashing with a built-in', () => {
-  expect(() => selectPolicies({ root, ids: ['rev9'] })).toThrow(/unknown policy "rev9" \(expected one of rev3, rev2, rev1, rev1-iidr-only, mainline-rev3, a file given with --policy-file/);
+  expect(() => selectPolicies({ root, ids: ['rev9'] })).toThrow(/unknown policy "rev9" \(expected one of rev3, rev2, rev1, rev1-iidr-only, mainline-rev3, linux-6.1, linux-6.12, a file given with --policy-file/);
   expect(() => selectPolicies({ root, ids: ['rev3', 'rev3'] })).toThrow(/policy "rev3" given twice/);
   const clash = writePolicy('clash.json', 'rev2');
   expect(() => selectPolicies({ root, files: [clash] })).toThrow(/clash\.json: policy "rev2" is already a built-in or registered policy/);

@@ -39,8 +39,8 @@ function replay(h: TraceHeader, evs: Omit<TraceEvent, 'cycle'>[], policy = 'main
   return { recs, lines: recs.map((r) => renderRecord(r, f)) };
 }
 
-test('GICv3 before CTRL_INIT: register attributes and KVM_IRQ_LINE are -EBUSY and change nothing; after it, revision 2 can be selected', () => {
-  const { recs, lines } = replay(header(3, 'traced'), [iidrW(0x4b00243bn), iidrR, pmrR, spi, ctrl, iidrR, iidrW(0x4b00243bn), iidrR]);
+test('GICv3 before CTRL_INIT on 6.1: register attributes and KVM_IRQ_LINE are -EBUSY and change nothing; after it, revision 2 can be selected', () => {
+  const { recs, lines } = replay(header(3, 'traced'), [iidrW(0x4b00243bn), iidrR, pmrR, spi, ctrl, iidrR, iidrW(0x4b00243bn), iidrR], 'linux-6.1');
   expect(recs.filter((r) => r.op === 'read').map((r) => `${r.index} ${(r as { value: bigint }).value.toString(16)} ${(r as { result?: number }).result ?? 0}`)).toEqual(['1 0 16', '2 0 16', '5 4b00343b 0', '7 4b00243b 0']);
   expect(lines[0]).toBe('0 0x64 - write user GICD_IIDR/4 0x4b00243b -> "rejected (-EBUSY): the vGIC is not initialised (no KVM_DEV_ARM_VGIC_CTRL_INIT yet)" error -EBUSY');
   expect(lines[1]).toBe('1 0xc8 - read user GICD_IIDR/4 = 0x0 error -EBUSY {all fields 0}');
@@ -48,6 +48,14 @@ test('GICv3 before CTRL_INIT: register attributes and KVM_IRQ_LINE are -EBUSY an
   // CTRL_INIT succeeds silently; a second one is a no-op in KVM too.
   expect(recs.some((r) => r.index === 4)).toBe(false);
   expect(replay(header(3, 'traced'), [ctrl, ctrl, iidrR]).recs.map((r) => r.op)).toEqual(['read']);
+});
+
+test('GICv3 before CTRL_INIT on mainline: GICD_IIDR and GICD_TYPER2 go through (reg_allowed_pre_init), the rest is -EBUSY; the revision chosen first stays', () => {
+  const typer2R = { ...iidrR, offset: 0xc } as Omit<TraceEvent, 'cycle'>;
+  const { recs, lines } = replay(header(3, 'traced'), [iidrW(0x4b00243bn), iidrR, typer2R, pmrR, spi, ctrl, iidrR, guestIidr]);
+  expect(recs.filter((r) => r.op === 'read').map((r) => `${r.index} ${(r as { value: bigint }).value.toString(16)} ${(r as { result?: number }).result ?? 0}`)).toEqual(['1 4b00243b 0', '2 0 0', '3 0 16', '6 4b00243b 0', '7 4b00243b 0']);
+  expect(recs.some((r) => r.index === 0)).toBe(false);
+  expect(lines).toContain('4 0x1f4 - write line SPI32/0 0x1 -> "ignored: KVM_IRQ_LINE returns -EBUSY: the vGIC is not initialised (no KVM_DEV_ARM_VGIC_CTRL_INIT yet)"');
 });
 
 test('a 1.0 trace (no init point): the vGIC is initialised before the first event', () => {

@@ -35,7 +35,25 @@ export interface KvmHost {
   readonly kind: 'nested' | 'native';
   /** For reports: "nested: Linux vmlinuz-6.1.0-57-arm64 under QEMU emulator version 7.2.22 (…)". */
   describe(): string;
+  /** The kernel's release as far as it is known before booting it ("6.1.0-57-arm64"), or null. */
+  release(): string | null;
   run(inp: HostRunInput): HostRun;
+}
+
+/** A kernel's release from its install name (Debian's and the kernel's own: vmlinuz-, vmlinux-, Image-<release>), or null. */
+export function releaseOfImage(file: string): string | null {
+  const m = /^(?:vmlinu[xz]|Image)-(\d+\.\d+\S*)$/.exec(path.basename(file));
+  return m ? m[1] : null;
+}
+
+/**
+ * The built-in policy that describes a kernel release's KVM: linux-<major>.<minor> where one is
+ * shipped (the kernels the backend has been measured on), else mainline-rev3.
+ */
+export function kernelPolicyId(release: string | null, builtinIds: readonly string[]): string {
+  const m = release ? /^(\d+)\.(\d+)/.exec(release) : null;
+  const id = m ? `linux-${m[1]}.${m[2]}` : '';
+  return builtinIds.includes(id) ? id : 'mainline-rev3';
 }
 
 /** A failure of the host itself (not of one trace): QEMU missing or killed, no KVM in the kernel, a deadline missed. */
@@ -77,6 +95,10 @@ export class NestedHost implements KvmHost {
     this.qemuVersion = requireQemu(this.qemu);
     this.kernel = o.kernel ? requireKernel(o.kernel) : defaultKernel();
     this.channel = o.channel ?? (qemuHasUserspaceSemihosting(this.qemu) ? 'semihost' : 'console');
+  }
+
+  release(): string | null {
+    return releaseOfImage(this.kernel);
   }
 
   describe(): string {
@@ -158,6 +180,10 @@ export class NativeHost implements KvmHost {
     } catch (e) {
       throw new UsageError(`the native KVM host cannot open /dev/kvm (${(e as Error).message}); add yourself to the kvm group or use --kvm-host nested`);
     }
+  }
+
+  release(): string | null {
+    return os.release();
   }
 
   describe(): string {

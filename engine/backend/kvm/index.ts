@@ -3,7 +3,7 @@
 
 export { replayOnKvm, KvmPolicyRefused } from './backend';
 export type { KvmReplayOptions, KvmRunResult, KvmTraceResult } from './backend';
-export { chooseHost, NestedHost, NativeHost, KvmHostError } from './host';
+export { chooseHost, kernelPolicyId, releaseOfImage, NestedHost, NativeHost, KvmHostError } from './host';
 export type { KvmHost, NestedOptions } from './host';
 export { checkGoldensOnKvm } from './check';
 export type { KvmCheckOptions } from './check';

@@ -14,11 +14,12 @@ import { kvmComparableLine } from './check';
 import { timerComparability } from './comparable';
 import { cpioNewc } from './cpio';
 import { compareTrace, FidelityReport } from './fidelity';
-import { NestedHost } from './host';
+import { kernelPolicyId, NestedHost, releaseOfImage } from './host';
 import { buildTraceJob, kvmSysregAttr, redistRegions, vgicMpidr } from './job';
 import { parseRunnerOutput } from './output';
 import { ALL_COMPARABLE, emitKvmRecords } from './records';
 import { ev, events, virtHeader } from './testing/testkit';
+import { BUILTIN_POLICY_IDS } from '../../policy/policy';
 
 const ops = (lines: string[]): string[] => lines.slice(lines.indexOf('go') + 1, -1);
 
@@ -234,5 +235,17 @@ describe('a missing tool is an error that names the install step', () => {
     expect(() => defaultKernel()).toThrow(/no arm64 kernel Image .* run `bash tools\/kvm\/install.sh`/);
     expect(() => requireKernel(__filename)).toThrow(/is not an uncompressed arm64 kernel Image/);
     expect(() => requireKernel('/nonexistent/Image')).toThrow(/does not exist/);
+  });
+});
+
+describe('the kernel under test names its policy', () => {
+  test.each([
+    ['vmlinuz-6.1.0-57-arm64', '6.1.0-57-arm64', 'linux-6.1'],
+    ['/boot/vmlinuz-6.12.117+deb12-arm64', '6.12.117+deb12-arm64', 'linux-6.12'],
+    ['Image-6.19.0-rc2', '6.19.0-rc2', 'mainline-rev3'],
+    ['my-kernel', null, 'mainline-rev3'],
+  ])('%s: release %s, policy %s', (image, release, policy) => {
+    expect(releaseOfImage(image)).toBe(release);
+    expect(kernelPolicyId(releaseOfImage(image), BUILTIN_POLICY_IDS)).toBe(policy);
   });
 });

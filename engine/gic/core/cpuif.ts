@@ -306,10 +306,12 @@ export class CpuInterface {
     if (!this.state[cpu].eoiMode) return 'ignored: DIR has no effect with EOImode=0';
     if (intid >= 1020 && intid <= 1023) return `ignored: INTID ${intid} is a special INTID`;
     let slot = this.findActive(cpu, value);
-    // GICv3: KVM traps ICC_DIR_EL1 (ICH_HCR_EL2.TDIR) and vgic_v3_deactivate() deactivates an SPI
-    // wherever it is active, also in another vCPU's list registers (selftest vgic_irq
-    // guest_code_asym_dir). A GICv2 GICC_DIR goes to the local hardware GICV and cannot reach it.
-    if (slot < 0 && !this.flavour.sgiSource) slot = this.findActiveSpi(value);
+    // GICv3 on mainline: KVM traps ICC_DIR_EL1 (ICH_HCR_EL2.TDIR) and vgic_v3_deactivate()
+    // deactivates an SPI wherever it is active, also in another vCPU's list registers (selftest
+    // vgic_irq guest_code_asym_dir). Kernels before that series (6.1, 6.12: the policy's
+    // kernel.dirDeactivatesOtherVcpus) let ICV_DIR_EL1 reach only the vCPU's own list registers.
+    // A GICv2 GICC_DIR goes to the local hardware GICV and cannot reach another vCPU at all.
+    if (slot < 0 && !this.flavour.sgiSource && this.core.policy.kernel.dirDeactivatesOtherVcpus) slot = this.findActiveSpi(value);
     if (slot < 0) return `ignored: INTID ${intid} is not active on this vCPU`;
     this.deactivate(slot);
     this.core.settle();

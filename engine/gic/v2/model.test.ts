@@ -262,7 +262,7 @@ describe('EOImode and priority masking', () => {
 });
 
 describe('IGROUPR under every policy', () => {
-  const guest: Record<string, number> = { rev3: 0x10, rev2: 0x10, rev1: 0, 'rev1-iidr-only': 0x10, 'mainline-rev3': 0x10 };
+  const guest: Record<string, number> = { rev3: 0x10, rev2: 0x10, rev1: 0, 'rev1-iidr-only': 0x10, 'mainline-rev3': 0x10, 'linux-6.1': 0x10, 'linux-6.12': 0x10 };
   it.each(BUILTIN_POLICY_IDS.map((p) => [p]))('guest write under %s', (p) => {
     const h = new V2Harness(p);
     const effect = h.dw(0, GICD.IGROUPR + 4, 0x10);
@@ -270,7 +270,7 @@ describe('IGROUPR under every policy', () => {
     if (guest[p]) expect(effect).toBeUndefined();
     else expect(effect).toBe('ignored: policy rev1 drops guest IGROUPR writes at revision 1');
   });
-  const user: Record<string, number> = { rev3: 0x10, rev2: 0x10, rev1: 0, 'rev1-iidr-only': 0, 'mainline-rev3': 0 };
+  const user: Record<string, number> = { rev3: 0x10, rev2: 0x10, rev1: 0, 'rev1-iidr-only': 0, 'mainline-rev3': 0, 'linux-6.1': 0, 'linux-6.12': 0 };
   it.each(BUILTIN_POLICY_IDS.map((p) => [p]))('userspace write without an IIDR write under %s', (p) => {
     const h = new V2Harness(p);
     const effect = h.udw(0, GICD.IGROUPR + 4, 0x10);

@@ -21,14 +21,17 @@ export const V3_DIST = new FrameTable<V3State>('GICD', 0x10000, V3_DIST_ROWS, '6
 export const V3_REDIST = new FrameTable<V3State>('GICR', 0x20000, V3_REDIST_ROWS, '128 KiB GICv3 redistributor (RD_base + SGI_base)');
 
 const MASK64 = 0xffffffffffffffffn;
+/** The two registers mainline's reg_allowed_pre_init() lets through before CTRL_INIT. */
+const GICD_IIDR_OFFSET = 0x0008;
+const GICD_TYPER2_OFFSET = 0x000c;
 
 export class GicV3Model extends TableModel<V3State> implements GicModel {
   readonly gicVersion = 3 as const;
 
   /**
    * vgic_initialized(): true from the start unless the trace holds the VMM's CTRL_INIT
-   * (gic.init "traced", format 1.1). Until then KVM refuses every register access through the
-   * device attributes with -EBUSY (vgic_v3_attr_regs_access, 6.1 and 6.12) and KVM_IRQ_LINE
+   * (gic.init "traced", format 1.1). Until then KVM refuses register accesses through the
+   * device attributes with -EBUSY (vgic_v3_attr_regs_access; see refusedBeforeInit) and KVM_IRQ_LINE
    * with -EBUSY (vgic_lazy_init); a vCPU cannot run at all (the trace validator refuses guest
    * events before it).
    */
@@ -140,9 +143,20 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
     return effect ? { reg, effect } : { reg };
   }
 
+  /**
+   * Before CTRL_INIT KVM refuses register attributes with -EBUSY, except what mainline's
+   * reg_allowed_pre_init() lets through (GICD_IIDR and GICD_TYPER2, for either direction) where
+   * the policy's kernel has it.
+   */
+  private refusedBeforeInit(group: UserGroup, offset: number): boolean {
+    if (this.initialised || group === UserGroup.ItsRegs) return false;
+    const early = this.st.core.policy.kernel.distRegsBeforeInit === 'iidr-typer2' && group === UserGroup.DistRegs && (offset === GICD_IIDR_OFFSET || offset === GICD_TYPER2_OFFSET);
+    return !early;
+  }
+
   userRead(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, observed: bigint | null): ReadResult {
     void observed;
-    if (!this.initialised && group !== UserGroup.ItsRegs) {
+    if (this.refusedBeforeInit(group, offset)) {
       const reg = group === UserGroup.DistRegs ? V3_DIST.accessName(offset, 4) : group === UserGroup.RedistRegs ? V3_REDIST.accessName(offset, 4) : (iccRow(offset)?.name ?? sysregName(offset));
       return this.preInitRead(reg)!;
     }
@@ -176,7 +190,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
   }
 
   userWrite(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, value: bigint): WriteResult {
-    if (!this.initialised && group !== UserGroup.ItsRegs) {
+    if (this.refusedBeforeInit(group, offset)) {
       const reg = group === UserGroup.DistRegs ? V3_DIST.accessName(offset, 4) : group === UserGroup.RedistRegs ? V3_REDIST.accessName(offset, 4) : (iccRow(offset)?.name ?? sysregName(offset));
       return this.preInitWrite(reg)!;
     }

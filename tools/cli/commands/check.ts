@@ -2,7 +2,7 @@
 
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { checkGoldens, checkGoldensOnKvm, CheckReport, defaultPendingDir, ensurePendingIgnored, findProjectRoot, InputError, mergeReports, parseShard, readInputText, renderJunit, renderReport, resolveConfig, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
+import { BUILTIN_POLICY_IDS, checkGoldens, checkGoldensOnKvm, CheckReport, defaultPendingDir, ensurePendingIgnored, findProjectRoot, InputError, kernelPolicyId, mergeReports, parseShard, readInputText, renderJunit, renderReport, resolveConfig, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
 import type { CliContext } from '../context';
 import { withInterrupts } from '../interrupt';
 import { Output } from '../output';
@@ -50,7 +50,7 @@ export function adHocPolicyFiles(root: string, files: readonly string[] | undefi
 export function checkCommand(y: Argv, ctx: CliContext): Argv {
   return y.command(
     'check [paths..]',
-    'Replay every trace under every policy and compare with the goldens (exit 0 match, 1 drift/missing/stale/obsolete, 2 bad input); with --backend kvm, real KVM against one policy\'s goldens (default mainline-rev3, the policy of a mainline kernel)',
+    'Replay every trace under every policy and compare with the goldens (exit 0 match, 1 drift/missing/stale/obsolete, 2 bad input); with --backend kvm, real KVM against one policy\'s goldens (default: the kernel\'s own policy, linux-6.1 for a 6.1 kernel, else mainline-rev3)',
     (c) =>
       backendOptions(c)
         .positional('paths', { type: 'string', array: true, describe: 'traces, goldens or folders of them (default: all of traces/)' })
@@ -73,7 +73,7 @@ export function checkCommand(y: Argv, ctx: CliContext): Argv {
       const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
       if (host) {
         if (a.merge?.length || a.shard || a.pending) throw new UsageError('--merge, --shard and --pending are for the model backend; with --backend kvm, check one policy in one run');
-        const policies = a.policy?.length || a['policy-file']?.length ? a.policy : ['mainline-rev3'];
+        const policies = a.policy?.length || a['policy-file']?.length ? a.policy : [kernelPolicyId(host.release(), BUILTIN_POLICY_IDS)];
         report = checkGoldensOnKvm({ root, cwd: process.cwd(), paths: (a.paths as string[] | undefined) ?? [], policies, policyFiles: a['policy-file'], host, runTimeoutMs: a['kvm-run-timeout'] });
       } else if (a.merge !== undefined) {
         const files = [...a.merge, ...((a.paths as string[] | undefined) ?? [])];

@@ -2,7 +2,7 @@
 
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { baselineOf, compareWithBaseline, DEFAULT_BASELINE, expandTracePaths, findProjectRoot, kvmFidelity, readBaseline, renderBaseline, renderFidelity, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
+import { baselineOf, BUILTIN_POLICY_IDS, compareWithBaseline, DEFAULT_BASELINE, expandTracePaths, findProjectRoot, kernelPolicyId, kvmFidelity, readBaseline, renderBaseline, renderFidelity, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
 import { Output } from '../output';
 import { backendOptions, kvmHostFrom } from './backend';
 
@@ -13,7 +13,7 @@ export function fidelityCommand(y: Argv): Argv {
     (c) =>
       backendOptions(c, 'kvm')
         .positional('paths', { type: 'string', array: true, describe: 'traces or folders of them (default: all of traces/)' })
-        .option('policy', { type: 'string', default: 'mainline-rev3', describe: 'policy to run both under (the kernel is put in its revision through GICD_IIDR)' })
+        .option('policy', { type: 'string', describe: 'policy to run both under (the kernel is put in its revision through GICD_IIDR); default: the kernel\'s own (linux-6.1 for a 6.1 kernel, linux-6.12 for 6.12, else mainline-rev3)' })
         .option('policy-file', { type: 'string', describe: 'a policy JSON file of your own' })
         .option('baseline', { type: 'string', describe: `compare with a checked-in baseline (e.g. ${DEFAULT_BASELINE}): fail only on new unexplained differences` })
         .option('write-baseline', { type: 'string', describe: 'write this run\'s differences as the new baseline to FILE (refused when CI is set)' })
@@ -23,7 +23,7 @@ export function fidelityCommand(y: Argv): Argv {
       if (!host) throw new UsageError('fidelity compares the model with real KVM: use --backend kvm or kvm:IMAGE');
       if (a['write-baseline'] && process.env.CI) throw new UsageError('refusing --write-baseline on CI: take the baseline on your machine and commit it');
       const root = findProjectRoot(process.cwd());
-      const { chosen } = selectPolicies({ root, cwd: process.cwd(), ids: a['policy-file'] ? [] : [a.policy], files: a['policy-file'] ? [a['policy-file']] : [] });
+      const { chosen } = selectPolicies({ root, cwd: process.cwd(), ids: a['policy-file'] ? [] : [a.policy ?? kernelPolicyId(host.release(), BUILTIN_POLICY_IDS)], files: a['policy-file'] ? [a['policy-file']] : [] });
       if (chosen.length !== 1) throw new UsageError(`fidelity runs one policy; --policy and --policy-file name ${chosen.length}`);
       const policy = chosen[0];
       const given = (a.paths as string[] | undefined) ?? [];

@@ -8,6 +8,9 @@ import * as path from 'path';
 import { synthEvents, synthHeader } from '../../../engine/trace/synth';
 import { writeTrace } from '../../../engine/trace/writer';
 import { CLI_BIN, requireBuiltCli } from '../testing/run';
+import { BUILTIN_POLICY_IDS } from '../../../engine';
+
+const NP = BUILTIN_POLICY_IDS.length;
 
 const BIN = CLI_BIN;
 // Each case spawns the CLI several times; on a shared, loaded machine that takes a while.
@@ -38,7 +41,7 @@ describe('gicreplay check / bless CLI', () => {
     const missing = run(root, ['check']);
     expect(missing.code).toBe(1);
     // A suite without goldens is one fix, one command (not one hint per pair).
-    expect(missing.out).toContain('MISSING 10 goldens, no goldens yet: every trace under 5 policies');
+    expect(missing.out).toContain(`MISSING ${2 * NP} goldens, no goldens yet: every trace under ${NP} policies`);
     expect(missing.out.trim().split('\n').slice(-3, -1)).toEqual(['To accept the missing goldens:', '  gicreplay bless --reason "…"']);
     const noReason = run(root, ['bless']);
     expect(noReason.code).toBe(2);
@@ -50,9 +53,9 @@ describe('gicreplay check / bless CLI', () => {
     expect(b.code).toBe(0);
     const ok = run(root, ['check', '--junit', 'out/junit.xml']);
     expect(ok.code).toBe(0);
-    expect(ok.out).toContain('10 (trace × policy) pairs: 10 match');
+    expect(ok.out).toContain(`${2 * NP} (trace × policy) pairs: ${2 * NP} match`);
     const junit = fs.readFileSync(path.join(root, 'out', 'junit.xml'), 'utf8');
-    expect(junit.match(/<testcase /g)).toHaveLength(10);
+    expect(junit.match(/<testcase /g)).toHaveLength(2 * NP);
     expect(junit).toContain('failures="0" errors="0"');
   });
 

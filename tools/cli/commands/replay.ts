@@ -11,7 +11,7 @@ export function replayCommand(y: Argv): Argv {
       backendOptions(
         c
           .positional('trace', { type: 'string', demandOption: true, describe: 'trace file (.gtr)' })
-          .option('policy', { type: 'string', describe: 'policy ID: built-in (rev3, rev2, rev1, rev1-iidr-only, mainline-rev3) or registered in package.json' })
+          .option('policy', { type: 'string', describe: 'policy ID: built-in (rev3, rev2, rev1, rev1-iidr-only, mainline-rev3, linux-6.1, linux-6.12) or registered in package.json' })
           .option('policy-file', { type: 'string', describe: 'a policy JSON file of your own' })
           .option('json', { type: 'boolean', default: false, describe: 'one JSON object per record instead (the stable machine contract)' })
           .option('allow-truncated', { type: 'boolean', default: false, describe: 'replay the valid prefix of a trace that has no trailer' }),

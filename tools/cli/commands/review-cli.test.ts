@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { listPending, pendingChange, PLAIN, readLedgerBlesses } from '../../../engine';
+import { BUILTIN_POLICY_IDS, listPending, pendingChange, PLAIN, readLedgerBlesses } from '../../../engine';
 import { synthEvents, synthHeader } from '../../../engine/trace/synth';
 import { writeTrace } from '../../../engine/trace/writer';
 import { Output } from '../output';
@@ -15,6 +15,8 @@ import { CLI_BIN, requireBuiltCli } from '../testing/run';
 import { applyDecisions } from './review';
 
 jest.setTimeout(300_000);
+
+const NP = BUILTIN_POLICY_IDS.length;
 
 function run(cwd: string, args: string[]): { code: number; out: string; err: string } {
   const env = { ...(process.env as Record<string, string>) };
@@ -47,14 +49,14 @@ beforeEach(() => {
   writeTrace(path.join(root, 'traces', 'b.gtr'), synthHeader(2, 3), synthEvents(160, 2));
   const c = run(root, ['check', '--pending']);
   expect(c.code).toBe(1);
-  expect(c.out).toContain('Or review the 10 new outputs one at a time: gicreplay review');
+  expect(c.out).toContain(`Or review the ${2 * NP} new outputs one at a time: gicreplay review`);
   expect(read(path.join(root, '.gicreplay', '.gitignore'))).toContain('*');
 });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 test('a session: accept the first item, reject the second; one ledger line, the rest untouched', async () => {
   const pending = listPending(pend());
-  expect(pending).toHaveLength(10);
+  expect(pending).toHaveLength(2 * NP);
   const items = reviewItems(pending, (p) => pendingChange(root, p));
   const a = items.filter((i) => i.trace === 'a.gtr');
   const shown: string[] = [];
@@ -71,7 +73,7 @@ test('a session: accept the first item, reject the second; one ledger line, the 
   jest.spyOn(o, 'lines').mockImplementation((ls) => void out.push(...ls));
   const code = await applyDecisions({ root }, root, items.map((i) => i.pending), decisions, o, async () => 'a.gtr was re-recorded with ten more events');
   expect(code).toBe(0);
-  expect(out[out.length - 1]).toBe('accepted 5, rejected 5, skipped 0 (still pending)');
+  expect(out[out.length - 1]).toBe(`accepted ${NP}, rejected ${NP}, skipped 0 (still pending)`);
   // Accepted: each golden of a.gtr holds exactly the body that was reviewed (or shares one that does).
   for (const [golden, reviewed] of reviewedA) {
     const f = path.join(root, ...golden.split('/'));
@@ -101,7 +103,7 @@ test('review needs a terminal; scripts use accept and reject', () => {
   expect(run(root, ['accept', 'traces/a.gtr']).err).toContain('accept needs --reason');
   const acc = run(root, ['accept', 'traces/a.gtr', '--reason', 'new recording']);
   expect(acc.code).toBe(0);
-  expect(acc.out).toContain('accepted 5 pending goldens');
+  expect(acc.out).toContain(`accepted ${NP} pending goldens`);
   expect(run(root, ['check', 'traces/a.gtr']).code).toBe(0);
   expect(run(root, ['accept', '--reason', 'x']).err).toContain('no pending goldens in .gicreplay/pending');
 });
