@@ -53,6 +53,8 @@ if [ -n "$pkg" ]; then
   if ! ls "$cache"/boot/vmlinuz-*-arm64 >/dev/null 2>&1; then
     # a metapackage (linux-image-6.12-arm64) names the versioned image as its first dependency
     real=$(apt-cache depends "$pkg:arm64" | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+    # for a foreign architecture apt-cache names the dependency with its ":arm64" already
+    real=${real%:arm64}
     (cd "$cache" && apt-get download "${real:-$pkg}:arm64" && dpkg-deb -x ./*.deb . && rm -f ./*.deb)
   fi
   ls "$cache"/boot/vmlinuz-*-arm64 | tail -1

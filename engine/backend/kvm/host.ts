@@ -102,7 +102,8 @@ export class NestedHost implements KvmHost {
   }
 
   describe(): string {
-    return `nested: ${path.basename(this.kernel)} under ${this.qemuVersion}, results via ${this.channel === 'semihost' ? 'semihosting' : 'the serial console'}`;
+    const append = this.o.append ? ` (command line + "${this.o.append}")` : '';
+    return `nested: ${path.basename(this.kernel)}${append} under ${this.qemuVersion}, results via ${this.channel === 'semihost' ? 'semihosting' : 'the serial console'}`;
   }
 
   qemuArgs(gic: 2 | 3, initrd: string, memMiB: number): string[] {
