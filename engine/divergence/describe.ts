@@ -28,5 +28,9 @@ export function describeEvent(ev: TraceEvent, registry: RegisterRegistry): strin
       return `line INTID ${ev.intid}${ev.cpu === null ? '' : ` (cpu${ev.cpu})`} level ${ev.level}`;
     case EventKind.Marker:
       return `marker ${JSON.stringify(ev.text)}`;
+    case EventKind.MemWrite:
+      return `${ev.cpu === null ? 'VMM/device' : `cpu${ev.cpu}`} wrote ${ev.data.length} byte(s) of guest memory at ${hex(ev.addr)}`;
+    case EventKind.Msi:
+      return `KVM_SIGNAL_MSI DeviceID ${ev.devid === null ? '(none)' : hex(ev.devid)} EventID ${hex(ev.data)} to ${hex(ev.address)}`;
   }
 }

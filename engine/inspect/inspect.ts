@@ -2,7 +2,7 @@
 // (bounded memory) and hands output lines to a callback, so the CLI stays a thin layer.
 
 import { InputError } from '../errors';
-import { EVENT_KIND_NAMES } from '../trace/codec';
+import { EVENT_KIND_NAMES, KIND_MINOR } from '../trace/codec';
 import { EventKind, TraceHeader, TraceTrailer } from '../trace/events';
 import { LineReader } from '../trace/lines';
 import { openTrace } from '../trace/reader';
@@ -28,7 +28,7 @@ export interface TraceInfo {
 
 export function traceInfo(file: string, opts: { allowTruncated?: boolean } = {}): TraceInfo {
   const r = openTrace(file, { allowTruncated: opts.allowTruncated });
-  const perKind = new Array<number>(9).fill(0);
+  const perKind = new Array<number>(EventKind.Msi + 1).fill(0);
   let first: bigint | null = null;
   let last: bigint | null = null;
   let n = 0;
@@ -43,7 +43,8 @@ export function traceInfo(file: string, opts: { allowTruncated?: boolean } = {})
     r.close();
   }
   const counts: Record<string, number> = {};
-  for (let k = EventKind.MmioRead; k <= EventKind.Marker; k++) counts[EVENT_KIND_NAMES[k as EventKind]] = perKind[k];
+  // Kinds a later minor added are listed only for traces of that minor (a 1.1 trace's counts stay as they were).
+  for (let k = EventKind.MmioRead; k <= EventKind.Msi; k++) if (KIND_MINOR[k as EventKind] <= r.header.formatMinor) counts[EVENT_KIND_NAMES[k as EventKind]] = perKind[k];
   return { file, header: r.header, events: n, counts, firstCycle: first, lastCycle: last, trailer: r.trailer, truncation: r.truncation };
 }
 

@@ -29,7 +29,7 @@ export class RegisterNamer implements EventNamer {
       case EventKind.UserRead:
       case EventKind.UserWrite:
         if (ev.group === UserGroup.CpuSysregs) return sysregName(ev.offset);
-        if (ev.group === UserGroup.Ctrl) return fallbackUserName(ev.group, ev.offset);
+        if (ev.group === UserGroup.Ctrl || ev.group === UserGroup.ItsCtrl) return fallbackUserName(ev.group, ev.offset);
         return this.registry.describeUser(ev.group, ev.cpu, ev.offset, ev.size).reg || fallbackUserName(ev.group, ev.offset);
       default:
         return undefined;
@@ -68,7 +68,7 @@ export class RegisterChecker {
       case EventKind.UserRead:
       case EventKind.UserWrite: {
         // The ctrl group has no registers; the format's own check covers it.
-        if (ev.group === UserGroup.Ctrl) break;
+        if (ev.group === UserGroup.Ctrl || ev.group === UserGroup.ItsCtrl) break;
         if (ev.group === UserGroup.CpuSysregs) {
           if (!sysregByEnc(ev.offset)) violation(`unknown system register ${sysregName(ev.offset)} in cpu-sysregs`, 'an ICC_* register encoding');
           break;

@@ -8,7 +8,7 @@ import { GicModel, userWriteErrno, WriteResult } from '../model/model';
 import { Policy } from '../policy/policy';
 import { createTimer } from '../timer';
 import { TimerModel } from '../timer/types';
-import { EventKind, TraceEvent, TraceHeader, UserGroup } from '../trace/events';
+import { CTRL_INIT, EventKind, TraceEvent, TraceHeader, UserGroup } from '../trace/events';
 import { EventValidator } from '../trace/validate';
 import { errnoName } from '../util/errno';
 import { openTrace, ReadOptions, TraceReader } from '../trace/reader';
@@ -156,9 +156,16 @@ export class Replayer {
       case EventKind.UserWrite: {
         let r: WriteResult;
         let result: number | undefined;
-        if (ev.group === UserGroup.Ctrl) {
-          // KVM_DEV_ARM_VGIC_GRP_CTRL on the vGIC (format 1.1): CTRL_INIT is the init point.
-          const c = this.model.deviceCtrl ? this.model.deviceCtrl('vgic', ev.offset) : { reg: `CTRL+0x${ev.offset.toString(16)}`, result: -6, effect: 'rejected (-ENXIO): this model has no control attributes' };
+        if (ev.group === UserGroup.Ctrl || ev.group === UserGroup.ItsCtrl) {
+          // KVM_DEV_ARM_VGIC_GRP_CTRL on the vGIC (format 1.1: CTRL_INIT is the init point; 1.2:
+          // SAVE_PENDING_TABLES) or on the ITS device (format 1.2: SAVE/RESTORE_TABLES, CTRL_RESET).
+          const device = ev.group === UserGroup.ItsCtrl ? 'its' : 'vgic';
+          const c = this.model.deviceCtrl ? this.model.deviceCtrl(device, ev.offset) : { reg: `CTRL+0x${ev.offset.toString(16)}`, result: -6, effect: 'rejected (-ENXIO): this model has no control attributes' };
+          if (device === 'its' || ev.offset !== CTRL_INIT) {
+            // The table attributes always say what they did (entries saved, restored, reset).
+            sink({ op: 'ctrl', index, cycle: ev.cycle, reg: c.reg, result: c.result, ...(c.effect ? { effect: c.effect } : {}) });
+            break;
+          }
           r = { reg: c.reg, effect: c.effect ?? (c.result ? `KVM returns ${errnoName(-c.result)}` : undefined) };
           result = c.result ? -c.result : undefined;
         } else {
@@ -193,6 +200,21 @@ export class Replayer {
       case EventKind.Marker:
         sink({ op: 'marker', index, cycle: ev.cycle, cpu: ev.cpu, text: ev.text });
         break;
+      case EventKind.MemWrite: {
+        // Guest memory the ITS may read later (format 1.2): no record unless the model refuses it.
+        const r = this.model.memWrite ? this.model.memWrite(ev.cpu, ev.addr, ev.data) : { reg: `MEM[0x${ev.addr.toString(16)}]`, effect: 'ignored: this model reads no guest memory' };
+        if (r.effect) {
+          this.summary.writeEffects++;
+          sink({ op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: null, size: ev.data.length, value: 0n, effect: r.effect });
+        }
+        break;
+      }
+      case EventKind.Msi: {
+        // KVM_SIGNAL_MSI (format 1.2): what the ioctl returns and what the ITS did with it.
+        const r = this.model.signalMsi ? this.model.signalMsi(ev.address, ev.data, ev.devid) : { reg: 'MSI', result: -19, effect: 'rejected (-ENODEV): this model has no ITS' };
+        sink({ op: 'msi', index, cycle: ev.cycle, reg: r.reg, result: r.result, effect: r.effect });
+        break;
+      }
     }
     if (this.sideRecords) this.emitSideRecords(ev.cycle, 'cpu' in ev ? ev.cpu : null, index);
     this.emitOutputChanges(ev.cycle, index);

@@ -2,7 +2,7 @@
 // "Event rules"). Type checks live in codec.ts decodeEvent; register-level checks (is this offset
 // a register, is this size allowed for it) in registers.ts, because they need the register tables.
 
-import { AccessSize, CTRL_INIT, EventKind, Frame, GicVersion, TraceEvent, TraceHeader, UserGroup } from './events';
+import { AccessSize, CTRL_INIT, CTRL_SAVE_PENDING_TABLES, EventKind, Frame, GicVersion, ITS_CTRL_ATTRS, MINOR_ITS, TraceEvent, TraceHeader, UserGroup } from './events';
 import { violation } from './violation';
 import { sysregByEnc } from '../arch/sysregs';
 
@@ -16,7 +16,8 @@ export const FRAME_BYTES: Readonly<Record<GicVersion, Partial<Record<Frame, numb
 export const USER_GROUP_BYTES: Readonly<Record<GicVersion, Partial<Record<UserGroup, number>>>> = {
   2: { [UserGroup.DistRegs]: 0x1000, [UserGroup.CpuRegs]: 0x2000 },
   // REDIST_REGS spans RD_base and SGI_base: SGI-frame registers sit at 64 KiB + their offset.
-  3: { [UserGroup.DistRegs]: 0x10000, [UserGroup.RedistRegs]: 0x20000, [UserGroup.CpuSysregs]: 0 },
+  // ITS_REGS addresses the ITS control frame (vgic_its_attr_regs_access: offsets below 64 KiB).
+  3: { [UserGroup.DistRegs]: 0x10000, [UserGroup.RedistRegs]: 0x20000, [UserGroup.CpuSysregs]: 0, [UserGroup.ItsRegs]: 0x10000 },
 };
 
 export const FRAME_NAMES: Readonly<Record<Frame, string>> = {
@@ -34,6 +35,7 @@ export const USER_GROUP_NAMES: Readonly<Record<UserGroup, string>> = {
   [UserGroup.CpuSysregs]: 'cpu-sysregs',
   [UserGroup.ItsRegs]: 'its-regs',
   [UserGroup.Ctrl]: 'ctrl',
+  [UserGroup.ItsCtrl]: 'its-ctrl',
 };
 
 /** A packed op0/op1/CRn/CRm/op2 encoding (arch/sysregs.ts sysregEncoding) with every field in range. */
@@ -50,6 +52,7 @@ export class EventChecker {
   private readonly userBytes: Partial<Record<UserGroup, number>>;
   private readonly spiEnd: number;
   private readonly its: boolean;
+  private readonly minor: number;
   /** Cycle of the previous event; -1 before the first. */
   lastCycle = -1n;
   /** A GICv3 vGIC the trace initialises itself (gic.init "traced") and has not yet: its vCPUs cannot run. */
@@ -62,6 +65,7 @@ export class EventChecker {
     this.userBytes = USER_GROUP_BYTES[this.version];
     this.spiEnd = 32 + header.gic.spis;
     this.its = header.gic.its;
+    this.minor = header.formatMinor;
     this.uninitialisedV3 = header.gic.init === 'traced' && this.version === 3;
   }
 
@@ -91,7 +95,7 @@ export class EventChecker {
         break;
       case EventKind.UserRead:
       case EventKind.UserWrite:
-        if (ev.group === UserGroup.Ctrl) {
+        if (ev.group === UserGroup.Ctrl || ev.group === UserGroup.ItsCtrl) {
           this.ctrl(ev);
           break;
         }
@@ -111,8 +115,21 @@ export class EventChecker {
       case EventKind.Marker:
         this.cpu(ev.cpu, true);
         break;
+      case EventKind.MemWrite:
+        this.needIts('mem-write');
+        this.cpu(ev.cpu, true);
+        if (ev.addr + BigInt(ev.data.length) > 0x10000000000000000n) violation(`mem-write of ${ev.data.length} bytes at 0x${ev.addr.toString(16)} runs past 2^64`, 'a guest-physical range inside the 64-bit address space');
+        break;
+      case EventKind.Msi:
+        this.needIts('msi');
+        break;
     }
     this.lastCycle = ev.cycle;
+  }
+
+  /** Guest memory and MSIs matter only to an ITS: a trace without one cannot carry them. */
+  private needIts(what: string): void {
+    if (!this.its) violation(`${what} event in a trace without an ITS`, `gic.its true (only the ITS reads guest memory and takes MSIs)`);
   }
 
   private cpu(cpu: number | null, nullable: boolean): void {
@@ -142,8 +159,14 @@ export class EventChecker {
     if (bytes === undefined) {
       violation(`device-attribute group ${USER_GROUP_NAMES[group]} does not exist on GICv${this.version}`, this.version === 2 ? 'dist-regs or cpu-regs on GICv2' : 'dist-regs, redist-regs or cpu-sysregs on GICv3');
     }
-    // DIST_REGS may name a vCPU (GICv2 banked registers); the other groups must.
-    this.cpu(cpu, group === UserGroup.DistRegs);
+    if (group === UserGroup.ItsRegs) {
+      if (!this.its) violation('its-regs access in a trace without an ITS', 'gic.its true for KVM_DEV_ARM_VGIC_GRP_ITS_REGS');
+      if (cpu !== null) violation(`its-regs access names vCPU ${cpu}`, 'cpu nil (the ITS registers are the VM\'s)');
+      if (size !== 4 && size !== 8) violation(`its-regs access of ${size} bytes`, 'size 4 or 8 (KVM_DEV_ARM_VGIC_GRP_ITS_REGS accesses a register at its width)');
+    } else {
+      // DIST_REGS may name a vCPU (GICv2 banked registers); the other groups must.
+      this.cpu(cpu, group === UserGroup.DistRegs);
+    }
     if (group === UserGroup.CpuSysregs) {
       if (!validSysregEncoding(offset)) violation(`cpu-sysregs offset 0x${offset.toString(16)} is not a valid sysreg encoding`, 'a packed op0/op1/CRn/CRm/op2 encoding');
       if (size !== 8) violation(`cpu-sysregs access of ${size} bytes`, 'size 8 (KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS is 64-bit)');
@@ -152,13 +175,26 @@ export class EventChecker {
     if (offset + size > bytes) violation(`offset 0x${offset.toString(16)} (+${size}) lies outside ${USER_GROUP_NAMES[group]}`, `an offset below 0x${bytes.toString(16)}`);
   }
 
-  /** The vGIC's control attributes: a write of KVM_DEV_ARM_VGIC_CTRL_INIT, nothing else (format 1.1). */
+  /**
+   * Control attributes: on the vGIC (`ctrl`) a write of KVM_DEV_ARM_VGIC_CTRL_INIT (format 1.1)
+   * or, on GICv3 from format 1.2, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES; on the ITS device
+   * (`its-ctrl`, format 1.2) INIT, SAVE_TABLES, RESTORE_TABLES or CTRL_RESET.
+   */
   private ctrl(ev: TraceEvent & { kind: EventKind.UserRead | EventKind.UserWrite }): void {
-    if (ev.kind === EventKind.UserRead) violation('user-read of the ctrl group', 'only user-writes in the ctrl group (KVM has no readable vGIC control attribute)');
-    if (ev.offset !== CTRL_INIT) violation(`ctrl attribute ${ev.offset}`, `offset ${CTRL_INIT} (KVM_DEV_ARM_VGIC_CTRL_INIT)`);
-    if (ev.cpu !== null) violation(`ctrl write names vCPU ${ev.cpu}`, 'cpu nil (the attribute is the VM\'s)');
-    if (ev.size !== 4 || ev.value !== 0n) violation(`ctrl write of size ${ev.size}, value 0x${ev.value.toString(16)}`, 'size 4 and value 0 (KVM_DEV_ARM_VGIC_CTRL_INIT takes no data)');
-    this.uninitialisedV3 = false;
+    const its = ev.group === UserGroup.ItsCtrl;
+    const g = its ? 'its-ctrl' : 'ctrl';
+    if (ev.kind === EventKind.UserRead) violation(`user-read of the ${g} group`, `only user-writes in the ${g} group (KVM has no readable control attribute)`);
+    if (its) {
+      if (!this.its) violation('its-ctrl write in a trace without an ITS', 'gic.its true for the ITS device\'s control attributes');
+      if (ITS_CTRL_ATTRS[ev.offset] === undefined) violation(`its-ctrl attribute ${ev.offset}`, `offset ${Object.entries(ITS_CTRL_ATTRS).map(([k, n]) => `${k} (${n})`).join(', ')}`);
+    } else if (ev.offset === CTRL_SAVE_PENDING_TABLES && this.minor >= MINOR_ITS && this.version === 3) {
+      // KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES: a GICv3 attribute (vgic_v3_set_attr).
+    } else if (ev.offset !== CTRL_INIT) {
+      violation(`ctrl attribute ${ev.offset}`, this.minor >= MINOR_ITS && this.version === 3 ? `offset ${CTRL_INIT} (KVM_DEV_ARM_VGIC_CTRL_INIT) or ${CTRL_SAVE_PENDING_TABLES} (KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES)` : `offset ${CTRL_INIT} (KVM_DEV_ARM_VGIC_CTRL_INIT)${this.version === 3 ? '; 3 (KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES) needs format 1.2' : ''}`);
+    }
+    if (ev.cpu !== null) violation(`${g} write names vCPU ${ev.cpu}`, 'cpu nil (the attribute is the device\'s)');
+    if (ev.size !== 4 || ev.value !== 0n) violation(`${g} write of size ${ev.size}, value 0x${ev.value.toString(16)}`, 'size 4 and value 0 (the control attributes take no data)');
+    if (!its && ev.offset === CTRL_INIT) this.uninitialisedV3 = false;
   }
 
   private fits(v: bigint | null, size: AccessSize): void {

@@ -77,7 +77,7 @@ describe('bad input exits 2 with the file, byte offset, event and expectation', 
     ['newer format major', () => {
       const t = writeRaw(dir, 'v2.gtr', { header: { ...headerToWire(synthHeader()), formatMajor: 2 }, events: [] });
       return { file: t.file, offset: 0 };
-    }, /trace format 2\.0 is newer than this gicreplay reads \(format 1\.1\)/],
+    }, /trace format 2\.0 is newer than this gicreplay reads \(format 1\.2\)/],
     ['a 4 GiB string', () => {
       const t = writeRaw(dir, 'hostile.gtr', { events: [Buffer.from([0x94, 0x08, 0x01, 0xc0, 0xdb, 0xff, 0xff, 0xff, 0xff])] });
       return { file: t.file, offset: t.eventOffsets[0], event: 0 };

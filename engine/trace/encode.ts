@@ -127,6 +127,27 @@ export class MsgpackEncoder {
     }
   }
 
+  /** msgpack bin (0xc4/0xc5/0xc6), shortest form: a mem-write's bytes. */
+  bin(v: Uint8Array): void {
+    const n = v.length;
+    this.ensure(5 + n);
+    const b = this.buf;
+    if (n < 0x100) {
+      b[this.len++] = 0xc4;
+      b[this.len++] = n;
+    } else if (n < 0x10000) {
+      b[this.len++] = 0xc5;
+      b.writeUInt16BE(n, this.len);
+      this.len += 2;
+    } else {
+      b[this.len++] = 0xc6;
+      b.writeUInt32BE(n, this.len);
+      this.len += 4;
+    }
+    b.set(v, this.len);
+    this.len += n;
+  }
+
   arrayHeader(n: number): void {
     this.header(n, 0x90, 0xdc, 0xdd);
   }
@@ -141,6 +162,7 @@ export class MsgpackEncoder {
     else if (typeof v === 'boolean') this.bool(v);
     else if (typeof v === 'number' || typeof v === 'bigint') this.uint(v);
     else if (typeof v === 'string') this.str(v);
+    else if (v instanceof Uint8Array) this.bin(v);
     else if (Array.isArray(v)) {
       this.arrayHeader(v.length);
       for (const x of v) this.value(x);
@@ -210,6 +232,23 @@ export class MsgpackEncoder {
         this.uintOrNil(ev.cpu);
         if (typeof ev.text !== 'string') throw new TypeError('marker text must be a string');
         this.str(ev.text);
+        break;
+      case EventKind.MemWrite:
+        this.arrayHeader(5);
+        this.u32(ev.kind);
+        this.uint(ev.cycle);
+        this.uintOrNil(ev.cpu);
+        this.uint(ev.addr);
+        if (!(ev.data instanceof Uint8Array)) throw new TypeError('mem-write data must be a Uint8Array');
+        this.bin(ev.data);
+        break;
+      case EventKind.Msi:
+        this.arrayHeader(5);
+        this.u32(ev.kind);
+        this.uint(ev.cycle);
+        this.uint(ev.address);
+        this.uint(ev.data);
+        this.uintOrNil(ev.devid);
         break;
       default:
         throw new TypeError(`unknown event kind ${String((ev as { kind: unknown }).kind)}`);

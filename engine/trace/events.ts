@@ -5,13 +5,22 @@
 export const TRACE_MAGIC = 'gicreplay-trace';
 /** Major version: a reader refuses a newer major. Minor: additive, older readers may ignore new fields. */
 export const TRACE_FORMAT_MAJOR = 1;
-export const TRACE_FORMAT_MINOR = 1;
+export const TRACE_FORMAT_MINOR = 2;
 /**
  * Format minor 1 added the vGIC's init point (`gic.init: "traced"` and the `ctrl` user group)
  * and each user access's result (a trailing errno element). A trace that uses none of them stays
  * format 1.0: writers stamp the lowest minor the content needs (minorFor).
  */
 export const MINOR_INIT_AND_RESULTS = 1;
+/**
+ * Format minor 2 added what a VM with an ITS needs: guest memory the ITS reads (`mem-write`
+ * events: command-queue entries, property and pending tables, saved device/collection/ITT
+ * tables), KVM_SIGNAL_MSI (`msi` events), the ITS_REGS device-attribute group, the ITS device's
+ * control attributes (`its-ctrl`) and the vGIC's KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES.
+ */
+export const MINOR_ITS = 2;
+/** Largest mem-write payload: a whole 64 KiB table (an LPI property table for 16 ID bits is 56 KiB) with room to spare. */
+export const MAX_MEM_WRITE_BYTES = 0x100000;
 
 export type GicVersion = 2 | 3;
 
@@ -35,17 +44,32 @@ export enum UserGroup {
   RedistRegs = 1,
   CpuRegs = 2,
   CpuSysregs = 3,
-  /** KVM_DEV_ARM_VGIC_GRP_ITS_REGS on the ITS device (format minor 2). */
+  /** KVM_DEV_ARM_VGIC_GRP_ITS_REGS on the ITS device (format minor 2): offsets in the ITS control frame, cpu nil. */
   ItsRegs = 4,
   /**
    * KVM_DEV_ARM_VGIC_GRP_CTRL on the vGIC (format minor 1): a user-write whose offset is the
    * attribute, 0 = KVM_DEV_ARM_VGIC_CTRL_INIT; size 4, value 0, no vCPU.
    */
   Ctrl = 5,
+  /**
+   * KVM_DEV_ARM_VGIC_GRP_CTRL on the ITS device (format minor 2): a user-write whose offset is the
+   * attribute (0 INIT, 1 KVM_DEV_ARM_ITS_SAVE_TABLES, 2 KVM_DEV_ARM_ITS_RESTORE_TABLES,
+   * 4 KVM_DEV_ARM_ITS_CTRL_RESET); size 4, value 0, no vCPU.
+   */
+  ItsCtrl = 6,
 }
 
 /** KVM_DEV_ARM_VGIC_CTRL_INIT, the ctrl group's offset that initialises the vGIC. */
 export const CTRL_INIT = 0;
+/** KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES on the vGIC (format minor 2): writes every LPI's pending bit to its pending table. */
+export const CTRL_SAVE_PENDING_TABLES = 3;
+/** The ITS device's control attributes (uapi asm/kvm.h), the `its-ctrl` group's offsets. */
+export const ITS_CTRL_ATTRS: Readonly<Record<number, string>> = {
+  0: 'KVM_DEV_ARM_VGIC_CTRL_INIT',
+  1: 'KVM_DEV_ARM_ITS_SAVE_TABLES',
+  2: 'KVM_DEV_ARM_ITS_RESTORE_TABLES',
+  4: 'KVM_DEV_ARM_ITS_CTRL_RESET',
+};
 
 export enum EventKind {
   MmioRead = 1,
@@ -56,6 +80,10 @@ export enum EventKind {
   UserWrite = 6,
   Line = 7,
   Marker = 8,
+  /** Format minor 2: bytes a vCPU, the VMM or a device wrote to guest memory that the ITS reads. */
+  MemWrite = 9,
+  /** Format minor 2: KVM_SIGNAL_MSI on the VM. */
+  Msi = 10,
 }
 
 export type AccessSize = 1 | 2 | 4 | 8;
@@ -142,6 +170,33 @@ export interface MarkerEvent extends EventBase {
   text: string;
 }
 
+/**
+ * Guest memory the ITS reads (format minor 2): a command the guest put in its command queue, a
+ * property-table byte, a table a VMM restores. Only what the ITS may read needs to be carried.
+ */
+export interface MemWriteEvent extends EventBase {
+  kind: EventKind.MemWrite;
+  /** vCPU that stored the bytes; null = the VMM, a device (DMA) or a source that could not tell. */
+  cpu: number | null;
+  /** Guest-physical address of the first byte. */
+  addr: bigint;
+  /** The bytes, in address order (1 .. MAX_MEM_WRITE_BYTES). */
+  data: Uint8Array;
+}
+
+/** KVM_SIGNAL_MSI (format minor 2): struct kvm_msi's doorbell address, data (the EventID) and DeviceID. */
+export interface MsiEvent extends EventBase {
+  kind: EventKind.Msi;
+  /** Always null: KVM_SIGNAL_MSI is a VM ioctl, not a vCPU's (kept so every event has a cpu; not on the wire). */
+  cpu: null;
+  /** address_hi:address_lo, the doorbell (GITS_TRANSLATER of the ITS). */
+  address: bigint;
+  /** The MSI payload: the EventID. */
+  data: number;
+  /** The DeviceID (requester ID); null = KVM_MSI_VALID_DEVID clear. */
+  devid: number | null;
+}
+
 export type TraceEvent =
   | MmioReadEvent
   | MmioWriteEvent
@@ -150,7 +205,9 @@ export type TraceEvent =
   | UserReadEvent
   | UserWriteEvent
   | LineEvent
-  | MarkerEvent;
+  | MarkerEvent
+  | MemWriteEvent
+  | MsiEvent;
 
 export type SourceKind = 'guest-script' | 'qemu' | 'kvm-ftrace' | 'hand';
 
@@ -231,9 +288,20 @@ export function kvmMpidr(vcpuId: number): bigint {
 
 /** The lowest format minor that can carry this header and these events (writers stamp it). */
 export function minorFor(header: TraceHeader, events: Iterable<TraceEvent>): number {
-  if (header.gic.init !== undefined) return MINOR_INIT_AND_RESULTS;
+  let minor = header.gic.init !== undefined ? MINOR_INIT_AND_RESULTS : 0;
   for (const ev of events) {
-    if ((ev.kind === EventKind.UserRead || ev.kind === EventKind.UserWrite) && (ev.group === UserGroup.Ctrl || (ev.result !== undefined && ev.result !== null))) return MINOR_INIT_AND_RESULTS;
+    const m = eventMinor(ev);
+    if (m > minor) minor = m;
+    if (minor === MINOR_ITS) break;
   }
-  return 0;
+  return minor;
+}
+
+/** The format minor one event needs. */
+export function eventMinor(ev: TraceEvent): number {
+  if (ev.kind === EventKind.MemWrite || ev.kind === EventKind.Msi) return MINOR_ITS;
+  if (ev.kind !== EventKind.UserRead && ev.kind !== EventKind.UserWrite) return 0;
+  if (ev.group === UserGroup.ItsRegs || ev.group === UserGroup.ItsCtrl) return MINOR_ITS;
+  if (ev.group === UserGroup.Ctrl) return ev.offset === CTRL_INIT ? MINOR_INIT_AND_RESULTS : MINOR_ITS;
+  return ev.result !== undefined && ev.result !== null ? MINOR_INIT_AND_RESULTS : 0;
 }

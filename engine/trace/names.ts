@@ -4,7 +4,7 @@
 // tables and falls back to these for offsets no table claims.
 
 import { sysregName } from '../arch/sysregs';
-import { CTRL_INIT, EventKind, Frame, TraceEvent, UserGroup } from './events';
+import { CTRL_INIT, CTRL_SAVE_PENDING_TABLES, EventKind, Frame, ITS_CTRL_ATTRS, TraceEvent, UserGroup } from './events';
 
 /** Names the register an event accesses, for the text forms (`trace dump`). */
 export interface EventNamer {
@@ -26,6 +26,7 @@ const GROUP_PREFIX: Record<UserGroup, string> = {
   [UserGroup.CpuSysregs]: 'CPU_SYSREGS',
   [UserGroup.ItsRegs]: 'ITS_REGS',
   [UserGroup.Ctrl]: 'CTRL',
+  [UserGroup.ItsCtrl]: 'ITS_CTRL',
 };
 
 /** Name of an MMIO offset when no register table claims it: GICD+0x84, GICR2+0x80, GICR_SGI0+0x100. */
@@ -36,6 +37,8 @@ export function fallbackMmioName(frame: Frame, index: number, offset: number): s
 
 export function fallbackUserName(group: UserGroup, offset: number): string {
   if (group === UserGroup.Ctrl && offset === CTRL_INIT) return 'KVM_DEV_ARM_VGIC_CTRL_INIT';
+  if (group === UserGroup.Ctrl && offset === CTRL_SAVE_PENDING_TABLES) return 'KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES';
+  if (group === UserGroup.ItsCtrl && ITS_CTRL_ATTRS[offset] !== undefined) return `ITS ${ITS_CTRL_ATTRS[offset]}`;
   return group === UserGroup.CpuSysregs ? sysregName(offset) : `${GROUP_PREFIX[group]}+0x${offset.toString(16)}`;
 }
 

@@ -115,7 +115,7 @@ describe('framing and msgpack', () => {
 
   test('newer format major is refused naming both versions', () => {
     const t = file({ header: { ...headerToWire(synthHeader()), formatMajor: 2, formatMinor: 3 }, events: [] });
-    const e = expectError(t.file, { byteOffset: 0, message: /trace format 2\.3 is newer than this gicreplay reads \(format 1\.1\)/, expected: /format major 1/ });
+    const e = expectError(t.file, { byteOffset: 0, message: /trace format 2\.3 is newer than this gicreplay reads \(format 1\.2\)/, expected: /format major 1/ });
     expect(e.message).toContain('2.3');
   });
 
@@ -274,7 +274,8 @@ describe('header schema', () => {
 
 describe('event rules', () => {
   const cases: [string, unknown[] | Buffer, RegExp, RegExp][] = [
-    ['unknown event kind', [9, 1, 0], /unknown event kind integer 9/, /kind from 1/],
+    ['unknown event kind', [11, 1, 0], /unknown event kind integer 11/, /kind from 1/],
+    ['a 1.2 event kind (mem-write) in a 1.0 trace', [9, 1, 0, 0x40000000, Buffer.from([1])], /mem-write event \(kind 9\) in a format 1\.0 trace/, /format 1\.2 or later/],
     ['missing field', [EventKind.MmioWrite, 1, 0, 0, 0, 0x100, 4], /7 fields; missing value/, /exactly 8 fields/],
     ['extra field at minor 0', [...w(1), 5], /9 fields/, /exactly 8/],
     ['wrong type: offset a string', w(1, '0x100' as unknown as number), /field 5 \(offset\) is string "0x100"/, /unsigned integer/],

@@ -70,7 +70,7 @@ class StreamReader implements TraceReader {
   private readonly walker = new MsgpackWalker();
   private readonly flat = new FlatArrayDecoder();
   private readonly fast = new FastEventDecoder();
-  private readonly unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
+  private readonly unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint', copyBuffers: true });
   private readonly unpackOpts = { start: 0, end: 0 };
   private checker!: EventChecker;
   private readonly extraCheck: ((ev: TraceEvent) => void) | null;

@@ -35,7 +35,16 @@ export function eventToText(ev: TraceEvent, index: number, namer: EventNamer): s
       return `${head} INTID${ev.intid} level=${ev.level}`;
     case EventKind.Marker:
       return `${head} ${JSON.stringify(ev.text)}`;
+    case EventKind.MemWrite:
+      return `${head} ${hex(ev.addr)}/${ev.data.length} ${bytesToHex(ev.data)}`;
+    case EventKind.Msi:
+      return `${head} doorbell=${hex(ev.address)} data=${hex(ev.data)} devid=${ev.devid === null ? '-' : hex(ev.devid)}`;
   }
+}
+
+/** Bytes as lower-case hex in address order (a mem-write's data in the text and JSON forms). */
+export function bytesToHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
 /** A user access's recorded result (format 1.1): " result=0", " result=-EBUSY", or nothing when not recorded. */
@@ -101,6 +110,10 @@ export function eventToJson(ev: TraceEvent, index: number, namer: EventNamer): s
       return JSON.stringify({ event: index, kind: k, cycle: c, intid: ev.intid, cpu: ev.cpu, level: ev.level });
     case EventKind.Marker:
       return JSON.stringify({ event: index, kind: k, cycle: c, cpu: ev.cpu, text: ev.text });
+    case EventKind.MemWrite:
+      return JSON.stringify({ event: index, kind: k, cycle: c, cpu: ev.cpu, addr: hex(ev.addr), data: bytesToHex(ev.data) });
+    case EventKind.Msi:
+      return JSON.stringify({ event: index, kind: k, cycle: c, address: hex(ev.address), data: hex(ev.data), devid: ev.devid === null ? null : hex(ev.devid) });
   }
 }
 
@@ -205,6 +218,13 @@ export function eventFromJson(v: unknown): TraceEvent {
     }
     case EventKind.Marker:
       return { kind, cycle, cpu: jsonCpu(o.cpu, true), text: jsonStr(o.text, 'text') };
+    case EventKind.MemWrite: {
+      const d = o.data;
+      if (typeof d !== 'string' || d.length < 2 || d.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(d)) return violation(`data is ${JSON.stringify(d) ?? 'missing'}`, 'data as an even-length hex string of at least one byte ("0a1b…", address order)');
+      return { kind, cycle, cpu: jsonCpu(o.cpu, true), addr: jsonU64(o.addr, 'addr'), data: new Uint8Array(Buffer.from(d, 'hex')) };
+    }
+    case EventKind.Msi:
+      return { kind, cycle, cpu: null, address: jsonU64(o.address, 'address'), data: jsonU32(o.data, 'data'), devid: o.devid === null ? null : jsonU32(o.devid, 'devid') };
   }
 }
 
