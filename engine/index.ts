@@ -38,7 +38,10 @@ export type { PolicyDiff } from './divergence/diff';
 export { diffToJson, renderDiffText } from './divergence/render';
 export { traceMatrix } from './divergence/matrix';
 export type { TraceMatrix } from './divergence/matrix';
-export { matrixToJson, renderMatrixReport, renderMatrixTable } from './divergence/render-matrix';
+export { matrixToJson, renderGroups, renderMatrixReport, renderMatrixTable, renderMatrixTerminal } from './divergence/render-matrix';
+export type { MatrixTerminalOptions } from './divergence/render-matrix';
+export { summarizeBy, summarizeGroup } from './divergence/groups';
+export type { ClassPair, GroupSummary } from './divergence/groups';
 
 // Sources
 export { defaultTracePath, formatImportSummary, importQemuLogToFile } from './sources/qemu/importer';
@@ -66,6 +69,8 @@ export type { ColorChoice, Style } from './util/style';
 // Project layout
 export { findProjectRoot } from './util/project-root';
 export { expandTracePaths, findTraceFiles } from './util/trace-files';
+export { guestKindOf, readTraceTags, TAGS_FILE, UNTAGGED } from './util/trace-tags';
+export type { TagFile, TraceTags } from './util/trace-tags';
 
 // Real KVM (engine/backend/kvm/README.md)
 export * from './backend/kvm';

@@ -5,17 +5,16 @@ import type { Argv } from 'yargs';
 import { blessGoldens, blessStamp, findProjectRoot, resolveConfig } from '../../../engine';
 import { withInterrupts } from '../interrupt';
 import { Output } from '../output';
-import { listOf, progressPrinter } from './check';
+import { chosenPolicies, policyOptions } from '../policy-args';
+import { progressPrinter } from './check';
 
 export function blessCommand(y: Argv): Argv {
   return y.command(
     'bless [paths..]',
     'Regenerate the named goldens and record why in golden/LEDGER.jsonl (refused on CI)',
     (c) =>
-      c
+      policyOptions(c)
         .positional('paths', { type: 'string', array: true, describe: 'traces, goldens or folders of them (default: all of traces/)' })
-        .option('policy', { type: 'string', coerce: listOf, describe: 'only these policies, built-in or registered (repeat the flag or separate with commas)' })
-        .option('policy-file', { type: 'string', coerce: listOf, describe: 'policies from these JSON files (repeatable)' })
         .option('reason', { type: 'string', describe: 'why the new output is right (required; kept in the ledger)' })
         .option('wide', { type: 'boolean', default: false, describe: 'also regenerate goldens you did not name that share a changed body' })
         .option('prune', { type: 'boolean', default: false, describe: 'delete obsolete goldens (only files with gicreplay\'s header)' })
@@ -25,13 +24,14 @@ export function blessCommand(y: Argv): Argv {
     async (a) => {
       const cfg = resolveConfig({ mode: 'bless', env: process.env, tty: Boolean(process.stderr.isTTY), workers: 0 });
       const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
+      const { ids, files } = chosenPolicies(a, root, { command: 'bless' });
       const r = await withInterrupts((signal) => blessGoldens({
         signal,
         root,
         cwd: process.cwd(),
         paths: (a.paths as string[] | undefined) ?? [],
-        policies: a.policy,
-        policyFiles: a['policy-file'],
+        policies: ids,
+        policyFiles: files,
         reason: a.reason ?? '',
         wide: a.wide,
         prune: a.prune,

@@ -6,6 +6,7 @@ import { BUILTIN_POLICY_IDS, checkGoldens, checkGoldensOnKvm, CheckReport, defau
 import type { CliContext } from '../context';
 import { withInterrupts } from '../interrupt';
 import { Output } from '../output';
+import { chosenPolicies, policyOptions } from '../policy-args';
 import { backendOptions, kvmHostFrom } from './backend';
 
 /** A shard report is at most this large (the 210-pair suite with every pair drifting: ~1 MB). */
@@ -22,14 +23,8 @@ function readReport(file: string): CheckReport {
   }
 }
 
-/**
- * `--policy a --policy b` or `--policy a,b`. Not a greedy yargs array: `--policy rev1 traces/x`
- * must not read the trace path as a policy.
- */
-export function listOf(v: unknown): string[] {
-  const raw = Array.isArray(v) ? v : v === undefined ? [] : [v];
-  return raw.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter((x) => x !== '');
-}
+/** Kept here for commands written before the shared helper (tools/cli/policy-args.ts). */
+export { listOf } from '../policy-args';
 
 export function progressPrinter(enabled: boolean): ((done: number, total: number, id: string) => void) | undefined {
   if (!enabled) return undefined;
@@ -52,10 +47,8 @@ export function checkCommand(y: Argv, ctx: CliContext): Argv {
     'check [paths..]',
     'Replay every trace under every policy and compare with the goldens (exit 0 match, 1 drift/missing/stale/obsolete, 2 bad input); with --backend kvm, real KVM against one policy\'s goldens (default: the kernel\'s own policy, linux-6.1 for a 6.1 kernel, else mainline-rev3)',
     (c) =>
-      backendOptions(c)
+      policyOptions(backendOptions(c), { defaultText: 'every built-in and registered policy; with --backend kvm, the kernel\'s own: linux-6.1 for a 6.1 kernel, else mainline-rev3' })
         .positional('paths', { type: 'string', array: true, describe: 'traces, goldens or folders of them (default: all of traces/)' })
-        .option('policy', { type: 'string', coerce: listOf, describe: 'only these policies, built-in or registered (repeat the flag or separate with commas)' })
-        .option('policy-file', { type: 'string', coerce: listOf, describe: 'check only these policy JSON files (with --policy: those too); register a policy for good in package.json "gicreplay": { "policyFiles": [...] }' })
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (stable IDs); with --shard, save it for --merge' })
         .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
         .option('shard', { type: 'string', describe: 'check only shard i of n (e.g. 2/4) of the (trace × policy) pairs' })
@@ -71,15 +64,16 @@ export function checkCommand(y: Argv, ctx: CliContext): Argv {
       let inputs: string[] = [];
       const host = kvmHostFrom(a);
       const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
+      const { ids, files: policyFiles } = chosenPolicies(a, root, { command: 'check' });
       if (host) {
         if (a.merge?.length || a.shard || a.pending) throw new UsageError('--merge, --shard and --pending are for the model backend; with --backend kvm, check one policy in one run');
-        const policies = a.policy?.length || a['policy-file']?.length ? a.policy : [kernelPolicyId(host.release(), BUILTIN_POLICY_IDS)];
-        report = checkGoldensOnKvm({ root, cwd: process.cwd(), paths: (a.paths as string[] | undefined) ?? [], policies, policyFiles: a['policy-file'], host, runTimeoutMs: a['kvm-run-timeout'] });
+        const policies = ids.length || policyFiles.length ? ids : [kernelPolicyId(host.release(), BUILTIN_POLICY_IDS)];
+        report = checkGoldensOnKvm({ root, cwd: process.cwd(), paths: (a.paths as string[] | undefined) ?? [], policies, policyFiles, host, runTimeoutMs: a['kvm-run-timeout'] });
       } else if (a.merge !== undefined) {
         const files = [...a.merge, ...((a.paths as string[] | undefined) ?? [])];
         inputs = files;
         if (!files.length) throw new UsageError('--merge needs the shard reports to combine, e.g. `gicreplay check --merge golden-*.json`');
-        report = mergeReports(files.map(readReport), files, { root, policyFiles: (a['policy-file'] ?? []).map((f: string) => path.resolve(f)) });
+        report = mergeReports(files.map(readReport), files, { root, policyFiles: policyFiles.map((f: string) => path.resolve(f)) });
       } else {
         // `--pending` alone: the git-ignored folder `review` and `accept` read by default.
         const pendingDir = a.pending === undefined ? undefined : a.pending === '' ? defaultPendingDir(root) : a.pending;
@@ -89,8 +83,8 @@ export function checkCommand(y: Argv, ctx: CliContext): Argv {
           root,
           cwd: process.cwd(),
           paths: (a.paths as string[] | undefined) ?? [],
-          policies: a.policy,
-          policyFiles: a['policy-file'],
+          policies: ids,
+          policyFiles,
           shard: a.shard !== undefined ? parseShard(a.shard) : undefined,
           config: cfg,
           onProgress: progressPrinter(cfg.progress),
@@ -102,7 +96,7 @@ export function checkCommand(y: Argv, ctx: CliContext): Argv {
       else {
         // How long it took only on a terminal: a report saved to a file stays the same bytes run after run.
         const seconds = ctx.stdoutTty ? Number(process.hrtime.bigint() - started) / 1e9 : undefined;
-        const opts = { style: ctx.style, verbose: a.verbose, seconds, root, cwd: process.cwd(), adHocPolicyFiles: adHocPolicyFiles(root, a['policy-file']), blessable: !host, pendingDir: a.pending === undefined ? undefined : a.pending || '' };
+        const opts = { style: ctx.style, verbose: a.verbose, seconds, root, cwd: process.cwd(), adHocPolicyFiles: adHocPolicyFiles(root, policyFiles), blessable: !host, pendingDir: a.pending === undefined ? undefined : a.pending || '' };
         for (const l of renderReport(report, opts)) out.line(l);
       }
       out.flush();

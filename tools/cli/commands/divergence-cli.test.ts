@@ -37,7 +37,7 @@ describe('gicreplay diff and matrix on the command line', () => {
 
   it('diff exits 2 on bad input, naming what was expected', () => {
     const bad = run('diff', trace, '--policies', 'rev3');
-    expect([bad.status, bad.stderr]).toEqual([2, expect.stringContaining('--policies needs exactly two policy IDs')]);
+    expect([bad.status, bad.stderr]).toEqual([2, expect.stringContaining('diff runs two policies; --policy and --policy-file name 1 (rev3)')]);
     const missing = run('diff', 'traces/nope.gtr', '--policies', 'rev1,rev3');
     expect([missing.status, missing.stderr]).toEqual([2, expect.stringContaining('traces/nope.gtr')]);
     const unknown = run('diff', trace, '--policies', 'rev9,rev3');
@@ -47,7 +47,7 @@ describe('gicreplay diff and matrix on the command line', () => {
   it('matrix --json gives equivalence classes per trace', () => {
     const r = run('matrix', 'traces/guests/igroupr-rw-v3.gtr', 'traces/guests/lnx-v3.gtr', '--json');
     expect(r.status).toBe(0);
-    const ms = JSON.parse(r.stdout) as Array<{ trace: string; classes: string[][] }>;
+    const ms = (JSON.parse(r.stdout) as { traces: Array<{ trace: string; classes: string[][] }> }).traces;
     expect(ms.map((m) => m.trace)).toEqual(['guests/igroupr-rw-v3.gtr', 'guests/lnx-v3.gtr']);
     // A Linux GICv3 guest cannot tell the two readings of revision 1 apart; the IGROUPR guest can.
     expect(ms[1].classes).toContainEqual(['rev1', 'rev1-iidr-only']);

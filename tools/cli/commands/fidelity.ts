@@ -2,8 +2,9 @@
 
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { baselineOf, BUILTIN_POLICY_IDS, compareWithBaseline, DEFAULT_BASELINE, expandTracePaths, findProjectRoot, kernelPolicyId, kvmFidelity, readBaseline, renderBaseline, renderFidelity, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
+import { baselineOf, BUILTIN_POLICY_IDS, compareWithBaseline, DEFAULT_BASELINE, expandTracePaths, findProjectRoot, kernelPolicyId, kvmFidelity, readBaseline, renderBaseline, renderFidelity, UsageError, writeOutputFile } from '../../../engine';
 import { Output } from '../output';
+import { chosenPolicies, policyOptions } from '../policy-args';
 import { backendOptions, kvmHostFrom } from './backend';
 
 export function fidelityCommand(y: Argv): Argv {
@@ -11,10 +12,8 @@ export function fidelityCommand(y: Argv): Argv {
     'fidelity [paths..]',
     'Replay traces on the model and on real KVM and list every read, device-attribute result and IRQ/FIQ state that differs (exit 1 when any does, or with --baseline when a new unexplained one does)',
     (c) =>
-      backendOptions(c, 'kvm')
+      policyOptions(backendOptions(c, 'kvm'), { count: 'one', defaultText: 'the kernel\'s own (linux-6.1 for a 6.1 kernel, linux-6.12 for 6.12, else mainline-rev3); the kernel is put in its revision through GICD_IIDR' })
         .positional('paths', { type: 'string', array: true, describe: 'traces or folders of them (default: all of traces/)' })
-        .option('policy', { type: 'string', describe: 'policy to run both under (the kernel is put in its revision through GICD_IIDR); default: the kernel\'s own (linux-6.1 for a 6.1 kernel, linux-6.12 for 6.12, else mainline-rev3)' })
-        .option('policy-file', { type: 'string', describe: 'a policy JSON file of your own' })
         .option('baseline', { type: 'string', describe: `compare with a checked-in baseline (e.g. ${DEFAULT_BASELINE}): fail only on new unexplained differences` })
         .option('write-baseline', { type: 'string', describe: 'write this run\'s differences as the new baseline to FILE (refused when CI is set)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
@@ -23,8 +22,7 @@ export function fidelityCommand(y: Argv): Argv {
       if (!host) throw new UsageError('fidelity compares the model with real KVM: use --backend kvm or kvm:IMAGE');
       if (a['write-baseline'] && process.env.CI) throw new UsageError('refusing --write-baseline on CI: take the baseline on your machine and commit it');
       const root = findProjectRoot(process.cwd());
-      const { chosen } = selectPolicies({ root, cwd: process.cwd(), ids: a['policy-file'] ? [] : [a.policy ?? kernelPolicyId(host.release(), BUILTIN_POLICY_IDS)], files: a['policy-file'] ? [a['policy-file']] : [] });
-      if (chosen.length !== 1) throw new UsageError(`fidelity runs one policy; --policy and --policy-file name ${chosen.length}`);
+      const { chosen } = chosenPolicies(a, root, { count: 'one', command: 'fidelity', defaults: [kernelPolicyId(host.release(), BUILTIN_POLICY_IDS)] });
       const policy = chosen[0];
       const given = (a.paths as string[] | undefined) ?? [];
       const files = expandTracePaths(given.length ? given : [path.join(root, 'traces')]);

@@ -1,32 +1,45 @@
+// `gicreplay matrix`: thin layer over engine/divergence traceMatrix and its renderers.
+
 import type { Argv } from 'yargs';
 import * as path from 'path';
-import { expandTracePaths, findProjectRoot, matrixToJson, renderMatrixReport, renderMatrixTable, selectPolicies, traceMatrix, UsageError } from '../../../engine';
+import { expandTracePaths, findProjectRoot, guestKindOf, matrixToJson, readTraceTags, renderMatrixReport, renderMatrixTerminal, resolveConfig, traceMatrix, UsageError } from '../../../engine';
+import type { CliContext } from '../context';
 import { Output } from '../output';
+import { chosenPolicies, policyOptions } from '../policy-args';
+import { progressPrinter } from './check';
 
-export function matrixCommand(y: Argv): Argv {
+export function matrixCommand(y: Argv, ctx: CliContext): Argv {
   return y.command(
     'matrix [paths..]',
-    'For every trace: which policies the guest cannot tell apart, and where the others first differ',
+    'For every trace: which policies the guest cannot tell apart, and where the others differ; then the same per guest kind (traces/TAGS.json) and per source',
     (c) =>
-      c
+      policyOptions(c)
         .positional('paths', { type: 'string', array: true, describe: "traces or folders (default: the project's traces/)" })
-        .option('policy', { type: 'array', string: true, describe: 'policy IDs (default: every built-in policy and those registered in package.json)' })
-        .option('policy-file', { type: 'array', string: true, describe: 'extra policy JSON files' })
-        .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
-        .option('markdown', { type: 'boolean', default: false, describe: 'the full report answering the rev1 / rev1-iidr-only / rev3 question' }),
+        .option('json', { type: 'boolean', default: false, describe: 'machine-readable: {traces, byGuest, bySource}' })
+        .option('markdown', { type: 'boolean', default: false, describe: 'the Markdown report answering the rev1 / rev1-iidr-only / rev3 question (traces/POLICY-REPORT.md is this over traces/)' })
+        .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'also list the policy switches each trace never exercises' }),
     (a) => {
+      if (a.json && a.markdown) throw new UsageError('--json and --markdown are two forms of the same report: pick one');
       const root = findProjectRoot(process.cwd());
       const tracesDir = path.join(root, 'traces');
       const paths = (a.paths as string[] | undefined)?.length ? (a.paths as string[]) : [tracesDir];
       const files = expandTracePaths(paths);
       if (files.length === 0) throw new UsageError(`no traces (*.gtr) under ${paths.join(', ')}`);
-      const { chosen } = selectPolicies({ root, cwd: process.cwd(), ids: a.policy as string[] | undefined, files: a['policy-file'] as string[] | undefined });
-      const ms = files.map((f) => {
+      const { chosen } = chosenPolicies(a, root, { command: 'matrix' });
+      const tags = readTraceTags(tracesDir);
+      const cfg = resolveConfig({ mode: 'check', env: process.env, tty: Boolean(process.stderr.isTTY), workers: 0 });
+      const progress = progressPrinter(cfg.progress);
+      const ms = files.map((f, i) => {
         const rel = path.relative(tracesDir, path.resolve(f));
-        return traceMatrix(f, rel.startsWith('..') ? f : rel.split(path.sep).join('/'), chosen);
+        const label = rel.startsWith('..') ? f : rel.split(path.sep).join('/');
+        progress?.(i, files.length, label);
+        return { ...traceMatrix(f, label, chosen), guest: rel.startsWith('..') ? undefined : guestKindOf(tags, label) };
       });
+      progress?.(files.length, files.length, '');
       const out = new Output();
-      out.line((a.json ? matrixToJson(ms) : a.markdown ? renderMatrixReport(ms) : renderMatrixTable(ms)).replace(/\n$/, ''));
+      if (a.json) out.line(matrixToJson(ms));
+      else if (a.markdown) out.line(renderMatrixReport(ms).replace(/\n$/, ''));
+      else for (const l of renderMatrixTerminal(ms, { style: ctx.style, columns: ctx.columns, verbose: a.verbose })) out.line(l);
       out.flush();
       process.exitCode = 0;
     },

@@ -10,7 +10,8 @@ import type { CliContext } from '../context';
 import { withInterrupts } from '../interrupt';
 import { Output } from '../output';
 import { Decision, ReviewIo, reviewItems, reviewSession } from '../review';
-import { listOf, progressPrinter } from './check';
+import { chosenPolicies, policyOptions } from '../policy-args';
+import { progressPrinter } from './check';
 import { quietBlessMessages } from './bless';
 
 interface PendingArgs {
@@ -19,13 +20,12 @@ interface PendingArgs {
   'policy-file'?: string[];
   pending?: string;
   root?: string;
+  command?: string;
 }
 
 function pendingOptions<T>(c: Argv<T>) {
-  return c
+  return policyOptions(c, { defaultText: 'the pending goldens of every policy; name the policy files they were checked with' })
     .positional('paths', { type: 'string', array: true, describe: 'only the pending goldens of these traces, goldens or folders' })
-    .option('policy', { type: 'string', coerce: listOf, describe: 'only these policies (repeat the flag or separate with commas)' })
-    .option('policy-file', { type: 'string', coerce: listOf, describe: 'policy JSON files the pending goldens were checked with (those not registered)' })
     .option('pending', { type: 'string', describe: 'the folder `check --pending` wrote (default: .gicreplay/pending)' })
     .option('root', { type: 'string', describe: 'project folder holding traces/ and golden/ (default: nearest above the current folder)' });
 }
@@ -34,7 +34,10 @@ function selectPending(a: PendingArgs): { root: string; dir: string; pending: Pe
   const root = a.root ? path.resolve(a.root) : findProjectRoot(process.cwd());
   const dir = a.pending ? path.resolve(a.pending) : defaultPendingDir(root);
   const paths = (a.paths ?? []).map((p) => path.relative(root, path.resolve(p)).split(path.sep).join('/'));
-  const pending = listPending(dir, { paths, policies: a.policy });
+  // Policy files only make their policies known; IDs (or files named through --policy) narrow the selection.
+  const sel = chosenPolicies(a, root, { command: a.command ?? 'review' });
+  const policies = sel.ids.length || (a.policy ?? []).length ? sel.chosen.map((p) => p.id) : undefined;
+  const pending = listPending(dir, { paths, policies });
   return { root, dir, pending };
 }
 
@@ -47,7 +50,7 @@ function nothingPending(dir: string, root: string): string {
 async function accept(a: PendingArgs, pending: PendingGolden[], root: string, reason: string, command: string): Promise<string[]> {
   const cfg = resolveConfig({ mode: 'bless', env: process.env, tty: Boolean(process.stderr.isTTY), workers: 0 });
   const r = await withInterrupts((signal) =>
-    acceptPending({ root, cwd: process.cwd(), pending, reason, config: cfg, policyFiles: a['policy-file'], stamp: blessStamp({ root, env: process.env, command }), signal, onProgress: progressPrinter(cfg.progress) }),
+    acceptPending({ root, cwd: process.cwd(), pending, reason, config: cfg, policyFiles: chosenPolicies(a, root, { command }).files, stamp: blessStamp({ root, env: process.env, command }), signal, onProgress: progressPrinter(cfg.progress) }),
   );
   return quietBlessMessages(r.messages);
 }
