@@ -1,20 +1,19 @@
 // `gicreplay minimize`: thin layer over engine/minimize.
 
 import type { Argv } from 'yargs';
-import { DEFAULT_MAX_REPLAYS, findProjectRoot, minimizedToJson, minimizeFile, MinimizeQuestion, policyById, renderMinimized, selectPolicies, UsageError, writeMinimized } from '../../../engine';
+import { DEFAULT_MAX_REPLAYS, findProjectRoot, minimizedToJson, minimizeFile, MinimizeQuestion, renderMinimized, UsageError, writeMinimized } from '../../../engine';
 import { Output, summaryLines } from '../output';
+import { chosenPolicies, listOf, policyOptions } from '../policy-args';
 
 export function minimizeCommand(y: Argv): Argv {
   return y.command(
     'minimize <trace>',
     'Shrink a trace to the smallest one (events, then vCPUs and SPIs) that still shows the same difference: between two policies, or against its golden',
     (c) =>
-      c
+      policyOptions(c, { defaultText: 'with --golden, the first policy that drifts' })
         .positional('trace', { type: 'string', demandOption: true, describe: 'trace file (.gtr)' })
-        .option('policies', { type: 'string', describe: 'the difference between two policies, e.g. rev1,rev3 (their first divergence, or the one at --at)' })
+        .option('policies', { type: 'string', coerce: listOf, describe: 'the difference between two policies, named as --policy names them, e.g. rev1,rev3 (their first divergence, or the one at --at)' })
         .option('golden', { type: 'boolean', default: false, describe: 'the first drift of the trace from its checked-in golden (of --policy, default: the first policy that drifts)' })
-        .option('policy', { type: 'string', describe: 'with --golden: whose golden' })
-        .option('policy-file', { type: 'array', string: true, describe: 'policy JSON files the policies may name (registered ones need none)' })
         .option('at', { type: 'number', describe: 'with --policies: the difference at this event of the original trace instead of the first' })
         .option('o', { alias: 'output', type: 'string', demandOption: true, describe: 'where to write the minimised trace (atomically)' })
         .option('keep-markers', { type: 'boolean', default: false, describe: 'keep the markers that follow kept events' })
@@ -25,15 +24,14 @@ export function minimizeCommand(y: Argv): Argv {
       const modes = [a.policies !== undefined, a.golden].filter(Boolean).length;
       if (modes !== 1) throw new UsageError('say which difference to keep: --policies A,B (two policies) or --golden (against the golden)');
       const root = findProjectRoot(process.cwd());
-      const { universe, chosen } = selectPolicies({ root, cwd: process.cwd(), files: a['policy-file'] as string[] | undefined, ids: a.policy ? [a.policy] : undefined });
       let q: MinimizeQuestion;
       if (a.policies !== undefined) {
-        const ids = String(a.policies).split(',').map((s) => s.trim()).filter(Boolean);
-        if (ids.length !== 2) throw new UsageError(`--policies needs exactly two policy IDs, got "${a.policies}"`);
-        q = { kind: 'policies', a: policyById(universe, ids[0]), b: policyById(universe, ids[1]), at: a.at as number | undefined };
+        // The two policies through the shared selection (tools/cli/policy-args.ts), as diff takes them.
+        const [pa, pb] = chosenPolicies({ policy: [...(a.policy ?? []), ...a.policies], 'policy-file': a['policy-file'] }, root, { count: 'two', command: 'minimize --policies', allowRepeat: true }).chosen;
+        q = { kind: 'policies', a: pa, b: pb, at: a.at as number | undefined };
       } else {
         if (a.at !== undefined) throw new UsageError('--at goes with --policies; --golden keeps the first drift');
-        q = { kind: 'golden', root, policies: a.policy ? [policyById(universe, a.policy)] : chosen };
+        q = { kind: 'golden', root, policies: chosenPolicies(a, root, { command: 'minimize --golden' }).chosen };
       }
       const max = a['max-replays'] as number;
       if (!Number.isInteger(max) || max < 1) throw new UsageError(`--max-replays ${max}: a positive whole number`);
