@@ -14,9 +14,10 @@ import { CompareOptions, LineSource, StreamCompare } from './compare';
 import { GOLDEN_FORMAT, GoldenHeader } from './format';
 import { abs, goldenPathFor, Layout, traceInsideRepo } from './layout';
 import { LineHasher } from './lines';
-import { PairResult } from './results';
+import { DriftReport, PairResult } from './results';
 import { unobservableFor } from './observability';
 import { FieldFormatter, fieldFormatterFor, renderRecord } from './render';
+import { BodyHasher } from './render-bytes';
 import { BodyWriter, CheckedBody, commitGolden, openGolden, OpenGolden } from './store';
 
 export type ReplayInjection = Pick<ReplayOptions, 'modelFactory' | 'timerFactory'>;
@@ -59,11 +60,18 @@ export function blessHint(trace: string, policy: string, policyFile?: string): s
  * Returns the trace's trailer digest.
  */
 export function replayLines(l: Layout, trace: string, policy: Policy, setup: (header: TraceHeader, fields: FieldFormatter) => (line: string, rec: ReplayRecord) => void, inj: ReplayInjection = {}): string {
+  return replayRecords(l, trace, policy, (header, fields) => {
+    const onLine = setup(header, fields);
+    return (rec) => onLine(renderRecord(rec, fields), rec);
+  }, inj);
+}
+
+/** Replay `trace` under `policy`, handing each record (unrendered) to the sink `setup` builds. Returns the trace's trailer digest. */
+export function replayRecords(l: Layout, trace: string, policy: Policy, setup: (header: TraceHeader, fields: FieldFormatter) => (rec: ReplayRecord) => void, inj: ReplayInjection = {}): string {
   const reader = openTrace(abs(l, `traces/${trace}`));
   try {
     const fields = fieldFormatterFor(reader.header.gic);
-    const onLine = setup(reader.header, fields);
-    replayStream(reader, { policy, ...inj }, (rec) => onLine(renderRecord(rec, fields), rec));
+    replayStream(reader, { policy, ...inj }, setup(reader.header, fields));
     // Without allowTruncated the reader has already refused a trace without a trailer.
     return reader.trailer!.digest;
   } finally {
@@ -143,8 +151,81 @@ function lexists(file: string): boolean {
   }
 }
 
-/** Check one pair. Never throws for bad input: that becomes status "error". */
+/**
+ * Check one pair. Never throws for bad input: that becomes status "error".
+ *
+ * Most pairs match, and a match needs no line-by-line comparison: the fast path replays into a
+ * hash only and reads the golden's body as raw bytes. When both digests are the header's, the
+ * bodies are byte-identical and whole, and the result is the one the full comparison would
+ * give. Anything else (drift, a damaged golden, bad input, a custom producer or projection)
+ * goes through the full streaming comparison, which builds the drift report from the lines.
+ */
 export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}): PairResult {
+  if (!inp.project && !inp.produce) {
+    const quick = quickMatch(inp);
+    if (quick) return quick;
+  }
+  return fullCheck(inp, limits);
+}
+
+/** The result of a pair whose new body is byte-identical to its golden's, or null to take the full path. */
+function quickMatch(inp: PairInput): PairResult | null {
+  const { trace, policy, golden } = inp;
+  let exp: Expected | null = null;
+  try {
+    exp = openExpected(inp);
+    if (!exp) return null;
+    const bh = exp.bodyHeader;
+    let hasher: BodyHasher | undefined;
+    const digest = replayRecords(inp.layout, trace, policy, (_, fields) => {
+      const h = (hasher = new BodyHasher(fields));
+      return (rec) => h.add(rec);
+    }, inp.replay);
+    if (!hasher) return null;
+    if (hasher.lines !== bh.bodyLines || hasher.digest() !== bh.bodySha256) return null;
+    if (exp.body.rawDigest() !== bh.bodySha256) return null;
+    const res: PairResult = { id: `${trace}::${policy.id}`, trace, policy: policy.id, golden, status: 'error' };
+    if (exp.header.sameAs) res.sameAs = exp.header.sameAs;
+    res.goldenSha256 = exp.header.bodySha256;
+    res.bodySha256 = bh.bodySha256;
+    res.bodyLines = bh.bodyLines;
+    res.traceDigest = digest;
+    conclude(res, exp, digest, null, inp);
+    // A stale pair's new output goes to --pending: the full path writes it.
+    if (inp.pendingDir && res.status !== 'match') return null;
+    return res;
+  } catch {
+    // Whatever went wrong, the full path meets it again and reports it in its own words.
+    return null;
+  } finally {
+    exp?.close();
+  }
+}
+
+/** Stale reasons and the status, from the recorded digests and the drift (shared by both paths). */
+function conclude(res: PairResult, e: Expected, digest: string, drift: DriftReport | null, inp: PairInput): void {
+  const { trace, policy } = inp;
+  const h = e.header;
+  const stale: string[] = [];
+  if (e.sharedChanged) stale.push(e.sharedChanged);
+  if (h.traceDigest !== digest) stale.push(`trace digest changed (golden ${short(h.traceDigest)}, trace ${short(digest)})`);
+  if (h.policyDigest !== policy.digest) stale.push(`policy ${policy.id} changed (golden ${short(h.policyDigest)}, policy ${short(policy.digest)})`);
+  if (h.model !== MODEL_VERSION) stale.push(`model version changed (golden ${h.model}, now ${MODEL_VERSION})`);
+  if (stale.length) res.stale = stale;
+  if (drift) {
+    res.status = 'drift';
+    res.drift = drift;
+    res.message = `${drift.total} difference${drift.total === 1 ? '' : 's'}; if the new behaviour is right: \`${blessHint(trace, policy.id, inp.policyFile)}\``;
+  } else if (stale.length) {
+    res.status = 'stale';
+    res.message = `output unchanged but ${stale.join('; ')}; restamp with \`${blessHint(trace, policy.id, inp.policyFile)}\``;
+  } else {
+    res.status = 'match';
+  }
+}
+
+/** The full streaming comparison: every line rendered, compared and hashed on both sides. */
+function fullCheck(inp: PairInput, limits: Partial<CompareOptions>): PairResult {
   const { trace, policy, golden } = inp;
   let pendingWriter: BodyWriter | null = null;
   const res: PairResult = { id: `${trace}::${policy.id}`, trace, policy: policy.id, golden, status: 'error' };
@@ -197,7 +278,6 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     e.body.drain();
     e.close();
     exp = null;
-    const h = e.header;
     const bh = e.bodyHeader;
     const oldSha = e.body.hasher.digest();
     const oldLines = e.body.hasher.lines;
@@ -207,22 +287,7 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
     if (oldSha !== bh.bodySha256 || oldLines !== bh.bodyLines) {
       throw new InputError(`golden was edited by hand: its body no longer matches the body-sha256 in its header. Goldens are generated, never edited: restore it from git, or regenerate it with \`${blessHint(trace, bh.policy ?? policy.id, bh.policy === policy.id ? inp.policyFile : undefined)}\``, { file: e.bodyFile }, `body-sha256 ${bh.bodySha256}`);
     }
-    const stale: string[] = [];
-    if (e.sharedChanged) stale.push(e.sharedChanged);
-    if (h.traceDigest !== digest) stale.push(`trace digest changed (golden ${short(h.traceDigest)}, trace ${short(digest)})`);
-    if (h.policyDigest !== policy.digest) stale.push(`policy ${policy.id} changed (golden ${short(h.policyDigest)}, policy ${short(policy.digest)})`);
-    if (h.model !== MODEL_VERSION) stale.push(`model version changed (golden ${h.model}, now ${MODEL_VERSION})`);
-    if (stale.length) res.stale = stale;
-    if (drift) {
-      res.status = 'drift';
-      res.drift = drift;
-      res.message = `${drift.total} difference${drift.total === 1 ? '' : 's'}; if the new behaviour is right: \`${blessHint(trace, policy.id, inp.policyFile)}\``;
-    } else if (stale.length) {
-      res.status = 'stale';
-      res.message = `output unchanged but ${stale.join('; ')}; restamp with \`${blessHint(trace, policy.id, inp.policyFile)}\``;
-    } else {
-      res.status = 'match';
-    }
+    conclude(res, e, digest, drift, inp);
     if (res.status !== 'match') keepPending(pending, res, policy);
     return res;
   } catch (err) {

@@ -133,6 +133,15 @@ export class CheckedBody {
     return l;
   }
 
+  /**
+   * The SHA-256 of the whole body, read as raw bytes (no lines, no conflict-marker checks): for
+   * the fast check, which only trusts a body whose digest is its header's, so nothing damaged
+   * can pass this way. Line counting and the checks of next() are the slow path's.
+   */
+  rawDigest(): string {
+    return this.g.reader.hashRest();
+  }
+
   /** Drain what is left (after a comparison stopped early) so the hash covers the whole body. */
   drain(): void {
     while (this.next() !== null);

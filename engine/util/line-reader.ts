@@ -208,6 +208,28 @@ export class LineReader {
     return this.hash.digest('hex');
   }
 
+  /**
+   * Consume everything left without splitting it into lines (no string per line) and return the
+   * SHA-256 (hex) of the bytes since startHash(), the rest of the input included. A golden whose
+   * body bytes hash to its header's digest needs no line-by-line reading at all.
+   */
+  hashRest(): string {
+    if (!this.hash) throw new Error('LineReader.hashRest() without startHash()');
+    this.hash.update(this.buf.subarray(this.hashFrom, this.end));
+    this.start = this.scan = this.hashFrom = this.end;
+    if (!this.eof) {
+      const chunk = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const n = this.src.read(chunk, 0, chunk.length);
+        if (n === 0) break;
+        this.hash.update(chunk.subarray(0, n));
+        this.consumed += n;
+      }
+      this.eof = true;
+    }
+    return this.hash.digest('hex');
+  }
+
   close(): void {
     this.src.close();
   }
