@@ -16,7 +16,7 @@ import { acquireBlessLock } from './lock';
 import { BlessStamp, UNSTAMPED } from './stamp';
 import { findObsolete, planSuite, PlanOptions } from './manifest';
 import { ReplayInjection, replayLines } from './pair';
-import { bodyProblem, BodyWriter, commitGolden, firstLineOf, openGolden, removeOwnedGolden, WriteHooks } from './store';
+import { bodyProblem, BodyWriter, commitGolden, firstLineOf, formatForBody, openGolden, removeOwnedGolden, WriteHooks } from './store';
 import { unreadableReason } from '../util/input-file';
 import { printable } from '../util/printable';
 
@@ -221,7 +221,7 @@ export async function blessGoldens(o: BlessOptions): Promise<BlessResult> {
         for (const f of order) {
           const old = tp.existing.get(f.policy.id)!.header;
           const header: GoldenHeader = {
-            format: GOLDEN_FORMAT,
+            format: f.sameAs ? GOLDEN_FORMAT : formatForBody(f.body, o.hooks?.compactAbove),
             trace: tp.trace,
             traceDigest: f.traceDigest,
             policy: f.policy.id,

@@ -11,11 +11,11 @@ import { ReplayRecord } from '../replay/records';
 import { GicConfig } from '../trace/events';
 import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
 import { StreamCompare } from './compare';
-import { GOLDEN_FORMAT, GoldenHeader } from './format';
+import { GoldenHeader } from './format';
 import { appendLedger } from './ledger';
 import { renderDrift } from './report';
 import { fieldFormatterFor, renderRecord } from './render';
-import { BodyWriter, CheckedBody, commitGolden, openGolden } from './store';
+import { BodyWriter, CheckedBody, commitGolden, formatForBody, openGolden } from './store';
 import { isCi } from './config';
 
 export interface MatchGoldenOptions {
@@ -80,7 +80,7 @@ function bless(records: Iterable<ReplayRecord>, file: string, subject: string, f
   try {
     for (const r of records) w.line(renderRecord(r, fields));
     const { sha256, lines } = w.close();
-    const header: GoldenHeader = { format: GOLDEN_FORMAT, subject, gicreplay: GICREPLAY_VERSION, model: MODEL_VERSION, bodyLines: lines, bodySha256: sha256 };
+    const header: GoldenHeader = { format: formatForBody(w), subject, gicreplay: GICREPLAY_VERSION, model: MODEL_VERSION, bodyLines: lines, bodySha256: sha256 };
     commitGolden(file, header, w);
     appendLedger(path.dirname(file), [
       {

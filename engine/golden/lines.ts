@@ -3,7 +3,7 @@
 
 import { createHash, Hash } from 'crypto';
 import { InputError } from '../errors';
-import { FileSource, LineReader as TextLineReader } from '../util/line-reader';
+import { ByteSource, FileSource, LineReader as TextLineReader } from '../util/line-reader';
 
 const CHUNK = 1 << 16;
 
@@ -17,8 +17,8 @@ export const MAX_GOLDEN_LINE_BYTES = 128 * 1024 * 1024;
 /** A golden read line by line (LF only: a CRLF golden is bad input), bounded and linear. */
 export class LineReader extends TextLineReader {
   /** `display` names the file in messages about its lines (the project-relative path). */
-  constructor(file: string, what = 'golden', maxLine = MAX_GOLDEN_LINE_BYTES, display = file) {
-    super(display, new FileSource(file, what), {
+  constructor(file: string, what = 'golden', maxLine = MAX_GOLDEN_LINE_BYTES, display = file, source: ByteSource = new FileSource(file, what)) {
+    super(display, source, {
       maxLineBytes: maxLine,
       expected: `lines of at most ${maxLine} bytes (not a golden gicreplay wrote)`,
       crlf: (line) => new InputError(`${what} has CRLF line endings`, { file: display, line }, 'LF only (add `*.golden -text` to .gitattributes so git does not convert it)'),

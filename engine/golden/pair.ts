@@ -11,14 +11,14 @@ import { openTrace } from '../trace/reader';
 import { TraceHeader } from '../trace/events';
 import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
 import { CompareOptions, LineSource, StreamCompare } from './compare';
-import { GOLDEN_FORMAT, GoldenHeader } from './format';
+import { GoldenHeader } from './format';
 import { abs, goldenPathFor, Layout, traceInsideRepo } from './layout';
 import { LineHasher } from './lines';
 import { DriftReport, PairResult } from './results';
 import { unobservableFor } from './observability';
 import { FieldFormatter, fieldFormatterFor, renderRecord } from './render';
 import { BodyHasher } from './render-bytes';
-import { BodyWriter, CheckedBody, commitGolden, openGolden, OpenGolden } from './store';
+import { BodyWriter, CheckedBody, commitGolden, formatForBody, openGolden, OpenGolden } from './store';
 
 export type ReplayInjection = Pick<ReplayOptions, 'modelFactory' | 'timerFactory'>;
 
@@ -183,7 +183,7 @@ function quickMatch(inp: PairInput): PairResult | null {
     }, inp.replay);
     if (!hasher) return null;
     if (hasher.lines !== bh.bodyLines || hasher.digest() !== bh.bodySha256) return null;
-    if (exp.body.rawDigest() !== bh.bodySha256) return null;
+    if (exp.body.rawDigest() !== (bh.storedSha256 ?? bh.bodySha256)) return null;
     const res: PairResult = { id: `${trace}::${policy.id}`, trace, policy: policy.id, golden, status: 'error' };
     if (exp.header.sameAs) res.sameAs = exp.header.sameAs;
     res.goldenSha256 = exp.header.bodySha256;
@@ -284,7 +284,7 @@ function fullCheck(inp: PairInput, limits: Partial<CompareOptions>): PairResult 
     if (oldLines < bh.bodyLines || !e.body.terminated) {
       throw new InputError(`golden is truncated: ${oldLines} of ${bh.bodyLines} body lines${e.body.terminated ? '' : ', the last without its line end'}; restore it from git or regenerate with \`${blessHint(trace, bh.policy ?? policy.id, bh.policy === policy.id ? inp.policyFile : undefined)}\``, { file: e.bodyFile, line: e.firstBodyLine + oldLines });
     }
-    if (oldSha !== bh.bodySha256 || oldLines !== bh.bodyLines) {
+    if (oldSha !== bh.bodySha256 || oldLines !== bh.bodyLines || e.body.storedDigest() !== bh.storedSha256) {
       throw new InputError(`golden was edited by hand: its body no longer matches the body-sha256 in its header. Goldens are generated, never edited: restore it from git, or regenerate it with \`${blessHint(trace, bh.policy ?? policy.id, bh.policy === policy.id ? inp.policyFile : undefined)}\``, { file: e.bodyFile }, `body-sha256 ${bh.bodySha256}`);
     }
     conclude(res, e, digest, drift, inp);
@@ -320,7 +320,7 @@ function projectedSource(src: LineSource, project: (line: string) => string | nu
 function keepPending(w: BodyWriter | null, res: PairResult, policy: Policy): void {
   if (!w) return;
   const { sha256, lines } = w.close();
-  const header: GoldenHeader = { format: GOLDEN_FORMAT, trace: res.trace, traceDigest: res.traceDigest, policy: policy.id, policyDigest: policy.digest, gicreplay: GICREPLAY_VERSION, model: MODEL_VERSION, bodyLines: lines, bodySha256: sha256 };
+  const header: GoldenHeader = { format: formatForBody(w), trace: res.trace, traceDigest: res.traceDigest, policy: policy.id, policyDigest: policy.digest, gicreplay: GICREPLAY_VERSION, model: MODEL_VERSION, bodyLines: lines, bodySha256: sha256 };
   commitGolden(w.file, header, w, {}, 'pending golden');
   res.pending = `${res.golden}.new`;
 }

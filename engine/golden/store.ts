@@ -9,7 +9,8 @@ import { fileError } from '../util/fs-error';
 import { openInputFile } from '../util/input-file';
 import { fsyncDir, openOutput, OutputSink, ScratchFile } from '../util/output-file';
 import { injectFault } from '../util/faults';
-import { BODY_SEPARATOR, conflictError, GoldenHeader, isConflictMarker, parseHeader, renderHeader } from './format';
+import { COMPACT_ENCODING, COMPACT_MIN_BODY_BYTES, CompactBodySource, packBody } from './compact';
+import { BODY_SEPARATOR, COMPACT_GOLDEN_FORMAT, conflictError, GOLDEN_FORMAT, GoldenHeader, isConflictMarker, parseHeader, renderHeader } from './format';
 import { LineHasher, LineReader } from './lines';
 
 /** Header lines are short; a longer one is not a header gicreplay wrote. */
@@ -21,7 +22,10 @@ export interface OpenGolden {
   header: GoldenHeader;
   /** File line number of the first body line. */
   firstBodyLine: number;
+  /** The body's lines (inflated, for a compact golden). */
   reader: LineReader;
+  /** A compact golden's stored lines (base64), hashed from the body's start. */
+  stored?: LineReader;
 }
 
 /**
@@ -48,7 +52,12 @@ export function openGolden(file: string, display = file): OpenGolden | null {
     }
     const header = parseHeader(lines, display);
     if (!header) return closeNull(reader);
-    return { header, firstBodyLine: reader.lineNo + 1, reader };
+    if (header.bodyEncoding === undefined) return { header, firstBodyLine: reader.lineNo + 1, reader };
+    // A compact body (format 2): its lines are read from the inflated stored lines, numbered as
+    // if the body were plain; the stored lines are hashed on the way for stored-sha256.
+    reader.startHash();
+    const inflated = new LineReader(file, 'golden', undefined, display, new CompactBodySource(reader, display, () => reader.close()));
+    return { header, firstBodyLine: reader.lineNo + 1, reader: inflated, stored: reader };
   } catch (e) {
     reader.close();
     throw e;
@@ -139,7 +148,12 @@ export class CheckedBody {
    * can pass this way. Line counting and the checks of next() are the slow path's.
    */
   rawDigest(): string {
-    return this.g.reader.hashRest();
+    return (this.g.stored ?? this.g.reader).hashRest();
+  }
+
+  /** A compact golden's stored-sha256 as read so far (after drain(): of all its stored lines); undefined for a plain body. */
+  storedDigest(): string | undefined {
+    return this.g.stored?.hashDigest();
   }
 
   /** Drain what is left (after a comparison stopped early) so the hash covers the whole body. */
@@ -152,9 +166,16 @@ export class CheckedBody {
   }
 }
 
-/** Test seam: called between writing the temp file and renaming it over the golden. */
+/** Test seams: called between writing the temp file and renaming it over the golden; the compact threshold. */
 export interface WriteHooks {
   beforeRename?: (tmp: string, file: string) => void;
+  /** Bodies of at least this many bytes are stored compact (default COMPACT_MIN_BODY_BYTES). */
+  compactAbove?: number;
+}
+
+/** The golden format a body is written in: compact (2) for a large body, else plain (1). */
+export function formatForBody(body: BodyWriter | null, compactAbove = COMPACT_MIN_BODY_BYTES): number {
+  return body && body.bytes >= compactAbove ? COMPACT_GOLDEN_FORMAT : GOLDEN_FORMAT;
 }
 
 /** A golden body being written to a scratch file beside its final place, hashed as it goes. */
@@ -176,10 +197,14 @@ export class BodyWriter {
     return this.scratch.path;
   }
 
+  /** Body bytes so far (UTF-16 code units, a lower bound of the UTF-8 bytes). */
+  bytes = 0;
+
   line(s: string): void {
     this.hasher.add(s);
     this.parts.push(s, '\n');
     this.size += s.length + 1;
+    this.bytes += s.length + 1;
     if (this.size > 1 << 20) this.flush();
   }
 
@@ -223,13 +248,22 @@ function nearestMissing(dir: string): string {
 
 /** Atomically replace `file` with header + the body of `body` (or no body, for a same-as golden). */
 export function commitGolden(file: string, header: GoldenHeader, body: BodyWriter | null, hooks: WriteHooks = {}, what = 'golden'): void {
-  const sink = openOutput(file, { what, beforeRename: hooks.beforeRename });
+  // header.format says how the body is stored (formatForBody): format 2 packs it first.
+  const packed = body && header.format === COMPACT_GOLDEN_FORMAT ? new ScratchFile(file, what) : null;
   try {
-    sink.write(Buffer.from(renderHeader(header), 'utf8'));
-    body?.copyTo(sink);
-    sink.commit();
+    let h = header;
+    if (packed) h = { ...header, bodyEncoding: COMPACT_ENCODING, storedSha256: packBody(body!.tmp, packed, what) };
+    const sink = openOutput(file, { what, beforeRename: hooks.beforeRename });
+    try {
+      sink.write(Buffer.from(renderHeader(h), 'utf8'));
+      if (packed) packed.copyTo(sink);
+      else body?.copyTo(sink);
+      sink.commit();
+    } finally {
+      sink.abort();
+    }
   } finally {
-    sink.abort();
+    packed?.remove();
   }
 }
 
