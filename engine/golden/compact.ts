@@ -11,6 +11,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import { Deflate, Inflate } from 'pako';
 import { InputError } from '../errors';
+import { ChunkQueue } from '../util/chunk-queue';
 import { ByteSource } from '../util/line-reader';
 import { fileError } from '../util/fs-error';
 import { ScratchFile } from '../util/output-file';
@@ -80,33 +81,20 @@ export interface StoredLines {
 /** The plain body bytes of a compact golden, inflated as they are read (bounded memory). */
 export class CompactBodySource implements ByteSource {
   private readonly inflate = new Inflate({ chunkSize: 1 << 16 });
-  private readonly queue: Buffer[] = [];
-  private head = 0;
+  private readonly queue = new ChunkQueue();
   private done = false;
   private short = false;
 
   constructor(private readonly stored: StoredLines, private readonly file: string, private readonly onClose: () => void) {
-    this.inflate.onData = (c: Uint8Array) => this.queue.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+    this.inflate.onData = (c: Uint8Array) => this.queue.push(c);
   }
 
   read(buf: Buffer, off: number, len: number): number {
-    while (this.head >= this.queue.length) {
+    while (this.queue.empty) {
       if (this.done) return 0;
       this.pump();
     }
-    let n = 0;
-    while (n < len && this.head < this.queue.length) {
-      const c = this.queue[this.head];
-      const k = c.copy(buf, off + n, 0, Math.min(c.length, len - n));
-      n += k;
-      if (k === c.length) this.head++;
-      else this.queue[this.head] = c.subarray(k);
-    }
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-    }
-    return n;
+    return this.queue.take(buf, off, len);
   }
 
   /** Decode up to 256 stored lines into the inflater. */

@@ -7,6 +7,7 @@
 
 import { Inflate } from 'pako';
 import { InputError } from '../errors';
+import { ChunkQueue } from './chunk-queue';
 import { ByteSource, FileSource } from './line-reader';
 
 const IN_CHUNK = 16 * 1024;
@@ -15,33 +16,20 @@ export const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
 export class GzipSource implements ByteSource {
   private readonly inflate = new Inflate({ chunkSize: 64 * 1024 });
-  private readonly queue: Buffer[] = [];
-  private head = 0;
+  private readonly queue = new ChunkQueue();
   private readonly inBuf = Buffer.allocUnsafe(IN_CHUNK);
   private done = false;
 
   constructor(private readonly src: FileSource) {
-    this.inflate.onData = (c: Uint8Array) => this.queue.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+    this.inflate.onData = (c: Uint8Array) => this.queue.push(c);
   }
 
   read(buf: Buffer, off: number, len: number): number {
-    while (this.head >= this.queue.length) {
+    while (this.queue.empty) {
       if (this.done) return 0;
       this.pump();
     }
-    let n = 0;
-    while (n < len && this.head < this.queue.length) {
-      const c = this.queue[this.head];
-      const k = c.copy(buf, off + n, 0, Math.min(c.length, len - n));
-      n += k;
-      if (k === c.length) this.head++;
-      else this.queue[this.head] = c.subarray(k);
-    }
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-    }
-    return n;
+    return this.queue.take(buf, off, len);
   }
 
   private pump(): void {
