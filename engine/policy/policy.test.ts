@@ -118,6 +118,14 @@ describe('the published JSON Schema (policy.schema.json)', () => {
     }
   });
 
+  it('the built-ins, loaded without the schema check (start-up), are the policies the checked parse gives', () => {
+    for (const id of BUILTIN_POLICY_IDS) {
+      const file = path.join(__dirname, 'builtin', `${id}.json`);
+      const checked = parsePolicy(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+      expect({ id, digest: getPolicy(id).digest, data: getPolicy(id).data }).toEqual({ id, digest: checked.digest, data: checked.data });
+    }
+  });
+
   it('refusals name the file, the field and what was expected', () => {
     expect(message({ ...base, revision: 16 })).toBe('my.json: policy field revision is 16 (expected an integer 0..15)');
     expect(message({ ...base, userSelectableRevisions: [1, 'x'] })).toBe('my.json: policy field userSelectableRevisions[1] is "x" (expected an integer 0..15)');

@@ -1,7 +1,7 @@
 // IIDR policies are data (engine/policy/builtin/*.json, or a user's file). The models never read the
 // JSON; they ask a Policy the questions KVM's handlers ask (`implementation_rev < 2`, …).
 
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createHash } from 'crypto';
 import * as path from 'path';
 import { InputError } from '../errors';
@@ -199,9 +199,18 @@ type Obj = Record<string, unknown>;
 
 let validator: ValidateFunction | undefined;
 
-/** The published schema (policy.schema.json), compiled once; editors check a user's file with the same one. */
+/**
+ * The published schema (policy.schema.json), compiled once; editors check a user's file with the
+ * same one. ajv is loaded only here: loading and compiling it is a large part of gicreplay's
+ * start-up, and only a user's policy file needs it (the built-in ones are held to the schema by
+ * policy.test.ts, and they ship with the code that reads them).
+ */
 function validatePolicyJson(): ValidateFunction {
-  validator ??= new Ajv({ allErrors: false, verbose: true, strict: true, strictRequired: false }).compile(POLICY_JSON_SCHEMA);
+  if (!validator) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+    const { default: Ajv } = require('ajv') as typeof import('ajv');
+    validator = new Ajv({ allErrors: false, verbose: true, strict: true, strictRequired: false }).compile(POLICY_JSON_SCHEMA);
+  }
   return validator;
 }
 
@@ -263,11 +272,13 @@ function withBase(json: unknown, file: string): unknown {
   return merge(inherited, o);
 }
 
-export function parsePolicy(json: unknown, file: string): Policy {
-  const validate = validatePolicyJson();
+export function parsePolicy(json: unknown, file: string, builtin = false): Policy {
   // A file that extends a built-in may give half of a nested rule: it is checked once merged.
   json = withBase(json, file);
-  if (!validate(json)) throw schemaError(validate.errors![0], file);
+  if (!builtin) {
+    const validate = validatePolicyJson();
+    if (!validate(json)) throw schemaError(validate.errors![0], file);
+  }
   const o = json as Obj & { id: string; revision: number; userSelectableRevisions: number[]; guestGroupWrites: GroupWriteRule; userGroupWrites: { v2: GroupWriteRule; v3: GroupWriteRule }; gicrCtlrIrCes: { minRevision: number } };
   const userRule = (r: GroupWriteRule): GroupWriteRule => ({ minRevision: r.minRevision, requireUserIidrWrite: r.requireUserIidrWrite === true });
   const data: PolicyData = {
@@ -292,7 +303,7 @@ export function parsePolicy(json: unknown, file: string): Policy {
 /** A policy file is small; anything larger is not one. */
 const MAX_POLICY_BYTES = 1 << 20;
 
-export function loadPolicyFile(file: string): Policy {
+export function loadPolicyFile(file: string, builtin = false): Policy {
   const text = readInputText(file, 'policy file', MAX_POLICY_BYTES);
   let json: unknown;
   try {
@@ -300,7 +311,7 @@ export function loadPolicyFile(file: string): Policy {
   } catch (e) {
     throw new InputError(`policy file is not valid JSON: ${(e as Error).message}`, { file });
   }
-  return parsePolicy(json, file);
+  return parsePolicy(json, file, builtin);
 }
 
 let builtins: Map<string, Policy> | undefined;
@@ -309,7 +320,7 @@ function loadBuiltins(): Map<string, Policy> {
   if (!builtins) {
     builtins = new Map();
     for (const id of BUILTIN_POLICY_IDS) {
-      const p = loadPolicyFile(path.join(builtinPolicyDir(), `${id}.json`));
+      const p = loadPolicyFile(path.join(builtinPolicyDir(), `${id}.json`), true);
       if (p.id !== id) throw new InputError(`built-in policy file declares id "${p.id}"`, { file: p.file }, `"${id}"`);
       builtins.set(id, p);
     }

@@ -8,7 +8,8 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { buildTraceJob } from '../../engine/backend/kvm/job';
 import { NestedHost } from '../../engine/backend/kvm/host';
-import { readTrace } from '../../engine/trace/reader';
+import { openTrace, readTrace } from '../../engine/trace/reader';
+import { expandTracePaths } from '../../engine/util/trace-files';
 import { Stat, stat } from './stats';
 
 /** A one-vCPU GICv3 VM shaped like QEMU virt's, and `n` copies of one runner operation (tools/kvm/JOB.md). */
@@ -28,6 +29,8 @@ export interface KvmResult {
   linuxTrace?: { file: string; events: number; eventsPerSec: Stat };
   consoleChannel?: { lines: number; semihostSeconds: Stat; consoleSeconds: Stat };
   suiteSeconds?: Stat;
+  /** Nested boots the whole suite takes: the backend boots one host per GIC version (engine/backend/kvm/backend.ts). */
+  suiteBoots?: number;
 }
 
 const secondsOf = (f: () => void): number => {
@@ -96,5 +99,10 @@ export function measureKvm(root: string, snap: string, runs: number, log: (s: st
     linuxTrace: { file: path.relative(root, linuxFile), events: lt.events.length, eventsPerSec: stat(lin) },
     consoleChannel: { lines: accesses, semihostSeconds: stat(ss), consoleSeconds: stat(cs) },
     suiteSeconds: stat(suite),
+    suiteBoots: new Set(expandTracePaths([path.join(root, 'traces')]).map((f) => {
+      const r = openTrace(f);
+      r.close();
+      return r.header.gic.version;
+    })).size,
   };
 }

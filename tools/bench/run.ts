@@ -17,6 +17,8 @@ import { qemuVersion, qtestCeiling, qtestLockstep, QtestRun } from './qemu';
 import { si, Stat, stat } from './stats';
 import { measureCheck, measureSuite, SuiteResult, CheckResult } from './suite';
 import { KvmResult, measureKvm } from './kvm';
+import { RecordDigest } from './digest';
+import { renderTargets, Target, targetsOf } from './targets';
 
 interface Args {
   events: number;
@@ -29,11 +31,12 @@ interface Args {
   suite: boolean;
   kvm: boolean;
   kvmRuns: number;
+  identity: boolean;
   out: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { events: 10_000_000, runs: 5, qemuAccesses: 500_000, lockstepAccesses: 20_000, qemu: true, check: true, checkRuns: 1, suite: true, kvm: true, kvmRuns: 3, out: 'bench-results/bench.json' };
+  const a: Args = { events: 10_000_000, runs: 5, qemuAccesses: 500_000, lockstepAccesses: 20_000, qemu: true, check: true, checkRuns: 1, suite: true, kvm: true, kvmRuns: 3, identity: true, out: 'bench-results/bench.json' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const num = (): number => {
@@ -51,9 +54,10 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--no-suite') a.suite = false;
     else if (k === '--no-kvm') a.kvm = false;
     else if (k === '--kvm-runs') a.kvmRuns = num();
+    else if (k === '--no-identity') a.identity = false;
     else if (k === '--out') a.out = argv[++i];
     else if (k === '--help' || k === '-h') {
-      process.stdout.write('usage: npm run bench -- [--events N] [--runs N] [--qemu-accesses N] [--lockstep-accesses N] [--no-qemu] [--no-check] [--check-runs N] [--no-suite] [--no-kvm] [--kvm-runs N] [--out FILE]\n');
+      process.stdout.write('usage: npm run bench -- [--events N] [--runs N] [--qemu-accesses N] [--lockstep-accesses N] [--no-qemu] [--no-check] [--check-runs N] [--no-suite] [--no-kvm] [--kvm-runs N] [--no-identity] [--out FILE]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${k}`);
   }
@@ -108,11 +112,17 @@ function qRate(rs: QtestRun[]): { accessesPerSec: Stat; accesses: number; errors
   return { accesses: rs[0].accesses, errors: rs.reduce((a, r) => a + r.errors, 0), accessesPerSec: stat(rs.map((r) => (r.accesses / r.ms) * 1000)) };
 }
 
-interface Target {
-  what: string;
-  value: number;
-  goal: string;
-  met: boolean;
+/** The records' digests against tools/bench/digests.json (recorded before the optimisations), in a child process. */
+function recordIdentity(trace: string, events: number): { same: boolean; policy: string; detail: string } | { skipped: string } {
+  const want = (JSON.parse(fs.readFileSync(path.join(ROOT, 'tools', 'bench', 'digests.json'), 'utf8')) as { synthVersion: number; events: Record<string, Record<string, RecordDigest>> });
+  const policy = 'rev3';
+  const w = want.synthVersion === SYNTH_VERSION ? want.events[String(events)]?.[policy] : undefined;
+  if (!w) return { skipped: `no digest recorded for ${events} events (tools/bench/digests.json)` };
+  const r = spawnSync(process.execPath, [path.join(path.dirname(MEASURE), 'digest.js'), trace, policy], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`digest child failed (${r.status ?? r.signal}): ${r.stderr.trim()}`);
+  const got = JSON.parse(r.stdout.trim()) as RecordDigest;
+  const same = got.records === w.records && got.recordsSha256 === w.recordsSha256 && got.bodySha256 === w.bodySha256;
+  return { same, policy, detail: same ? `${got.records} records, ${got.recordsSha256.slice(0, 12)}…, body ${got.bodySha256.slice(0, 12)}…` : `expected ${w.records} records ${w.recordsSha256.slice(0, 12)}… body ${w.bodySha256.slice(0, 12)}…, got ${got.records} ${got.recordsSha256.slice(0, 12)}… body ${got.bodySha256.slice(0, 12)}…` };
 }
 
 function log(s: string): void {
@@ -138,12 +148,10 @@ async function main(): Promise<void> {
   const decode = rate(runs.decode);
   const reader = rate(runs.reader);
   const replay = rate(runs.replay);
-  const targets: Target[] = [];
   // Run i's replay against run i's decode, measured back to back (see the top of this file).
   const paired = stat(runs.replay.map((m, i) => runs.decode[i].ms / m.ms));
   const ratioOfMedians = replay.eventsPerSec.median / decode.eventsPerSec.median;
-  targets.push({ what: `replay / decode floor, median of ${a.runs} back-to-back pairs (min ${paired.min.toFixed(2)}, max ${paired.max.toFixed(2)}; ratio of medians ${ratioOfMedians.toFixed(2)})`, value: paired.median, goal: '>= 0.50', met: paired.median >= 0.5 });
-  targets.push({ what: 'peak RSS replaying (MiB, max of runs)', value: replay.maxRssMiB.max, goal: '< 143 (150 MB)', met: replay.maxRssMiB.max * 2 ** 20 < 150e6 });
+  const extra: Target[] = [];
 
   let qemu: Record<string, unknown> | null = null;
   const version = a.qemu ? qemuVersion() : null;
@@ -167,8 +175,8 @@ async function main(): Promise<void> {
     if (c.errors || l.errors) log(`  note: QEMU answered ERR to ${c.errors + l.errors} commands`);
     const rc = o.eventsPerSec.median / c.accessesPerSec.median;
     const rl = o.eventsPerSec.median / l.accessesPerSec.median;
-    targets.push({ what: 'gicreplay / qtest ceiling (same MMIO stream)', value: rc, goal: '>= 5', met: rc >= 5 });
-    targets.push({ what: 'gicreplay / qtest lock-step', value: rl, goal: '>= 40', met: rl >= 40 });
+    extra.push({ what: 'gicreplay / qtest ceiling (same MMIO stream)', value: rc, goal: '>= 5', met: rc >= 5 });
+    extra.push({ what: 'gicreplay / qtest lock-step', value: rl, goal: '>= 40', met: rl >= 40 });
     qemu = { version, args: 'see tools/bench/qemu.ts', gicreplayMmioReplay: o, ceiling: c, lockstep: l, ratioCeiling: rc, ratioLockstep: rl };
   }
 
@@ -176,13 +184,11 @@ async function main(): Promise<void> {
   if (a.check) {
     check = measureCheck(ROOT, snap, synth.file, a.checkRuns, log);
     if (check.skipped) log(`check of the synthetic trace skipped: ${check.skipped}`);
-    else targets.push({ what: 'peak RSS checking (MiB, max of runs)', value: check.maxRssMiB!.max, goal: '< 143 (150 MB)', met: check.maxRssMiB!.max * 2 ** 20 < 150e6 });
   }
   let suite: SuiteResult | null = null;
   if (a.suite) {
     suite = measureSuite(ROOT, snap, a.runs, log);
     if (suite.skipped) log(`suite skipped: ${suite.skipped}`);
-    else targets.push({ what: `whole suite: gicreplay check (${suite.pairs} pairs), s`, value: suite.seconds!.median, goal: '< 5', met: suite.seconds!.median < 5 });
   }
 
   let kvm: KvmResult | null = null;
@@ -190,8 +196,25 @@ async function main(): Promise<void> {
     log('real KVM, nested (Debian arm64 kernel under QEMU TCG)');
     kvm = measureKvm(ROOT, snap, a.kvmRuns, log);
     if (kvm.skipped) log(`KVM backend skipped: ${kvm.skipped}`);
-    else targets.push({ what: 'KVM backend: whole suite (gicreplay fidelity --backend kvm, two boots), s', value: kvm.suiteSeconds!.median, goal: '< 60', met: kvm.suiteSeconds!.median < 60 });
   }
+  const identity = a.identity ? recordIdentity(synth.file, a.events) : { skipped: '--no-identity' };
+  if ('detail' in identity) log(`record identity under ${identity.policy}: ${identity.detail}`);
+
+  const targets: Target[] = [
+    ...targetsOf({
+      pairedReplayOverDecode: paired,
+      ratioOfMedians,
+      replayMs: replay.ms,
+      replayMaxRssMiB: replay.maxRssMiB.max,
+      events: a.events,
+      traceBytes: synth.bytes,
+      check: !check ? { skipped: '--no-check' } : check.skipped ? { skipped: check.skipped } : { seconds: check.seconds!, maxRssMiB: check.maxRssMiB, goldenBytes: check.goldenBytes!, goldenFormat: check.goldenFormat! },
+      suite: !suite ? { skipped: '--no-suite' } : suite.skipped ? { skipped: suite.skipped } : { seconds: suite.seconds!, pairs: suite.pairs! },
+      kvm: !kvm ? { skipped: '--no-kvm' } : kvm.skipped ? { skipped: kvm.skipped } : { suiteSeconds: kvm.suiteSeconds!, boots: kvm.suiteBoots ?? null },
+      identity,
+    }),
+    ...extra,
+  ];
 
   const cpus = os.cpus();
   const result = {
@@ -246,7 +269,8 @@ async function main(): Promise<void> {
   out.push(`gicreplay bench: ${synth.mix.events} events (${((100 * synth.mix.mmio) / synth.mix.events).toFixed(0)}% MMIO, ${((100 * synth.mix.sysreg) / synth.mix.events).toFixed(0)}% sysreg, ${((100 * synth.mix.line) / synth.mix.events).toFixed(0)}% line), ${a.runs} runs; ${result.machine.cpu}, ${result.machine.cores} cores, Node ${process.version}`);
   for (const r of rows) out.push(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
   out.push('');
-  for (const t of targets) out.push(`${t.met ? 'met    ' : 'NOT MET'}  ${t.what}: ${t.value.toFixed(2)} (target ${t.goal})`);
+  out.push(...renderTargets(targets));
+  out.push(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end (1, 5, 15 min; ${result.machine.cores} cores)`);
   process.stdout.write(`${out.join('\n')}\n`);
   const outFile = path.resolve(ROOT, a.out);
   writeOutputFile(outFile, `${JSON.stringify(result, null, 2)}\n`, { what: 'benchmark results' });
