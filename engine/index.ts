@@ -78,3 +78,8 @@ export * from './backend/kvm';
 // Minimal witnesses: the smallest trace that still shows a difference (engine/minimize/).
 export { DEFAULT_MAX_REPLAYS, minimizeFile, minimizedToJson, renderMinimized, writeMinimized } from './minimize';
 export type { MinimizeQuestion, MinimizeResult, MinimizeStep } from './minimize';
+// Reproducers: a trace as a C program that checks on real KVM what a policy's golden records (engine/export/).
+export { EXPORT_FORMATS, exportTrace } from './export';
+export type { ExportFormat, ExportResult } from './export';
+export { runRepros } from './export/run';
+export type { ReproRun, ReproSource } from './export/run';

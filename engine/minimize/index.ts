@@ -4,9 +4,9 @@
 import * as path from 'path';
 import { InputError, UsageError } from '../errors';
 import { layoutFor, goldenPathFor, TRACE_EXT } from '../golden/layout';
-import { openGolden } from '../golden/store';
 import { Policy } from '../policy/policy';
 import { readTrace } from '../trace/reader';
+import { readGoldenBody } from './golden-body';
 import { GoldenJudge, Judge, PoliciesJudge, ReplayBudget } from './judges';
 import { MinimizeResult, minimizeTrace } from './minimize';
 
@@ -25,26 +25,6 @@ export interface MinimizeFileOptions {
 }
 
 export const DEFAULT_MAX_REPLAYS = 10000;
-
-function readGoldenBody(file: string, display: string, traceDigest: string): string[] {
-  const g = openGolden(file, display);
-  if (!g) throw new InputError('not a gicreplay golden', { file: display, line: 1 }, 'a golden written by `gicreplay bless`');
-  if (g.header.sameAs) {
-    g.reader.close();
-    return readGoldenBody(path.join(path.dirname(file), `${g.header.sameAs}.golden`), `${path.posix.dirname(display)}/${g.header.sameAs}.golden`, traceDigest);
-  }
-  if (g.header.traceDigest && traceDigest && g.header.traceDigest !== traceDigest) {
-    g.reader.close();
-    throw new UsageError(`${display} was blessed for another version of the trace (trace digest ${g.header.traceDigest.slice(0, 12)}…, the trace is ${traceDigest.slice(0, 12)}…): its drift says nothing about these events`);
-  }
-  const lines: string[] = [];
-  try {
-    for (let l = g.reader.next(); l !== null; l = g.reader.next()) lines.push(l);
-  } finally {
-    g.reader.close();
-  }
-  return lines;
-}
 
 export function minimizeFile(file: string, q: MinimizeQuestion, o: MinimizeFileOptions = {}): MinimizeResult & { question: string } {
   const t = readTrace(file);

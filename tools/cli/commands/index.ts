@@ -14,11 +14,12 @@ import { diffCommand } from './diff';
 import { matrixCommand } from './matrix';
 import { fidelityCommand } from './fidelity';
 import { minimizeCommand } from './minimize';
+import { exportCommand } from './export';
 
 export type CommandModule = (y: Argv, ctx: CliContext) => Argv;
 
 /** The top-level command names, for "unknown command" (keep in step with COMMANDS). */
-export const COMMAND_NAMES = ['check', 'bless', 'review', 'accept', 'reject', 'ledger', 'replay', 'diff', 'matrix', 'fidelity', 'minimize', 'trace', 'import', 'record'];
+export const COMMAND_NAMES = ['check', 'bless', 'review', 'accept', 'reject', 'ledger', 'replay', 'diff', 'matrix', 'fidelity', 'minimize', 'export', 'run-repro', 'trace', 'import', 'record'];
 
 export const COMMANDS: CommandModule[] = [
   checkCommand,
@@ -30,6 +31,7 @@ export const COMMANDS: CommandModule[] = [
   matrixCommand,
   fidelityCommand,
   minimizeCommand,
+  exportCommand,
   traceCommand,
   importCommand,
   recordCommand,

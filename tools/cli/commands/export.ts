@@ -1,0 +1,58 @@
+// `gicreplay export` and `gicreplay run-repro`: thin layers over engine/export.
+
+import * as path from 'path';
+import type { Argv } from 'yargs';
+import { EXPORT_FORMATS, ExportFormat, exportTrace, findProjectRoot, policyById, readInputText, runRepros, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
+import { Output, summaryLines } from '../output';
+import { backendOptions, kvmHostFrom } from './backend';
+
+export function exportCommand(y: Argv): Argv {
+  return y
+    .command(
+      'export <trace>',
+      'Write a trace as a standalone C program for an arm64 Linux host with /dev/kvm that checks every read value, errno and IRQ/FIQ state the golden of --policy records (TAP, exit 1 at the first mismatch)',
+      (c) =>
+        c
+          .positional('trace', { type: 'string', demandOption: true, describe: 'trace file (.gtr)' })
+          .option('policy', { type: 'string', demandOption: true, describe: 'whose golden the program checks (the kernel is put in its revision through GICD_IIDR)' })
+          .option('policy-file', { type: 'array', string: true, describe: 'policy JSON files --policy may name (registered ones need none)' })
+          .option('format', { type: 'string', choices: [...EXPORT_FORMATS], default: 'c', describe: 'c: a C program (aarch64-linux-gnu-gcc -static)' })
+          .option('o', { alias: 'output', type: 'string', demandOption: true, describe: 'where to write it (atomically; - for standard output)' }),
+      (a) => {
+        const root = findProjectRoot(process.cwd());
+        const { universe } = selectPolicies({ root, cwd: process.cwd(), files: a['policy-file'] as string[] | undefined });
+        const policy = policyById(universe, a.policy as string);
+        const r = exportTrace(a.trace as string, policy, a.format as ExportFormat, root);
+        const out = a.o as string;
+        writeOutputFile(out, r.text, { what: 'reproducer', inputs: [a.trace as string], inPlace: true });
+        summaryLines(out, [`wrote ${out}: ${r.plan.steps.length} operations, ${r.plan.checks} checks of ${r.golden ?? `the model's replay under ${policy.id} (no golden)`}`, `run it: gicreplay run-repro ${out}   (or on an arm64 host: aarch64-linux-gnu-gcc -static -O2 -o repro ${out} && ./repro)`]);
+      },
+    )
+    .command(
+      'run-repro <files..>',
+      'Compile exported C reproducers and run them on real KVM (/dev/kvm on an arm64 host, else all of one GIC version in one boot of the nested host); exit 1 when any fails',
+      (c) =>
+        backendOptions(c, 'kvm')
+          .positional('files', { type: 'string', array: true, demandOption: true, describe: 'C files written by `gicreplay export --format c`' })
+          .option('verbose', { type: 'boolean', default: false, describe: 'print every TAP line, not only failures' }),
+      (a) => {
+        const host = kvmHostFrom(a);
+        if (!host) throw new UsageError('run-repro runs on real KVM: --backend kvm or kvm:IMAGE');
+        const files = a.files as string[];
+        const runs = runRepros(files.map((f) => ({ name: path.basename(f), text: readInputText(f, 'reproducer', 64 << 20) })), host);
+        const out = new Output();
+        let failed = 0;
+        runs.forEach((r, i) => {
+          const pass = r.exit === 0;
+          if (!pass) failed++;
+          const checks = r.output.filter((l) => /^(not )?ok \d+/.test(l)).length;
+          out.line(`${pass ? 'PASS' : 'FAIL'} ${files[i]} (GICv${r.gic}): ${r.exit === null ? 'killed' : `exit ${r.exit}`}, ${checks} checks`);
+          const shown = a.verbose ? r.output : r.output.filter((l) => /^(not ok|# {3}|Bail out!)/.test(l));
+          for (const l of shown) out.line(`  ${l}`);
+        });
+        out.line(`${failed ? 'FAIL' : 'ok'} ${runs.length - failed} of ${runs.length} reproducers passed on ${host.describe().replace(/, results via .*$/, '')}`);
+        out.flush();
+        process.exitCode = failed ? 1 : 0;
+      },
+    );
+}
