@@ -6,7 +6,7 @@ import { registryFor } from '../gic';
 import { Policy } from '../policy/policy';
 import { TraceEvent, TraceHeader } from '../trace/events';
 import { hex } from '../util/hex';
-import { compareBatch, Difference, DifferenceGroup, GroupBuilder, isGuestVisible } from './pairwise';
+import { compareBatch, Difference, DifferenceCollector, DifferenceGroup } from './pairwise';
 import { LockstepOptions, lockstepFile } from './lockstep';
 import { CausalSlice, causalSlice } from './slice';
 
@@ -39,34 +39,18 @@ export interface DiffOptions {
 }
 
 export function diffPolicies(trace: string, pa: Policy, pb: Policy, opts: DiffOptions = {}): PolicyDiff {
-  const maxListed = opts.maxListed ?? 200;
-  const differences: Difference[] = [];
-  const groups = new GroupBuilder();
+  const found = new DifferenceCollector(opts.maxListed ?? 200);
   const events = new Map<number, TraceEvent>();
-  let first: Difference | null = null;
-  let firstAny: Difference | null = null;
-  let count = 0;
-  let visibleCount = 0;
-
   const run = lockstepFile(trace, pa, pb, { trackDeps: true, modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, (header) => {
     const registry = registryFor(header.gic);
     return (index, ev, a, b) => {
       // Kept for the causal slice's event descriptions; analysis traces are small enough.
       if (ev) events.set(index, ev);
-      compareBatch(header, registry, index, a, b, (d) => {
-        count++;
-        if (!firstAny) firstAny = d;
-        if (isGuestVisible(d)) {
-          visibleCount++;
-          if (!first) first = d;
-        }
-        groups.add(d);
-        if (differences.length < maxListed) differences.push(d);
-      }, [pa.id, pb.id]);
+      compareBatch(header, registry, index, a, b, found.add, [pa.id, pb.id]);
     };
   });
 
-  const firstDiff = (first ?? firstAny) as Difference | null;
+  const firstDiff = found.first ?? found.firstAny;
   let slice: CausalSlice | null = null;
   let caveat: string | null = null;
   if (firstDiff) {
@@ -78,18 +62,18 @@ export function diffPolicies(trace: string, pa: Policy, pb: Policy, opts: DiffOp
     policyA: pa.id,
     policyB: pb.id,
     events: run.events,
-    identical: count === 0,
-    count,
-    visibleCount,
+    identical: found.count === 0,
+    count: found.count,
+    visibleCount: found.visibleCount,
     first: firstDiff,
     slice,
     replayCaveat: caveat,
-    groups: groups.list(),
-    differences,
+    groups: found.groups.list(),
+    differences: found.differences,
   };
 }
 
-function replayCaveat(header: TraceHeader, d: Difference, pa: Policy, pb: Policy): string {
+export function replayCaveat(header: TraceHeader, d: Difference, pa: Policy, pb: Policy): string {
   const recordedUnder = header.provenance.details.policy ?? header.provenance.details.recordingPolicy;
   const source = recordedUnder ? `recorded under ${recordedUnder}` : `recorded from ${header.provenance.kind}`;
   if (d.kind === 'read') {

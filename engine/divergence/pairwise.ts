@@ -219,3 +219,34 @@ export function shortHash(s: string): string {
   }
   return h.toString(16).padStart(8, '0');
 }
+
+/**
+ * Collects the differences of a comparison: counted and grouped, the first guest-visible one (and
+ * the first of any kind), and the first `maxListed` kept in order. `reported` maps a difference to
+ * the form reports show (migrate shifts indices back); `first`/`firstAny` keep the original.
+ */
+export class DifferenceCollector {
+  readonly groups = new GroupBuilder();
+  readonly differences: Difference[] = [];
+  first: Difference | null = null;
+  firstAny: Difference | null = null;
+  count = 0;
+  visibleCount = 0;
+
+  constructor(
+    private readonly maxListed: number,
+    private readonly reported: (d: Difference) => Difference = (d) => d,
+  ) {}
+
+  readonly add = (d: Difference): void => {
+    const r = this.reported(d);
+    this.count++;
+    if (!this.firstAny) this.firstAny = d;
+    if (isGuestVisible(d)) {
+      this.visibleCount++;
+      if (!this.first) this.first = d;
+    }
+    this.groups.add(r);
+    if (this.differences.length < this.maxListed) this.differences.push(r);
+  };
+}

@@ -31,6 +31,14 @@ export function renderDiffText(r: PolicyDiff): string {
     return out.join('\n') + '\n';
   }
   out.push(`${r.count} difference${r.count === 1 ? '' : 's'}, ${r.visibleCount} of them visible to the guest (reads, IRQ/FIQ outputs); the rest are writes one policy dropped or changed.`);
+  renderDivergence(out, r, A, B);
+  return out.join('\n') + '\n';
+}
+
+/** The part of a divergence report `diff` and `migrate` share: the first divergence, its causal slice, the caveat and the grouped differences. */
+export type Divergence = Pick<PolicyDiff, 'count' | 'first' | 'slice' | 'replayCaveat' | 'groups' | 'differences'>;
+
+export function renderDivergence(out: string[], r: Divergence, A: string, B: string): void {
   out.push('');
   out.push('First divergence:');
   out.push(`  ${describeDifference(r.first!, A, B)}`);
@@ -38,7 +46,7 @@ export function renderDiffText(r: PolicyDiff): string {
     out.push('');
     out.push('Why (causal slice, from the models\' read/write dependencies):');
     out.push(`  state read: ${r.slice.keys.join(', ') || '(none recorded)'}`);
-    for (const e of r.slice.events) out.push(`  event ${e.index}: ${e.event} → ${e.key}: ${A} ${e.a}; ${B} ${e.b}`);
+    for (const e of r.slice.events) out.push(`  ${e.label ?? `event ${e.index}`}: ${e.event} → ${e.key}: ${A} ${e.a}; ${B} ${e.b}`);
     if (r.slice.fromReset.length) out.push(`  not written by any earlier event (reset value or set by the policy): ${r.slice.fromReset.join(', ')}`);
     if (r.slice.policySwitches.length) {
       out.push('  policy switches:');
@@ -60,7 +68,6 @@ export function renderDiffText(r: PolicyDiff): string {
     out.push('');
     out.push(`(${r.differences.length} of ${r.count} differences listed individually with --json; all are counted above)`);
   }
-  return out.join('\n') + '\n';
 }
 
 /** JSON with bigints as hex strings and a fixed key order (the objects are built in order). */

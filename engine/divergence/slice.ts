@@ -10,6 +10,8 @@ import { describeEvent } from './describe';
 
 export interface SliceEntry {
   index: number;
+  /** How a report names the step when it is not a trace event ("restore step 12" of a migration). */
+  label?: string;
   /** The event, decoded ("cpu0 write GICD_IGROUPR1 = 0xffffffbf"). */
   event: string;
   /** The model state the event acts on (engine/model/deps.ts key). */

@@ -220,6 +220,36 @@ export class Replayer {
     this.emitOutputChanges(ev.cycle, index);
   }
 
+  /**
+   * Migration (engine/divergence/migrate.ts): a replayer for a fresh vGIC that continues the vCPUs
+   * of `from`: it takes over from's timers (vCPU state a VMM moves with KVM_{GET,SET}_ONE_REG, not
+   * through the vGIC) and the IRQ/FIQ levels the guest last saw, so an output change is reported
+   * only where the destination's outputs differ from what the guest already had.
+   */
+  static continuing(from: Replayer, opts: ReplayOptions, sink: ReplaySink): Replayer {
+    const r = new Replayer(from.header, { ...opts, timerFactory: () => from.timer }, sink);
+    r.irq.set(from.irq);
+    r.fiq.set(from.fiq);
+    r.evaluatedTo = from.evaluatedTo;
+    r.seenEpoch = NaN;
+    return r;
+  }
+
+  /**
+   * A restored line level (migration): a line the timer model drives is set as the timer's (the
+   * destination's arch timer drives it once the vCPU runs), any other as a device input.
+   */
+  restoreLine(ev: TraceEvent & { kind: EventKind.Line }, index: number): void {
+    if (ev.cpu === null || !this.timer.drivesLine(ev.cpu, ev.intid)) {
+      this.apply(ev, index);
+      return;
+    }
+    this.deps.setEvent(index);
+    const r = this.model.setLine(ev.intid, ev.cpu, this.timer.lineLevel(ev.cpu, ev.intid), 'timer');
+    if (r.effect) this.sink({ op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'timer', via: 'line', reg: r.reg, offset: null, size: 0, value: BigInt(ev.level), effect: r.effect });
+    this.emitOutputChanges(ev.cycle, index);
+  }
+
   /** What the model did on its own while applying the event (ITS commands, memory it wrote), in order. */
   private emitSideRecords(cycle: bigint, cpu: number | null, index: number): void {
     const side = this.model.takeSideRecords!();

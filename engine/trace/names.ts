@@ -19,7 +19,8 @@ const FRAME_PREFIX: Record<Frame, string> = {
   [Frame.Its]: 'GITS',
 };
 
-const GROUP_PREFIX: Record<UserGroup, string> = {
+/** KVM_DEV_ARM_VGIC_GRP_* names without the prefix, for reports. */
+export const USER_GROUP_NAMES: Record<UserGroup, string> = {
   [UserGroup.DistRegs]: 'DIST_REGS',
   [UserGroup.RedistRegs]: 'REDIST_REGS',
   [UserGroup.CpuRegs]: 'CPU_REGS',
@@ -39,7 +40,7 @@ export function fallbackUserName(group: UserGroup, offset: number): string {
   if (group === UserGroup.Ctrl && offset === CTRL_INIT) return 'KVM_DEV_ARM_VGIC_CTRL_INIT';
   if (group === UserGroup.Ctrl && offset === CTRL_SAVE_PENDING_TABLES) return 'KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES';
   if (group === UserGroup.ItsCtrl && ITS_CTRL_ATTRS[offset] !== undefined) return `ITS ${ITS_CTRL_ATTRS[offset]}`;
-  return group === UserGroup.CpuSysregs ? sysregName(offset) : `${GROUP_PREFIX[group]}+0x${offset.toString(16)}`;
+  return group === UserGroup.CpuSysregs ? sysregName(offset) : `${USER_GROUP_NAMES[group]}+0x${offset.toString(16)}`;
 }
 
 /** Names from the trace alone (no register tables): frame+offset, group+offset, sysreg names. */

@@ -11,6 +11,7 @@ import { ledgerCommand } from './ledger';
 import { reviewCommand } from './review';
 import { traceCommand } from './trace';
 import { diffCommand } from './diff';
+import { migrateCommand } from './migrate';
 import { matrixCommand } from './matrix';
 import { fidelityCommand } from './fidelity';
 import { minimizeCommand } from './minimize';
@@ -19,7 +20,7 @@ import { exportCommand } from './export';
 export type CommandModule = (y: Argv, ctx: CliContext) => Argv;
 
 /** The top-level command names, for "unknown command" (keep in step with COMMANDS). */
-export const COMMAND_NAMES = ['check', 'bless', 'review', 'accept', 'reject', 'ledger', 'replay', 'diff', 'matrix', 'fidelity', 'minimize', 'export', 'run-repro', 'trace', 'import', 'record'];
+export const COMMAND_NAMES = ['check', 'bless', 'review', 'accept', 'reject', 'ledger', 'replay', 'diff', 'migrate', 'matrix', 'fidelity', 'minimize', 'export', 'run-repro', 'trace', 'import', 'record'];
 
 export const COMMANDS: CommandModule[] = [
   checkCommand,
@@ -28,6 +29,7 @@ export const COMMANDS: CommandModule[] = [
   ledgerCommand,
   replayCommand,
   diffCommand,
+  migrateCommand,
   matrixCommand,
   fidelityCommand,
   minimizeCommand,

@@ -1,0 +1,54 @@
+import type { Argv } from 'yargs';
+import { findProjectRoot, migrate, migrationToJson, openTrace, policyById, renderMigrationText, segmentHeader, selectPolicies, UsageError, VMM_RECIPES, VmmRecipeId, writeTrace } from '../../../engine';
+import * as path from 'path';
+import { Output } from '../output';
+import { listOf } from '../policy-args';
+
+export function migrateCommand(y: Argv): Argv {
+  return y.command(
+    'migrate <trace>',
+    'Run a trace under one policy, save the vGIC as a VMM does, restore it under another policy, and show what the guest notices',
+    (c) =>
+      c
+        .positional('trace', { type: 'string', demandOption: true, describe: 'trace file (.gtr)' })
+        .option('from', { type: 'string', demandOption: true, describe: 'policy of the source host kernel (an ID or a policy JSON file)' })
+        .option('to', { type: 'string', demandOption: true, describe: 'policy of the destination host kernel (an ID or a policy JSON file)' })
+        .option('at', { type: 'number', describe: 'migrate after this event (0-based index)' })
+        .option('at-marker', { type: 'string', describe: 'migrate after the first marker event with exactly this text' })
+        .option('vmm', { choices: [...VMM_RECIPES], default: 'qemu', describe: "save/restore recipe: QEMU's order without a GICD_IIDR write (qemu), with one (qemu-iidr), or no vGIC state moved (none)" })
+        .option('save', { type: 'string', describe: 'write the restore (the saved state) as a trace segment of user events to FILE' })
+        .option('policy-file', { type: 'string', coerce: listOf, describe: 'policy JSON files whose IDs --from/--to may name (registered ones need none); --from/--to may also name a file' })
+        .option('json', { type: 'boolean', default: false, describe: 'machine-readable report' })
+        .option('max-listed', { type: 'number', default: 200, describe: 'list at most this many individual differences' })
+        .example('$0 migrate traces/guests/igroupr-rw-v2.gtr --from rev2 --to mainline-rev3 --at 30', 'what a GICv2 guest notices when QEMU moves it from a rev-2 kernel to mainline')
+        .check((a) => {
+          if ((a.at === undefined) === (a['at-marker'] === undefined)) throw new UsageError('migrate needs exactly one of --at N and --at-marker TEXT');
+          if (a.at !== undefined && (!Number.isInteger(a.at) || (a.at as number) < 0)) throw new UsageError(`--at needs an event index (an integer ≥ 0), got ${a.at}`);
+          return true;
+        }),
+    (a) => {
+      // The shared selection (engine selectPolicies, as tools/cli/policy-args.ts uses it): --from and
+      // --to name a built-in, registered or --policy-file policy's ID, or a policy JSON file.
+      const files = listOf(a['policy-file']);
+      for (const v of [a.from as string, a.to as string]) if (/\.json$/i.test(v) && !files.includes(v)) files.push(v);
+      const { universe } = selectPolicies({ root: findProjectRoot(process.cwd()), cwd: process.cwd(), files });
+      const byRef = (v: string) => universe.find((p) => /\.json$/i.test(v) && p.file && path.resolve(p.file) === path.resolve(v)) ?? policyById(universe, v);
+      const trace = a.trace as string;
+      const report = migrate(trace, byRef(a.from as string), byRef(a.to as string), {
+        at: a.at !== undefined ? { index: a.at as number } : { marker: a['at-marker'] as string },
+        vmm: a.vmm as VmmRecipeId,
+        maxListed: a['max-listed'] as number,
+      });
+      if (a.save) {
+        const reader = openTrace(trace);
+        const header = reader.header;
+        reader.close();
+        writeTrace(a.save as string, segmentHeader(header, report), report.segment, { inputs: [trace] });
+      }
+      const out = new Output();
+      out.line(a.json ? migrationToJson(report) : renderMigrationText(report).replace(/\n$/, ''));
+      out.flush();
+      process.exitCode = report.invisible ? 0 : 1;
+    },
+  );
+}
