@@ -7,7 +7,7 @@ import { getPolicy } from '../policy/policy';
 import { replayEvents } from '../replay/replay';
 import { ReplayRecord } from '../replay/records';
 import { readLedger } from './ledger';
-import { goldenMatchers, installGoldenMatcher, matchGolden, matcherConfigFromEnv } from './jest';
+import { blessHint, goldenMatchers, installGoldenMatcher, matchGolden, matcherConfigFromEnv } from './jest';
 import { bootEvents, fake, FakeBehaviour, header } from './testing/project';
 
 function records(b: FakeBehaviour = {}): ReplayRecord[] {
@@ -54,5 +54,12 @@ test('registers as a Jest matcher', () => {
   installGoldenMatcher();
   const file = path.join(dir, 'x.golden');
   expect(() => expect(records()).toMatchGolden(file)).toThrow(/no golden at/);
+  // The hint re-runs exactly this test (tools/package/package.test.ts pastes one and runs it).
+  expect(() => expect(records()).toMatchGolden(file)).toThrow(`GICREPLAY_BLESS_REASON="why it is right" npx jest ${path.relative(process.cwd(), __filename).split(path.sep).join('/')} -t '^registers as a Jest matcher$'`);
   expect(typeof goldenMatchers.toMatchGolden).toBe('function');
+});
+
+test('the bless hint names the test file and the test, quoted for a shell and escaped for Jest\'s patterns', () => {
+  expect(blessHint({ testPath: '/p/test/a (1).test.js', testName: "it's [v3] boot", cwd: '/p' })).toBe(`GICREPLAY_BLESS_REASON="why it is right" npx jest 'test/a \\(1\\).test.js' -t '^it'\\''s \\[v3\\] boot$'`);
+  expect(blessHint({})).toBe('GICREPLAY_BLESS_REASON="why it is right" npx jest');
 });

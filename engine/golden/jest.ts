@@ -1,5 +1,5 @@
 // Jest matcher over the same golden files and rules as `gicreplay check`:
-//   import { installGoldenMatcher } from 'gicreplay/dist/engine/golden/jest';
+//   import { installGoldenMatcher } from 'gicreplay/jest';
 //   installGoldenMatcher();
 //   expect(records).toMatchGolden(path.join(__dirname, 'boot.golden'), { gic: header.gic });
 // It never writes unless the run is a bless: GICREPLAY_BLESS_REASON="why" set, and CI not set.
@@ -13,6 +13,7 @@ import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
 import { StreamCompare } from './compare';
 import { GoldenHeader } from './format';
 import { appendLedger } from './ledger';
+import { blessStamp } from './stamp';
 import { renderDrift } from './report';
 import { fieldFormatterFor, renderRecord } from './render';
 import { BodyWriter, CheckedBody, commitGolden, formatForBody, openGolden } from './store';
@@ -42,18 +43,43 @@ export interface MatchResult {
   message: () => string;
 }
 
-function hint(file: string): string {
-  return `to accept the new output: GICREPLAY_BLESS_REASON="why it is right" npx jest ${path.basename(file)} (never on CI)`;
+/** Which test is asking (Jest's matcher context), so the bless hint re-runs exactly that test. */
+export interface MatchWhere {
+  /** Absolute path of the test file. */
+  testPath?: string;
+  /** Its full name, describe blocks included, as `-t` matches it. */
+  testName?: string;
+  /** Where the hint is pasted (default: the current folder, where Jest was started). */
+  cwd?: string;
 }
 
-export function matchGolden(records: Iterable<ReplayRecord>, file: string, opts: MatchGoldenOptions, cfg: MatcherConfig): MatchResult {
+const shellQuote = (s: string) => (/^[A-Za-z0-9_./:=,@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+const regexQuote = (s: string) => s.replace(/[\\^$*+?()[\]{}|]/g, '\\$&');
+
+/** The command that re-runs the asking test as a bless: `npx jest FILE -t '^NAME$'` with the reason set. */
+export function blessHint(w: MatchWhere): string {
+  const words = ['GICREPLAY_BLESS_REASON="why it is right"', 'npx', 'jest'];
+  if (w.testPath) {
+    const rel = path.relative(w.cwd ?? process.cwd(), w.testPath).split(path.sep).join('/');
+    // A path pattern is a regular expression; "." matching any character still matches the file.
+    words.push(shellQuote(regexQuote(rel.startsWith('..') ? w.testPath : rel)));
+  }
+  if (w.testName) words.push('-t', shellQuote(`^${regexQuote(w.testName)}$`));
+  return words.join(' ');
+}
+
+function hint(w: MatchWhere): string {
+  return `to accept the new output (never on CI): ${blessHint(w)}`;
+}
+
+export function matchGolden(records: Iterable<ReplayRecord>, file: string, opts: MatchGoldenOptions, cfg: MatcherConfig, where: MatchWhere = {}): MatchResult {
   const fields = fieldFormatterFor(opts.gic);
   const subject = opts.subject ?? path.basename(file);
   const blessing = cfg.blessReason !== null && !cfg.ci;
   if (!fs.existsSync(file)) {
     if (!blessing) {
       const why = cfg.blessReason !== null && cfg.ci ? ' (GICREPLAY_BLESS_REASON is ignored on CI)' : '';
-      return { pass: false, message: () => `no golden at ${file}${why}; ${hint(file)}` };
+      return { pass: false, message: () => `no golden at ${file}${why}\n${hint(where)}` };
     }
     return bless(records, file, subject, fields, cfg.blessReason!, null);
   }
@@ -67,12 +93,12 @@ export function matchGolden(records: Iterable<ReplayRecord>, file: string, opts:
   g.reader.close();
   const h = g.header;
   const edited = body.hasher.digest() !== h.bodySha256 || body.hasher.lines !== h.bodyLines || !body.terminated;
-  if (edited) return { pass: false, message: () => `${file} was edited by hand (its body no longer matches body-sha256); restore it from git, or ${hint(file)}` };
+  if (edited) return { pass: false, message: () => `${file} was edited by hand (its body no longer matches body-sha256); restore it from git, or re-bless it\n${hint(where)}` };
   const stale = h.model !== MODEL_VERSION;
   if (!drift && !stale) return { pass: true, message: () => `expected the records not to match ${file}` };
   if (blessing) return bless(records, file, subject, fields, cfg.blessReason!, h);
-  if (!drift) return { pass: false, message: () => `${file} was made by model version ${h.model}, this is ${MODEL_VERSION} (output unchanged); ${hint(file)}` };
-  return { pass: false, message: () => [`records differ from ${file}:`, ...renderDrift(drift), hint(file)].join('\n') };
+  if (!drift) return { pass: false, message: () => `${file} was made by model version ${h.model}, this is ${MODEL_VERSION} (output unchanged)\n${hint(where)}` };
+  return { pass: false, message: () => [`records differ from ${file}:`, ...renderDrift(drift), hint(where)].join('\n') };
 }
 
 function bless(records: Iterable<ReplayRecord>, file: string, subject: string, fields: ReturnType<typeof fieldFormatterFor>, reason: string, old: GoldenHeader | null): MatchResult {
@@ -98,7 +124,7 @@ function bless(records: Iterable<ReplayRecord>, file: string, subject: string, f
         reason,
         wide: false,
       },
-    ]);
+    ], blessStamp({ root: path.dirname(file), env: process.env, command: 'jest' }));
     return { pass: true, message: () => `blessed ${file}` };
   } finally {
     w.discard();
@@ -107,10 +133,16 @@ function bless(records: Iterable<ReplayRecord>, file: string, subject: string, f
 
 let envConfig: MatcherConfig | undefined;
 
+/** What the matcher reads of Jest's matcher context (`this`). */
+interface AskingTest {
+  testPath?: string;
+  currentTestName?: string;
+}
+
 export const goldenMatchers = {
-  toMatchGolden(received: Iterable<ReplayRecord>, file: string, opts: MatchGoldenOptions = {}): MatchResult {
+  toMatchGolden(this: AskingTest | undefined, received: Iterable<ReplayRecord>, file: string, opts: MatchGoldenOptions = {}): MatchResult {
     envConfig ??= matcherConfigFromEnv(process.env);
-    return matchGolden(received, file, opts, envConfig);
+    return matchGolden(received, file, opts, envConfig, { testPath: this?.testPath, testName: this?.currentTestName });
   },
 };
 
