@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <linux/reboot.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -23,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -633,6 +635,66 @@ static int seg_for(int cpu, const char *tag) {
 
 // ---------------------------------------------------------------- VM setup
 
+// The vGIC (and ITS) of T at its frames; CTRL_INIT if the job asks. 0, or -1 when the trace has failed.
+static int create_vgic(const char *tag) {
+  struct kvm_create_device cd = {.type = T.gic == 3 ? KVM_DEV_TYPE_ARM_VGIC_V3 : KVM_DEV_TYPE_ARM_VGIC_V2};
+  if (ioctl(vm_fd, KVM_CREATE_DEVICE, &cd) < 0) {
+    fail(tag, "KVM_CREATE_DEVICE (vGICv%d) failed: %s%s", T.gic, strerror(errno),
+         errno == ENODEV ? " (the host's GIC cannot emulate this GIC version)" : "");
+    return -1;
+  }
+  gic_fd = (int)cd.fd;
+  int e;
+  if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &T.nr_irqs))) {
+    fail(tag, "setup: KVM_DEV_ARM_VGIC_GRP_NR_IRQS %u refused: %s (errno %d)", T.nr_irqs, strerror(e), e);
+    return -1;
+  }
+  if (T.gic == 3) {
+    if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &T.dist))) {
+      fail(tag, "setup: distributor base 0x%llx refused: %s (errno %d)", (unsigned long long)T.dist, strerror(e), e);
+      return -1;
+    }
+    for (int r = 0; r < T.nregions; r++) {
+      uint64_t v = T.region_base[r] | (uint64_t)T.region_count[r] << 52 | (uint64_t)r;
+      if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION, &v))) {
+        fail(tag, "setup: redistributor region %d (base 0x%llx, %u redistributors) refused: %s (errno %d)", r,
+             (unsigned long long)T.region_base[r], T.region_count[r], strerror(e), e);
+        return -1;
+      }
+    }
+  } else {
+    if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, &T.dist))) {
+      fail(tag, "setup: distributor base 0x%llx refused: %s (errno %d)", (unsigned long long)T.dist, strerror(e), e);
+      return -1;
+    }
+    if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &T.cpuif))) {
+      fail(tag, "setup: CPU interface base 0x%llx refused: %s (errno %d)", (unsigned long long)T.cpuif, strerror(e), e);
+      return -1;
+    }
+  }
+  if (T.have_its) {
+    struct kvm_create_device its = {.type = KVM_DEV_TYPE_ARM_VGIC_ITS};
+    if (ioctl(vm_fd, KVM_CREATE_DEVICE, &its) < 0) {
+      fail(tag, "KVM_CREATE_DEVICE (ITS) failed: %s", strerror(errno));
+      return -1;
+    }
+    its_fd = (int)its.fd;
+    if ((e = dev_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &T.its))) {
+      fail(tag, "setup: ITS base 0x%llx refused: %s (errno %d)", (unsigned long long)T.its, strerror(e), e);
+      return -1;
+    }
+    if ((e = dev_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))) {
+      fail(tag, "setup: ITS KVM_DEV_ARM_VGIC_CTRL_INIT failed: %s (errno %d)", strerror(e), e);
+      return -1;
+    }
+  }
+  if (T.init_now && (e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))) {
+    fail(tag, "setup: KVM_DEV_ARM_VGIC_CTRL_INIT failed: %s (errno %d)", strerror(e), e);
+    return -1;
+  }
+  return 0;
+}
+
 static int create_vm(const char *tag) {
   vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
   if (vm_fd < 0) {
@@ -717,61 +779,7 @@ static int create_vm(const char *tag) {
     v->mpidr = mpidr;
   }
 
-  struct kvm_create_device cd = {.type = T.gic == 3 ? KVM_DEV_TYPE_ARM_VGIC_V3 : KVM_DEV_TYPE_ARM_VGIC_V2};
-  if (ioctl(vm_fd, KVM_CREATE_DEVICE, &cd) < 0) {
-    fail(tag, "KVM_CREATE_DEVICE (vGICv%d) failed: %s%s", T.gic, strerror(errno),
-         errno == ENODEV ? " (the host's GIC cannot emulate this GIC version)" : "");
-    return -1;
-  }
-  gic_fd = (int)cd.fd;
-  int e;
-  if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &T.nr_irqs))) {
-    fail(tag, "setup: KVM_DEV_ARM_VGIC_GRP_NR_IRQS %u refused: %s (errno %d)", T.nr_irqs, strerror(e), e);
-    return -1;
-  }
-  if (T.gic == 3) {
-    if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &T.dist))) {
-      fail(tag, "setup: distributor base 0x%llx refused: %s (errno %d)", (unsigned long long)T.dist, strerror(e), e);
-      return -1;
-    }
-    for (int r = 0; r < T.nregions; r++) {
-      uint64_t v = T.region_base[r] | (uint64_t)T.region_count[r] << 52 | (uint64_t)r;
-      if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION, &v))) {
-        fail(tag, "setup: redistributor region %d (base 0x%llx, %u redistributors) refused: %s (errno %d)", r,
-             (unsigned long long)T.region_base[r], T.region_count[r], strerror(e), e);
-        return -1;
-      }
-    }
-  } else {
-    if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, &T.dist))) {
-      fail(tag, "setup: distributor base 0x%llx refused: %s (errno %d)", (unsigned long long)T.dist, strerror(e), e);
-      return -1;
-    }
-    if ((e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &T.cpuif))) {
-      fail(tag, "setup: CPU interface base 0x%llx refused: %s (errno %d)", (unsigned long long)T.cpuif, strerror(e), e);
-      return -1;
-    }
-  }
-  if (T.have_its) {
-    struct kvm_create_device its = {.type = KVM_DEV_TYPE_ARM_VGIC_ITS};
-    if (ioctl(vm_fd, KVM_CREATE_DEVICE, &its) < 0) {
-      fail(tag, "KVM_CREATE_DEVICE (ITS) failed: %s", strerror(errno));
-      return -1;
-    }
-    its_fd = (int)its.fd;
-    if ((e = dev_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &T.its))) {
-      fail(tag, "setup: ITS base 0x%llx refused: %s (errno %d)", (unsigned long long)T.its, strerror(e), e);
-      return -1;
-    }
-    if ((e = dev_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))) {
-      fail(tag, "setup: ITS KVM_DEV_ARM_VGIC_CTRL_INIT failed: %s (errno %d)", strerror(e), e);
-      return -1;
-    }
-  }
-  if (T.init_now && (e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))) {
-    fail(tag, "setup: KVM_DEV_ARM_VGIC_CTRL_INIT failed: %s (errno %d)", strerror(e), e);
-    return -1;
-  }
+  if (create_vgic(tag)) return -1;
   out_line("%s ok %d", tag, nvcpus);
   for (int i = 0; i < nvcpus; i++) out_line("%s mpidr %d %llx", tag, i, (unsigned long long)vcpus[i].mpidr);
   return 0;
@@ -901,6 +909,21 @@ static void run_ops(void) {
   seg_flush();
 }
 
+// A VM header line shared by trace and vmm blocks (GIC version, vCPUs, frames); 1 if it was one.
+static int vm_header_line(char **t, int n) {
+  if (!strcmp(t[0], "gic") && n >= 2) T.gic = (int)num(t[1]);
+  else if (!strcmp(t[0], "cpus") && n >= 2) T.ncpus = (int)num(t[1]);
+  else if (!strcmp(t[0], "nr-irqs") && n >= 2) T.nr_irqs = (uint32_t)num(t[1]);
+  else if (!strcmp(t[0], "dist") && n >= 2) T.dist = num(t[1]), T.have_dist = 1;
+  else if (!strcmp(t[0], "cpuif") && n >= 2) T.cpuif = num(t[1]), T.have_cpuif = 1;
+  else if (!strcmp(t[0], "redist") && n >= 3 && T.nregions < MAX_REGIONS) {
+    T.region_base[T.nregions] = num(t[1]);
+    T.region_count[T.nregions++] = (uint32_t)num(t[2]);
+  } else if (!strcmp(t[0], "timeout-ms") && n >= 2) T.timeout_ms = (unsigned)num(t[1]);
+  else return 0;
+  return 1;
+}
+
 // One trace: its header lines up to "go", then its ops up to "end".
 static void run_trace(char **t0, int n0) {
   memset(&T, 0, sizeof T);
@@ -913,20 +936,12 @@ static void run_trace(char **t0, int n0) {
   while (!go && (l = next_line())) {
     int n = split(l, t, 8);
     if (!n) continue;
-    if (!strcmp(t[0], "gic") && n >= 2) T.gic = (int)num(t[1]);
-    else if (!strcmp(t[0], "cpus") && n >= 2) T.ncpus = (int)num(t[1]);
-    else if (!strcmp(t[0], "nr-irqs") && n >= 2) T.nr_irqs = (uint32_t)num(t[1]);
-    else if (!strcmp(t[0], "mpidr") && n >= 3) {
+    if (vm_header_line(t, n)) continue;
+    if (!strcmp(t[0], "mpidr") && n >= 3) {
       int c = (int)num(t[1]);
       if (c >= 0 && c < MAX_CPUS) T.mpidr[c] = num(t[2]), T.have_mpidr[c] = 1;
-    } else if (!strcmp(t[0], "dist") && n >= 2) T.dist = num(t[1]), T.have_dist = 1;
-    else if (!strcmp(t[0], "cpuif") && n >= 2) T.cpuif = num(t[1]), T.have_cpuif = 1;
-    else if (!strcmp(t[0], "its") && n >= 2) T.its = num(t[1]), T.have_its = 1;
-    else if (!strcmp(t[0], "redist") && n >= 3 && T.nregions < MAX_REGIONS) {
-      T.region_base[T.nregions] = num(t[1]);
-      T.region_count[T.nregions++] = (uint32_t)num(t[2]);
-    } else if (!strcmp(t[0], "init-now")) T.init_now = 1;
-    else if (!strcmp(t[0], "timeout-ms") && n >= 2) T.timeout_ms = (unsigned)num(t[1]);
+    } else if (!strcmp(t[0], "its") && n >= 2) T.its = num(t[1]), T.have_its = 1;
+    else if (!strcmp(t[0], "init-now")) T.init_now = 1;
     else if (!strcmp(t[0], "go")) go = 1;
     else if (!strcmp(t[0], "end")) break;
   }
@@ -941,6 +956,392 @@ static void run_trace(char **t0, int n0) {
   teardown();
   clock_gettime(CLOCK_MONOTONIC, &stop);
   // The trace's time in the guest kernel's clock, for the benchmark (not part of any record).
+  long long us = (long long)(stop.tv_sec - start.tv_sec) * 1000000 + (stop.tv_nsec - start.tv_nsec) / 1000;
+  out_line("%s %lld", failed[0] ? "E fail" : "E ok", us);
+  out_flush();
+}
+
+// ---------------------------------------------------------------- vmm: run a guest image
+//
+// `vmm ID` blocks (JOB.md, "Running a guest"): a minimal VMM for recording. The guest image is
+// loaded into one memslot, the vGIC sits at the job's frames, every vCPU has a thread of its own
+// named as QEMU names its vCPU threads ("CPU n/KVM", so the ftrace importer attributes the
+// host's events the same way), vCPUs other than 0 start powered off and come up through KVM's
+// in-kernel PSCI, and the only emulated device is a PL011's data register (the guest console).
+// The run ends with a PSCI SYSTEM_OFF / SYSTEM_RESET (KVM_EXIT_SYSTEM_EVENT) or the watchdog.
+// The host's KVM tracepoints are switched on through tracefs around the run and their text is
+// sent back as answer lines.
+
+#define VMM_MAX_EVENTS 32
+#define TRACEFS "/sys/kernel/tracing"
+
+struct vmm {
+  uint64_t ram_base, ram_size, uart;
+  char elf[256];
+  char events[VMM_MAX_EVENTS][64];
+  int nevents;
+  unsigned buffer_kb;
+  uint8_t *mem;
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  int done;          // a vCPU ended the run (system event) or failed
+  char why[256];     // how the run ended
+  int ok;            // ended by the guest powering off or resetting
+  volatile int stop; // the vCPU threads must return
+  char *con;         // the guest's console output
+  size_t con_len, con_cap;
+  pthread_t threads[MAX_CPUS];
+};
+static struct vmm V;
+
+static void vmm_end(int ok, const char *fmt, ...) {
+  pthread_mutex_lock(&V.lock);
+  if (!V.done) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(V.why, sizeof V.why, fmt, ap);
+    va_end(ap);
+    V.ok = ok;
+    V.done = 1;
+    pthread_cond_broadcast(&V.cond);
+  }
+  pthread_mutex_unlock(&V.lock);
+}
+
+static void con_put(char c) {
+  pthread_mutex_lock(&V.lock);
+  if (V.con_len + 1 >= V.con_cap) {
+    size_t cap = V.con_cap ? V.con_cap * 2 : 4096;
+    char *p = realloc(V.con, cap);
+    if (p) V.con = p, V.con_cap = cap;
+  }
+  if (V.con_len + 1 < V.con_cap) V.con[V.con_len++] = c;
+  pthread_mutex_unlock(&V.lock);
+}
+
+static void on_kick(int sig) { (void)sig; }
+
+static void *vcpu_thread(void *arg) {
+  int cpu = (int)(intptr_t)arg;
+  struct vcpu *v = &vcpus[cpu];
+  char name[16];
+  snprintf(name, sizeof name, "CPU %d/KVM", cpu);
+  prctl(PR_SET_NAME, name, 0, 0, 0);
+  while (!V.stop) {
+    int r = ioctl(v->fd, KVM_RUN, 0);
+    if (V.stop) break;
+    if (r < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      vmm_end(0, "KVM_RUN on vcpu%d failed: %s (errno %d)", cpu, strerror(errno), errno);
+      break;
+    }
+    struct kvm_run *run = v->run;
+    if (run->exit_reason == KVM_EXIT_MMIO) {
+      uint64_t a = run->mmio.phys_addr;
+      if (V.uart && a >= V.uart && a < V.uart + 0x1000) {
+        // PL011: UARTDR takes a character; every read (UARTFR included) is 0: transmitter never full
+        if (run->mmio.is_write && a == V.uart) con_put((char)run->mmio.data[0]);
+        if (!run->mmio.is_write) memset(run->mmio.data, 0, sizeof run->mmio.data);
+        continue;
+      }
+      vmm_end(0, "vcpu%d: guest %s of %u bytes at 0x%llx, where no device is emulated (pc 0x%llx)", cpu,
+              run->mmio.is_write ? "write" : "read", run->mmio.len, (unsigned long long)a, (unsigned long long)get_pc(cpu));
+      break;
+    }
+    if (run->exit_reason == KVM_EXIT_INTR) continue;
+    if (run->exit_reason == KVM_EXIT_SYSTEM_EVENT) {
+      unsigned ty = run->system_event.type;
+      if (ty == KVM_SYSTEM_EVENT_SHUTDOWN) vmm_end(1, "off %d", cpu);
+      else if (ty == KVM_SYSTEM_EVENT_RESET) vmm_end(1, "reset %d", cpu);
+      else vmm_end(0, "vcpu%d: system event %u (crash or unknown)", cpu, ty);
+      break;
+    }
+    if (run->exit_reason == KVM_EXIT_FAIL_ENTRY) vmm_end(0, "vcpu%d: KVM_EXIT_FAIL_ENTRY (reason 0x%llx)", cpu, (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+    else if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR) vmm_end(0, "vcpu%d: KVM_EXIT_INTERNAL_ERROR (suberror %u)", cpu, run->internal.suberror);
+    else vmm_end(0, "vcpu%d: unexpected exit reason %u (pc 0x%llx)", cpu, run->exit_reason, (unsigned long long)get_pc(cpu));
+    break;
+  }
+  return NULL;
+}
+
+static int write_text(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_TRUNC);
+  if (fd < 0) return errno;
+  ssize_t n = write(fd, text, strlen(text));
+  int e = n < 0 ? errno : 0;
+  close(fd);
+  return e;
+}
+
+// A trace_marker line: the VMM's own steps, in the host's trace (tracing_mark_write).
+static void vmm_mark(const char *fmt, ...) {
+  char line[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  write_text(TRACEFS "/trace_marker", line);
+}
+
+static int tracefs_setup(void) {
+  struct stat st;
+  if (stat(TRACEFS "/trace", &st) < 0) {
+    mkdir("/sys", 0755);
+    mount("sysfs", "/sys", "sysfs", 0, NULL);
+    mount("tracefs", TRACEFS, "tracefs", 0, NULL);
+  }
+  if (stat(TRACEFS "/trace", &st) < 0) {
+    fail("-", "tracefs is not available at " TRACEFS " (the host kernel needs CONFIG_FTRACE)");
+    return -1;
+  }
+  int e;
+  if ((e = write_text(TRACEFS "/tracing_on", "0"))) {
+    fail("-", "cannot switch tracing off: %s", strerror(e));
+    return -1;
+  }
+  write_text(TRACEFS "/events/enable", "0");
+  write_text(TRACEFS "/trace", "");
+  if ((e = write_text(TRACEFS "/trace_clock", "global"))) {
+    fail("-", "cannot select the global trace clock: %s", strerror(e));
+    return -1;
+  }
+  char kb[32];
+  snprintf(kb, sizeof kb, "%u", V.buffer_kb ? V.buffer_kb : 16384);
+  if ((e = write_text(TRACEFS "/buffer_size_kb", kb))) {
+    fail("-", "cannot size the trace buffer to %s KiB: %s", kb, strerror(e));
+    return -1;
+  }
+  for (int i = 0; i < V.nevents; i++) {
+    char path[160];
+    snprintf(path, sizeof path, TRACEFS "/events/%s/enable", V.events[i]);
+    if ((e = write_text(path, "1"))) {
+      fail("-", "cannot enable tracepoint %s (%s): %s", V.events[i], path, strerror(e));
+      return -1;
+    }
+  }
+  if ((e = write_text(TRACEFS "/tracing_on", "1"))) {
+    fail("-", "cannot switch tracing on: %s", strerror(e));
+    return -1;
+  }
+  return 0;
+}
+
+// Copy the ELF's PT_LOAD segments into guest memory; the entry point, or 0 on failure.
+static uint64_t load_elf(void) {
+  int fd = open(V.elf, O_RDONLY);
+  if (fd < 0) {
+    fail("-", "cannot open guest image %s: %s", V.elf, strerror(errno));
+    return 0;
+  }
+  struct stat st;
+  fstat(fd, &st);
+  uint8_t *f = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (f == MAP_FAILED || st.st_size < 64 || memcmp(f, "\177ELF", 4) || f[4] != 2 || f[5] != 1 || *(uint16_t *)(f + 18) != 183) {
+    fail("-", "guest image %s is not a little-endian AArch64 ELF64 file", V.elf);
+    return 0;
+  }
+  uint64_t entry = *(uint64_t *)(f + 24), phoff = *(uint64_t *)(f + 32);
+  uint16_t phentsize = *(uint16_t *)(f + 54), phnum = *(uint16_t *)(f + 56);
+  int loaded = 0;
+  for (unsigned i = 0; i < phnum; i++) {
+    uint8_t *ph = f + phoff + (uint64_t)i * phentsize;
+    if (ph + 56 > f + st.st_size) break;
+    if (*(uint32_t *)ph != 1) continue; // PT_LOAD
+    uint64_t off = *(uint64_t *)(ph + 8), paddr = *(uint64_t *)(ph + 24), filesz = *(uint64_t *)(ph + 32), memsz = *(uint64_t *)(ph + 40);
+    if (paddr < V.ram_base || paddr + memsz > V.ram_base + V.ram_size || filesz > memsz || off + filesz > (uint64_t)st.st_size) {
+      fail("-", "guest image %s: segment at 0x%llx (0x%llx bytes) is outside guest RAM [0x%llx, 0x%llx)", V.elf, (unsigned long long)paddr,
+           (unsigned long long)memsz, (unsigned long long)V.ram_base, (unsigned long long)(V.ram_base + V.ram_size));
+      return 0;
+    }
+    memcpy(V.mem + (paddr - V.ram_base), f + off, filesz);
+    loaded++;
+  }
+  munmap(f, (size_t)st.st_size);
+  if (!loaded) fail("-", "guest image %s has no loadable segment", V.elf);
+  return loaded ? entry : 0;
+}
+
+static void emit_text_lines(const char *kind, const char *buf, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    size_t j = i;
+    while (j < len && buf[j] != '\n') j++;
+    char line[480];
+    size_t n = 0;
+    for (size_t k = i; k < j && n < sizeof line - 1; k++) {
+      unsigned char c = (unsigned char)buf[k];
+      if (c == '\r') continue;
+      line[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    line[n] = 0;
+    out_line("- %s %s", kind, line);
+    i = j + 1;
+  }
+}
+
+static void emit_trace(void) {
+  int fd = open(TRACEFS "/trace", O_RDONLY);
+  if (fd < 0) {
+    fail("-", "cannot read " TRACEFS "/trace: %s", strerror(errno));
+    return;
+  }
+  size_t cap = 1 << 20, len = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (len == cap) {
+      char *p = realloc(buf, cap * 2);
+      if (!p) break;
+      buf = p, cap *= 2;
+    }
+    ssize_t n = read(fd, buf + len, cap - len);
+    if (n <= 0) break;
+    len += (size_t)n;
+  }
+  close(fd);
+  emit_text_lines("f", buf, len);
+  free(buf);
+}
+
+static void vmm_run(uint64_t entry) {
+  struct kvm_vcpu_init init;
+  if (ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
+    fail("-", "KVM_ARM_PREFERRED_TARGET failed: %s", strerror(errno));
+    return;
+  }
+  run_size = (size_t)ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+  for (int i = 0; i < T.ncpus; i++) {
+    struct vcpu *v = &vcpus[i];
+    v->fd = ioctl(vm_fd, KVM_CREATE_VCPU, i);
+    nvcpus = i + 1;
+    if (v->fd < 0) {
+      fail("-", "KVM_CREATE_VCPU %d failed: %s", i, strerror(errno));
+      return;
+    }
+    v->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+    if (v->run == MAP_FAILED) {
+      v->run = NULL;
+      fail("-", "mmap of vcpu%d's kvm_run failed: %s", i, strerror(errno));
+      return;
+    }
+    struct kvm_vcpu_init vi = init;
+    vi.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+    if (i) vi.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF; // started by PSCI CPU_ON, as on QEMU virt
+    if (ioctl(v->fd, KVM_ARM_VCPU_INIT, &vi) < 0) {
+      fail("-", "KVM_ARM_VCPU_INIT of vcpu%d failed: %s", i, strerror(errno));
+      return;
+    }
+    if (!i) {
+      struct kvm_one_reg r = {.id = core_reg_id(offsetof(struct kvm_regs, regs.pc)), .addr = (uint64_t)(uintptr_t)&entry};
+      if (ioctl(v->fd, KVM_SET_ONE_REG, &r) < 0) {
+        fail("-", "setting vcpu0's PC failed: %s", strerror(errno));
+        return;
+      }
+    }
+    uint64_t mpidr = 0;
+    struct kvm_one_reg m = {.id = ARM64_SYS_REG(3, 0, 0, 0, 5), .addr = (uint64_t)(uintptr_t)&mpidr};
+    ioctl(v->fd, KVM_GET_ONE_REG, &m);
+    v->mpidr = mpidr;
+  }
+  vmm_mark("gicreplay-vmm: vGICv%d nr_irqs %u", T.gic, T.nr_irqs);
+  if (create_vgic("-")) return;
+  vmm_mark("gicreplay-vmm: vGIC initialised (KVM_DEV_ARM_VGIC_CTRL_INIT)");
+  out_line("- ok %d", nvcpus);
+  for (int i = 0; i < nvcpus; i++) out_line("- mpidr %d %llx", i, (unsigned long long)vcpus[i].mpidr);
+
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_kick; // no SA_RESTART: a blocked KVM_RUN returns EINTR
+  sigaction(SIGUSR1, &sa, NULL);
+  vmm_mark("gicreplay-vmm: guest starts at 0x%llx", (unsigned long long)entry);
+  for (int i = 0; i < nvcpus; i++) pthread_create(&V.threads[i], NULL, vcpu_thread, (void *)(intptr_t)i);
+  struct timespec dl;
+  clock_gettime(CLOCK_REALTIME, &dl);
+  dl.tv_sec += T.timeout_ms / 1000;
+  dl.tv_nsec += (long)(T.timeout_ms % 1000) * 1000000L;
+  if (dl.tv_nsec >= 1000000000L) dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+  pthread_mutex_lock(&V.lock);
+  while (!V.done)
+    if (pthread_cond_timedwait(&V.cond, &V.lock, &dl) == ETIMEDOUT) break;
+  int timed_out = !V.done;
+  pthread_mutex_unlock(&V.lock);
+  write_text(TRACEFS "/tracing_on", "0");
+  V.stop = 1;
+  for (int i = 0; i < nvcpus; i++) vcpus[i].run->immediate_exit = 1;
+  for (int i = 0; i < nvcpus; i++) pthread_kill(V.threads[i], SIGUSR1);
+  for (int i = 0; i < nvcpus; i++) pthread_join(V.threads[i], NULL);
+  emit_text_lines("c", V.con ? V.con : "", V.con_len);
+  if (timed_out) {
+    uint64_t pcs[8];
+    int n = nvcpus < 8 ? nvcpus : 8;
+    for (int i = 0; i < n; i++) pcs[i] = get_pc(i);
+    char where[200] = "";
+    for (int i = 0; i < n; i++) snprintf(where + strlen(where), sizeof where - strlen(where), "%svcpu%d pc 0x%llx", i ? ", " : "", i, (unsigned long long)pcs[i]);
+    fail("-", "the guest did not end (PSCI SYSTEM_OFF) within %u ms; stopped (%s)", T.timeout_ms, where);
+  } else if (!V.ok) fail("-", "%s", V.why);
+  else out_line("- x %s", V.why);
+  emit_trace();
+}
+
+static void run_vmm(char **t0, int n0) {
+  memset(&T, 0, sizeof T);
+  free(V.con);
+  memset(&V, 0, sizeof V);
+  pthread_mutex_init(&V.lock, NULL);
+  pthread_cond_init(&V.cond, NULL);
+  failed[0] = 0;
+  snprintf(T.id, sizeof T.id, "%s", n0 > 1 ? t0[1] : "?");
+  T.timeout_ms = 60000;
+  char *l;
+  char *t[8];
+  int go = 0;
+  while (!go && (l = next_line())) {
+    int n = split(l, t, 8);
+    if (!n) continue;
+    if (vm_header_line(t, n)) continue;
+    if (!strcmp(t[0], "ram") && n >= 3) V.ram_base = num(t[1]), V.ram_size = num(t[2]);
+    else if (!strcmp(t[0], "uart") && n >= 2) V.uart = num(t[1]);
+    else if (!strcmp(t[0], "elf") && n >= 2) snprintf(V.elf, sizeof V.elf, "%s", t[1]);
+    else if (!strcmp(t[0], "event") && n >= 2 && V.nevents < VMM_MAX_EVENTS) snprintf(V.events[V.nevents++], sizeof V.events[0], "%s", t[1]);
+    else if (!strcmp(t[0], "buffer-kb") && n >= 2) V.buffer_kb = (unsigned)num(t[1]);
+    else if (!strcmp(t[0], "go")) go = 1;
+    else if (!strcmp(t[0], "end")) break;
+  }
+  T.init_now = 1;
+  out_line("T %s", T.id);
+  while ((l = next_line()))
+    if (!strcmp(l, "end")) break;
+  if (!go) fail("-", "job: vmm %s has no 'go' line", T.id);
+  else if (T.gic != 2 && T.gic != 3) fail("-", "job: vmm %s: gic must be 2 or 3", T.id);
+  else if (T.ncpus < 1 || T.ncpus > MAX_CPUS) fail("-", "job: vmm %s: bad cpu count", T.id);
+  else if (!V.ram_size || !V.elf[0]) fail("-", "job: vmm %s needs 'ram BASE SIZE' and 'elf PATH'", T.id);
+  if (failed[0]) {
+    out_line("E fail 0");
+    return;
+  }
+  struct timespec start, stop;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  V.mem = mmap(NULL, V.ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  uint64_t entry = 0;
+  if (V.mem == MAP_FAILED) {
+    V.mem = NULL;
+    fail("-", "mmap of %llu bytes of guest memory failed: %s", (unsigned long long)V.ram_size, strerror(errno));
+  } else entry = load_elf();
+  if (!failed[0] && tracefs_setup() == 0) {
+    vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+    struct kvm_userspace_memory_region mr = {.slot = 0, .guest_phys_addr = V.ram_base, .memory_size = V.ram_size, .userspace_addr = (uint64_t)(uintptr_t)V.mem};
+    if (vm_fd < 0) fail("-", "KVM_CREATE_VM failed: %s", strerror(errno));
+    else if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) fail("-", "KVM_SET_USER_MEMORY_REGION failed: %s", strerror(errno));
+    else vmm_run(entry);
+    if (failed[0]) {
+      write_text(TRACEFS "/tracing_on", "0");
+      if (V.con_len && !V.stop) emit_text_lines("c", V.con, V.con_len);
+    }
+  }
+  write_text(TRACEFS "/events/enable", "0");
+  teardown();
+  if (V.mem) munmap(V.mem, V.ram_size);
+  clock_gettime(CLOCK_MONOTONIC, &stop);
   long long us = (long long)(stop.tv_sec - start.tv_sec) * 1000000 + (stop.tv_nsec - start.tv_nsec) / 1000;
   out_line("%s %lld", failed[0] ? "E fail" : "E ok", us);
   out_flush();
@@ -1046,6 +1447,7 @@ int main(int argc, char **argv) {
     for (;;) {
       n = split(l, t, 8);
       if (n >= 1 && !strcmp(t[0], "trace")) run_trace(t, n);
+      else if (n >= 1 && !strcmp(t[0], "vmm")) run_vmm(t, n);
       l = next_line();
       if (!l) break;
     }

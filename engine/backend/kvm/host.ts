@@ -22,6 +22,8 @@ export interface HostRunInput {
   job: string;
   /** Number of runner operations, for the deadline. */
   ops: number;
+  /** More files for the runner (a guest image for a vmm block), beside the job: in the initramfs's root (nested) or the runner's directory (native). */
+  files?: { name: string; data: Buffer }[];
 }
 
 export interface HostRun {
@@ -136,8 +138,10 @@ export class NestedHost implements KvmHost {
         { name: 'proc', mode: 0o040755 },
         { name: 'init', mode: 0o100755, data: fs.readFileSync(runner) },
         { name: 'job', mode: 0o100644, data: job },
+        ...(inp.files ?? []).map((f) => ({ name: f.name, mode: 0o100644, data: f.data })),
       ]));
-      const memMiB = 256 + 8 * Math.ceil(job.length / (1 << 20)) * 2;
+      const extra = (inp.files ?? []).reduce((n, f) => n + f.data.length, 0);
+      const memMiB = 256 + 8 * Math.ceil((job.length + extra) / (1 << 20)) * 2;
       const args = this.qemuArgs(inp.gic, initrd, memMiB);
       const deadline = this.o.deadlineSec ?? deadlineSec(inp.ops);
       const r = spawnSync(this.qemu, args, { cwd: dir, timeout: deadline * 1000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20, encoding: 'utf8' });
@@ -197,8 +201,9 @@ export class NativeHost implements KvmHost {
     try {
       const jobFile = path.join(dir, 'job');
       fs.writeFileSync(jobFile, `${JOB_MAGIC}\n${inp.job}`);
+      for (const f of inp.files ?? []) fs.writeFileSync(path.join(dir, f.name), f.data);
       const deadline = this.o.deadlineSec ?? deadlineSec(inp.ops);
-      const r = spawnSync(runner, [jobFile], { timeout: deadline * 1000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30, encoding: 'utf8' });
+      const r = spawnSync(runner, [jobFile], { cwd: dir, timeout: deadline * 1000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30, encoding: 'utf8' });
       const output = parseRunnerOutput(r.stdout ?? '', false);
       checkRun(r, output, r.stderr ?? '', deadline, runner);
       return { output, console: r.stderr ?? '', command: [runner, jobFile] };

@@ -14,3 +14,5 @@ export type { Baseline, BaselineComparison } from './baseline';
 export { renderFidelity, fidelityCounts } from './render';
 export { KVM_RULES } from './kvm-rules';
 export { buildRunner, defaultKernel, INSTALL_HINT } from './build';
+export { recordKvm, vmmJob, vmmTexts, defaultFtraceFile, RECORD_EVENTS, VIRT_VMM } from './record';
+export type { KvmRecordOptions, KvmRecordResult } from './record';

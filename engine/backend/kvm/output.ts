@@ -7,6 +7,8 @@ export interface RunnerLine {
   tag: string;
   kind: string;
   args: string[];
+  /** The line after "TAG KIND ", blanks kept (console and ftrace text of a vmm run). */
+  rest: string;
 }
 
 export interface TraceAnswers {
@@ -105,7 +107,7 @@ export function parseRunnerOutput(text: string, framed: boolean): RunnerOutput {
       cur.mpidrs[Number(t[2])] = BigInt(`0x${t[3]}`);
       continue;
     }
-    cur.lines.push({ tag: t[0], kind: t[1], args: t.slice(2) });
+    cur.lines.push({ tag: t[0], kind: t[1], args: t.slice(2), rest: line.slice(t[0].length + (t[1] ?? '').length + 2) });
   }
   return out;
 }

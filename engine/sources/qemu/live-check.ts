@@ -40,7 +40,8 @@ export function buildGuests(): string | null {
   return r.status === 0 ? null : `${r.stdout}${r.stderr}`;
 }
 
-function readEvents(file: string): TraceEvent[] {
+/** Every event of a trace file, in order. */
+export function readEvents(file: string): TraceEvent[] {
   const r = openTrace(file);
   try {
     const out: TraceEvent[] = [];

@@ -2,10 +2,11 @@
 
 import type { Argv } from 'yargs';
 import { recordGuestCommand } from './record-guest';
+import { recordKvmCommand } from './record-kvm';
 import { recordQemuCommand } from './record-qemu';
 
 export function recordCommand(y: Argv): Argv {
-  return y.command('record <source>', 'Record a trace: a scripted test guest against the model, or a guest under QEMU', (c) =>
-    recordQemuCommand(recordGuestCommand(c)).demandCommand(1, 'Name a source: guest or qemu'),
+  return y.command('record <source>', 'Record a trace: a scripted test guest against the model, a guest under QEMU, or a guest on real KVM', (c) =>
+    recordKvmCommand(recordQemuCommand(recordGuestCommand(c))).demandCommand(1, 'Name a source: guest, qemu or kvm'),
   );
 }

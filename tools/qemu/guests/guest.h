@@ -16,12 +16,18 @@ u8 guest_stacks[MAX_CPUS * STACK_SIZE] __attribute__((aligned(16)));
 
 #define VIRT_UART 0x09000000UL
 
-static inline u32 rd32(u64 a) { return *(volatile u32 *)a; }
-static inline void wr32(u64 a, u32 v) { *(volatile u32 *)a = v; }
-static inline u64 rd64(u64 a) { return *(volatile u64 *)a; }
-static inline void wr64(u64 a, u64 v) { *(volatile u64 *)a = v; }
-static inline u8 rd8(u64 a) { return *(volatile u8 *)a; }
-static inline void wr8(u64 a, u8 v) { *(volatile u8 *)a = v; }
+/*
+ * MMIO accessors as single loads and stores with a plain base register: the compiler's
+ * post-index or pre-index forms (str w2, [x0], #4) and pairs report no syndrome (ESR_EL2.ISV = 0),
+ * so KVM cannot emulate them and the run fails with ENOSYS (KVM_EXIT_ARM_NISV); under TCG they
+ * work, which is why a guest that only ever ran on QEMU can carry them unnoticed.
+ */
+static inline u32 rd32(u64 a) { u32 v; __asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(a) : "memory"); return v; }
+static inline void wr32(u64 a, u32 v) { __asm__ volatile("str %w0, [%1]" ::"rZ"(v), "r"(a) : "memory"); }
+static inline u64 rd64(u64 a) { u64 v; __asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(a) : "memory"); return v; }
+static inline void wr64(u64 a, u64 v) { __asm__ volatile("str %x0, [%1]" ::"rZ"(v), "r"(a) : "memory"); }
+static inline u8 rd8(u64 a) { u32 v; __asm__ volatile("ldrb %w0, [%1]" : "=r"(v) : "r"(a) : "memory"); return (u8)v; }
+static inline void wr8(u64 a, u8 v) { __asm__ volatile("strb %w0, [%1]" ::"rZ"(v), "r"(a) : "memory"); }
 
 /* System registers by S<op0>_<op1>_C<n>_C<m>_<op2> name, so no assembler support is needed. */
 #define SYSREG_READ(enc) ({ u64 v__; __asm__ volatile("mrs %0, " enc : "=r"(v__)::"memory"); v__; })
