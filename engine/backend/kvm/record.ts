@@ -6,6 +6,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
+import { gzipSync } from 'zlib';
 import { UsageError } from '../../errors';
 import { FtraceImportResult, importFtrace } from '../../sources/ftrace/importer';
 import { GicVersion, TraceTrailer } from '../../trace/events';
@@ -50,7 +51,7 @@ export interface KvmRecordOptions {
   /** Bare-metal AArch64 ELF guest (tools/qemu/guests/build/*.elf). */
   guest: string;
   out: string;
-  /** Keep the host's raw ftrace text here (default: `<out without .gtr>.ftrace.txt`); null: do not keep it. */
+  /** Keep the host's raw ftrace text here (default: `<out without .gtr>.ftrace.txt`; a name ending .gz is gzipped); null: do not keep it. The trace is imported from this file. */
   keepFtrace?: string | null;
   /** Milliseconds the guest may run before it is stopped (default 60000). */
   timeoutMs?: number;
@@ -64,6 +65,8 @@ export interface KvmRecordResult {
   /** How the guest ended: "off N" (PSCI SYSTEM_OFF on vCPU N) or "reset N". */
   ended: string;
   ftraceFile: string | null;
+  /** The host's ftrace text (tracefs `trace`). */
+  ftrace: string;
   hostDescription: string;
   /** Microseconds the run took in the host kernel's clock (VM setup, guest, teardown). */
   elapsedUs?: number;
@@ -120,7 +123,7 @@ export function recordKvm(o: KvmRecordOptions): KvmRecordResult {
   if (!t) throw new KvmHostError('the KVM runner answered nothing for the guest run', tail(run.console));
   const texts = vmmTexts(t);
   const ftraceFile = o.keepFtrace === null ? null : (o.keepFtrace ?? defaultFtraceFile(o.out));
-  if (ftraceFile && texts.ftrace) writeOutputFile(ftraceFile, texts.ftrace, { what: 'ftrace text', inputs: [o.guest] });
+  if (ftraceFile && texts.ftrace) writeOutputFile(ftraceFile, ftraceFile.endsWith('.gz') ? gzipSync(texts.ftrace, { level: 9 }) : texts.ftrace, { what: 'ftrace text', inputs: [o.guest] });
   if (t.failure || !texts.ended) {
     const why = t.failure?.message ?? 'the run ended without a system event';
     const kept = ftraceFile && texts.ftrace ? ` (the host's ftrace text is in ${ftraceFile})` : '';
@@ -129,7 +132,7 @@ export function recordKvm(o: KvmRecordOptions): KvmRecordResult {
   const release = o.host.release();
   const imp = importFtrace({
     file: ftraceFile ?? `${id}.ftrace.txt`,
-    text: texts.ftrace,
+    text: ftraceFile ? undefined : texts.ftrace,
     gic: o.gic,
     map: 'virt',
     cpus: o.smp,
@@ -147,5 +150,5 @@ export function recordKvm(o: KvmRecordOptions): KvmRecordResult {
       captured: 'yes: ftrace text captured on the host, not constructed',
     },
   });
-  return { import: imp, console: texts.console, ended: texts.ended, ftraceFile: ftraceFile && texts.ftrace ? ftraceFile : null, hostDescription: o.host.describe(), elapsedUs: t.elapsedUs };
+  return { import: imp, console: texts.console, ended: texts.ended, ftraceFile, ftrace: texts.ftrace, hostDescription: o.host.describe(), elapsedUs: t.elapsedUs };
 }

@@ -100,7 +100,7 @@ describe('answers', () => {
     expect(o.done).toBe(true);
     expect(o.corrupt).toBeUndefined();
     expect(o.traces[0]).toMatchObject({ id: 't0', ready: true, complete: true, mpidrs: [0x80000000n] });
-    expect(o.traces[0].lines).toEqual([{ tag: '0', kind: 'r', args: ['4b00343b', '0'] }, { tag: '1', kind: 'u', args: ['16'] }]);
+    expect(o.traces[0].lines).toEqual([{ tag: '0', kind: 'r', args: ['4b00343b', '0'], rest: '4b00343b 0' }, { tag: '1', kind: 'u', args: ['16'], rest: '16' }]);
   });
 
   test('a lost or damaged line is caught, not read as an answer', () => {

@@ -1,0 +1,121 @@
+// The bare-metal guests recorded on real KVM (traces/ftrace/kvm-*.gtr, with the host's raw ftrace
+// text beside them as .ftrace.txt.gz) and the check that a fresh recording shows the same: the
+// same GIC accesses with the same values, line changes and markers, in the same order on each
+// vCPU. Host time (cycles), the order between vCPUs (two host threads) and the timer CTL/CVAL
+// values of vCPU load/put (counter values) differ from run to run and are left out.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readEvents } from '../../sources/qemu/live-check';
+import { eventToWire } from '../../trace/codec';
+import { EventKind, GicVersion, TraceEvent } from '../../trace/events';
+import { projectRoot } from '../../util/project-root';
+import { cacheRoot, defaultKernel } from './build';
+import { NestedHost, releaseOfImage } from './host';
+import { recordKvm } from './record';
+
+export interface KvmLiveRecording {
+  name: string;
+  gic: GicVersion;
+  smp: number;
+  /** Guest ELF under tools/qemu/guests/build. */
+  guest: string;
+  /** Kernel series of the nested host: 6.1 is the default kernel (tools/kvm/install.sh), 6.12 the one `--kernel-package linux-image-6.12-arm64` adds. */
+  kernel: '6.1' | '6.12';
+}
+
+export const KVM_LIVE_RECORDINGS: readonly KvmLiveRecording[] = [
+  { name: 'kvm-6.1-gicv3-guest-smp2', gic: 3, smp: 2, guest: 'gicv3-guest.elf', kernel: '6.1' },
+  { name: 'kvm-6.1-gicv2-guest-smp2', gic: 2, smp: 2, guest: 'gicv2-guest.elf', kernel: '6.1' },
+  { name: 'kvm-6.12-gicv3-guest-smp2', gic: 3, smp: 2, guest: 'gicv3-guest.elf', kernel: '6.12' },
+  { name: 'kvm-6.12-gicv2-guest-smp2', gic: 2, smp: 2, guest: 'gicv2-guest.elf', kernel: '6.12' },
+];
+
+export function kvmLiveTrace(rec: KvmLiveRecording): string {
+  return path.join(projectRoot(), 'traces', 'ftrace', `${rec.name}.gtr`);
+}
+
+export function kvmLiveFtrace(rec: KvmLiveRecording): string {
+  return path.join(projectRoot(), 'traces', 'ftrace', `${rec.name}.ftrace.txt.gz`);
+}
+
+/** The kernel Image of a series in the cache, or an error naming the install step. */
+export function kernelOfSeries(series: '6.1' | '6.12'): string {
+  const matches = (f: string): boolean => (releaseOfImage(f) ?? '').startsWith(`${series}.`);
+  if (series === '6.1') {
+    const k = defaultKernel();
+    if (!matches(k)) throw new Error(`the default nested kernel ${k} is not a ${series} kernel`);
+    return k;
+  }
+  const boot = path.join(cacheRoot(), `kernel-${series}`, 'boot');
+  const found = fs.existsSync(boot) ? fs.readdirSync(boot).filter((f) => /^vmlinuz-/.test(f) && matches(f)).sort() : [];
+  if (!found.length) throw new Error(`no ${series} kernel in ${boot}: run \`bash tools/kvm/install.sh --kernel-package linux-image-${series}-arm64\``);
+  return path.join(boot, found[found.length - 1]);
+}
+
+const TIMER_STATE = /^ftrace: vCPU (load|put): [pv]timer /;
+
+/** Per vCPU ("cpu0", "cpu1", …, "none"), the events as compared: wire form without the cycle. */
+export function liveView(events: readonly TraceEvent[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const e of events) {
+    if (e.kind === EventKind.Marker && TIMER_STATE.test(e.text)) continue;
+    const cpu = 'cpu' in e && e.cpu !== null && e.cpu !== undefined ? `cpu${e.cpu}` : 'none';
+    const w = eventToWire(e);
+    w.splice(1, 1);
+    const list = m.get(cpu) ?? [];
+    list.push(JSON.stringify(w, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v)));
+    m.set(cpu, list);
+  }
+  return m;
+}
+
+/** null when both traces show the same per-vCPU streams, else where they first differ. */
+export function compareLiveViews(expected: readonly TraceEvent[], actual: readonly TraceEvent[]): string | null {
+  const a = liveView(expected);
+  const b = liveView(actual);
+  for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const x = a.get(k) ?? [];
+    const y = b.get(k) ?? [];
+    for (let i = 0; i < Math.max(x.length, y.length); i++) {
+      if (x[i] !== y[i]) return `${k}, its event ${i}: checked in ${x[i] ?? '(none)'}, recorded ${y[i] ?? '(none)'} (${x.length} vs ${y.length} events on ${k})`;
+    }
+  }
+  return null;
+}
+
+export interface KvmLiveResult {
+  rec: KvmLiveRecording;
+  difference: string | null;
+  blessed: boolean;
+  /** The recording's run in the host kernel (µs). */
+  elapsedUs?: number;
+}
+
+/** Record the guests (all, or those named) and compare with (or, with bless, replace) the checked-in traces. */
+export function checkKvmLiveRecordings(o: { bless?: boolean; only?: readonly string[]; guestsBuild: string }): KvmLiveResult[] {
+  const chosen = o.only?.length ? KVM_LIVE_RECORDINGS.filter((r) => o.only!.includes(r.name)) : KVM_LIVE_RECORDINGS;
+  const unknown = (o.only ?? []).filter((n) => !KVM_LIVE_RECORDINGS.some((r) => r.name === n));
+  if (unknown.length) throw new Error(`no KVM live recording named ${unknown.join(', ')} (known: ${KVM_LIVE_RECORDINGS.map((r) => r.name).join(', ')})`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gicreplay-kvm-live-'));
+  try {
+    return chosen.map((rec) => {
+      const expected = kvmLiveTrace(rec);
+      const out = o.bless ? expected : path.join(tmp, `${rec.name}.gtr`);
+      const r = recordKvm({
+        gic: rec.gic,
+        smp: rec.smp,
+        guest: path.join(o.guestsBuild, rec.guest),
+        out,
+        keepFtrace: o.bless ? kvmLiveFtrace(rec) : null,
+        host: new NestedHost({ kernel: kernelOfSeries(rec.kernel) }),
+      });
+      if (o.bless) return { rec, difference: null, blessed: true, elapsedUs: r.elapsedUs };
+      const difference = fs.existsSync(expected) ? compareLiveViews(readEvents(expected), readEvents(out)) : `no checked-in trace ${path.relative(projectRoot(), expected)}`;
+      return { rec, difference, blessed: false, elapsedUs: r.elapsedUs };
+    });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
