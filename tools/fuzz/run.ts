@@ -1,11 +1,13 @@
 // `npm run fuzz`: at least 100,000 corruptions of real traces (and one synthetic trace) through
 // the reader and the replay, SIGKILLed blesses, determinism across environments, and the fault
 // campaign (tools/robustness/cases.ts: output targets, prune, hand edits, shard reports, huge
-// lines, special files, full disks, read-only trees, locks, leftovers). Prints the numbers;
+// lines, special files, full disks, read-only trees, locks, leftovers), and the differential
+// campaign against real KVM (gicreplay campaign, skip with --no-kvm). Prints the numbers;
 // exits 1 if any case broke a promise.
 //   node dist/tools/fuzz/run.js [--runs N] [--seed S] [--bases a.gtr,b.gtr] [--no-kill] [--no-env]
-//                               [--no-faults] [--faults-only] [--light] [--cli OTHER/bin/gicreplay] [--timeout S] [--only REGEX]
+//                               [--no-faults] [--no-kvm] [--faults-only] [--light] [--cli OTHER/bin/gicreplay] [--timeout S] [--only REGEX]
 
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -39,6 +41,15 @@ async function faults(): Promise<number> {
     ].join('\n') + '\n',
   );
   return f.failures.length;
+}
+
+/** The differential campaign against real KVM (`npm run fidelity`), its report appended to this one. */
+function fidelityCampaign(): number {
+  const root = projectRoot();
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'gicreplay'), 'campaign', '--open', path.join(root, 'golden', 'kvm-campaign-open.json')], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+  process.stdout.write(r.stdout ?? '');
+  if (r.status !== 0) process.stdout.write(r.stderr ?? '');
+  return r.status === 0 ? 0 : 1;
 }
 
 async function main(): Promise<void> {
@@ -97,6 +108,7 @@ async function main(): Promise<void> {
     failures += e.mismatches.length;
   }
   if (!process.argv.includes('--no-faults')) failures += await faults();
+  if (!process.argv.includes('--no-kvm')) failures += fidelityCampaign();
   process.exitCode = failures === 0 ? 0 : 1;
 }
 

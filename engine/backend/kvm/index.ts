@@ -16,3 +16,6 @@ export { KVM_RULES } from './kvm-rules';
 export { buildRunner, defaultKernel, INSTALL_HINT } from './build';
 export { recordKvm, vmmJob, vmmTexts, defaultFtraceFile, RECORD_EVENTS, VIRT_VMM } from './record';
 export type { KvmRecordOptions, KvmRecordResult } from './record';
+export { fidelityCampaign, readOpenList, renderOpenList, writeShrunk, DEFAULT_CAMPAIGN_OPEN, generateStream, runCampaign, shrinkAll, eventClass, signature } from './campaign';
+export type { CampaignResult, CampaignReport, ClassCounts, OpenList, Shrunk, Stream } from './campaign';
+export { renderCampaign } from './campaign/render';

@@ -16,11 +16,12 @@ import { matrixCommand } from './matrix';
 import { fidelityCommand } from './fidelity';
 import { minimizeCommand } from './minimize';
 import { exportCommand } from './export';
+import { campaignCommand } from './campaign';
 
 export type CommandModule = (y: Argv, ctx: CliContext) => Argv;
 
 /** The top-level command names, for "unknown command" (keep in step with COMMANDS). */
-export const COMMAND_NAMES = ['check', 'bless', 'review', 'accept', 'reject', 'ledger', 'replay', 'diff', 'migrate', 'matrix', 'fidelity', 'minimize', 'export', 'run-repro', 'trace', 'import', 'record'];
+export const COMMAND_NAMES = ['check', 'bless', 'review', 'accept', 'reject', 'ledger', 'replay', 'diff', 'migrate', 'matrix', 'fidelity', 'campaign', 'minimize', 'export', 'run-repro', 'trace', 'import', 'record'];
 
 export const COMMANDS: CommandModule[] = [
   checkCommand,
@@ -32,6 +33,7 @@ export const COMMANDS: CommandModule[] = [
   migrateCommand,
   matrixCommand,
   fidelityCommand,
+  campaignCommand,
   minimizeCommand,
   exportCommand,
   traceCommand,
