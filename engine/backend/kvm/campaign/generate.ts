@@ -229,7 +229,6 @@ export function generateStream(o: StreamOptions): Stream {
     let cpu: number | null = null;
     let reg: Reg;
     let off: number;
-    let size: AccessSize;
     if (v === 3) {
       const k = r.int(3);
       if (k === 0) {
@@ -262,7 +261,7 @@ export function generateStream(o: StreamOptions): Stream {
     }
     const a = offsetIn(reg);
     off = a.off;
-    size = a.size === 1 ? 4 : a.size;
+    const size: AccessSize = a.size === 1 ? 4 : a.size;
     off &= ~3;
     let val = value(4);
     if ((group === UserGroup.RedistRegs && hostOwnedWord(Frame.RedistSgi, off - 0x10000)) || (group === UserGroup.DistRegs && v === 2 && hostOwnedWord(Frame.Dist, off))) val &= ~TIMER_PPI_MASK;
