@@ -4,6 +4,9 @@
 import { GicVersion, TraceEvent } from '../trace/events';
 import type { GuestSite } from './site';
 
+/** QEMU virt's ITS (VIRT_GIC_ITS), where a guest with `its` finds it: control frame, then GITS_TRANSLATER's frame. */
+export const VIRT_GITS = 0x08080000n;
+
 export interface GuestGic {
   version: GicVersion;
   cpus: number;
@@ -15,6 +18,11 @@ export interface GuestGic {
    * Absent: the vGIC is initialised before the guest starts.
    */
   init?: 'traced';
+  /**
+   * GICv3 only: the VM has KVM's vITS (KVM_DEV_TYPE_ARM_VGIC_ITS) at QEMU virt's 0x08080000, so the
+   * guest has LPIs, GITS_* registers, guest memory the ITS reads (memWrite) and MSIs (hostMsi).
+   */
+  its?: boolean;
 }
 
 /**

@@ -14,7 +14,7 @@ import { Policy } from '../policy/policy';
 import { ReplayRecord, ReplaySink } from '../replay/records';
 import { Replayer } from '../replay/replay';
 import { TimerModel } from '../timer/types';
-import { EventKind, TraceEvent, TraceHeader } from '../trace/events';
+import { EventKind, TraceEvent, TraceHeader, UserGroup } from '../trace/events';
 import { GuestDefinition } from './api';
 import { GuestGic, VcpuHost } from './host';
 import { CostModel, DEFAULT_COSTS } from './costs';
@@ -71,6 +71,8 @@ export class Machine implements VcpuHost {
   private lastRead: bigint | null = null;
   /** The errno of the last userspace access's record (a VMM sees it), for guests that trace the init point. */
   private lastResult = 0;
+  /** What the last KVM_SIGNAL_MSI or control attribute returned (1/0/-errno), for the VMM's steps. */
+  private lastReturn = 0;
   /** Cycle of the last thing applied to the model. */
   private now = 0n;
 
@@ -104,6 +106,11 @@ export class Machine implements VcpuHost {
 
   private onRecord(r: ReplayRecord): void {
     if ((r.op === 'read' || r.op === 'write') && r.src === 'user') this.lastResult = r.result ?? 0;
+    // KVM_SIGNAL_MSI and the control attributes return an int the VMM sees (1/0/-errno, 0/-errno).
+    else if (r.op === 'msi' || r.op === 'ctrl') {
+      this.lastReturn = r.result;
+      if (r.op === 'ctrl') this.lastResult = -r.result;
+    }
     if (r.op === 'read') this.lastRead = r.value;
     else if (r.op === 'irq') this.irq[r.cpu] = r.level;
     else if (r.op === 'fiq') this.fiq[r.cpu] = r.level;
@@ -118,6 +125,7 @@ export class Machine implements VcpuHost {
     this.events.push(ev);
     this.lastRead = null;
     this.lastResult = 0;
+    this.lastReturn = 0;
     try {
       this.replayer.apply(ev, index);
     } catch (e) {
@@ -132,6 +140,8 @@ export class Machine implements VcpuHost {
       if (this.lastRead === null) throw new Error(`internal: no read record for event ${index}`);
       ev.observed = this.lastRead;
       value = this.lastRead;
+    } else if (ev.kind === EventKind.Msi || (ev.kind === EventKind.UserWrite && (ev.group === UserGroup.ItsCtrl || ev.group === UserGroup.Ctrl))) {
+      value = BigInt(this.lastReturn);
     }
     // A VMM sees what each device-attribute call returned: recorded with the init point (format 1.1).
     if (this.header.gic.init === 'traced' && (ev.kind === EventKind.UserRead || ev.kind === EventKind.UserWrite)) ev.result = this.lastResult;

@@ -8,6 +8,7 @@ import { writeTrace } from '../trace/writer';
 import { GICREPLAY_VERSION } from '../version';
 import { GuestDefinition } from './api';
 import { COST_MODEL_VERSION, CostModel, DEFAULT_COSTS } from './costs';
+import { VIRT_GITS } from './host';
 import { GuestFailure, Machine, MachineOptions } from './machine';
 import { formatSite } from './site';
 
@@ -16,6 +17,7 @@ const VIRT_GICD = 0x08000000n;
 const VIRT_GICC = 0x08010000n;
 const VIRT_GICR = 0x080a0000n;
 const GICR_STRIDE = 0x20000n;
+
 
 /** Guest cycles are nanoseconds of a 1 GHz vCPU; the counter runs at QEMU virt's 62.5 MHz. */
 export const GUEST_CNTFRQ = 62500000n;
@@ -43,13 +45,13 @@ export function guestHeader(def: GuestDefinition, policy: Policy): TraceHeader {
   const cpus = [];
   for (let i = 0; i < n; i++) cpus.push({ mpidr: kvmMpidr(i) });
   const frames: TraceHeader['gic']['frames'] =
-    def.gic.version === 3 ? { dist: VIRT_GICD, redist: cpus.map((_, i) => VIRT_GICR + GICR_STRIDE * BigInt(i)) } : { dist: VIRT_GICD, cpuif: VIRT_GICC };
+    def.gic.version === 3 ? { dist: VIRT_GICD, redist: cpus.map((_, i) => VIRT_GICR + GICR_STRIDE * BigInt(i)), ...(def.gic.its ? { its: VIRT_GITS } : {}) } : { dist: VIRT_GICD, cpuif: VIRT_GICC };
   return {
     magic: TRACE_MAGIC,
     formatMajor: TRACE_FORMAT_MAJOR,
     formatMinor: TRACE_FORMAT_MINOR,
     writer: `gicreplay ${GICREPLAY_VERSION}`,
-    gic: { version: def.gic.version, cpus, spis: def.gic.spis, its: false, frames, ...(def.gic.init ? { init: def.gic.init } : {}) },
+    gic: { version: def.gic.version, cpus, spis: def.gic.spis, its: def.gic.version === 3 && def.gic.its === true, frames, ...(def.gic.init ? { init: def.gic.init } : {}) },
     timer: { cntfrq: GUEST_CNTFRQ, counterPerCycle: { ...GUEST_COUNTER_PER_CYCLE }, virtualOffset: 0n, physicalOffset: 0n },
     provenance: {
       kind: 'guest-script',
@@ -57,7 +59,9 @@ export function guestHeader(def: GuestDefinition, policy: Policy): TraceHeader {
       command: `gicreplay record guest ${def.name} --policy ${policy.id}`,
       blindSpots: [
         'The guest ran closed-loop against gicreplay\'s own GIC model, not KVM: recorded values are what the model returned under the recording policy.',
-        'Instruction-level behaviour between accesses (barriers, memory, caches) is not modelled; only GIC, timer and line events are recorded.',
+        def.gic.its
+          ? 'Instruction-level behaviour between accesses (barriers, caches) is not modelled; only GIC, timer and line events, MSIs and the guest memory the ITS reads (command queue, property table) are recorded.'
+          : 'Instruction-level behaviour between accesses (barriers, memory, caches) is not modelled; only GIC, timer and line events are recorded.',
       ],
       cycles: `guest cycles of a 1 GHz vCPU from the deterministic cost model v${COST_MODEL_VERSION} (engine/guests/COSTS.md); counter = cycle / 16 (62.5 MHz)`,
       details: {

@@ -99,6 +99,19 @@ const GICR_SGI: readonly RegRow[] = [
   one('GICR_NSACR', 0x0e00),
 ];
 
+/** GICv3 ITS (control frame, and GITS_TRANSLATER in the translation frame at +64 KiB). */
+const GITS: readonly RegRow[] = [
+  one('GITS_CTLR', 0x0000),
+  one('GITS_IIDR', 0x0004),
+  { name: 'GITS_TYPER', offset: 0x0008, size: 8 },
+  { name: 'GITS_CBASER', offset: 0x0080, size: 8 },
+  { name: 'GITS_CWRITER', offset: 0x0088, size: 8 },
+  { name: 'GITS_CREADR', offset: 0x0090, size: 8 },
+  { name: 'GITS_BASER', offset: 0x0100, size: 8, count: 8, stride: 8 },
+  one('GITS_PIDR2', 0xffe8),
+  one('GITS_TRANSLATER', 0x10040),
+];
+
 /** GICv2 CPU interface. */
 const GICC: readonly RegRow[] = [
   one('GICC_CTLR', 0x0000),
@@ -131,6 +144,7 @@ const TABLES: readonly FrameTable[] = [
   { prefix: 'GICR_', frame: Frame.RedistRd, version: 3, rows: GICR_RD },
   { prefix: 'GICR_', frame: Frame.RedistSgi, version: 3, rows: GICR_SGI },
   { prefix: 'GICC_', frame: Frame.CpuIf, version: 2, rows: GICC },
+  { prefix: 'GITS_', frame: Frame.Its, version: 3, rows: GITS },
 ];
 
 export interface ResolvedReg {

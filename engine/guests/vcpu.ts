@@ -8,7 +8,8 @@
 // effects of the first step's interrupts, as it would after an ISB on hardware.
 
 import { sysregByName, SysregInfo } from '../arch/sysregs';
-import { AccessSize, CTRL_INIT, EventKind, Frame, GicVersion, UserGroup } from '../trace/events';
+import { AccessSize, CTRL_INIT, CTRL_SAVE_PENDING_TABLES, EventKind, Frame, GicVersion, UserGroup } from '../trace/events';
+import { VIRT_GITS } from './host';
 import type { VcpuHost } from './host';
 import { SCHED, Step, Value } from './step';
 import { CostModel, mmioCost, sysregCost } from './costs';
@@ -95,6 +96,7 @@ export class Vcpu {
       if (e instanceof RegisterNameError) throw this.fail(e.message);
       throw e;
     }
+    if (r.frame === Frame.Its && !this.m.gic.its) throw this.fail(`${name}: this guest has no ITS (gic.its)`);
     const isRedist = r.frame === Frame.RedistRd || r.frame === Frame.RedistSgi;
     if (opts?.rd !== undefined && !isRedist) throw this.fail(`${name}: only GICR_* registers take a redistributor index`);
     const rd = isRedist ? opts?.rd ?? this.id : 0;
@@ -115,10 +117,11 @@ export class Vcpu {
 
   private checkFrame(frame: Frame, offset: number, size: number, rd: number): void {
     const v = this.m.gic.version;
-    const ok = v === 3 ? frame === Frame.Dist || frame === Frame.RedistRd || frame === Frame.RedistSgi : frame === Frame.Dist || frame === Frame.CpuIf;
-    if (!ok) throw this.fail(`frame ${Frame[frame] ?? frame} does not exist on GICv${v}`);
+    const ok = v === 3 ? frame === Frame.Dist || frame === Frame.RedistRd || frame === Frame.RedistSgi || (frame === Frame.Its && this.m.gic.its === true) : frame === Frame.Dist || frame === Frame.CpuIf;
+    if (!ok) throw this.fail(`frame ${Frame[frame] ?? frame} does not exist on GICv${v}${frame === Frame.Its ? ' without an ITS' : ''}`);
     if (!SIZES.includes(size)) throw this.fail(`access size ${size} is not 1, 2, 4 or 8 bytes`);
-    if (!Number.isInteger(offset) || offset < 0 || offset > 0xffff) throw this.fail(`offset ${offset} is outside the 64 KiB frame`);
+    const limit = frame === Frame.Its ? 0x1ffff : 0xffff;
+    if (!Number.isInteger(offset) || offset < 0 || offset > limit) throw this.fail(`offset ${offset} is outside the ${frame === Frame.Its ? '128' : '64'} KiB frame`);
     if (!Number.isInteger(rd) || rd < 0 || rd >= this.m.gic.cpus) throw this.fail(`redistributor ${rd} does not exist`);
   }
 
@@ -397,6 +400,7 @@ export class Vcpu {
   }
 
   private *user(r: ResolvedReg & { rd: number }, value: bigint | null): Step<bigint> {
+    if (r.frame === Frame.Its) return yield* this.userIts(r, value);
     // KVM_{GET,SET}_DEVICE_ATTR on DIST_REGS/REDIST_REGS/CPU_REGS move a u32: a VMM reaches a
     // 64-bit register (GICD_IROUTER<n>, GICR_TYPER) as two 32-bit halves, low word first, as
     // QEMU's arm_gicv3_kvm.c does for IROUTER.
@@ -412,6 +416,99 @@ export class Vcpu {
     yield* this.boundary();
     const base = { cycle: this.cycle, group, cpu, offset, size: r.size };
     const got = value === null ? this.m.emit({ kind: EventKind.UserRead, ...base, observed: null }) : this.m.emit({ kind: EventKind.UserWrite, ...base, value });
+    this.cycle += this.costs.hostRequest;
+    yield* this.boundary();
+    return got;
+  }
+
+  /**
+   * KVM_DEV_ARM_VGIC_GRP_ITS_REGS: unlike the vGIC's groups, KVM moves each ITS register at its
+   * own width (a u64 for GITS_BASER<n>, GITS_CBASER, GITS_CWRITER/CREADR, GITS_TYPER), as QEMU's
+   * arm_gicv3_its_kvm.c does.
+   */
+  private *userIts(r: ResolvedReg, value: bigint | null): Step<bigint> {
+    if (r.offset >= 0x10000) throw this.fail(`${r.name}: KVM_DEV_ARM_VGIC_GRP_ITS_REGS addresses the ITS control frame only`);
+    yield* this.boundary();
+    const base = { cycle: this.cycle, group: UserGroup.ItsRegs, cpu: null, offset: r.offset, size: r.size };
+    const got = value === null ? this.m.emit({ kind: EventKind.UserRead, ...base, observed: null }) : this.m.emit({ kind: EventKind.UserWrite, ...base, value });
+    this.cycle += this.costs.hostRequest;
+    yield* this.boundary();
+    return got;
+  }
+
+  // ---- guest memory and MSIs (a VM with an ITS; format 1.2) -----------------------------------
+
+  private needIts(what: string): void {
+    if (!this.m.gic.its) throw this.fail(`${what}: this guest has no ITS (gic.its); only the ITS reads guest memory and takes MSIs`);
+  }
+
+  /**
+   * The guest stores bytes to its memory that the ITS will read (a command in the command queue,
+   * an LPI property byte, a pending table it clears): a mem-write event of this vCPU. Only memory
+   * the ITS reads needs recording; everything else is invisible to the vGIC.
+   */
+  memWrite(addr: Value, data: Uint8Array | readonly number[]): Step {
+    this.needIts('memWrite');
+    const bytes = data instanceof Uint8Array ? new Uint8Array(data) : Uint8Array.from(data);
+    if (bytes.length === 0) throw this.fail('memWrite of no bytes');
+    return this.track(this.mem(this.id, this.value(addr, 'memWrite address'), bytes));
+  }
+
+  /** The VMM (or a device's DMA) writes guest memory: a mem-write event without a vCPU (a restored table, a device's own data). */
+  hostMemWrite(addr: Value, data: Uint8Array | readonly number[]): Step {
+    this.needIts('hostMemWrite');
+    const bytes = data instanceof Uint8Array ? new Uint8Array(data) : Uint8Array.from(data);
+    if (bytes.length === 0) throw this.fail('hostMemWrite of no bytes');
+    return this.track(this.mem(null, this.value(addr, 'hostMemWrite address'), bytes));
+  }
+
+  private *mem(cpu: number | null, addr: bigint, data: Uint8Array): Step {
+    yield* this.boundary();
+    this.m.emit({ kind: EventKind.MemWrite, cycle: this.cycle, cpu, addr, data });
+    // A store is guest instructions, not a trap; a VMM's write costs its request round trip.
+    this.cycle += cpu === null ? this.costs.hostRequest : this.costs.perAccess;
+    yield* this.boundary();
+  }
+
+  /**
+   * A PCI device's MSI as the VMM delivers it (KVM_SIGNAL_MSI with KVM_MSI_VALID_DEVID, the way
+   * QEMU's kvm_irqchip_send_msi does): DeviceID `devid`, payload `eventId`, doorbell GITS_TRANSLATER
+   * unless `address` says otherwise. Returns what the ioctl returned: 1 delivered, 0 blocked by
+   * the guest's mappings, a negative errno.
+   */
+  hostMsi(devid: number | null, eventId: number, address?: Value): Step<bigint> {
+    this.needIts('hostMsi');
+    const doorbell = address === undefined ? VIRT_GITS + 0x10040n : this.value(address, 'hostMsi address');
+    return this.track(this.msi(doorbell, eventId >>> 0, devid));
+  }
+
+  private *msi(address: bigint, data: number, devid: number | null): Step<bigint> {
+    yield* this.boundary();
+    const got = this.m.emit({ kind: EventKind.Msi, cycle: this.cycle, cpu: null, address, data, devid });
+    this.cycle += this.costs.hostRequest;
+    yield* this.boundary();
+    return got;
+  }
+
+  /**
+   * The VMM sets a control attribute of the ITS device (KVM_DEV_ARM_VGIC_GRP_CTRL on the ITS fd):
+   * 1 KVM_DEV_ARM_ITS_SAVE_TABLES, 2 KVM_DEV_ARM_ITS_RESTORE_TABLES, 4 KVM_DEV_ARM_ITS_CTRL_RESET.
+   * Returns the ioctl's result (0 or a negative errno).
+   */
+  hostItsCtrl(attr: 0 | 1 | 2 | 4): Step<bigint> {
+    this.needIts('hostItsCtrl');
+    return this.track(this.ctrl(UserGroup.ItsCtrl, attr));
+  }
+
+  /** KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES on the vGIC: every LPI's pending bit into its redistributor's pending table. */
+  hostSavePendingTables(): Step<bigint> {
+    this.needIts('hostSavePendingTables');
+    return this.track(this.ctrl(UserGroup.Ctrl, CTRL_SAVE_PENDING_TABLES));
+  }
+
+  private *ctrl(group: UserGroup.Ctrl | UserGroup.ItsCtrl, attr: number): Step<bigint> {
+    yield* this.boundary();
+    const got = this.m.emit({ kind: EventKind.UserWrite, cycle: this.cycle, group, cpu: null, offset: attr, size: 4, value: 0n });
     this.cycle += this.costs.hostRequest;
     yield* this.boundary();
     return got;

@@ -9,7 +9,7 @@ import { ReplayRecord, ReplaySummary } from '../../replay/records';
 import { readTrace } from '../../trace/reader';
 import { TraceEvent, TraceHeader } from '../../trace/events';
 import { errnoName } from '../../util/errno';
-import { timerComparability } from './comparable';
+import { kvmComparability } from './comparable';
 import { KvmHost } from './host';
 import { buildTraceJob, TraceJob } from './job';
 import { TraceAnswers } from './output';
@@ -102,7 +102,7 @@ export function replayOnKvm(files: readonly string[], o: KvmReplayOptions): KvmR
       const failure = traceFailure(t.file, job, answers);
       if (failure) throw failure;
       const records: ReplayRecord[] = [];
-      const comparable = timerComparability(t.header, t.events);
+      const comparable = kvmComparability(t.header, t.events);
       const r = emitKvmRecords(t.file, t.header, t.events, job.plans, answers!, comparable, (rec) => records.push(rec));
       results[i] = { file: t.file, header: t.header, events: t.events, records, summary: r.summary, mpidrs: answers!.mpidrs, digest: t.digest };
     }

@@ -14,7 +14,7 @@ import { Policy } from '../../policy/policy';
 import { ReplayRecord } from '../../replay/records';
 import { GICREPLAY_VERSION, MODEL_VERSION } from '../../version';
 import { replayOnKvm } from './backend';
-import { timerComparability } from './comparable';
+import { kvmComparability } from './comparable';
 import { Comparability } from './records';
 import { KvmHost } from './host';
 
@@ -58,7 +58,7 @@ export function checkGoldensOnKvm(o: KvmCheckOptions): CheckReport & { host: str
     const t = run.traces[i];
     const fields = fieldFormatterFor(t.header.gic);
     const render = (r: ReplayRecord): string => renderRecord(r, fields);
-    const comparable = timerComparability(t.header, t.events);
+    const comparable = kvmComparability(t.header, t.events);
     const res = checkPair({
       layout: plan.layout,
       trace: p.trace,

@@ -20,7 +20,7 @@
 import { RegisterNamer } from '../../inspect/registers';
 import { timerRegByEnc, TimerRegKind } from '../../timer/registers';
 import { EventKind, Frame, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
-import { Comparability } from './records';
+import { ALL_COMPARABLE, Comparability } from './records';
 
 const FLOW_CPUIF = /^(ICC_(IAR|HPPIR|RPR|AP[01]R|NMIAR)|GICC_(IAR|AIAR|HPPIR|AHPPIR|RPR|APR|NSAPR))/;
 const PEND_ACTIVE = /^GIC[DR]_(I[SC](PEND|ACTIVE)R|[SC]PENDSGIR)(\d*)/;
@@ -93,5 +93,43 @@ export function timerComparability(header: TraceHeader, events: readonly TraceEv
     output(i, c) {
       return affectedAt(c, i) ? why(c) : undefined;
     },
+  };
+}
+
+/**
+ * What real KVM cannot be compared on in a trace with format 1.2's ITS events, while the runner
+ * cannot replay them (job.ts marks each one inexpressible): from the first guest-memory write,
+ * KVM_SIGNAL_MSI or ITS device attribute on, the real ITS has not seen the commands, tables or
+ * MSIs the model acted on, so every vCPU's IRQ/FIQ outputs, its interrupt-flow and pending/active
+ * reads, and the ITS's own registers can differ for that reason alone.
+ */
+export function itsComparability(header: TraceHeader, events: readonly TraceEvent[]): Comparability {
+  if (!header.gic.its) return ALL_COMPARABLE;
+  const first = events.findIndex((ev) => ev.kind === EventKind.MemWrite || ev.kind === EventKind.Msi || ((ev.kind === EventKind.UserRead || ev.kind === EventKind.UserWrite) && (ev.group === UserGroup.ItsRegs || ev.group === UserGroup.ItsCtrl)));
+  if (first < 0) return ALL_COMPARABLE;
+  const namer = RegisterNamer.for(header.gic);
+  const why = `the KVM runner cannot replay guest memory writes, KVM_SIGNAL_MSI or the ITS device's attributes yet (first at event ${first}): the real ITS never saw the commands, tables or MSIs the model acted on`;
+  return {
+    read(i) {
+      if (i < first) return undefined;
+      const ev = events[i];
+      if (ev.kind !== EventKind.SysregRead && ev.kind !== EventKind.MmioRead && ev.kind !== EventKind.UserRead) return undefined;
+      const reg = namer.name(ev);
+      if (!reg) return undefined;
+      return FLOW_CPUIF.test(reg) || PEND_ACTIVE.test(reg) || reg.startsWith('GITS_') ? why : undefined;
+    },
+    output(i) {
+      return i >= first ? why : undefined;
+    },
+  };
+}
+
+/** Both rules: an answer is not comparable when either says so (the first reason given). */
+export function kvmComparability(header: TraceHeader, events: readonly TraceEvent[]): Comparability {
+  const a = timerComparability(header, events);
+  const b = itsComparability(header, events);
+  return {
+    read: (i) => a.read(i) ?? b.read(i),
+    output: (i, c) => a.output(i, c) ?? b.output(i, c),
   };
 }

@@ -12,7 +12,7 @@ import { replayEvents } from '../../replay/replay';
 import { TraceEvent, TraceHeader } from '../../trace/events';
 import { errnoName } from '../../util/errno';
 import { replayOnKvm } from './backend';
-import { timerComparability } from './comparable';
+import { kvmComparability } from './comparable';
 import { KvmHost } from './host';
 import { classifier, DifferenceClass } from './kvm-rules';
 
@@ -87,7 +87,7 @@ function outputChanges(records: readonly ReplayRecord[], events: readonly TraceE
 export function compareTrace(trace: string, header: TraceHeader, events: readonly TraceEvent[], model: readonly ReplayRecord[], kvm: readonly ReplayRecord[]): FidelityTrace {
   const out: FidelityTrace = { trace, compared: { reads: 0, errnos: 0, outputs: 0 }, notComparable: 0, differences: [] };
   const fields = fieldFormatterFor(header.gic);
-  const cmp = timerComparability(header, events);
+  const cmp = kvmComparability(header, events);
   const mr = readsByIndex(model);
   const kr = readsByIndex(kvm);
   const found: Omit<FidelityDifference, 'class' | 'rule' | 'trace'>[] = [];

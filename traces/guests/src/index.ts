@@ -20,6 +20,7 @@ import { vmmRestoreV3 } from './vmm-restore-v3';
 import { vmmPreinitV2, vmmPreinitV3 } from './vmm-preinit';
 import { stVgicIrqEdge, stVgicIrqEdgeSplit, stVgicIrqLevel, stVgicIrqLevelSplit } from './st-vgic-irq';
 import { zephyrV3 } from './zephyr-v3';
+import { itsCesV3, itsInvIrV3, itsInvNoirV3, itsMsiV3, lnxItsV3, vmmItsRestoreV3 } from './its';
 
 export const CATALOGUE: readonly GuestDefinition[] = [
   kutIpiV3,
@@ -48,7 +49,16 @@ export const CATALOGUE: readonly GuestDefinition[] = [
   vmmRestoreV3,
   vmmPreinitV3,
   vmmPreinitV2,
+  lnxItsV3,
+  itsMsiV3,
+  itsInvIrV3,
+  itsInvNoirV3,
+  itsCesV3,
+  vmmItsRestoreV3,
 ];
+
+/** The guests of a VM with an ITS (format 1.2): LPIs, MSIs, the ITS's commands and tables. */
+export const ITS_GUESTS: readonly string[] = ['lnx-its-v3', 'its-msi-v3', 'its-inv-ir-v3', 'its-inv-noir-v3', 'its-ces-v3', 'vmm-its-restore-v3'];
 
 /** Guests that are only a VMM's device-attribute calls around a boot (no interrupt setup of their own). */
 export const VMM_GUESTS: readonly string[] = ['vmm-preinit-v3', 'vmm-preinit-v2'];
