@@ -33,9 +33,10 @@ const RUNS: { name: string; gic: 2 | 3; command: string }[] = [
   { name: 'gic2-baremetal-smp2-tid', gic: 2, command: `${BM(2, 2)} -msg timestamp=on -kernel gicv2-guest.elf ${EV(2)} -D LOG` },
 ];
 
-/** Lines the parser tests want beyond the first of each event name: PPI on CPU1, 64-bit ITS read, 64-bit GICD_IROUTER write. */
+/** Lines the parser tests want beyond the first of each event name: PPI on CPU1, 64-bit ITS read, 64-bit GICD_IROUTER write, the ITS's second and third commands. */
 const EXTRA_LINES: Record<2 | 3, RegExp[]> = {
-  3: [/^gicv3_its_read .* size 8$/, /^gicv3_dist_write .*offset 0x6[0-9a-f]{3} .* size 8 /, /^gicv3_redist_set_irq GICv3 redistributor 0x1 /],
+  // The ITS commands after the first: each decoded command line needs its "processing command" line before it.
+  3: [/^gicv3_its_read .* size 8$/, /^gicv3_dist_write .*offset 0x6[0-9a-f]{3} .* size 8 /, /^gicv3_redist_set_irq GICv3 redistributor 0x1 /, /^gicv3_its_process_command .* offset 0x1: /, /^gicv3_its_process_command .* offset 0x2: /],
   2: [/^gic_set_irq irq 27 level 1 cpumask 0x2 /, /^gic_cpu_write cpu 1 /],
 };
 

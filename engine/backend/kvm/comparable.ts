@@ -96,30 +96,49 @@ export function timerComparability(header: TraceHeader, events: readonly TraceEv
   };
 }
 
+/** ITS command opcodes after which an LPI can be pending (INT; MAPTI/MAPI read the pending table). */
+const LPI_PENDING_CMDS = new Set([0x03, 0x0a, 0x0b]);
+
+/** A mem-write that holds an ITS command (32-byte aligned chunks) that can make an LPI pending. */
+function queuesLpiCommand(data: Uint8Array): boolean {
+  if (data.length % 32 !== 0) return false;
+  for (let o = 0; o < data.length; o += 32) if (LPI_PENDING_CMDS.has(data[o])) return true;
+  return false;
+}
+
 /**
  * What real KVM cannot be compared on in a trace with format 1.2's ITS events, while the runner
- * cannot replay them (job.ts marks each one inexpressible): from the first guest-memory write,
- * KVM_SIGNAL_MSI or ITS device attribute on, the real ITS has not seen the commands, tables or
- * MSIs the model acted on, so every vCPU's IRQ/FIQ outputs, its interrupt-flow and pending/active
- * reads, and the ITS's own registers can differ for that reason alone.
+ * cannot replay them (job.ts marks each one inexpressible), so the real ITS never sees the
+ * commands, tables or MSIs the model acts on:
+ * - from the first event after which the model can have an LPI pending (an MSI, a queued INT,
+ *   MAPTI or MAPI, or KVM_DEV_ARM_ITS_RESTORE_TABLES), every vCPU's IRQ/FIQ outputs and its
+ *   interrupt-flow and pending/active reads (an LPI preempts whatever KVM delivers instead);
+ * - from the first ITS_REGS or ITS control attribute on, the ITS's own registers.
+ * Commands that make nothing pending (MAPC, SYNC, INVALL: all Linux's boot sends) leave every
+ * answer comparable: KVM moves GITS_CREADR past a command it cannot read as the model does.
  */
 export function itsComparability(header: TraceHeader, events: readonly TraceEvent[]): Comparability {
   if (!header.gic.its) return ALL_COMPARABLE;
-  const first = events.findIndex((ev) => ev.kind === EventKind.MemWrite || ev.kind === EventKind.Msi || ((ev.kind === EventKind.UserRead || ev.kind === EventKind.UserWrite) && (ev.group === UserGroup.ItsRegs || ev.group === UserGroup.ItsCtrl)));
-  if (first < 0) return ALL_COMPARABLE;
+  const itsAttr = (ev: TraceEvent): boolean => (ev.kind === EventKind.UserRead || ev.kind === EventKind.UserWrite) && (ev.group === UserGroup.ItsRegs || ev.group === UserGroup.ItsCtrl);
+  const lpiFrom = events.findIndex((ev) => ev.kind === EventKind.Msi || (ev.kind === EventKind.MemWrite && queuesLpiCommand(ev.data)) || (ev.kind === EventKind.UserWrite && ev.group === UserGroup.ItsCtrl && ev.offset === 2));
+  const attrFrom = events.findIndex(itsAttr);
+  if (lpiFrom < 0 && attrFrom < 0) return ALL_COMPARABLE;
   const namer = RegisterNamer.for(header.gic);
-  const why = `the KVM runner cannot replay guest memory writes, KVM_SIGNAL_MSI or the ITS device's attributes yet (first at event ${first}): the real ITS never saw the commands, tables or MSIs the model acted on`;
+  const runner = "the KVM runner cannot replay guest memory writes, KVM_SIGNAL_MSI or the ITS device's attributes yet";
+  const lpiWhy = `${runner}: from event ${lpiFrom} on the model can have an LPI pending that the real ITS never saw`;
+  const attrWhy = `${runner}: from event ${attrFrom} on the real ITS's registers were not restored as the model's were`;
+  const after = (from: number, i: number): boolean => from >= 0 && i >= from;
   return {
     read(i) {
-      if (i < first) return undefined;
       const ev = events[i];
       if (ev.kind !== EventKind.SysregRead && ev.kind !== EventKind.MmioRead && ev.kind !== EventKind.UserRead) return undefined;
       const reg = namer.name(ev);
       if (!reg) return undefined;
-      return FLOW_CPUIF.test(reg) || PEND_ACTIVE.test(reg) || reg.startsWith('GITS_') ? why : undefined;
+      if (reg.startsWith('GITS_')) return after(attrFrom, i) ? attrWhy : undefined;
+      return after(lpiFrom, i) && (FLOW_CPUIF.test(reg) || PEND_ACTIVE.test(reg)) ? lpiWhy : undefined;
     },
     output(i) {
-      return i >= first ? why : undefined;
+      return after(lpiFrom, i) ? lpiWhy : undefined;
     },
   };
 }

@@ -7,11 +7,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { UsageError } from '../../errors';
 import { ReplayRecord } from '../../replay/records';
-import { Frame, UserGroup } from '../../trace/events';
+import { EventKind, Frame, UserGroup } from '../../trace/events';
 import { compareWithBaseline, baselineOf } from './baseline';
 import { buildRunner, defaultKernel, requireKernel } from './build';
 import { kvmComparableLine } from './check';
-import { timerComparability } from './comparable';
+import { itsComparability, timerComparability } from './comparable';
 import { cpioNewc } from './cpio';
 import { compareTrace, FidelityReport } from './fidelity';
 import { kernelPolicyId, NestedHost, releaseOfImage } from './host';
@@ -149,6 +149,31 @@ describe('comparability', () => {
     const c = timerComparability(h, evs);
     expect([0, 1, 4, 5, 6, 7, 8, 9].map((i) => c.read(i) !== undefined)).toEqual([true, false, true, false, false, true, true, true]);
     expect([c.output(2, 0), c.output(3, 0), c.output(3, 1)].map((x) => x !== undefined)).toEqual([false, true, false]);
+  });
+
+  test('ITS events the runner cannot replay: flow and outputs from the first MSI or LPI-pending command on, GITS_* after an ITS attribute; MAPC/SYNC/INVALL leave everything comparable', () => {
+    const h = virtHeader(3, 2, { its: true });
+    const cmd = (op: number): Uint8Array => new Uint8Array(32).map((_, i) => (i === 0 ? op : 0));
+    const mem = (data: Uint8Array) => ({ kind: EventKind.MemWrite, cpu: 0, addr: 0x40000000n, data }) as const;
+    const linuxBoot = events(mem(cmd(0x09)), mem(cmd(0x05)), mem(cmd(0x0d)), ev.mw(0, Frame.Its, 0x88, 0x60n, 8), ev.sr(0, 'ICC_IAR1_EL1'), ev.mr(0, Frame.Its, 0x90, 8));
+    const boot = itsComparability(h, linuxBoot);
+    expect([4, 5].map((i) => boot.read(i))).toEqual([undefined, undefined]);
+    expect(boot.output(5, 0)).toBeUndefined();
+    const evs = events(
+      ev.sr(0, 'ICC_IAR1_EL1'),                      // 0
+      mem(cmd(0x0a)),                                // 1: MAPTI queued
+      ev.sr(1, 'ICC_IAR1_EL1'),                      // 2: flow, any vCPU
+      ev.sr(0, 'ICC_PMR_EL1'),                       // 3: configuration
+      ev.mr(0, Frame.Its, 0x90, 8),                  // 4: GITS_CREADR before any ITS attribute
+      ev.uw(UserGroup.ItsCtrl, null, 1, 0n),         // 5: KVM_DEV_ARM_ITS_SAVE_TABLES
+      ev.mr(0, Frame.Its, 0x90, 8),                  // 6
+    );
+    const c = itsComparability(h, evs);
+    expect([0, 2, 3, 4, 6].map((i) => c.read(i) !== undefined)).toEqual([false, true, false, false, true]);
+    expect(c.read(2)).toMatch(/from event 1 on the model can have an LPI pending/);
+    expect([c.output(0, 0), c.output(1, 1)].map((x) => x !== undefined)).toEqual([false, true]);
+    const msi = itsComparability(h, events(ev.sr(0, 'ICC_IAR1_EL1'), { kind: EventKind.Msi, cpu: null, address: 0x08090040n, data: 0, devid: 1 }, ev.sr(0, 'ICC_IAR1_EL1')));
+    expect([msi.read(0), msi.read(2)].map((x) => x !== undefined)).toEqual([false, true]);
   });
 
   test('the KVM check compares reads, errors, outputs and markers, not the model\'s write explanations', () => {

@@ -3,11 +3,13 @@
 // lower-case hex for them. A row's role says what the importer does with its lines:
 //   access      a guest register access (kept as an MMIO or system-register event)
 //   line        an input line level change (kept as a Line event)
+//   its         an ITS command QEMU decoded from its command queue, or an MSI (GITS_TRANSLATER):
+//               rebuilt as the guest-memory write of the command (mem-write) or KVM_SIGNAL_MSI (msi)
 //   internal    QEMU bookkeeping that adds nothing the access lines lack (checked, counted, dropped)
 //   unsupported a real event a KVM guest cannot produce (EL3, nested virtualization, GICv2
 //               virtualization extensions): rejected unless --skip-unknown
 
-export type QemuEventRole = 'access' | 'line' | 'internal' | 'unsupported';
+export type QemuEventRole = 'access' | 'line' | 'its' | 'internal' | 'unsupported';
 
 export interface QemuEventFormat {
   name: string;
@@ -118,29 +120,30 @@ export const QEMU_EVENTS: readonly QemuEventFormat[] = [
   row('gicv3_its_badread', 'GICv3 ITS read: offset 0x%x size %u: error', 'access'),
   row('gicv3_its_write', 'GICv3 ITS write: offset 0x%x data 0x%x size %u', 'access'),
   row('gicv3_its_badwrite', 'GICv3 ITS write: offset 0x%x data 0x%x size %u: error', 'access'),
-  // An MSI: normally a device's DMA write, not a CPU access; the log cannot tell them apart.
-  row('gicv3_its_translation_write', 'GICv3 ITS TRANSLATER write: offset 0x%x data 0x%x size %u requester_id 0x%x', 'internal'),
-  row('gicv3_its_process_command', 'GICv3 ITS: processing command at offset 0x%x: 0x%x', 'internal'),
-  row('gicv3_its_cmd_int', 'GICv3 ITS: command INT DeviceID 0x%x EventID 0x%x', 'internal'),
-  row('gicv3_its_cmd_clear', 'GICv3 ITS: command CLEAR DeviceID 0x%x EventID 0x%x', 'internal'),
-  row('gicv3_its_cmd_discard', 'GICv3 ITS: command DISCARD DeviceID 0x%x EventID 0x%x', 'internal'),
-  row('gicv3_its_cmd_sync', 'GICv3 ITS: command SYNC', 'internal'),
-  row('gicv3_its_cmd_mapd', 'GICv3 ITS: command MAPD DeviceID 0x%x Size 0x%x ITT_addr 0x%x V %d', 'internal'),
-  row('gicv3_its_cmd_mapc', 'GICv3 ITS: command MAPC ICID 0x%x RDbase 0x%x V %d', 'internal'),
-  row('gicv3_its_cmd_mapi', 'GICv3 ITS: command MAPI DeviceID 0x%x EventID 0x%x ICID 0x%x', 'internal'),
-  row('gicv3_its_cmd_mapti', 'GICv3 ITS: command MAPTI DeviceID 0x%x EventID 0x%x ICID 0x%x pINTID 0x%x', 'internal'),
-  row('gicv3_its_cmd_inv', 'GICv3 ITS: command INV DeviceID 0x%x EventID 0x%x', 'internal'),
-  row('gicv3_its_cmd_invall', 'GICv3 ITS: command INVALL', 'internal'),
-  row('gicv3_its_cmd_movall', 'GICv3 ITS: command MOVALL RDbase1 0x%x RDbase2 0x%x', 'internal'),
-  row('gicv3_its_cmd_movi', 'GICv3 ITS: command MOVI DeviceID 0x%x EventID 0x%x ICID 0x%x', 'internal'),
-  row('gicv3_its_cmd_vmapi', 'GICv3 ITS: command VMAPI DeviceID 0x%x EventID 0x%x vPEID 0x%x Dbell_pINTID 0x%x', 'internal'),
-  row('gicv3_its_cmd_vmapti', 'GICv3 ITS: command VMAPI DeviceID 0x%x EventID 0x%x vPEID 0x%x vINTID 0x%x Dbell_pINTID 0x%x', 'internal'),
-  row('gicv3_its_cmd_vmapp', 'GICv3 ITS: command VMAPP vPEID 0x%x RDbase 0x%x V %d VPT_addr 0x%x VPT_size 0x%x', 'internal'),
-  row('gicv3_its_cmd_vmovp', 'GICv3 ITS: command VMOVP vPEID 0x%x RDbase 0x%x', 'internal'),
-  row('gicv3_its_cmd_vsync', 'GICv3 ITS: command VSYNC', 'internal'),
-  row('gicv3_its_cmd_vmovi', 'GICv3 ITS: command VMOVI DeviceID 0x%x EventID 0x%x vPEID 0x%x D %d Dbell_pINTID 0x%x', 'internal'),
-  row('gicv3_its_cmd_vinvall', 'GICv3 ITS: command VINVALL vPEID 0x%x', 'internal'),
-  row('gicv3_its_cmd_unknown', 'GICv3 ITS: unknown command 0x%x', 'internal'),
+  // An MSI: normally a device's DMA write, not a CPU access; imported as KVM_SIGNAL_MSI (the way a
+  // VMM delivers a device's MSI to KVM's vITS), the requester ID as DeviceID.
+  row('gicv3_its_translation_write', 'GICv3 ITS TRANSLATER write: offset 0x%x data 0x%x size %u requester_id 0x%x', 'its'),
+  row('gicv3_its_process_command', 'GICv3 ITS: processing command at offset 0x%x: 0x%x', 'its'),
+  row('gicv3_its_cmd_int', 'GICv3 ITS: command INT DeviceID 0x%x EventID 0x%x', 'its'),
+  row('gicv3_its_cmd_clear', 'GICv3 ITS: command CLEAR DeviceID 0x%x EventID 0x%x', 'its'),
+  row('gicv3_its_cmd_discard', 'GICv3 ITS: command DISCARD DeviceID 0x%x EventID 0x%x', 'its'),
+  row('gicv3_its_cmd_sync', 'GICv3 ITS: command SYNC', 'its'),
+  row('gicv3_its_cmd_mapd', 'GICv3 ITS: command MAPD DeviceID 0x%x Size 0x%x ITT_addr 0x%x V %d', 'its'),
+  row('gicv3_its_cmd_mapc', 'GICv3 ITS: command MAPC ICID 0x%x RDbase 0x%x V %d', 'its'),
+  row('gicv3_its_cmd_mapi', 'GICv3 ITS: command MAPI DeviceID 0x%x EventID 0x%x ICID 0x%x', 'its'),
+  row('gicv3_its_cmd_mapti', 'GICv3 ITS: command MAPTI DeviceID 0x%x EventID 0x%x ICID 0x%x pINTID 0x%x', 'its'),
+  row('gicv3_its_cmd_inv', 'GICv3 ITS: command INV DeviceID 0x%x EventID 0x%x', 'its'),
+  row('gicv3_its_cmd_invall', 'GICv3 ITS: command INVALL', 'its'),
+  row('gicv3_its_cmd_movall', 'GICv3 ITS: command MOVALL RDbase1 0x%x RDbase2 0x%x', 'its'),
+  row('gicv3_its_cmd_movi', 'GICv3 ITS: command MOVI DeviceID 0x%x EventID 0x%x ICID 0x%x', 'its'),
+  row('gicv3_its_cmd_vmapi', 'GICv3 ITS: command VMAPI DeviceID 0x%x EventID 0x%x vPEID 0x%x Dbell_pINTID 0x%x', 'its'),
+  row('gicv3_its_cmd_vmapti', 'GICv3 ITS: command VMAPI DeviceID 0x%x EventID 0x%x vPEID 0x%x vINTID 0x%x Dbell_pINTID 0x%x', 'its'),
+  row('gicv3_its_cmd_vmapp', 'GICv3 ITS: command VMAPP vPEID 0x%x RDbase 0x%x V %d VPT_addr 0x%x VPT_size 0x%x', 'its'),
+  row('gicv3_its_cmd_vmovp', 'GICv3 ITS: command VMOVP vPEID 0x%x RDbase 0x%x', 'its'),
+  row('gicv3_its_cmd_vsync', 'GICv3 ITS: command VSYNC', 'its'),
+  row('gicv3_its_cmd_vmovi', 'GICv3 ITS: command VMOVI DeviceID 0x%x EventID 0x%x vPEID 0x%x D %d Dbell_pINTID 0x%x', 'its'),
+  row('gicv3_its_cmd_vinvall', 'GICv3 ITS: command VINVALL vPEID 0x%x', 'its'),
+  row('gicv3_its_cmd_unknown', 'GICv3 ITS: unknown command 0x%x', 'its'),
   row('gicv3_its_cte_read', 'GICv3 ITS: Collection Table read for ICID 0x%x: valid %d RDBase 0x%x', 'internal'),
   row('gicv3_its_cte_write', 'GICv3 ITS: Collection Table write for ICID 0x%x: valid %d RDBase 0x%x', 'internal'),
   row('gicv3_its_cte_read_fault', 'GICv3 ITS: Collection Table read for ICID 0x%x: faulted', 'internal'),

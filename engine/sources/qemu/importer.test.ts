@@ -156,14 +156,62 @@ describe('GICv3 line formats, from real QEMU 7.2 lines', () => {
     expect(one('gicv3_its_badread GICv3 ITS read: offset 0x30 size 4: error', 3)).toMatchObject({ frame: Frame.Its, offset: 0x30, observed: 0n });
   });
 
-  test('every line of the real-lines corpus parses; internal events are counted and dropped', () => {
+  test('every line of the real-lines corpus parses; internal events are counted and dropped, ITS commands rebuilt', () => {
     const r = importQemuLog(path.join(FIX, 'real-lines-gic3.log'), { gic: 3 });
     const internal = Object.fromEntries(r.stats.internal);
     expect(internal).toEqual({
-      gicv3_cpuif_set_irqs: 1, gicv3_cpuif_update: 1, gicv3_cpuif_virt_set_irqs: 1, gicv3_cpuif_virt_update: 1, gicv3_its_cmd_invall: 1,
-      gicv3_its_cmd_mapc: 1, gicv3_its_cmd_sync: 1, gicv3_its_cte_write: 1, gicv3_its_process_command: 1, gicv3_redist_send_sgi: 1,
+      gicv3_cpuif_set_irqs: 1, gicv3_cpuif_update: 1, gicv3_cpuif_virt_set_irqs: 1, gicv3_cpuif_virt_update: 1, gicv3_its_cte_write: 1, gicv3_redist_send_sgi: 1,
     });
-    expect(r.events).toHaveLength(r.stats.lines - 10);
+    // Three commands, each two lines (processing + decoded), become one mem-write each.
+    expect(r.stats.itsCommands).toBe(3);
+    expect(r.events).toHaveLength(r.stats.lines - 6 - 3);
+    expect(r.header.formatMinor).toBe(2);
+  });
+
+  test('ITS commands: QEMU\'s decoded lines become the 32 bytes at GITS_CBASER + 32 x offset, in line order, before the CWRITER write', () => {
+    const log = [
+      'gicv3_its_write GICv3 ITS write: offset 0x80 data 0xb80000004258040f size 8',
+      real('gicv3_its_process_command GICv3 ITS: processing command at offset 0x0: 0x9'),
+      real('gicv3_its_cmd_mapc GICv3 ITS: command MAPC ICID 0x0 RDbase 0x0 V 1'),
+      real('gicv3_its_process_command GICv3 ITS: processing command at offset 0x1: 0x5'),
+      real('gicv3_its_cmd_sync GICv3 ITS: command SYNC'),
+      'gicv3_its_write GICv3 ITS write: offset 0x88 data 0x40 size 8',
+      'gicv3_its_process_command GICv3 ITS: processing command at offset 0x2: 0xd',
+      real('gicv3_its_cmd_invall GICv3 ITS: command INVALL'),
+      'gicv3_its_process_command GICv3 ITS: processing command at offset 0x3: 0x8',
+      'gicv3_its_cmd_mapd GICv3 ITS: command MAPD DeviceID 0x8 Size 0x1 ITT_addr 0x402080 V 1',
+      'gicv3_its_process_command GICv3 ITS: processing command at offset 0x4: 0xa',
+      'gicv3_its_cmd_mapti GICv3 ITS: command MAPTI DeviceID 0x8 EventID 0x1 ICID 0x1 pINTID 0x2001',
+      'gicv3_its_translation_write GICv3 ITS TRANSLATER write: offset 0x40 data 0x1 size 4 requester_id 0x8',
+    ].join('\n');
+    const r = importQemuText(`${log}\n`, 'x.log', { gic: 3, cpus: 2 });
+    expect(r.header.formatMinor).toBe(2);
+    expect(r.header.provenance.blindSpots.some((b) => /INVALL's ICID from the MAPC before it/.test(b))).toBe(true);
+    const words = (e: TraceEvent): string[] => {
+      if (e.kind !== EventKind.MemWrite) return [];
+      const dv = new DataView(e.data.buffer, e.data.byteOffset, e.data.byteLength);
+      return [0, 1, 2, 3].map((i) => dv.getBigUint64(8 * i, true).toString(16));
+    };
+    const ev = r.events;
+    expect(ev.map((e) => e.kind)).toEqual([EventKind.MmioWrite, EventKind.MemWrite, EventKind.MemWrite, EventKind.MmioWrite, EventKind.MemWrite, EventKind.MemWrite, EventKind.MemWrite, EventKind.Msi]);
+    // GITS_CBASER.PA 0x42580000; MAPC ICID 0 -> processor 0, V=1.
+    expect(ev[1]).toMatchObject({ addr: 0x42580000n, cpu: null });
+    expect(words(ev[1])).toEqual(['9', '0', '8000000000000000', '0']);
+    expect(words(ev[2])).toEqual(['5', '0', '0', '0']);
+    expect(ev[2]).toMatchObject({ addr: 0x42580020n });
+    // INVALL's ICID is not in QEMU's line: the collection the MAPC before it mapped (0).
+    expect(words(ev[4])).toEqual(['d', '0', '0', '0']);
+    // MAPD: QEMU prints ITT_addr >> 8 and the raw Size field.
+    expect(words(ev[5])).toEqual(['800000008', '1', '8000000040208000', '0']);
+    expect(words(ev[6])).toEqual(['80000000a', '200100000001', '1', '0']);
+    expect(ev[7]).toEqual({ kind: EventKind.Msi, cycle: ev[7].cycle, cpu: null, address: 0x08090040n, data: 1, devid: 8 });
+    expect(r.stats).toMatchObject({ itsCommands: 5, itsInferred: 2, msis: 1 });
+  });
+
+  test('a decoded ITS command without its "processing command" line is refused', () => {
+    const e = thrown(() => importQemuText('gicv3_its_cmd_sync GICv3 ITS: command SYNC\n', 'x.log', { gic: 3, cpus: 1 }));
+    expect(e.message).toMatch(/gicv3_its_cmd_sync without the gicv3_its_process_command line before it/);
+    expect(e.location?.line).toBe(1);
   });
 });
 

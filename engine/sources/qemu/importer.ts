@@ -10,7 +10,7 @@ import { checkOutputTarget } from '../../util/output-file';
 import { CompiledFormat, qemuEventFormat } from './formats';
 import { ICC_EVENTS, ICC_SGI0R, ICC_SGI1R, iccEncoding, sgi1rValue } from './icc';
 import { LogInput, LogLine, readLog } from './log-text';
-import { affinityOf, CYCLES_PER_EVENT, qemuHeader, VIRT_MAX_REDIST_LOW, VIRT_SPIS, vcpuOfAffinity } from './virt';
+import { affinityOf, CYCLES_PER_EVENT, qemuHeader, VIRT_ITS, VIRT_MAX_REDIST_LOW, VIRT_SPIS, vcpuOfAffinity } from './virt';
 
 export interface QemuImportOptions {
   gic: GicVersion;
@@ -49,6 +49,11 @@ export interface QemuImportStats {
   sgi0r: number;
   /** GICv2 GICD_SGIR writes whose CPU was inferred from the acknowledge that took the SGI. */
   sgirInferred: number;
+  /** ITS commands rebuilt as mem-write events of their 32 bytes, and MSIs imported as msi events. */
+  itsCommands: number;
+  msis: number;
+  /** Rebuilt commands with a field QEMU does not print (INVALL's ICID from the MAPC before it, SYNC's RDbase 0, GICv4 operands 0). */
+  itsInferred: number;
 }
 
 export interface QemuImportResult {
@@ -119,7 +124,7 @@ function runImport(input: LogInput, opts: QemuImportOptions, sink: (ev: TraceEve
   const spis = opts.spis ?? VIRT_SPIS;
   const log = opts.logName ?? path.basename(file);
   const headerWith = (details: Record<string, string>) =>
-    qemuHeader(opts.gic, ctx.cpus, spis, opts.tool ?? 'QEMU (version not recorded in the log)', opts.command ?? `unknown: imported from ${log}`, details);
+    qemuHeader(opts.gic, ctx.cpus, spis, opts.tool ?? 'QEMU (version not recorded in the log)', opts.command ?? `unknown: imported from ${log}`, details, ctx.hasItsEvents);
   start?.(headerWith({}));
   const build = readLog(input, skip);
   for (const ll of build.lines) {
@@ -143,6 +148,12 @@ function runImport(input: LogInput, opts: QemuImportOptions, sink: (ev: TraceEve
       `a Marker "qemu: SGI n pended on ..." follows each SGI QEMU did not pend on every named target`;
   }
   const st = ctx.stats;
+  if (st.itsCommands) {
+    details.itsCommands =
+      `${st.itsCommands} ITS commands rebuilt from QEMU's decoded trace (gicv3_its_process_command + gicv3_its_cmd_*) as mem-write events of their 32 bytes at GITS_CBASER + 32 x offset, before the GITS_CWRITER write that handed them over; ` +
+      `${st.itsInferred} with a field QEMU does not print (INVALL's ICID taken from the MAPC before it, as Linux's its_cpu_init_collection sends them; SYNC's RDbase 0; GICv4 commands' operands 0)`;
+  }
+  if (st.msis) details.msis = `${st.msis} GITS_TRANSLATER writes imported as KVM_SIGNAL_MSI (DeviceID = the requester ID QEMU printed)`;
   if (st.internal.length) details.skippedInternal = st.internal.map(([n, c]) => `${n}=${c}`).join(' ');
   if (st.skippedUnknown) details.skippedUnknown = String(st.skippedUnknown);
   details.cpuAttribution = st.tidMap.length
@@ -167,6 +178,9 @@ class ImportContext {
     sgiMarkers: 0,
     sgi0r: 0,
     sgirInferred: 0,
+    itsCommands: 0,
+    msis: 0,
+    itsInferred: 0,
   };
   cpus = 0;
   private readonly tidCpu = new Map<number, number>();
@@ -181,6 +195,8 @@ class ImportContext {
   }
 
   private readonly internal = new Map<string, number>();
+  /** Pass 1 saw ITS commands or MSIs: the trace needs format 1.2 (mem-write, msi events). */
+  hasItsEvents = false;
 
   /**
    * Check one line against its QEMU format: the parsed fields, or null for a line that is not
@@ -209,6 +225,7 @@ class ImportContext {
       throw this.err(ll, `${ll.name} cannot be imported: ${fmt.why ?? V2_VIRT_WHY}`, 'guest GIC accesses of a KVM-style guest (or --skip-unknown)');
     }
     if (count) this.stats.lines++;
+    if (fmt.role === 'its' && count) this.hasItsEvents = true;
     if (fmt.role === 'internal') {
       if (count) this.internal.set(ll.name, (this.internal.get(ll.name) ?? 0) + 1);
       // Kept only to learn which targets accepted an SGI (see sgiMarker); never an event.
@@ -403,9 +420,15 @@ class ImportContext {
       return;
     }
     this.endSgi(sink);
+    if (p.fmt.role === 'its') {
+      this.itsLine(p, sink);
+      return;
+    }
+    this.endCommand(sink);
     const ev = this.event(p, 31 + (this.opts.spis ?? VIRT_SPIS));
     if (ev.kind === EventKind.Line) this.stats.lineChanges++;
     else this.stats.accesses++;
+    this.noteItsWrite(ev);
     if ((ev.kind === EventKind.MmioWrite || ev.kind === EventKind.MmioRead) && ev.frame === Frame.RedistSgi && ev.offset === 0x80 && ev.size === 4) {
       const v = ev.kind === EventKind.MmioWrite ? ev.value : ev.observed;
       if (v !== null) this.igroupr0[ev.index] = Number(v & 0xffffffffn);
@@ -417,9 +440,128 @@ class ImportContext {
     this.sgi = { ev, ...this.sgiTargets(p) };
   }
 
-  /** The end of the log: a generated SGI still waiting is complete. */
+  /** The end of the log: a generated SGI still waiting is complete, and so is an ITS command. */
   endBuild(sink: (ev: TraceEvent) => void): void {
     this.endSgi(sink);
+    this.endCommand(sink);
+  }
+
+  // ---- the ITS: commands QEMU read from the queue, and MSIs ----
+
+  /** GITS_CBASER as the guest last wrote it (QEMU reads its queue from there), halves included. */
+  private cbaser = 0n;
+  /** The command gicv3_its_process_command announced, waiting for its decoded line. */
+  private command: { p: Parsed; index: number; words: bigint[]; inferred: boolean } | null = null;
+  /** ICID of the last MAPC: Linux sends INVALL for the collection it just mapped (its_cpu_init_collection). */
+  private lastMapcIcid = 0n;
+
+  /** Keep GITS_CBASER's value from the guest's writes (64-bit, or two 32-bit halves). */
+  private noteItsWrite(ev: TraceEvent): void {
+    if (ev.kind !== EventKind.MmioWrite || ev.frame !== Frame.Its) return;
+    if (ev.offset === 0x80 && ev.size === 8) this.cbaser = ev.value;
+    else if (ev.offset === 0x80 && ev.size === 4) this.cbaser = (this.cbaser & ~0xffffffffn) | ev.value;
+    else if (ev.offset === 0x84 && ev.size === 4) this.cbaser = (this.cbaser & 0xffffffffn) | (ev.value << 32n);
+  }
+
+  private itsLine(p: Parsed, sink: (ev: TraceEvent) => void): void {
+    const f = p.f;
+    const n = p.ll.name;
+    if (n === 'gicv3_its_process_command') {
+      this.endCommand(sink);
+      // The offset QEMU prints is GITS_CREADR.Offset: the command's index in the queue.
+      this.command = { p, index: hexNum(f[0]), words: [hexBig(f[1]) & 0xffn, 0n, 0n, 0n], inferred: false };
+      return;
+    }
+    if (n === 'gicv3_its_translation_write') {
+      this.endCommand(sink);
+      // A device's write to GITS_TRANSLATER (offset in the translation frame, 64 KiB above the control frame).
+      const address = VIRT_ITS + 0x10000n + BigInt(hexNum(f[0]));
+      const data = hexBig(f[1]);
+      if (data > 0xffffffffn) throw this.err(p.ll, `MSI data 0x${f[1]} is wider than 32 bits`, 'a 32-bit EventID');
+      this.stats.msis++;
+      this.push({ kind: EventKind.Msi, cycle: 0n, cpu: null, address, data: Number(data), devid: hexNum(f[3]) }, sink);
+      return;
+    }
+    const c = this.command;
+    if (!c) throw this.err(p.ll, `${n} without the gicv3_its_process_command line before it`, 'each decoded ITS command right after its "processing command" line');
+    const w = c.words;
+    const dev = (i: number): void => {
+      w[0] |= hexBig(f[i]) << 32n;
+    };
+    const ev = (i: number): void => {
+      w[1] |= hexBig(f[i]) & 0xffffffffn;
+    };
+    const icid = (v: bigint): void => {
+      w[2] |= v & 0xffffn;
+    };
+    const rdbase = (k: number, v: bigint): void => {
+      w[k] |= (v & 0xfffffffffn) << 16n;
+    };
+    switch (n) {
+      case 'gicv3_its_cmd_int':
+      case 'gicv3_its_cmd_clear':
+      case 'gicv3_its_cmd_discard':
+      case 'gicv3_its_cmd_inv':
+        dev(0);
+        ev(1);
+        break;
+      case 'gicv3_its_cmd_sync':
+        // QEMU does not print SYNC's RDbase; KVM does nothing with SYNC either.
+        c.inferred = true;
+        break;
+      case 'gicv3_its_cmd_mapd':
+        dev(0);
+        w[1] |= hexBig(f[1]) & 0x1fn; // Size (EventID bits - 1), as QEMU prints it
+        w[2] |= (hexBig(f[2]) << 8n) & 0x000fffffffffff00n; // QEMU prints ITT_addr >> 8
+        if (f[3] !== '0') w[2] |= 1n << 63n;
+        break;
+      case 'gicv3_its_cmd_mapc':
+        icid(hexBig(f[0]));
+        rdbase(2, hexBig(f[1])); // the processor number (GITS_TYPER.PTA = 0)
+        if (f[2] !== '0') w[2] |= 1n << 63n;
+        this.lastMapcIcid = hexBig(f[0]);
+        break;
+      case 'gicv3_its_cmd_mapi':
+      case 'gicv3_its_cmd_mapti':
+        dev(0);
+        ev(1);
+        icid(hexBig(f[2]));
+        if (n === 'gicv3_its_cmd_mapti') w[1] |= (hexBig(f[3]) & 0xffffffffn) << 32n;
+        break;
+      case 'gicv3_its_cmd_invall':
+        // QEMU does not print INVALL's ICID: Linux invalidates the collection it has just mapped.
+        icid(this.lastMapcIcid);
+        c.inferred = true;
+        break;
+      case 'gicv3_its_cmd_movall':
+        rdbase(2, hexBig(f[0]));
+        rdbase(3, hexBig(f[1]));
+        break;
+      case 'gicv3_its_cmd_movi':
+        dev(0);
+        ev(1);
+        icid(hexBig(f[2]));
+        break;
+      default:
+        // GICv4 commands (KVM's vITS ignores them) and unknown opcodes: the opcode, other fields 0.
+        c.inferred = true;
+        break;
+    }
+    this.endCommand(sink);
+  }
+
+  /** The announced command as the 32 bytes the guest put at GITS_CBASER + 32 × index. */
+  private endCommand(sink: (ev: TraceEvent) => void): void {
+    const c = this.command;
+    if (!c) return;
+    this.command = null;
+    const base = this.cbaser & 0x000ffffffffff000n;
+    const data = new Uint8Array(32);
+    const dv = new DataView(data.buffer);
+    c.words.forEach((v, i) => dv.setBigUint64(8 * i, v, true));
+    this.stats.itsCommands++;
+    if (c.inferred) this.stats.itsInferred++;
+    this.push({ kind: EventKind.MemWrite, cycle: 0n, cpu: null, addr: base + BigInt(c.index) * 32n, data }, sink);
   }
 
   private endSgi(sink: (ev: TraceEvent) => void): void {

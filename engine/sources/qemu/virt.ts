@@ -2,7 +2,7 @@
 // counts, the generic-timer frequency, and what the `log` trace backend cannot show.
 // Sources: QEMU 7.2 hw/arm/virt.c (base_memmap, NUM_IRQS), target/arm/cpu.h (GTIMER_SCALE).
 
-import { GicConfig, GicVersion, kvmMpidr, Provenance, TimerConfig, TraceHeader, TRACE_FORMAT_MAJOR, TRACE_MAGIC } from '../../trace/events';
+import { GicConfig, GicVersion, kvmMpidr, MINOR_ITS, Provenance, TimerConfig, TraceHeader, TRACE_FORMAT_MAJOR, TRACE_MAGIC } from '../../trace/events';
 
 export const VIRT_GICD = 0x08000000n;
 export const VIRT_GICC = 0x08010000n;
@@ -72,17 +72,25 @@ export function virtTimerConfig(): TimerConfig {
   return { cntfrq: VIRT_CNTFRQ, counterPerCycle: { ...COUNTER_PER_CYCLE }, virtualOffset: 0n, physicalOffset: 0n };
 }
 
-export function qemuBlindSpots(version: GicVersion): string[] {
-  return [...COMMON_BLIND_SPOTS, ...(version === 3 ? V3_BLIND_SPOTS : V2_BLIND_SPOTS)];
+/** What a log with ITS commands or MSIs cannot show (said only in the traces that have them). */
+const ITS_BLIND_SPOTS = [
+  "ITS commands are traced decoded (gicv3_its_cmd_*), not as the bytes in the command queue: each is rebuilt from the printed fields as a mem-write of 32 bytes; fields QEMU does not print are inferred (INVALL's ICID from the MAPC before it) or 0 (SYNC's RDbase, reserved bits, GICv4 commands' operands), and who wrote the command is unknown.",
+  'Other guest memory the ITS reads (the LPI property and pending tables, device and ITT tables on a restore) is not traced: it reads as 0 on replay, so an LPI is disabled at priority 0 unless the trace enables it.',
+  'MSIs appear as GITS_TRANSLATER writes with the requester ID; they are imported as KVM_SIGNAL_MSI with that DeviceID, the way a VMM delivers a device\'s MSI to KVM.',
+];
+
+export function qemuBlindSpots(version: GicVersion, its = false): string[] {
+  return [...COMMON_BLIND_SPOTS, ...(version === 3 ? V3_BLIND_SPOTS : V2_BLIND_SPOTS), ...(version === 3 && its ? ITS_BLIND_SPOTS : [])];
 }
 
-export function qemuHeader(version: GicVersion, cpus: number, spis: number, tool: string, command: string, details: Record<string, string>): TraceHeader {
-  const provenance: Provenance = { kind: 'qemu', tool, command, blindSpots: qemuBlindSpots(version), cycles: CYCLES_NOTE, details };
+/** `itsEvents`: the log has ITS commands or MSIs, imported as format 1.2 mem-write and msi events. */
+export function qemuHeader(version: GicVersion, cpus: number, spis: number, tool: string, command: string, details: Record<string, string>, itsEvents = false): TraceHeader {
+  const provenance: Provenance = { kind: 'qemu', tool, command, blindSpots: qemuBlindSpots(version, itsEvents), cycles: CYCLES_NOTE, details };
   return {
     magic: TRACE_MAGIC,
     formatMajor: TRACE_FORMAT_MAJOR,
-    // QEMU logs show no device-attribute results and no init point: format 1.0
-    formatMinor: 0,
+    // QEMU logs show no device-attribute results and no init point: format 1.0, or 1.2 with the ITS's commands and MSIs
+    formatMinor: itsEvents ? MINOR_ITS : 0,
     writer: '',
     gic: virtGicConfig(version, cpus, spis),
     timer: virtTimerConfig(),
