@@ -31,12 +31,14 @@ const itsReg = (cycle: bigint): TraceEvent => ({ kind: EventKind.UserRead, cycle
 const itsCtrl = (cycle: bigint, attr: number): TraceEvent => ({ kind: EventKind.UserWrite, cycle, group: UserGroup.ItsCtrl, cpu: null, offset: attr, size: 4, value: 0n });
 const savePending = (cycle: bigint): TraceEvent => ({ kind: EventKind.UserWrite, cycle, group: UserGroup.Ctrl, cpu: null, offset: CTRL_SAVE_PENDING_TABLES, size: 4, value: 0n });
 
-test('every suite trace without 1.2 features keeps its minor: the ITS traces of traces/qemu stay 1.0', () => {
-  const src = path.join(__dirname, '..', '..', 'traces', 'qemu', 'gic3-linux-smp2.gtr');
+test('a trace with an ITS but without 1.2 features keeps its minor (a QEMU bare-metal GICv3 recording stays 1.0); one with ITS commands is 1.2', () => {
+  const src = path.join(__dirname, '..', '..', 'traces', 'qemu', 'gic3-baremetal-smp2.gtr');
   const t = readTrace(src);
   expect(t.header.gic.its).toBe(true);
   expect(minorFor(t.header, t.events)).toBe(t.header.formatMinor);
   expect(t.header.formatMinor).toBeLessThan(2);
+  const linux = readTrace(path.join(__dirname, '..', '..', 'traces', 'qemu', 'gic3-linux-smp2.gtr'));
+  expect([linux.header.formatMinor, minorFor(linux.header, linux.events)]).toEqual([2, 2]);
 });
 
 test('mem-write, msi, its-regs, its-ctrl and SAVE_PENDING_TABLES round-trip through writer and reader; the header says 1.2', () => {
