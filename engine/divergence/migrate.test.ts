@@ -32,8 +32,11 @@ function explained(f: string, r: MigrationReport): string | null {
   // guest's EOI of that SGI no longer matches. The registers themselves come back whole.
   const sgiActive = r.save.values.some((v) => v.reg === 'GICD_ISACTIVER0' && (v.value & 0xffffn) !== 0n);
   if (f.includes('gic2') && sgiActive && r.restoredDifferently.length === 0 && r.differences.some((d) => d.kind === 'write' && d.reg === 'GICC_EOIR')) return 'GICv2 active SGI source';
-  // The recipe does not move the vITS (registers and tables): only GITS_* reads differ.
-  if (r.groups.every((g) => g.subject.startsWith('GITS_')) && r.stateAtEnd.length === 0) return 'vITS not migrated';
+  // The recipe does not move the vITS (registers, tables, the LPI mappings they hold): GITS_* reads
+  // differ, and a guest that maps LPIs no longer gets them (their IRQ, IAR/EOIR and GICR_INV*).
+  const itsSide = (s: string) => s.startsWith('GITS_') || /^cpu\d+ IRQ$/.test(s) || s === 'ICC_IAR1_EL1' || s === 'ICC_EOIR1_EL1' || s === 'GICR_INVLPIR' || s === 'GICR_INVALLR';
+  const lpiGuest = f.includes('its-');
+  if (r.groups.every((g) => g.subject.startsWith('GITS_') || (lpiGuest && itsSide(g.subject))) && r.stateAtEnd.length === 0) return 'vITS not migrated';
   // The VMM selected a revision before init and QEMU never writes GICD_IIDR back.
   // Only the revision and what it decides (GICR_CTLR.{IR,CES}) differ.
   const revisionOnly = (reg: string) => reg === 'GICD_IIDR' || reg === 'GICR_CTLR';
