@@ -26,6 +26,8 @@ export interface TraceMatrix {
   trace: string;
   gic: 2 | 3;
   source: string;
+  /** A minimal witness (made by `gicreplay minimize`): the difference it keeps and where it came from. */
+  witness?: { difference: string; from: string };
   /** Guest kind from traces/TAGS.json ("untagged" without an entry); set by the caller, which knows the project. */
   guest?: string;
   /** The policies replayed, in run order. */
@@ -97,7 +99,9 @@ export function traceMatrix(trace: string, label: string, policies: readonly Pol
     const classes = [...classMap.keys()].sort((x, y) => x - y).map((r) => classMap.get(r)!);
     const pairs: PairResult[] = [];
     for (let k = 0; k < n; k++) for (let j = k + 1; j < n; j++) if (counts[k][j] > 0 || sideEffects[k][j] > 0) pairs.push({ a: policies[k].id, b: policies[j].id, differences: counts[k][j], sideEffects: sideEffects[k][j], first: firsts[k][j], subjects: [...subjects[k][j]].sort() });
-    return { trace: label, gic: header.gic.version, source: header.provenance.kind, policies: policies.map((p) => p.id), events, classes, pairs, coverage: coverage.result(header.gic.version) };
+    const det = header.provenance.details;
+    const witness = det.minimizedDifference ? { witness: { difference: det.minimizedDifference, from: det.minimizedFrom ?? '' } } : {};
+    return { trace: label, gic: header.gic.version, source: header.provenance.kind, ...witness, policies: policies.map((p) => p.id), events, classes, pairs, coverage: coverage.result(header.gic.version) };
   } finally {
     reader.close();
   }

@@ -254,6 +254,18 @@ export function renderMatrixReport(ms: readonly TraceMatrix[]): string {
   out.push(...markdownGroups(summarizeBy(ms, (m) => m.source, policies)));
   out.push('');
 
+  const witnesses = ms.filter((m) => m.witness);
+  if (witnesses.length) {
+    out.push('## Minimal witnesses');
+    out.push('');
+    out.push('Regression traces made by `gicreplay minimize` (traces/witnesses/README.md): the smallest trace that still shows one');
+    out.push('difference, each with goldens under every policy; `gicreplay export WITNESS --policy P --format c` makes it a C program');
+    out.push('that checks the same answers on real KVM.');
+    out.push('');
+    for (const m of witnesses) out.push(line(m, `: ${m.witness!.difference.replace(/ \(original event (\d+)\)$/, '')} — from ${m.witness!.from.replace(/ \(trace digest [0-9a-f]+\)$/, '')}`));
+    out.push('');
+  }
+
   out.push('## Blind spots');
   out.push('');
   out.push('Policy switches a trace never exercises (it cannot tell policies apart there):');

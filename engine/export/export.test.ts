@@ -66,13 +66,24 @@ describe('reproducers on real KVM (nested, one boot)', () => {
     const bad = good.replace('.want_value = 0xf0f0f0fULL', '.want_value = 0xf0f0f0eULL');
     expect(bad).not.toBe(good);
     const rev1 = exportTrace(witness(), getPolicy('rev1'), 'c', root).text;
+    // The suite's GICv3 witnesses (traces/witnesses/) under their rev3 goldens, in the same boot.
+    const dir = path.join(root, 'traces', 'witnesses');
+    const v3 = fs.readdirSync(dir).filter((f) => f.endsWith('-v3.gtr')).sort();
+    expect(v3.length).toBeGreaterThanOrEqual(4);
+    const witnesses = v3.map((f) => {
+      const r = exportTrace(path.join(dir, f), getPolicy('rev3'), 'c', root);
+      expect(r.golden).toBe(`golden/witnesses/${f.replace(/\.gtr$/, '')}/rev3.golden`);
+      return { name: f, text: r.text };
+    });
     const runs = runRepros([
       { name: 'witness-rev3', text: good },
       { name: 'igroupr-rw-v3-rev3', text: full },
       { name: 'witness-altered', text: bad },
       { name: 'witness-rev1', text: rev1 },
+      ...witnesses,
     ], new NestedHost());
     const [w, f, b, r1] = runs;
+    for (const r of runs.slice(4)) expect([r.name, r.exit, r.output.filter((l) => /^(not ok|Bail out)/.test(l))]).toEqual([r.name, 0, []]);
     expect([w.exit, w.output.filter((l) => l.startsWith('not ok'))]).toEqual([0, []]);
     expect(w.output).toContain('ok 2 - event 1: cpu0 read GICD_IGROUPR1 (0x8000084/4): = 0xf0f0f0f');
     expect(f.exit).toBe(0);
