@@ -41,6 +41,9 @@ export type { MigrateOptions, MigrationPoint, MigrationReport } from './divergen
 export { VMM_RECIPES } from './divergence/migrate-recipe';
 export type { VmmRecipeId } from './divergence/migrate-recipe';
 export { migrationToJson, renderMigrationText } from './divergence/render-migrate';
+export { traceMigrations } from './divergence/migrate-matrix';
+export type { MigrationCell, TraceMigrations } from './divergence/migrate-matrix';
+export { migrationMatrixToJson, renderMigrationMatrixTable, renderMigrationReport } from './divergence/render-migrate-matrix';
 export { traceMatrix } from './divergence/matrix';
 export type { TraceMatrix } from './divergence/matrix';
 export { matrixToJson, renderGroups, renderMatrixReport, renderMatrixTable, renderMatrixTerminal } from './divergence/render-matrix';

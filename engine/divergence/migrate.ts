@@ -38,6 +38,8 @@ export interface MigrationPoint {
 export interface MigrateOptions extends DiffOptions {
   at: MigrationPoint;
   vmm?: VmmRecipeId;
+  /** Record dependencies for the causal slice (default true); `matrix --migrations` needs only the verdicts. */
+  analysis?: boolean;
 }
 
 /** A register as the VMM reads it through its device attribute. */
@@ -172,8 +174,10 @@ export function migrate(trace: string, from: Policy, to: Policy, opts: MigrateOp
 
   const events = new Map<number, TraceEvent>();
 
+  const analysis = opts.analysis ?? true;
   const depsA = new RecordingDeps();
   const depsB = new RecordingDeps();
+  const tracked = (d: RecordingDeps) => (analysis ? d : undefined);
   let bufA: ReplayRecord[] = [];
   let bufB: ReplayRecord[] = [];
   let header!: TraceHeader;
@@ -216,8 +220,8 @@ export function migrate(trace: string, from: Policy, to: Policy, opts: MigrateOp
     let ctlCur: ReplayRecord[] = [];
     // The same restore into a fresh vGIC under the source's policy: what "not lost" looks like.
     const ctlDeps = new RecordingDeps();
-    const controlSide = Replayer.continuing(pre, { policy: from, deps: ctlDeps, modelFactory: opts.modelFactory }, (r) => ctlCur.push(r));
-    dest = Replayer.continuing(pre, { policy: to, deps: depsB, modelFactory: opts.modelFactory }, (r) => bufB.push(r));
+    const controlSide = Replayer.continuing(pre, { policy: from, deps: tracked(ctlDeps), modelFactory: opts.modelFactory }, (r) => ctlCur.push(r));
+    dest = Replayer.continuing(pre, { policy: to, deps: tracked(depsB), modelFactory: opts.modelFactory }, (r) => bufB.push(r));
     const outputs: OutputRecord[] = [];
     segment.forEach((ev, k) => {
       const idx = index + 1 + k;
@@ -255,6 +259,7 @@ export function migrate(trace: string, from: Policy, to: Policy, opts: MigrateOp
       // Staying on P the state a step carries was never lost: the stay side's tracker gets the
       // step as the source's policy treats it (written, or dropped for the same reason), so the
       // causal slice passes over steps both policies treat alike and stops at one they do not.
+      if (!analysis) return;
       depsA.setEvent(idx);
       for (const key of ctlDeps.writesByEvent.get(idx) ?? []) depsA.write(key);
       for (const key of ctlDeps.readsByEvent.get(idx) ?? []) {
@@ -286,12 +291,12 @@ export function migrate(trace: string, from: Policy, to: Policy, opts: MigrateOp
   try {
     total = streamTrace(reader, (h) => {
       header = h;
-      stay = new Replayer(h, { policy: from, deps: depsA, modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, (r) => bufA.push(r));
-      pre = new Replayer(h, { policy: from, deps: depsB, modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, () => undefined);
+      stay = new Replayer(h, { policy: from, deps: tracked(depsA), modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, (r) => bufA.push(r));
+      pre = new Replayer(h, { policy: from, deps: tracked(depsB), modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, () => undefined);
       const registry = registryFor(h.gic);
       return (ev, i) => {
         if (!dest) {
-          events.set(i, ev);
+          if (analysis) events.set(i, ev);
           stay.apply(ev, i);
           pre.apply(ev, i);
           bufA = [];
@@ -313,7 +318,7 @@ export function migrate(trace: string, from: Policy, to: Policy, opts: MigrateOp
           return;
         }
         const idx = i + shift;
-        events.set(idx, ev);
+        if (analysis) events.set(idx, ev);
         bufA = [];
         bufB = [];
         stay.apply(ev, idx);
@@ -347,13 +352,13 @@ export function migrate(trace: string, from: Policy, to: Policy, opts: MigrateOp
   const firstDiff = found.first ?? found.firstAny;
   let slice: CausalSlice | null = null;
   let caveat: string | null = null;
-  if (firstDiff) {
+  if (firstDiff) caveat = replayCaveat(header, { ...firstDiff, index: unshift(firstDiff.index) }, from, to);
+  if (firstDiff && analysis) {
     const s = causalSlice(firstDiff.index, depsA, depsB, events, registryFor(header.gic), from, to, header.gic.version);
     slice = {
       ...s,
       events: s.events.map((e) => (e.index > point && e.index <= point + shift ? { ...e, label: `restore step ${e.index - point}`, index: point } : { ...e, index: unshift(e.index) })),
     };
-    caveat = replayCaveat(header, { ...firstDiff, index: unshift(firstDiff.index) }, from, to);
   }
   const firstOut = firstDiff ? ({ ...firstDiff, index: unshift(firstDiff.index) } as Difference) : null;
   return {

@@ -106,7 +106,7 @@ function runInvariants(plan: SuitePlan, replay: ReplayInjection | undefined): In
   const policies = new Map<string, Policy>(plan.universe.map((p) => [p.id, p]));
   const mine = all.filter((inv) => selected.has(inv.trace)).filter((_, i) => !plan.shard || i % plan.shard.count === plan.shard.index - 1);
   return mine.map((inv) => {
-    const id = `inv:${inv.trace}:${inv.policies[0]}:${inv.policies[1]}:${inv.expect}`;
+    const id = `inv:${inv.trace}:${inv.policies[0]}:${inv.policies[1]}:${inv.expect}${inv.migration ? `:migrate@${inv.migration.at}:${inv.migration.vmm}` : ''}`;
     const base = { id, trace: inv.trace, policies: inv.policies, expect: inv.expect };
     const unknown = inv.policies.find((p) => !policies.has(p));
     if (unknown) return { ...base, ok: false, message: `invariant names policy "${unknown}", which is not built in, not registered in package.json and not given with --policy-file` };

@@ -75,8 +75,12 @@ describe('the whole suite', () => {
     const r = run('matrix', '--markdown');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('## By guest kind');
-    const checkedIn = fs.readFileSync(path.join(root, 'traces', 'POLICY-REPORT.md'), 'utf8');
-    if (checkedIn !== r.stdout) throw new Error('traces/POLICY-REPORT.md is out of date: regenerate it with `node bin/gicreplay matrix --markdown > traces/POLICY-REPORT.md`');
+    // The migration section (matrix --markdown --migrations) takes minutes to generate: the part
+    // before it is held to matrix --markdown here, the section itself is regenerated with it.
+    const full = fs.readFileSync(path.join(root, 'traces', 'POLICY-REPORT.md'), 'utf8');
+    const cut = full.indexOf('\n## Migration: ');
+    const checkedIn = cut < 0 ? full : full.slice(0, cut);
+    if (checkedIn !== r.stdout) throw new Error('traces/POLICY-REPORT.md is out of date: regenerate it with `node bin/gicreplay matrix --markdown --migrations > traces/POLICY-REPORT.md`');
   });
 });
 

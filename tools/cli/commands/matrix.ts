@@ -2,7 +2,7 @@
 
 import type { Argv } from 'yargs';
 import * as path from 'path';
-import { expandTracePaths, findProjectRoot, guestKindOf, matrixToJson, readTraceTags, renderMatrixReport, renderMatrixTerminal, resolveConfig, traceMatrix, UsageError } from '../../../engine';
+import { expandTracePaths, findProjectRoot, guestKindOf, matrixToJson, migrationMatrixToJson, readTraceTags, renderMatrixReport, renderMatrixTerminal, renderMigrationMatrixTable, renderMigrationReport, resolveConfig, traceMatrix, traceMigrations, UsageError, VMM_RECIPES, VmmRecipeId } from '../../../engine';
 import type { CliContext } from '../context';
 import { Output } from '../output';
 import { chosenPolicies, policyOptions } from '../policy-args';
@@ -17,7 +17,9 @@ export function matrixCommand(y: Argv, ctx: CliContext): Argv {
         .positional('paths', { type: 'string', array: true, describe: "traces or folders (default: the project's traces/)" })
         .option('json', { type: 'boolean', default: false, describe: 'machine-readable: {traces, byGuest, bySource}' })
         .option('markdown', { type: 'boolean', default: false, describe: 'the Markdown report answering the rev1 / rev1-iidr-only / rev3 question (traces/POLICY-REPORT.md is this over traces/)' })
-        .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'also list the policy switches each trace never exercises' }),
+        .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'also list the policy switches each trace never exercises' })
+        .option('migrations', { type: 'boolean', default: false, describe: 'migrate every trace between every ordered pair of policies at its midpoint and its last event (gicreplay migrate); with --markdown, the report and its migration section' })
+        .option('vmm', { choices: [...VMM_RECIPES], default: 'qemu', describe: 'the save/restore recipe --migrations uses' }),
     (a) => {
       if (a.json && a.markdown) throw new UsageError('--json and --markdown are two forms of the same report: pick one');
       const root = findProjectRoot(process.cwd());
@@ -37,7 +39,15 @@ export function matrixCommand(y: Argv, ctx: CliContext): Argv {
       });
       progress?.(files.length, files.length, '');
       const out = new Output();
-      if (a.json) out.line(matrixToJson(ms));
+      if (a.migrations) {
+        const mig = files.map((f) => {
+          const rel = path.relative(tracesDir, path.resolve(f));
+          return traceMigrations(f, rel.startsWith('..') ? f : rel.split(path.sep).join('/'), chosen, a.vmm as VmmRecipeId);
+        });
+        if (a.json) out.line(migrationMatrixToJson(mig));
+        else if (a.markdown) out.line(`${renderMatrixReport(ms)}\n${renderMigrationReport(mig)}`.replace(/\n$/, ''));
+        else out.line(renderMigrationMatrixTable(mig).replace(/\n$/, ''));
+      } else if (a.json) out.line(matrixToJson(ms));
       else if (a.markdown) out.line(renderMatrixReport(ms).replace(/\n$/, ''));
       else for (const l of renderMatrixTerminal(ms, { style: ctx.style, columns: ctx.columns, verbose: a.verbose })) out.line(l);
       out.flush();
