@@ -9,10 +9,9 @@
 
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import { Deflate, Inflate } from 'pako';
+import { Deflate } from 'pako';
 import { InputError } from '../errors';
-import { ChunkQueue } from '../util/chunk-queue';
-import { ByteSource } from '../util/line-reader';
+import { InflatingSource } from '../util/inflating-source';
 import { fileError } from '../util/fs-error';
 import { ScratchFile } from '../util/output-file';
 
@@ -79,26 +78,15 @@ export interface StoredLines {
 }
 
 /** The plain body bytes of a compact golden, inflated as they are read (bounded memory). */
-export class CompactBodySource implements ByteSource {
-  private readonly inflate = new Inflate({ chunkSize: 1 << 16 });
-  private readonly queue = new ChunkQueue();
-  private done = false;
+export class CompactBodySource extends InflatingSource {
   private short = false;
 
   constructor(private readonly stored: StoredLines, private readonly file: string, private readonly onClose: () => void) {
-    this.inflate.onData = (c: Uint8Array) => this.queue.push(c);
-  }
-
-  read(buf: Buffer, off: number, len: number): number {
-    while (this.queue.empty) {
-      if (this.done) return 0;
-      this.pump();
-    }
-    return this.queue.take(buf, off, len);
+    super();
   }
 
   /** Decode up to 256 stored lines into the inflater. */
-  private pump(): void {
+  protected pump(): void {
     const bytes: Buffer[] = [];
     let last = false;
     for (let i = 0; i < 256; i++) {

@@ -5,34 +5,22 @@
 // this uses pako, a port of zlib itself: it checks each member's CRC-32 and length, reads
 // concatenated members, and reports truncation and corruption, as gunzip does.
 
-import { Inflate } from 'pako';
 import { InputError } from '../errors';
-import { ChunkQueue } from './chunk-queue';
+import { InflatingSource } from './inflating-source';
 import { ByteSource, FileSource } from './line-reader';
 
 const IN_CHUNK = 16 * 1024;
 
 export const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
-export class GzipSource implements ByteSource {
-  private readonly inflate = new Inflate({ chunkSize: 64 * 1024 });
-  private readonly queue = new ChunkQueue();
+export class GzipSource extends InflatingSource {
   private readonly inBuf = Buffer.allocUnsafe(IN_CHUNK);
-  private done = false;
 
   constructor(private readonly src: FileSource) {
-    this.inflate.onData = (c: Uint8Array) => this.queue.push(c);
+    super();
   }
 
-  read(buf: Buffer, off: number, len: number): number {
-    while (this.queue.empty) {
-      if (this.done) return 0;
-      this.pump();
-    }
-    return this.queue.take(buf, off, len);
-  }
-
-  private pump(): void {
+  protected pump(): void {
     const got = this.src.read(this.inBuf, 0, IN_CHUNK);
     const last = got === 0 || this.src.position >= this.src.size;
     this.inflate.push(this.inBuf.subarray(0, got), last);
