@@ -1,5 +1,6 @@
 // The body lines of a checked-in golden (following `same-as`), refused when it was blessed for
-// another version of the trace: a drift from it would say nothing about these events.
+// another version of the trace: a drift from it would say nothing about these events. A compact
+// (format 2) body is read inflated, through the golden module's own reader (openGolden).
 
 import * as path from 'path';
 import { InputError, UsageError } from '../errors';
