@@ -8,13 +8,14 @@ import * as path from 'path';
 import { UsageError } from '../errors';
 import { GuestDefinition } from './api';
 import { describeFailure, recordGuest, RecordOptions, writeGuestTrace } from './recorder';
+import type { Policy } from '../policy/policy';
 
 export interface RecordSetOptions {
   /** Guest names to record; empty with `all` records the whole catalogue. */
   names: string[];
   all: boolean;
-  /** Recording policy for every guest; default: each guest's own. */
-  policy?: string;
+  /** Recording policy (ID or resolved policy) for every guest; default: each guest's own. */
+  policy?: string | Policy;
   /** Output file (one guest only). */
   output?: string;
   /** Folder for <name>.gtr when no output file is given. */

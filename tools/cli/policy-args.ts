@@ -8,6 +8,7 @@
 //   (c) => policyOptions(c, { count: 'one' })                       in the builder
 //   const { chosen } = chosenPolicies(a, root, { count: 'one', command: 'replay' })   in the handler
 
+import * as path from 'path';
 import type { Argv } from 'yargs';
 import { BUILTIN_POLICY_IDS, Policy, PolicySelection, selectPolicies, UsageError } from '../../engine';
 
@@ -92,4 +93,19 @@ export function chosenPolicies(a: PolicyArgs, root: string, o: ChooseOptions): P
     throw new UsageError(`${o.command} runs ${want === 1 ? 'one policy' : 'two policies'}${named}: name ${want === 1 ? 'it' : 'them'}, e.g. ${example}`);
   }
   return { ...sel, chosen, ids, files };
+}
+
+/**
+ * One policy named by an option of its own (migrate's --from and --to): the same references as
+ * --policy (a built-in, registered or --policy-file policy's ID, or a policy JSON file), with the
+ * command's --policy-file policies known but not run.
+ */
+export function namedPolicy(ref: string, a: PolicyArgs, root: string, cwd: string = process.cwd()): Policy {
+  const files = a['policy-file'] ?? [];
+  const known = selectPolicies({ root, cwd, files }).universe.map((p) => p.id);
+  const req = policyRequest({ policy: [ref] }, known);
+  const sel = selectPolicies({ root, cwd, ids: req.ids, files: [...files, ...req.files] });
+  if (req.ids.length) return sel.chosen[0];
+  const file = path.resolve(cwd, req.files[0]);
+  return sel.universe.find((p) => p.file && path.resolve(p.file) === file) as Policy;
 }

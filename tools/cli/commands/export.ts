@@ -2,9 +2,10 @@
 
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { EXPORT_FORMATS, ExportFormat, exportTrace, findProjectRoot, policyById, readInputText, runRepros, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
+import { EXPORT_FORMATS, ExportFormat, exportTrace, findProjectRoot, readInputText, runRepros, UsageError, writeOutputFile } from '../../../engine';
 import { Output, summaryLines } from '../output';
 import { backendOptions, kvmHostFrom } from './backend';
+import { chosenPolicies, policyOptions } from '../policy-args';
 
 export function exportCommand(y: Argv): Argv {
   return y
@@ -12,16 +13,14 @@ export function exportCommand(y: Argv): Argv {
       'export <trace>',
       'Write a trace as a standalone C program for an arm64 Linux host with /dev/kvm that checks every read value, errno and IRQ/FIQ state the golden of --policy records (TAP, exit 1 at the first mismatch)',
       (c) =>
-        c
+        policyOptions(c, { count: 'one' })
           .positional('trace', { type: 'string', demandOption: true, describe: 'trace file (.gtr)' })
-          .option('policy', { type: 'string', demandOption: true, describe: 'whose golden the program checks (the kernel is put in its revision through GICD_IIDR)' })
-          .option('policy-file', { type: 'array', string: true, describe: 'policy JSON files --policy may name (registered ones need none)' })
           .option('format', { type: 'string', choices: [...EXPORT_FORMATS], default: 'c', describe: 'c: a C program (aarch64-linux-gnu-gcc -static)' })
           .option('o', { alias: 'output', type: 'string', demandOption: true, describe: 'where to write it (atomically; - for standard output)' }),
       (a) => {
         const root = findProjectRoot(process.cwd());
-        const { universe } = selectPolicies({ root, cwd: process.cwd(), files: a['policy-file'] as string[] | undefined });
-        const policy = policyById(universe, a.policy as string);
+        // --policy: whose golden the program checks (the kernel is put in its revision through GICD_IIDR).
+        const policy = chosenPolicies(a, root, { count: 'one', command: 'export' }).chosen[0];
         const r = exportTrace(a.trace as string, policy, a.format as ExportFormat, root);
         const out = a.o as string;
         writeOutputFile(out, r.text, { what: 'reproducer', inputs: [a.trace as string], inPlace: true });

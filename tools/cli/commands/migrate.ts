@@ -1,8 +1,7 @@
 import type { Argv } from 'yargs';
-import { findProjectRoot, migrate, migrationToJson, openTrace, policyById, renderMigrationText, segmentHeader, selectPolicies, UsageError, VMM_RECIPES, VmmRecipeId, writeTrace } from '../../../engine';
-import * as path from 'path';
+import { findProjectRoot, migrate, migrationToJson, openTrace, renderMigrationText, segmentHeader, UsageError, VMM_RECIPES, VmmRecipeId, writeTrace } from '../../../engine';
 import { Output } from '../output';
-import { listOf } from '../policy-args';
+import { listOf, namedPolicy } from '../policy-args';
 
 export function migrateCommand(y: Argv): Argv {
   return y.command(
@@ -27,12 +26,10 @@ export function migrateCommand(y: Argv): Argv {
           return true;
         }),
     (a) => {
-      // The shared selection (engine selectPolicies, as tools/cli/policy-args.ts uses it): --from and
+      // The shared selection (tools/cli/policy-args.ts): --from and
       // --to name a built-in, registered or --policy-file policy's ID, or a policy JSON file.
-      const files = listOf(a['policy-file']);
-      for (const v of [a.from as string, a.to as string]) if (/\.json$/i.test(v) && !files.includes(v)) files.push(v);
-      const { universe } = selectPolicies({ root: findProjectRoot(process.cwd()), cwd: process.cwd(), files });
-      const byRef = (v: string) => universe.find((p) => /\.json$/i.test(v) && p.file && path.resolve(p.file) === path.resolve(v)) ?? policyById(universe, v);
+      const root = findProjectRoot(process.cwd());
+      const byRef = (v: string) => namedPolicy(v, a, root);
       const trace = a.trace as string;
       const report = migrate(trace, byRef(a.from as string), byRef(a.to as string), {
         at: a.at !== undefined ? { index: a.at as number } : { marker: a['at-marker'] as string },
