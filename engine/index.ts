@@ -28,6 +28,7 @@ export type { ReplayOptions } from './replay/replay';
 export type { ReplayRecord, ReplaySink, ReplaySummary } from './replay/records';
 export { recordToJson } from './replay/render-json';
 export { recordRenderer } from './golden/render';
+export { styledRecordRenderer } from './golden/render-styled';
 
 // Goldens
 export * from './golden';
@@ -71,6 +72,7 @@ export { installFaults } from './util/faults';
 
 // Terminal output: the colour decision and the styles renderers take
 export { makeStyle, PLAIN, resolveColor } from './util/style';
+export { isCi } from './util/ci';
 export { canonicalJson } from './util/canonical-json';
 export type { ColorChoice, Style } from './util/style';
 

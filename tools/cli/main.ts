@@ -19,7 +19,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
   }
-  const ctx = resolveCliContext(argv, process.env, process.stdout);
+  const ctx = resolveCliContext(argv, process.env, process.stdout, process.stderr);
   let y: Argv = yargs(argv)
     .scriptName('gicreplay')
     .usage('$0 <command> [options]\n\nRecord, replay and golden-check what a guest sees of KVM\'s emulated Arm GIC under each IIDR policy.')

@@ -5,6 +5,7 @@ import type { Argv } from 'yargs';
 import { BUILTIN_POLICY_IDS, checkGoldens, checkGoldensOnKvm, CheckReport, defaultPendingDir, ensurePendingIgnored, findProjectRoot, InputError, kernelPolicyId, mergeReports, parseShard, readInputText, renderJunit, renderReport, resolveConfig, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
 import type { CliContext } from '../context';
 import { withInterrupts } from '../interrupt';
+import { progressLine } from '../progress';
 import { Output } from '../output';
 import { chosenPolicies, policyOptions } from '../policy-args';
 import { backendOptions, kvmHostFrom } from './backend';
@@ -27,11 +28,9 @@ function readReport(file: string): CheckReport {
 export { listOf } from '../policy-args';
 
 export function progressPrinter(enabled: boolean): ((done: number, total: number, id: string) => void) | undefined {
-  if (!enabled) return undefined;
-  return (done, total, id) => {
-    process.stderr.write(`\r\x1b[K[${done}/${total}] ${id}`);
-    if (done === total) process.stderr.write('\r\x1b[K');
-  };
+  const line = progressLine(enabled);
+  if (!line) return undefined;
+  return (done, total, id) => (done === total ? line.done() : line.update(`[${done}/${total}] ${id}`));
 }
 
 /** Policies of --policy-file that are neither built in nor registered, ID -> absolute file: a pasted bless needs the file again. */

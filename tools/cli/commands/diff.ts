@@ -1,9 +1,10 @@
 import type { Argv } from 'yargs';
 import { diffPolicies, diffToJson, findProjectRoot, renderDiffText } from '../../../engine';
+import type { CliContext } from '../context';
 import { Output } from '../output';
 import { chosenPolicies, policyOptions } from '../policy-args';
 
-export function diffCommand(y: Argv): Argv {
+export function diffCommand(y: Argv, ctx: CliContext): Argv {
   return y.command(
     'diff <trace>',
     'Replay a trace under two policies and show what the guest sees differently, and why',
@@ -17,7 +18,7 @@ export function diffCommand(y: Argv): Argv {
       const { chosen } = chosenPolicies(a, findProjectRoot(process.cwd()), { count: 'two', command: 'diff', allowRepeat: true });
       const report = diffPolicies(a.trace as string, chosen[0], chosen[1], { maxListed: a['max-listed'] as number });
       const out = new Output();
-      out.line(a.json ? diffToJson(report) : renderDiffText(report).replace(/\n$/, ''));
+      out.line(a.json ? diffToJson(report) : renderDiffText(report, ctx.style).replace(/\n$/, ''));
       out.flush();
       process.exitCode = report.identical ? 0 : 1;
     },

@@ -2,10 +2,12 @@
 
 import type { Argv } from 'yargs';
 import { DEFAULT_MAX_REPLAYS, findProjectRoot, minimizedToJson, minimizeFile, MinimizeQuestion, renderMinimized, UsageError, writeMinimized } from '../../../engine';
+import type { CliContext } from '../context';
+import { progressLine } from '../progress';
 import { Output, summaryLines } from '../output';
 import { chosenPolicies, listOf, policyOptions } from '../policy-args';
 
-export function minimizeCommand(y: Argv): Argv {
+export function minimizeCommand(y: Argv, ctx: CliContext): Argv {
   return y.command(
     'minimize <trace>',
     'Shrink a trace to the smallest one (events, then vCPUs and SPIs) that still shows the same difference: between two policies, or against its golden',
@@ -35,10 +37,9 @@ export function minimizeCommand(y: Argv): Argv {
       }
       const max = a['max-replays'] as number;
       if (!Number.isInteger(max) || max < 1) throw new UsageError(`--max-replays ${max}: a positive whole number`);
-      const tty = process.stderr.isTTY && !process.env.CI;
-      const progress = tty ? (line: string) => process.stderr.write(`\r\x1b[K${line}`) : undefined;
-      const r = minimizeFile(trace, q, { keepMarkers: a['keep-markers'] as boolean, maxReplays: max, progress });
-      if (tty) process.stderr.write('\r\x1b[K');
+      const line = progressLine(ctx.progress);
+      const r = minimizeFile(trace, q, { keepMarkers: a['keep-markers'] as boolean, maxReplays: max, progress: line?.update });
+      line?.done();
       const out = a.o as string;
       writeMinimized(out, r, [trace]);
       if (a.json) {
