@@ -56,16 +56,41 @@ function ctlrWrite(st: V3State, cpu: number, value: bigint): string | undefined 
   return (value & ~stored) !== 0n ? `stored ${hex(stored)}: only CBPR and EOImode are writable` : undefined;
 }
 
+/**
+ * KVM's userspace ICC_CTLR_EL1 read (6.1 access_gic_ctlr read side, mainline get_gic_ctlr): PRIbits
+ * and IDbits from the vCPU's num_pri_bits/num_id_bits (what the VMM last restored), SEIS and A3V
+ * from the host's ICH_VTR_EL2, CBPR and EOImode from the VMCR.
+ */
+function ctlrUserRead(st: V3State, cpu: number): bigint {
+  const h = st.core.policy.host;
+  const c = st.cpuif.state[cpu];
+  return BigInt(c.cbpr | (c.eoiMode << 1) | ((st.numPriBits[cpu] - 1) << 8) | (st.numIdBits[cpu] << 11) | (h.seis << 14) | (h.a3v << 15));
+}
+
+/**
+ * KVM's userspace ICC_CTLR_EL1 write (6.1 access_gic_ctlr, mainline set_gic_ctlr), in its order:
+ * PRIbits+1 above the vCPU's current num_pri_bits is -EINVAL, else it becomes num_pri_bits; then
+ * IDbits against num_id_bits the same way; then SEIS and A3V must equal the host's. Each check
+ * happens after the previous field was stored, so a write refused for IDbits/SEIS/A3V has already
+ * lowered num_pri_bits (and IDbits), and a lowered value cannot be raised again on that vCPU.
+ * Only an accepted write sets CBPR and EOImode. The guest's own ICV_CTLR_EL1 keeps the host's bits.
+ */
 function ctlrUserWrite(st: V3State, cpu: number, value: bigint): string | undefined {
   const h = st.core.policy.host;
   const pri = Number((value >> 8n) & 7n) + 1;
+  if (pri > st.numPriBits[cpu]) return `rejected (-EINVAL): PRIbits ${pri - 1} exceeds this vCPU's ${st.numPriBits[cpu] - 1}`;
+  st.numPriBits[cpu] = pri;
   const id = Number((value >> 11n) & 7n);
-  if (pri > h.priBits) return `rejected (-EINVAL): PRIbits ${pri - 1} exceeds the host's ${h.priBits - 1}`;
-  if (id > h.idBits) return `rejected (-EINVAL): IDbits ${id} exceeds the host's ${h.idBits}`;
+  if (id > st.numIdBits[cpu]) return `rejected (-EINVAL): IDbits ${id} exceeds this vCPU's ${st.numIdBits[cpu]}`;
+  st.numIdBits[cpu] = id;
   if (Number((value >> 14n) & 1n) !== h.seis) return 'rejected (-EINVAL): SEIS differs from the host';
   if (Number((value >> 15n) & 1n) !== h.a3v) return 'rejected (-EINVAL): A3V differs from the host';
-  const e = ctlrWrite(st, cpu, value);
-  return pri < h.priBits || id < h.idBits ? `accepted; a reduced PRIbits/IDbits is not modelled${e ? ` (${e})` : ''}` : undefined;
+  const c = st.cpuif.state[cpu];
+  c.cbpr = Number(value & 1n);
+  c.eoiMode = Number((value >> 1n) & 1n);
+  st.cpuif.markDirty(cpu, 'ctlr');
+  const stored = ctlrUserRead(st, cpu);
+  return (value & ~stored) !== 0n ? `stored ${hex(stored)}: only CBPR, EOImode, PRIbits and IDbits are kept` : undefined;
 }
 
 function pmrWrite(st: V3State, cpu: number, value: bigint): string | undefined {
@@ -169,7 +194,7 @@ export const V3_ICC_ROWS: readonly IccRow[] = [
   },
   {
     name: 'ICC_CTLR_EL1', enc: enc('ICC_CTLR_EL1'), access: 'RW', fields: V3_FIELDS.ICC_CTLR_EL1,
-    read: iccCtlr, write: ctlrWrite, uaccess: { write: ctlrUserWrite },
+    read: iccCtlr, write: ctlrWrite, uaccess: { read: ctlrUserRead, write: ctlrUserWrite },
   },
   {
     name: 'ICC_SRE_EL1', enc: enc('ICC_SRE_EL1'), access: 'RW', reset: 7n, fields: V3_FIELDS.ICC_SRE_EL1,

@@ -58,6 +58,17 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
     return name.startsWith('ICC_AP') && Number(name[8]) >= this.st.cpuif.aprCount;
   }
 
+  /**
+   * Userspace APR access is bounded by the vCPU's num_pri_bits, not the host's PREbits
+   * (vgic.h vgic_v3_max_apr_idx: 7 bits → AP*R0..3, 6 → AP*R0..1, else AP*R0 only), so a VMM
+   * that lowered PRIbits through ICC_CTLR_EL1 loses the upper APRs.
+   */
+  private userAprMissing(name: string, cpu: number): boolean {
+    if (!name.startsWith('ICC_AP')) return false;
+    const pri = this.st.numPriBits[cpu];
+    return Number(name[8]) > (pri >= 7 ? 3 : pri === 6 ? 1 : 0);
+  }
+
   /** Redistributor frame offset (RD_base-relative, 0..0x1FFFF) for an MMIO frame, or -1. */
   private redistOffset(frame: Frame, offset: number): number {
     if (frame === Frame.RedistRd) return offset < SGI_BASE ? offset : -1;
@@ -175,7 +186,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
         if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { value: 0n, reg, result: ERRNO.EINVAL, note: `no vCPU ${cpu}: KVM returns -EINVAL` };
         const uread = row ? iccUserRead(row) : null;
         if (!row || !uread) return { value: 0n, reg, result: ERRNO.ENXIO, note: 'not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS (-ENXIO)' };
-        if (this.aprMissing(row.name)) return { value: 0n, reg, result: ERRNO.EINVAL, note: 'APR index beyond the host preemption bits (-EINVAL)' };
+        if (this.userAprMissing(row.name, cpu)) return { value: 0n, reg, result: ERRNO.EINVAL, note: "APR index beyond this vCPU's priority bits (vgic_v3_max_apr_idx, -EINVAL)" };
         return { value: uread(this.st, cpu), reg };
       }
       case UserGroup.ItsRegs: {
@@ -208,7 +219,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
         if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { reg, effect: `rejected (-EINVAL): no vCPU ${cpu}` };
         const uwrite = row ? iccUserWrite(row) : null;
         if (!row || !uwrite) return { reg, effect: 'rejected (-ENXIO): not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS' };
-        if (this.aprMissing(row.name)) return { reg, effect: 'rejected (-EINVAL): APR index beyond the host preemption bits' };
+        if (this.userAprMissing(row.name, cpu)) return { reg, effect: "rejected (-EINVAL): APR index beyond this vCPU's priority bits (vgic_v3_max_apr_idx)" };
         const effect = uwrite(this.st, cpu, value > MASK64 ? value & MASK64 : value);
         this.st.core.settle();
         return effect ? { reg, effect } : { reg };

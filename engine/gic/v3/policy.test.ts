@@ -2,9 +2,12 @@
 // GICD_IIDR, GICR_CTLR.{IR,CES}, IGROUPR writability from the guest and from userspace,
 // userspace selection of the revision, and the dependency records the divergence report uses.
 
-import { RecordingDeps } from '../../model/deps';
+import { NO_DEPS, RecordingDeps } from '../../model/deps';
+import { getPolicy, parsePolicy } from '../../policy/policy';
 import { Frame, UserGroup } from '../../trace/events';
-import { Drive, v3Model } from './testing/drive';
+import { ERRNO } from '../../util/errno';
+import { GicV3Model } from './model';
+import { Drive, enc, v3Config, v3Model } from './testing/drive';
 
 const POLICIES: [string, bigint, bigint][] = [
   ['rev3', 0x4b00343bn, 0x6n],
@@ -134,10 +137,54 @@ describe('userspace (device attribute) accesses', () => {
     expect(g.sr(1, 'ICC_PMR_EL1')).toBe(0xf0n);
     expect(g.m.userRead(UserGroup.CpuSysregs, 1, ENC_PMR, 8, null).value).toBe(0xf0n);
     const ENC_CTLR = 0x30cc4;
-    expect(g.m.userWrite(UserGroup.CpuSysregs, 0, ENC_CTLR, 8, 0x8e02n).effect).toMatch(/PRIbits 6 exceeds/);
+    expect(g.m.userWrite(UserGroup.CpuSysregs, 0, ENC_CTLR, 8, 0x8e02n).effect).toMatch(/rejected \(-EINVAL\): PRIbits 6 exceeds/);
     expect(g.m.userWrite(UserGroup.CpuSysregs, 0, ENC_CTLR, 8, 0x8c02n).effect).toBeUndefined();
     expect(g.sr(0, 'ICC_CTLR_EL1')).toBe(0x8c02n);
     expect(g.m.userRead(UserGroup.CpuSysregs, 0, 0x30cc0, 8, null).note).toMatch(/ENXIO/);
+  });
+
+  // KVM vgic-sys-reg-v3.c access_gic_ctlr (6.1; set_gic_ctlr/get_gic_ctlr on mainline) and
+  // vgic.h vgic_v3_max_apr_idx: the VMM's PRIbits/IDbits are kept per vCPU when they do not
+  // exceed what the vCPU has, in field order, and only userspace sees them.
+  describe('userspace ICC_CTLR_EL1 keeps the PRIbits/IDbits the VMM restores (access_gic_ctlr)', () => {
+    const ENC_CTLR = 0x30cc4;
+    const ENC_AP0R1 = enc('ICC_AP0R1_EL1');
+    const host7 = () => new GicV3Model(v3Config(2), parsePolicy({ ...getPolicy('rev3').data, id: 'host7', host: { priBits: 7, preBits: 7, idBits: 1 } }, 'host7.json'), NO_DEPS);
+    const uw = (m: GicV3Model, cpu: number, v: bigint) => m.userWrite(UserGroup.CpuSysregs, cpu, ENC_CTLR, 8, v).effect;
+    const ur = (m: GicV3Model, cpu: number, e = ENC_CTLR) => m.userRead(UserGroup.CpuSysregs, cpu, e, 8, null);
+
+    it('a lower PRIbits/IDbits is stored and read back by userspace only; the guest still reads the host bits', () => {
+      const m = host7();
+      const g = new Drive(m);
+      expect(ur(m, 0).value).toBe(0x8e00n); // A3V | IDbits 1 | PRIbits 6 (7 bits)
+      expect(uw(m, 0, 0x8402n)).toBeUndefined(); // PRIbits 4 (5 bits), IDbits 0, EOImode
+      expect(ur(m, 0).value).toBe(0x8402n);
+      expect(g.sr(0, 'ICC_CTLR_EL1')).toBe(0x8e02n); // ICV_CTLR_EL1 reads ICH_VTR_EL2
+      expect(ur(m, 1).value).toBe(0x8e00n); // per vCPU
+    });
+
+    it('a lowered value cannot be raised again, and a refused write keeps the fields checked before it', () => {
+      const m = host7();
+      expect(uw(m, 0, 0x8400n)).toBeUndefined();
+      expect(uw(m, 0, 0x8600n)).toMatch(/rejected \(-EINVAL\): PRIbits 6 exceeds this vCPU's 4/);
+      expect(uw(m, 0, 0x8b00n)).toMatch(/IDbits 1 exceeds this vCPU's 0/);
+      // PRIbits 4 (field 3) was stored before the IDbits check refused the write (num_pri_bits is set first).
+      expect(ur(m, 0).value).toBe(0x8300n);
+      const m2 = host7();
+      expect(uw(m2, 0, 0x0403n)).toMatch(/A3V differs/); // PRIbits/IDbits stored, CBPR/EOImode not
+      expect(ur(m2, 0).value).toBe(0x8400n);
+    });
+
+    it('userspace APR access follows the vCPU PRIbits (vgic_v3_max_apr_idx), guest APR access the host PREbits', () => {
+      const m = host7();
+      const g = new Drive(m);
+      expect(ur(m, 0, ENC_AP0R1).result).toBeUndefined();
+      expect(uw(m, 0, 0x8400n)).toBeUndefined(); // 5 priority bits: AP*R0 only
+      expect(ur(m, 0, ENC_AP0R1).result).toBe(ERRNO.EINVAL);
+      expect(m.userWrite(UserGroup.CpuSysregs, 0, ENC_AP0R1, 8, 1n).effect).toMatch(/rejected \(-EINVAL\): APR index/);
+      expect(g.sr(0, 'ICC_AP0R1_EL1')).toBe(0n);
+      expect(ur(m, 1, ENC_AP0R1).result).toBeUndefined();
+    });
   });
 });
 

@@ -26,6 +26,14 @@ export class V3State {
   readonly aff3: Uint8Array;
   /** Per vCPU GICR_CTLR.EnableLPIs (vgic_cpu->ctlr). */
   readonly lpisEnabled: Uint8Array;
+  /**
+   * Per vCPU vgic_cpu->num_pri_bits / num_id_bits: the host's ICH_VTR_EL2 values at vCPU creation,
+   * lowered by a userspace ICC_CTLR_EL1 write (vgic-sys-reg-v3.c access_gic_ctlr / set_gic_ctlr).
+   * Only userspace reads them back, and they bound userspace APR access (vgic_v3_max_apr_idx);
+   * the guest's ICV_CTLR_EL1 reads the hardware ICH_VTR_EL2, so it always sees the host's values.
+   */
+  readonly numPriBits: Uint8Array;
+  readonly numIdBits: Uint8Array;
   /** dist->propbaser: one value for the whole VM (KVM_CREATE_DEVICE(ITS) sets INITIAL_PROPBASER_VALUE). */
   propbaser = 0n;
   readonly pendbaser: bigint[];
@@ -50,6 +58,8 @@ export class V3State {
       this.aff3[i] = Number((m >> 32n) & 0xffn);
     }
     this.lpisEnabled = new Uint8Array(n);
+    this.numPriBits = new Uint8Array(n).fill(policy.host.priBits);
+    this.numIdBits = new Uint8Array(n).fill(policy.host.idBits);
     this.pendbaser = new Array<bigint>(n).fill(PENDBASER_RESET);
     this.core.resetNative(1);
     if (gic.its) {
