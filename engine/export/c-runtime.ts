@@ -18,8 +18,10 @@ export const C_PRELUDE = String.raw`#define _GNU_SOURCE
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <unistd.h>
+`;
 
-enum op { MR, MW, SR, SW, PROBE, TIMER, UR, UW, CTRL, IRQ_LINE, IIDR };
+/** The operation list's types: the same in the C program and the kvm-selftest file. */
+export const C_STEP_TYPES = String.raw`enum op { MR, MW, SR, SW, PROBE, TIMER, UR, UW, CTRL, IRQ_LINE, IIDR };
 
 struct step {
   enum op op;

@@ -1,7 +1,7 @@
 // A reproducer plan as a standalone C program for an arm64 Linux host with /dev/kvm.
 
 import { hex } from '../util/hex';
-import { C_PRELUDE, C_RUNTIME } from './c-runtime';
+import { C_PRELUDE, C_RUNTIME, C_STEP_TYPES } from './c-runtime';
 import { ReproPlan, Step } from './plan';
 
 const OPS: Record<Step['op'], string> = { mr: 'MR', mw: 'MW', sr: 'SR', sw: 'SW', probe: 'PROBE', timer: 'TIMER', ur: 'UR', uw: 'UW', ctrl: 'CTRL', irq: 'IRQ_LINE', iidr: 'IIDR' };
@@ -19,11 +19,12 @@ export function cString(s: string): string {
   return `${out}"`;
 }
 
-const u64 = (v: bigint): string => `0x${v.toString(16)}ULL`;
+export const u64 = (v: bigint): string => `0x${v.toString(16)}ULL`;
 /** Text for a C comment: no comment terminator inside. */
-const commentText = (s: string): string => s.replace(/\*\//g, '* /');
+export const commentText = (s: string): string => s.replace(/\*\//g, '* /');
 
-function stepLine(s: Step): string {
+/** One operation of the list, as a C initializer (shared by the C and kvm-selftest formats). */
+export function stepLine(s: Step): string {
   const f: string[] = [`.op = ${OPS[s.op]}`];
   if (s.op !== 'ur' && s.op !== 'uw' && s.op !== 'ctrl' && s.op !== 'irq' && s.op !== 'iidr') f.push(`.cpu = ${s.cpu}`);
   if (s.op === 'mr' || s.op === 'mw') f.push(`.addr = ${u64(s.addr)}`, `.size = ${s.size}`);
@@ -61,6 +62,7 @@ export function renderC(p: ReproPlan, traceName: string): string {
       .map((k) => ` *   ${k}: ${commentText(h.provenance.details[k])}`),
     ' */',
     C_PRELUDE,
+    C_STEP_TYPES,
     `#define GIC_VERSION ${vm.gic}`,
     `#define NCPUS ${vm.cpus}`,
     `#define NR_IRQS ${vm.nrIrqs}`,
