@@ -35,6 +35,7 @@
 #define JOB_MAGIC "gicreplay-kvm-job 1"
 #define MAX_CPUS 512
 #define MAX_REGIONS 16
+#define MAX_MEMS 32 // guest-memory memslots a trace's ITS reads (command queue, tables)
 #define GB (1ULL << 30)
 
 // Guest memory layout (offsets from the memslot base).
@@ -188,12 +189,15 @@ struct trace {
   int nregions;
   int init_now;
   unsigned timeout_ms;
+  uint64_t mem_base[MAX_MEMS], mem_size[MAX_MEMS];
+  int nmems;
 };
 
 static int kvm_fd = -1, vm_fd = -1, gic_fd = -1, its_fd = -1;
 static struct vcpu vcpus[MAX_CPUS];
 static int nvcpus;
 static uint8_t *ram;
+static uint8_t *mem[MAX_MEMS]; // host mappings of T's guest-memory slots (slot 1 + index)
 static uint64_t ram_base, yield_base;
 static size_t run_size;
 static struct trace T;
@@ -223,6 +227,10 @@ static void teardown(void) {
   its_fd = gic_fd = vm_fd = -1;
   if (ram) munmap(ram, RAM_SIZE);
   ram = NULL;
+  for (int m = 0; m < MAX_MEMS; m++) {
+    if (mem[m]) munmap(mem[m], T.mem_size[m]);
+    mem[m] = NULL;
+  }
 }
 
 static int dev_attr(int fd, unsigned long req, uint32_t group, uint64_t attr, void *val) {
@@ -239,6 +247,8 @@ static int gb_used(uint64_t g) {
   if (T.have_its && in_gb(T.its, 0x20000, g)) return 1;
   for (int r = 0; r < T.nregions; r++)
     if (in_gb(T.region_base[r], (uint64_t)T.region_count[r] * 0x20000, g)) return 1;
+  for (int m = 0; m < T.nmems; m++)
+    if (in_gb(T.mem_base[m], T.mem_size[m], g)) return 1;
   return 0;
 }
 
@@ -724,6 +734,22 @@ static int create_vm(const char *tag) {
     return -1;
   }
   write_fixed_code();
+  // The guest memory the ITS reads (the trace's command queue and tables): one memslot each,
+  // zero-filled, written only by "gm" operations. MAP_NORESERVE: a table region can be large
+  // and is mostly never touched.
+  for (int m = 0; m < T.nmems; m++) {
+    mem[m] = mmap(NULL, T.mem_size[m], PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem[m] == MAP_FAILED) {
+      mem[m] = NULL;
+      fail(tag, "mmap of guest memory 0x%llx (+0x%llx) failed: %s", (unsigned long long)T.mem_base[m], (unsigned long long)T.mem_size[m], strerror(errno));
+      return -1;
+    }
+    struct kvm_userspace_memory_region gm = {.slot = (uint32_t)(1 + m), .guest_phys_addr = T.mem_base[m], .memory_size = T.mem_size[m], .userspace_addr = (uint64_t)(uintptr_t)mem[m]};
+    if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &gm) < 0) {
+      fail(tag, "guest memory 0x%llx (+0x%llx) refused as a memslot: %s", (unsigned long long)T.mem_base[m], (unsigned long long)T.mem_size[m], strerror(errno));
+      return -1;
+    }
+  }
 
   struct kvm_vcpu_init init;
   if (ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
@@ -807,6 +833,77 @@ static void do_ctrl(char **t) {
   if (failed[0]) return;
   int e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, num(t[2]), NULL);
   out_line("%s u %d", t[1], e);
+}
+
+static int hexval(char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; }
+
+static void do_gm(char **t) {
+  // gm TAG ADDR HEXBYTES: the guest's store to memory the ITS reads, made by us between segments
+  // (the runner's guest never touches these slots, so the order with its accesses is job order).
+  seg_flush();
+  if (failed[0]) return;
+  uint64_t addr = num(t[2]);
+  size_t len = strlen(t[3]);
+  if (len % 2) {
+    fail(t[1], "job: odd number of hex digits in a gm operation");
+    return;
+  }
+  len /= 2;
+  for (int m = 0; m < T.nmems; m++) {
+    if (addr < T.mem_base[m] || addr + len > T.mem_base[m] + T.mem_size[m]) continue;
+    uint8_t *d = mem[m] + (addr - T.mem_base[m]);
+    for (size_t i = 0; i < len; i++) {
+      int hi = hexval(t[3][2 * i]), lo = hexval(t[3][2 * i + 1]);
+      if (hi < 0 || lo < 0) {
+        fail(t[1], "job: bad hex digit in a gm operation");
+        return;
+      }
+      d[i] = (uint8_t)(hi << 4 | lo);
+    }
+    out_line("%s g", t[1]);
+    return;
+  }
+  fail(t[1], "job: guest memory 0x%llx (+%zu bytes) is outside every mem region", (unsigned long long)addr, len);
+}
+
+static void do_msi(char **t) {
+  // msi TAG ADDR DATA DEVID|-: KVM_SIGNAL_MSI (KVM_MSI_VALID_DEVID with a DeviceID).
+  // Answer: TAG M RET, the ioctl's return (1 delivered, 0 blocked) or -errno.
+  seg_flush();
+  if (failed[0]) return;
+  uint64_t a = num(t[2]);
+  struct kvm_msi m = {.address_lo = (uint32_t)a, .address_hi = (uint32_t)(a >> 32), .data = (uint32_t)num(t[3])};
+  if (strcmp(t[4], "-")) {
+    m.flags = KVM_MSI_VALID_DEVID;
+    m.devid = (uint32_t)num(t[4]);
+  }
+  int r = ioctl(vm_fd, KVM_SIGNAL_MSI, &m);
+  out_line("%s M %d", t[1], r < 0 ? -errno : r);
+}
+
+static void do_its_user(char **t, int n, int write) {
+  // ir TAG ATTR | iw TAG ATTR VALUE: KVM_DEV_ARM_VGIC_GRP_ITS_REGS (u64) on the ITS device
+  seg_flush();
+  if (failed[0]) return;
+  if (its_fd < 0) {
+    fail(t[1], "job: an ITS attribute on a trace without an ITS");
+    return;
+  }
+  uint64_t v = write && n > 3 ? num(t[3]) : 0;
+  int e = dev_attr(its_fd, write ? KVM_SET_DEVICE_ATTR : KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, num(t[2]), &v);
+  if (write) out_line("%s u %d", t[1], e);
+  else out_line("%s u %d %llx", t[1], e, (unsigned long long)(e ? 0 : v));
+}
+
+static void do_its_ctrl(char **t) {
+  // ic TAG ATTR: KVM_DEV_ARM_VGIC_GRP_CTRL on the ITS device (SAVE_TABLES, RESTORE_TABLES, CTRL_RESET)
+  seg_flush();
+  if (failed[0]) return;
+  if (its_fd < 0) {
+    fail(t[1], "job: an ITS attribute on a trace without an ITS");
+    return;
+  }
+  out_line("%s u %d", t[1], dev_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, num(t[2]), NULL));
 }
 
 static void do_irq(char **t) {
@@ -902,6 +999,16 @@ static void run_ops(void) {
       do_ctrl(t);
     } else if (!strcmp(op, "irq") && n >= 4) {
       do_irq(t);
+    } else if (!strcmp(op, "gm") && n >= 4) {
+      do_gm(t);
+    } else if (!strcmp(op, "msi") && n >= 5) {
+      do_msi(t);
+    } else if (!strcmp(op, "ir") && n >= 3) {
+      do_its_user(t, n, 0);
+    } else if (!strcmp(op, "iw") && n >= 4) {
+      do_its_user(t, n, 1);
+    } else if (!strcmp(op, "ic") && n >= 3) {
+      do_its_ctrl(t);
     } else {
       fail(t[1], "job: unknown or short op '%s'", op);
     }
@@ -941,6 +1048,10 @@ static void run_trace(char **t0, int n0) {
       int c = (int)num(t[1]);
       if (c >= 0 && c < MAX_CPUS) T.mpidr[c] = num(t[2]), T.have_mpidr[c] = 1;
     } else if (!strcmp(t[0], "its") && n >= 2) T.its = num(t[1]), T.have_its = 1;
+    else if (!strcmp(t[0], "mem") && n >= 3 && T.nmems < MAX_MEMS) {
+      T.mem_base[T.nmems] = num(t[1]);
+      T.mem_size[T.nmems++] = num(t[2]);
+    }
     else if (!strcmp(t[0], "init-now")) T.init_now = 1;
     else if (!strcmp(t[0], "go")) go = 1;
     else if (!strcmp(t[0], "end")) break;

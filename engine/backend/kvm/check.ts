@@ -39,6 +39,10 @@ export function kvmComparableLine(line: string, comparable: Comparability): stri
     case 'write':
       // Only a userspace access's errno is KVM's to say; the effect text is the model's explanation.
       return / error -E/.test(line) && p.via === 'user' ? line.replace(WRITE_EFFECT, ' ->') : null;
+    case 'msi':
+    case 'ctrl':
+      // KVM_SIGNAL_MSI's return and an ITS table attribute's result are KVM's; the text after them is the model's.
+      return line.replace(/ "(?:[^"\\]|\\.)*"$/, '');
     case 'marker':
     case 'truncated':
       return line;

@@ -20,7 +20,7 @@
 import { RegisterNamer } from '../../inspect/registers';
 import { timerRegByEnc, TimerRegKind } from '../../timer/registers';
 import { EventKind, Frame, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
-import { ALL_COMPARABLE, Comparability } from './records';
+import { Comparability } from './records';
 
 const FLOW_CPUIF = /^(ICC_(IAR|HPPIR|RPR|AP[01]R|NMIAR)|GICC_(IAR|AIAR|HPPIR|AHPPIR|RPR|APR|NSAPR))/;
 const PEND_ACTIVE = /^GIC[DR]_(I[SC](PEND|ACTIVE)R|[SC]PENDSGIR)(\d*)/;
@@ -96,59 +96,11 @@ export function timerComparability(header: TraceHeader, events: readonly TraceEv
   };
 }
 
-/** ITS command opcodes after which an LPI can be pending (INT; MAPTI/MAPI read the pending table). */
-const LPI_PENDING_CMDS = new Set([0x03, 0x0a, 0x0b]);
-
-/** A mem-write that holds an ITS command (32-byte aligned chunks) that can make an LPI pending. */
-function queuesLpiCommand(data: Uint8Array): boolean {
-  if (data.length % 32 !== 0) return false;
-  for (let o = 0; o < data.length; o += 32) if (LPI_PENDING_CMDS.has(data[o])) return true;
-  return false;
-}
-
 /**
- * What real KVM cannot be compared on in a trace with format 1.2's ITS events, while the runner
- * cannot replay them (job.ts marks each one inexpressible), so the real ITS never sees the
- * commands, tables or MSIs the model acts on:
- * - from the first event after which the model can have an LPI pending (an MSI, a queued INT,
- *   MAPTI or MAPI, or KVM_DEV_ARM_ITS_RESTORE_TABLES), every vCPU's IRQ/FIQ outputs and its
- *   interrupt-flow and pending/active reads (an LPI preempts whatever KVM delivers instead);
- * - from the first ITS_REGS or ITS control attribute on, the ITS's own registers.
- * Commands that make nothing pending (MAPC, SYNC, INVALL: all Linux's boot sends) leave every
- * answer comparable: KVM moves GITS_CREADR past a command it cannot read as the model does.
+ * What real KVM's answers cannot be compared on. Only the timer rule: the runner replays format
+ * 1.2's ITS events (guest memory into memslots, KVM_SIGNAL_MSI, the ITS device's attributes), so
+ * the real ITS sees every command, table and MSI the model does.
  */
-export function itsComparability(header: TraceHeader, events: readonly TraceEvent[]): Comparability {
-  if (!header.gic.its) return ALL_COMPARABLE;
-  const itsAttr = (ev: TraceEvent): boolean => (ev.kind === EventKind.UserRead || ev.kind === EventKind.UserWrite) && (ev.group === UserGroup.ItsRegs || ev.group === UserGroup.ItsCtrl);
-  const lpiFrom = events.findIndex((ev) => ev.kind === EventKind.Msi || (ev.kind === EventKind.MemWrite && queuesLpiCommand(ev.data)) || (ev.kind === EventKind.UserWrite && ev.group === UserGroup.ItsCtrl && ev.offset === 2));
-  const attrFrom = events.findIndex(itsAttr);
-  if (lpiFrom < 0 && attrFrom < 0) return ALL_COMPARABLE;
-  const namer = RegisterNamer.for(header.gic);
-  const runner = "the KVM runner cannot replay guest memory writes, KVM_SIGNAL_MSI or the ITS device's attributes yet";
-  const lpiWhy = `${runner}: from event ${lpiFrom} on the model can have an LPI pending that the real ITS never saw`;
-  const attrWhy = `${runner}: from event ${attrFrom} on the real ITS's registers were not restored as the model's were`;
-  const after = (from: number, i: number): boolean => from >= 0 && i >= from;
-  return {
-    read(i) {
-      const ev = events[i];
-      if (ev.kind !== EventKind.SysregRead && ev.kind !== EventKind.MmioRead && ev.kind !== EventKind.UserRead) return undefined;
-      const reg = namer.name(ev);
-      if (!reg) return undefined;
-      if (reg.startsWith('GITS_')) return after(attrFrom, i) ? attrWhy : undefined;
-      return after(lpiFrom, i) && (FLOW_CPUIF.test(reg) || PEND_ACTIVE.test(reg)) ? lpiWhy : undefined;
-    },
-    output(i) {
-      return after(lpiFrom, i) ? lpiWhy : undefined;
-    },
-  };
-}
-
-/** Both rules: an answer is not comparable when either says so (the first reason given). */
 export function kvmComparability(header: TraceHeader, events: readonly TraceEvent[]): Comparability {
-  const a = timerComparability(header, events);
-  const b = itsComparability(header, events);
-  return {
-    read: (i) => a.read(i) ?? b.read(i),
-    output: (i, c) => a.output(i, c) ?? b.output(i, c),
-  };
+  return timerComparability(header, events);
 }

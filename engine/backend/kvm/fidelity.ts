@@ -56,11 +56,24 @@ function readsByIndex(records: readonly ReplayRecord[]): Map<number, ReplayRecor
   return m;
 }
 
+/** Per user-write event, its errno: a refused write's, or a control attribute's (ctrl records carry -errno). */
 function userErrnos(records: readonly ReplayRecord[]): Map<number, number> {
   const m = new Map<number, number>();
-  for (const r of records) if (r.op === 'write' && r.src === 'user' && r.result) m.set(r.index, r.result);
+  for (const r of records) {
+    if (r.op === 'write' && r.src === 'user' && r.result) m.set(r.index, r.result);
+    else if (r.op === 'ctrl' && r.result) m.set(r.index, -r.result);
+  }
   return m;
 }
+
+/** Per MSI event, what KVM_SIGNAL_MSI returned (1 delivered, 0 blocked, -errno). */
+function msiResults(records: readonly ReplayRecord[]): Map<number, ReplayRecord & { op: 'msi' }> {
+  const m = new Map<number, ReplayRecord & { op: 'msi' }>();
+  for (const r of records) if (r.op === 'msi') m.set(r.index, r);
+  return m;
+}
+
+const msiValue = (ret: number): string => (ret < 0 ? errnoName(-ret) : String(ret));
 
 /**
  * Output changes as (event, cpu, op) -> level. A timer change (index -1) happened before the
@@ -119,9 +132,17 @@ export function compareTrace(trace: string, header: TraceHeader, events: readonl
     const a = me.get(i) ?? 0;
     const b = ke.get(i) ?? 0;
     if (a === b) return;
-    const w = [...kvm, ...model].find((r): r is ReplayRecord & { op: 'write' } => r.op === 'write' && r.index === i);
+    const w = [...kvm, ...model].find((r): r is ReplayRecord & { op: 'write' | 'ctrl' } => (r.op === 'write' || r.op === 'ctrl') && r.index === i);
     add({ index: i, cycle: ev.cycle, cpu: ev.cpu, what: 'errno', reg: w?.reg ?? '', model: a ? errnoName(a) : '0', kvm: b ? errnoName(b) : '0', fields: [] });
   });
+  // KVM_SIGNAL_MSI: the ioctl's return, like a device-attribute result.
+  const mm = msiResults(model);
+  for (const [i, k] of msiResults(kvm)) {
+    const m = mm.get(i);
+    if (!m) continue;
+    out.compared.errnos++;
+    if (m.result !== k.result) add({ index: i, cycle: k.cycle, cpu: null, what: 'errno', reg: k.reg, model: msiValue(m.result), kvm: msiValue(k.result), fields: [] });
+  }
   // Outputs: the level after every event at which either side changed it.
   const mo = outputChanges(model, events);
   const ko = outputChanges(kvm, events);

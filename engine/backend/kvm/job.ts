@@ -8,6 +8,7 @@ import { decodeSysregEncoding, sysregByName } from '../../arch/sysregs';
 import { InputError } from '../../errors';
 import { PTIMER_PPI, timerRegByEnc, TimerRegKind, VTIMER_PPI } from '../../timer/registers';
 import { CTRL_INIT, EventKind, Frame, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
+import { itsMemoryRegions, MAX_MEM_REGIONS, MemRegion } from './its-memory';
 
 export const JOB_MAGIC = 'gicreplay-kvm-job 1';
 
@@ -132,6 +133,11 @@ export function buildTraceJob(id: string, header: TraceHeader, events: readonly 
     if (g.its) {
       if (g.frames.its === undefined) throw new InputError('the header says the GIC has an ITS but gives no ITS base', { file: o.file }, 'gic.frames.its');
       lines.push(`its ${hex(g.frames.its)}`);
+      // The guest memory the ITS reads: command queue, tables, ITTs (its-memory.ts).
+      const frames: MemRegion[] = [{ base: g.frames.dist, size: 0x10000n }, { base: g.frames.its, size: 0x20000n }, ...r.map((b) => ({ base: b, size: REDIST_STRIDE }))];
+      const mems = itsMemoryRegions(events, frames);
+      if (mems.length > MAX_MEM_REGIONS) throw new InputError(`the trace's ITS memory needs ${mems.length} memslots; the KVM runner has ${MAX_MEM_REGIONS}`, { file: o.file }, 'guest memory in fewer separate ranges');
+      for (const m of mems) lines.push(`mem ${hex(m.base)} ${hex(m.size)}`);
     }
   } else {
     if (g.frames.cpuif === undefined) throw new InputError('GICv2 header has no CPU interface base', { file: o.file }, 'gic.frames.cpuif');
@@ -204,6 +210,23 @@ export function buildTraceJob(id: string, header: TraceHeader, events: readonly 
       case EventKind.UserRead:
       case EventKind.UserWrite: {
         const wr = ev.kind === EventKind.UserWrite;
+        if (ev.group === UserGroup.ItsCtrl || ev.group === UserGroup.ItsRegs) {
+          // The ITS device's own attributes (format 1.2): registers (KVM passes every one through a
+          // u64, whatever the register's width) and table control.
+          if (!g.its) {
+            plan.skip = { kind: 'inexpressible', reason: 'an ITS device attribute in a trace without an ITS' };
+            break;
+          }
+          if (ev.group === UserGroup.ItsCtrl) {
+            if (!wr) {
+              plan.skip = { kind: 'inexpressible', reason: "the ITS's ctrl group has no readable attributes" };
+              break;
+            }
+            op(`ic ${i} ${ev.offset}`);
+          } else op(wr ? `iw ${i} ${hex(ev.offset)} ${hex(ev.value)}` : `ir ${i} ${hex(ev.offset)}`);
+          if (wr) probe(all);
+          break;
+        }
         if (ev.group === UserGroup.Ctrl) {
           if (!wr) {
             plan.skip = { kind: 'inexpressible', reason: 'the ctrl group has no readable attributes' };
@@ -261,10 +284,17 @@ export function buildTraceJob(id: string, header: TraceHeader, events: readonly 
       case EventKind.Marker:
         break;
       case EventKind.MemWrite:
+        // Format 1.2's guest memory: stored into the trace's memslots between guest segments.
+        if (!g.its) {
+          plan.skip = { kind: 'inexpressible', reason: 'guest memory in a trace without an ITS: nothing in KVM reads it' };
+          break;
+        }
+        op(`gm ${i} ${hex(ev.addr)} ${Buffer.from(ev.data).toString('hex')}`);
+        break;
       case EventKind.Msi:
-        // Format 1.2's guest memory and MSIs: the runner has no operation for them yet, so the
-        // real ITS never sees these commands, tables or MSIs (fidelity marks what follows).
-        plan.skip = { kind: 'inexpressible', reason: `the KVM runner cannot replay ${ev.kind === EventKind.Msi ? 'KVM_SIGNAL_MSI' : 'guest memory writes'} yet` };
+        // KVM_SIGNAL_MSI, with KVM_MSI_VALID_DEVID when the trace gives a DeviceID.
+        op(`msi ${i} ${hex(ev.address)} ${hex(ev.data)} ${ev.devid === null ? '-' : hex(ev.devid)}`);
+        probe(all);
         break;
     }
   });

@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ReplayRecord } from '../../replay/records';
 import { Frame, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
+import { readTrace } from '../../trace/reader';
 import { projectRoot } from '../../util/project-root';
 import { KvmHostError, NestedHost } from './host';
 import { buildTraceJob, TraceJob } from './job';
@@ -65,7 +66,9 @@ describe('real KVM, GICv3 (one boot)', () => {
     traced.formatMinor = 1;
     const moved = virtHeader(3, 1);
     moved.gic.cpus[0].mpidr = 0x80000100n; // Aff1 = 1
+    const msi = readTrace(path.join(projectRoot(), 'traces', 'guests', 'its-msi-v3.gtr'));
     r = runBatch(new NestedHost(), 3, {
+      its: { header: msi.header, events: msi.events },
       facts: {
         header: virtHeader(3, 1),
         events: events(
@@ -135,6 +138,18 @@ describe('real KVM, GICv3 (one boot)', () => {
     expect(reads(r.records.hang)).toEqual({ 0: 'GICD_IIDR=0x4b00343b' });
     expect(reads(r.records.after)).toEqual({ 0: 'GICD_IIDR=0x4b00343b' });
     expect(r.out.done).toBe(true);
+  });
+
+  test('the ITS runs on real memory: MAPC/MAPD/MAPTI from the queue the runner stored, MSIs delivered as LPIs 8192/8193 on their collections, blocked ones return 0', () => {
+    const recs = r.records.its;
+    expect(r.answers.its.failure).toBeUndefined();
+    const rd = reads(recs);
+    // its-msi-v3: CREADR past MAPTI event 1 (0x1a0); LPI 8192 on vCPU 0, 8193 on vCPU 1; after MOVI 8193 on vCPU 0
+    expect([rd[67], rd[78], rd[82], rd[93], rd[111]]).toEqual(['GITS_CREADR=0x1a0', 'ICC_IAR1_EL1=0x2000', 'ICC_IAR1_EL1=0x2001', 'ICC_IAR1_EL1=0x2000', 'ICC_IAR1_EL1=0x2001']);
+    const msis = recs.filter((x): x is ReplayRecord & { op: 'msi' } => x.op === 'msi').map((x) => `${x.index} ${x.result}`);
+    // delivered, delivered, unmapped EventID, unmapped DeviceID, ..., after DISCARD, after the refused MAPTI
+    expect(msis).toEqual(['77 1', '81 1', '86 0', '88 0', '98 1', '110 1', '119 0', '126 0']);
+    expect(outputs(recs).slice(0, 3)).toEqual(['77 cpu0 irq 1', '78 cpu0 irq 0', '81 cpu1 irq 1']);
   });
 
   test("a vCPU gets the trace's MPIDR (KVM_SET_ONE_REG), and GICR_TYPER carries its affinity", () => {

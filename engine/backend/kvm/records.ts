@@ -6,8 +6,9 @@
 import { InputError } from '../../errors';
 import { RegisterNamer } from '../../inspect/registers';
 import { ReplayRecord, ReplaySink, ReplaySummary } from '../../replay/records';
-import { EventKind, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
+import { CTRL_INIT, EventKind, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
 import { errnoName } from '../../util/errno';
+import { CTRL_ATTR_NAMES, msiName } from '../../gic/its/vits';
 import { EventPlan } from './job';
 import { RunnerLine, TraceAnswers } from './output';
 
@@ -121,6 +122,13 @@ export function emitKvmRecords(file: string, header: TraceHeader, events: readon
         if (plan.skip) break;
         const u = mine.find((l) => l.kind === 'u')!;
         const errno = Number(u.args[0]);
+        if (ev.group === UserGroup.ItsCtrl || (ev.group === UserGroup.Ctrl && ev.offset !== CTRL_INIT)) {
+          // As the model does: a table attribute (the ITS's, or the vGIC's SAVE_PENDING_TABLES)
+          // always has a record, with KVM's -errno.
+          const reg = CTRL_ATTR_NAMES[ev.offset] ?? `${ev.group === UserGroup.ItsCtrl ? 'ITS' : 'VGIC'} CTRL ${ev.offset}`;
+          sink({ op: 'ctrl', index: i, cycle, reg, result: -errno, effect: `KVM_SET_DEVICE_ATTR returned ${errno ? errnoName(errno) : 0}` });
+          break;
+        }
         if (errno) {
           const ctrl = ev.group === UserGroup.Ctrl;
           const reg = ctrl ? (ev.offset === 0 ? 'KVM_DEV_ARM_VGIC_CTRL_INIT' : `CTRL+0x${ev.offset.toString(16)}`) : (namer.name(ev) ?? '');
@@ -140,6 +148,16 @@ export function emitKvmRecords(file: string, header: TraceHeader, events: readon
       }
       case EventKind.Marker:
         sink({ op: 'marker', index: i, cycle, cpu: ev.cpu, text: ev.text });
+        break;
+      case EventKind.Msi: {
+        // KVM_SIGNAL_MSI's return: 1 delivered, 0 blocked by the guest's mappings, -errno.
+        const m = mine.find((l) => l.kind === 'M')!;
+        const ret = Number(m.args[0]);
+        sink({ op: 'msi', index: i, cycle, reg: msiName(ev.devid, ev.data), result: ret, effect: `KVM_SIGNAL_MSI returned ${ret < 0 ? errnoName(-ret) : ret}` });
+        break;
+      }
+      case EventKind.MemWrite:
+        // Stored into the trace's memslot ("g" answer): nothing to report.
         break;
     }
 

@@ -40,7 +40,7 @@ export function renderFidelity(r: FidelityReport, cmp?: BaselineComparison): str
     out.push(`fidelity: ${verdict}`);
   }
   out.push(`fidelity: the model vs real KVM (${r.host}) under ${r.policy}`);
-  out.push(`  ${r.traces.length} trace${r.traces.length === 1 ? '' : 's'}: ${n(c.reads)} reads, ${n(c.errnos)} device-attribute results and ${n(c.outputs)} IRQ/FIQ states compared; ${n(c.notComparable)} not comparable (they depend on when a host timer fired, or follow ITS events the runner cannot replay yet)`);
+  out.push(`  ${r.traces.length} trace${r.traces.length === 1 ? '' : 's'}: ${n(c.reads)} reads, ${n(c.errnos)} device-attribute results and ${n(c.outputs)} IRQ/FIQ states compared; ${n(c.notComparable)} not comparable (they depend on when a host timer fired)`);
   out.push(`  ${n(c.total)} difference${c.total === 1 ? '' : 's'}${classes.length ? `: ${classes.join(', ')}` : ''}`);
   if (cmp) {
     if (cmp.newUnexplained.length) {

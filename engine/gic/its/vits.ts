@@ -152,7 +152,7 @@ export class VgicIts {
    * pending, 0 when the guest's mappings block it, a negative errno otherwise.
    */
   msi(address: bigint, data: number, devid: number | null): MsiResult {
-    const reg = `MSI ${devid === null ? 'without DeviceID' : `DeviceID ${hex(devid)}`} EventID ${hex(data)}`;
+    const reg = msiName(devid, data);
     if (devid === null) return { reg, result: -ERRNO.EINVAL, effect: 'rejected (-EINVAL): KVM_MSI_VALID_DEVID is not set and the vITS needs a DeviceID' };
     if (this.base !== undefined && (address < this.base || address >= this.base + 0x20000n)) {
       return { reg, result: -ERRNO.EINVAL, effect: `rejected (-EINVAL): doorbell ${hex(address)} is not in the ITS frame at ${hex(this.base)}` };
@@ -166,4 +166,9 @@ export class VgicIts {
   memWrite(addr: bigint, bytes: Uint8Array): void {
     this.mem.write(addr, bytes);
   }
+}
+
+/** How an MSI record names a KVM_SIGNAL_MSI (the model's and real KVM's records alike). */
+export function msiName(devid: number | null, data: number): string {
+  return `MSI ${devid === null ? 'without DeviceID' : `DeviceID ${hex(devid)}`} EventID ${hex(data)}`;
 }
