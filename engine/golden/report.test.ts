@@ -10,6 +10,7 @@ import { createModel } from '../gic';
 import { ReplayInjection } from './pair';
 import { blessConfig, checkConfig, fake, tempProject, writeTraceAt } from './testing/project';
 import { makeStyle } from '../util/style';
+import { guestKindOf, readTraceTags, UNTAGGED } from '../util/trace-tags';
 import { BUILTIN_POLICY_IDS } from '../policy/policy';
 
 const REPO = path.join(__dirname, '..', '..');
@@ -57,6 +58,21 @@ describe('the repository suite', () => {
     // A tenth of the old per-pair report, and the verdict and the one command come last.
     expect(lines.length).toBeLessThan(drifting.length * 4);
     expect(lines.slice(-4)).toEqual([`FAIL ${r.verdict.summary}`, 'To accept the drift above (GICD_TYPER.ITLinesNumber):', '  gicreplay bless --reason "…"', 'Or review each new output first: gicreplay check --pending; gicreplay review']);
+
+    // With the trace tags (traces/TAGS.json), the cause says which guest kinds it hits, counted
+    // from the tags, right below it; the report is otherwise the same lines.
+    const tags = readTraceTags(path.join(REPO, 'traces'));
+    const tagged = renderReport(r, { guestKind: (t) => guestKindOf(tags, t) });
+    const kinds = new Map<string, number>();
+    for (const t of traces) kinds.set(guestKindOf(tags, t), (kinds.get(guestKindOf(tags, t)) ?? 0) + 1);
+    expect(kinds.has(UNTAGGED)).toBe(false);
+    expect(kinds.size).toBeGreaterThan(1);
+    const at = tagged.findIndex((l) => l.includes('GICD_TYPER.ITLinesNumber'));
+    const guestLine = tagged.slice(at + 1).find((l) => l.startsWith('    guests: '))!;
+    expect(tagged.indexOf(guestLine)).toBeLessThanOrEqual(at + 2);
+    const listed = guestLine.replace('    guests: ', '').split(', ').map((x) => x.match(/^([a-z0-9-]+) \((\d+)( traces?)?\)$/)!);
+    expect(listed.map((m) => [m[1], Number(m[2])])).toEqual([...kinds].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
+    expect(tagged.filter((l) => l !== guestLine)).toEqual(lines);
   });
 });
 

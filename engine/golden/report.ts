@@ -134,6 +134,8 @@ export interface ReportRenderOptions {
   blessable?: boolean;
   /** The --pending folder as given ('' for the default): the review hint names it. */
   pendingDir?: string;
+  /** A trace's guest kind (traces/TAGS.json, guestKindOf): each cause then says which kinds it hits. */
+  guestKind?: (trace: string) => string;
 }
 
 const DETAIL_DIFF_LINES = 12;
@@ -180,8 +182,22 @@ function recordNoun(op: string, n: number): string {
   return plural(n, noun);
 }
 
-/** One summary line per cause, variants below it when the values differ between traces. */
-export function renderCause(c: DriftCause, st: Style = PLAIN): string[] {
+/** "linux (10 traces), kut (8), selftest (6)": which guest kinds traces are, most traces first. */
+export function guestKindsText(traces: readonly string[], kindOf: (trace: string) => string): string {
+  const n = new Map<string, number>();
+  for (const t of traces) n.set(kindOf(t), (n.get(kindOf(t)) ?? 0) + 1);
+  const kinds = [...n].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return kinds.map(([k, count], i) => `${k} (${i === 0 ? plural(count, 'trace') : count})`).join(', ');
+}
+
+/** One summary line per cause, variants below it when the values differ between traces, then the guest kinds it hits. */
+export function renderCause(c: DriftCause, st: Style = PLAIN, kindOf?: (trace: string) => string): string[] {
+  const lines = causeLines(c, st);
+  if (kindOf) lines.push(`    ${st.dim('guests:')} ${guestKindsText(c.traces, kindOf)}`);
+  return lines;
+}
+
+function causeLines(c: DriftCause, st: Style): string[] {
   const extent = extentText(c.pairs, c.traces.length, c.policies);
   const what = c.kind === 'added' ? ' (only in the new output)' : c.kind === 'removed' ? ' (gone from the new output)' : c.kind === 'rendering' ? ' (same values, new decoding)' : '';
   const unobs = c.unobservable ? ' — partly in registers the trace sources could not observe' : '';
@@ -232,7 +248,7 @@ export function renderReport(rep: CheckReport, o: ReportRenderOptions = {}): str
   if (sum.causes.length) {
     out.push('');
     out.push(`Drift by cause (${plural(counts.drift, 'pair')} in ${plural(sum.blocks.length ? new Set(sum.blocks.map((b) => b.trace)).size : 0, 'trace')}):`);
-    for (const c of sum.causes) out.push(...renderCause(c, st));
+    for (const c of sum.causes) out.push(...renderCause(c, st, o.guestKind));
   }
   if (sum.attention.length) {
     out.push('');

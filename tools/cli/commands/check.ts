@@ -2,7 +2,7 @@
 
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { BUILTIN_POLICY_IDS, checkGoldens, checkGoldensOnKvm, CheckReport, defaultPendingDir, ensurePendingIgnored, findProjectRoot, InputError, kernelPolicyId, mergeReports, parseShard, readInputText, renderJunit, renderReport, resolveConfig, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
+import { BUILTIN_POLICY_IDS, checkGoldens, checkGoldensOnKvm, CheckReport, defaultPendingDir, ensurePendingIgnored, findProjectRoot, guestKindOf, InputError, kernelPolicyId, mergeReports, parseShard, readInputText, readTraceTags, renderJunit, renderReport, resolveConfig, selectPolicies, UsageError, writeOutputFile } from '../../../engine';
 import type { CliContext } from '../context';
 import { withInterrupts } from '../interrupt';
 import { progressLine } from '../progress';
@@ -95,7 +95,8 @@ export function checkCommand(y: Argv, ctx: CliContext): Argv {
       else {
         // How long it took only on a terminal: a report saved to a file stays the same bytes run after run.
         const seconds = ctx.stdoutTty ? Number(process.hrtime.bigint() - started) / 1e9 : undefined;
-        const opts = { style: ctx.style, verbose: a.verbose, seconds, root, cwd: process.cwd(), adHocPolicyFiles: adHocPolicyFiles(root, policyFiles), blessable: !host, pendingDir: a.pending === undefined ? undefined : a.pending || '' };
+        const tags = readTraceTags(path.join(root, 'traces'));
+        const opts = { guestKind: (t: string) => guestKindOf(tags, t), style: ctx.style, verbose: a.verbose, seconds, root, cwd: process.cwd(), adHocPolicyFiles: adHocPolicyFiles(root, policyFiles), blessable: !host, pendingDir: a.pending === undefined ? undefined : a.pending || '' };
         for (const l of renderReport(report, opts)) out.line(l);
       }
       out.flush();
