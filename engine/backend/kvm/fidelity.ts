@@ -6,15 +6,15 @@
 import { hex } from '../../util/hex';
 import { fieldChanges } from '../../golden/compare';
 import { fieldFormatterFor } from '../../golden/render';
-import { Policy } from '../../policy/policy';
+import { BUILTIN_POLICY_IDS, getPolicy, Policy } from '../../policy/policy';
 import { ReplayRecord } from '../../replay/records';
 import { replayEvents } from '../../replay/replay';
 import { TraceEvent, TraceHeader } from '../../trace/events';
 import { errnoName } from '../../util/errno';
 import { replayOnKvm } from './backend';
 import { kvmComparability } from './comparable';
-import { KvmHost } from './host';
-import { classifier, DifferenceClass } from './kvm-rules';
+import { kernelPolicyId, KvmHost } from './host';
+import { classifier, DifferenceClass, RuleContext } from './kvm-rules';
 
 export type DifferenceWhat = 'read' | 'errno' | 'irq' | 'fiq';
 
@@ -97,7 +97,7 @@ function outputChanges(records: readonly ReplayRecord[], events: readonly TraceE
 }
 
 /** Compare one trace's model and KVM records. */
-export function compareTrace(trace: string, header: TraceHeader, events: readonly TraceEvent[], model: readonly ReplayRecord[], kvm: readonly ReplayRecord[]): FidelityTrace {
+export function compareTrace(trace: string, header: TraceHeader, events: readonly TraceEvent[], model: readonly ReplayRecord[], kvm: readonly ReplayRecord[], ctx: RuleContext): FidelityTrace {
   const out: FidelityTrace = { trace, compared: { reads: 0, errnos: 0, outputs: 0 }, notComparable: 0, differences: [] };
   const fields = fieldFormatterFor(header.gic);
   const cmp = kvmComparability(header, events);
@@ -168,7 +168,7 @@ export function compareTrace(trace: string, header: TraceHeader, events: readonl
     }
   }
   found.sort((a, b) => a.index - b.index || (a.cpu ?? -1) - (b.cpu ?? -1) || (a.what < b.what ? -1 : a.what > b.what ? 1 : 0));
-  const classify = classifier(header, events, model, found);
+  const classify = classifier(header, events, model, found, ctx);
   for (const d of found) {
     const c = classify(d);
     out.differences.push({ trace, ...d, class: c.class, ...(c.rule ? { rule: c.rule } : {}) });
@@ -186,10 +186,12 @@ export interface FidelityOptions {
 
 export function kvmFidelity(files: readonly string[], o: FidelityOptions): FidelityReport {
   const run = replayOnKvm(files, { host: o.host, policy: o.policy, runTimeoutMs: o.runTimeoutMs });
+  // What the kernel under test does is its own built-in policy's switches (linux-6.1, linux-6.12, else mainline).
+  const ctx: RuleContext = { modelKernel: o.policy.kernel, kvmKernel: getPolicy(kernelPolicyId(o.host.release(), BUILTIN_POLICY_IDS)).kernel, host: o.policy.host };
   const traces = run.traces.map((t, i) => {
     const model: ReplayRecord[] = [];
     replayEvents(t.header, t.events, { policy: o.policy }, (r) => model.push(r));
-    return compareTrace(o.names?.[i] ?? t.file, t.header, t.events, model, t.records);
+    return compareTrace(o.names?.[i] ?? t.file, t.header, t.events, model, t.records, ctx);
   });
   return { host: run.host, policy: o.policy.id, traces };
 }

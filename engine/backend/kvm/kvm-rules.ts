@@ -18,6 +18,7 @@
 import { ReplayRecord } from '../../replay/records';
 import { registerIntids } from '../../arch/intids';
 import { sysregByName } from '../../arch/sysregs';
+import { HostParams, KernelSwitches } from '../../policy/policy';
 import { EventKind, Frame, TraceEvent, TraceHeader } from '../../trace/events';
 
 export type DifferenceClass = 'host' | 'kernel-version' | 'unmodelled' | 'unexplained';
@@ -65,9 +66,14 @@ export const KVM_RULES: readonly KvmRule[] = [
     reason: "QEMU's GICV matches a GICC_EOIR with a list register by the interrupt ID alone (arm_gic.c gic_virq_is_valid compares GICH_LR_VIRT_ID), so an EOI naming an SGI from another source CPU deactivates the active one; the model, like a GIC-400, matches the source too and deactivates nothing",
   },
   {
+    id: 'gicv-bpr-below-minimum',
+    class: 'host',
+    reason: "KVM keeps a GICv2 vCPU's binary points in its saved GICH_VMCR and leaves them to the host GIC: vgic_v2_reset (vgic-v2.c) zeroes the VMCR \"so the GIC will restore the binary points to their reset values\", a userspace GICC_BPR/ABPR write stores the value as is (vgic_mmio_write_vcpuif), and guest reads hit the host's GICV while userspace reads return the VMCR saved from it (vgic_mmio_read_vcpuif). A GIC-400 raises a binary point below its minimum to the minimum (7 - preemption bits: 2, ABPR 3), which the model follows; QEMU 7.2's GICV keeps the 0 written to GICH_VMCR",
+  },
+  {
     id: 'dir-other-vcpu',
     class: 'kernel-version',
-    reason: "the model deactivates an SPI active on another vCPU through ICC_DIR_EL1 as upstream KVM's vgic_v3_deactivate does (trapped DIR, a 2025 change); kernels without it (6.1, 6.12) let the guest's ICV_DIR_EL1 reach only its own list registers, so the SPI stays active",
+    reason: "the model's policy deactivates an SPI active on another vCPU through ICC_DIR_EL1 (kernel.dirDeactivatesOtherVcpus, as upstream KVM's vgic_v3_deactivate does: trapped DIR, a 2025 change) and the kernel under test does not (6.1, 6.12: the guest's ICV_DIR_EL1 reaches only its own list registers), so the SPI stays active; applies only when both hold",
   },
 ];
 
@@ -78,6 +84,13 @@ const V3_FLOW_READ = /^ICC_(IAR[01]|HPPIR[01]|RPR|AP[01]R\d)_EL1$/;
 const STATE_READ = /^GIC[DR]_I[SC](PEND|ACTIVE)R\d+$/;
 const DIR = sysregByName('ICC_DIR_EL1')!.enc;
 
+/** The model raised a binary point to its minimum where the host's VMCR kept 0 (rule gicv-bpr-below-minimum). */
+const isBprBelowMinimum = (d: RuleInput, host: HostParams): boolean => {
+  if (d.what !== 'read' || d.kvm !== '0x0') return false;
+  const min = 7 - host.preBits;
+  return (d.reg === 'GICC_BPR' && d.model === `0x${min.toString(16)}`) || (d.reg === 'GICC_ABPR' && d.model === `0x${(min + 1).toString(16)}`);
+};
+
 const isAliasRead = (d: RuleInput): boolean => d.what === 'read' && /^GICC_A(IAR|HPPIR|BPR)$/.test(d.reg) && d.kvm === '0x0';
 
 export interface Classified {
@@ -85,8 +98,16 @@ export interface Classified {
   rule?: string;
 }
 
+/** What the rules need of the model's policy and of the kernel under test (its own built-in policy's switches). */
+export interface RuleContext {
+  modelKernel: KernelSwitches;
+  kvmKernel: KernelSwitches;
+  /** The model's host parameters (its GICV's minimum binary points come from preBits). */
+  host: HostParams;
+}
+
 /** A classifier for one trace's differences (all of them, so that a cascade's start is known before its effects). */
-export function classifier(h: TraceHeader, events: readonly TraceEvent[], model: readonly ReplayRecord[], diffs: readonly RuleInput[]): (d: RuleInput) => Classified {
+export function classifier(h: TraceHeader, events: readonly TraceEvent[], model: readonly ReplayRecord[], diffs: readonly RuleInput[], ctx: RuleContext): (d: RuleInput) => Classified {
   const v2 = h.gic.version === 2;
   /** vCPU -> [event, rule] where a host rule made its CPU interface diverge. */
   const cascade = new Map<number, { from: number; rule: string }>();
@@ -106,7 +127,9 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
     }
   }
   const dirs: { index: number; intid: number }[] = [];
-  if (!v2) events.forEach((ev, i) => ev.kind === EventKind.SysregWrite && ev.enc === DIR && dirs.push({ index: i, intid: Number(ev.value & 0xffffffn) }));
+  // A kernel-version rule only where the two sides' switches really differ.
+  const dirDiffers = ctx.modelKernel.dirDeactivatesOtherVcpus && !ctx.kvmKernel.dirDeactivatesOtherVcpus;
+  if (!v2 && dirDiffers) events.forEach((ev, i) => ev.kind === EventKind.SysregWrite && ev.enc === DIR && dirs.push({ index: i, intid: Number(ev.value & 0xffffffn) }));
 
   const hit = (id: string, from?: number): Classified => ({ class: byId.get(id)!.class, rule: from === undefined ? id : `${id} (cascade from event ${from})` });
   const flowCpu = (d: RuleInput): number | null => {
@@ -124,6 +147,7 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
       if (d.reg === 'GICC_IIDR') return hit('gicv-iidr');
       if (isAliasRead(d)) return hit('gicv-aliases');
     }
+    if (v2 && isBprBelowMinimum(d, ctx.host)) return hit('gicv-bpr-below-minimum');
     if (!v2 && d.what === 'read' && /^GICD_I[SC]ACTIVER\d+$/.test(d.reg)) {
       const ids = registerIntids(d.reg, 4);
       const m = BigInt(d.model);

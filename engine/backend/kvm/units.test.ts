@@ -20,7 +20,7 @@ import { buildTraceJob, kvmSysregAttr, redistRegions, vgicMpidr } from './job';
 import { parseRunnerOutput } from './output';
 import { ALL_COMPARABLE, emitKvmRecords } from './records';
 import { ev, events, virtHeader } from './testing/testkit';
-import { BUILTIN_POLICY_IDS } from '../../policy/policy';
+import { BUILTIN_POLICY_IDS, getPolicy } from '../../policy/policy';
 
 const ops = (lines: string[]): string[] => lines.slice(lines.indexOf('go') + 1, -1);
 
@@ -212,6 +212,8 @@ describe('comparability', () => {
   });
 });
 
+const K61 = { modelKernel: getPolicy('linux-6.1').kernel, kvmKernel: getPolicy('linux-6.1').kernel, host: getPolicy('linux-6.1').host };
+
 describe('fidelity rules and baseline', () => {
   const h2 = virtHeader(2, 1);
   const evs = events(ev.mr(0, Frame.CpuIf, 0xfc), ev.mw(0, Frame.CpuIf, 0x10, 0x1bn), ev.mr(0, Frame.CpuIf, 0xc), ev.mr(0, Frame.Dist, 0x8));
@@ -220,7 +222,7 @@ describe('fidelity rules and baseline', () => {
   const kvm: ReplayRecord[] = [read(0, 'GICC_IIDR', 0x0002043bn), read(2, 'GICC_IAR', 0x1bn), read(3, 'GICD_IIDR', 0x4b00243bn)];
 
   test('host facts and their cascades are explained by rule; anything else is unexplained', () => {
-    const t = compareTrace('x.gtr', h2, evs, model, kvm);
+    const t = compareTrace('x.gtr', h2, evs, model, kvm, K61);
     expect(t.differences.map((d) => [d.index, d.reg, d.class, d.rule])).toEqual([
       [0, 'GICC_IIDR', 'host', 'gicv-iidr'],
       [2, 'GICC_IAR', 'host', 'gicv-eoi-without-priority (cascade from event 1)'],
@@ -229,8 +231,41 @@ describe('fidelity rules and baseline', () => {
     expect(t.differences[0].fields).toEqual(['Revision 1 -> 0', 'ProductID 0x20 -> 0']);
   });
 
+  // kernel.dirDeactivatesOtherVcpus: mainline's vgic_v3_deactivate (trapped ICC_DIR_EL1) finds an
+  // SPI active on another vCPU; 6.1/6.12's ICV_DIR_EL1 reaches only the writer's list registers.
+  test('dir-other-vcpu explains an SPI left active only when the model deactivates across vCPUs and the kernel does not', () => {
+    const h3 = virtHeader(3, 2);
+    const e3 = events(ev.sw(1, 'ICC_DIR_EL1', 40n), ev.mr(0, Frame.Dist, 0x304));
+    const m3: ReplayRecord[] = [{ op: 'write', index: 0, cycle: 100n, cpu: 1, src: 'guest', via: 'sysreg', reg: 'ICC_DIR_EL1', offset: 0, size: 8, value: 40n, effect: '' }, read(1, 'GICD_ISACTIVER1', 0n)];
+    const k3: ReplayRecord[] = [read(1, 'GICD_ISACTIVER1', 0x100n)];
+    const classOf = (kernels: typeof K61) => compareTrace('d.gtr', h3, e3, m3, k3, kernels).differences.map((d) => [d.reg, d.class, d.rule]);
+    const mainline = getPolicy('mainline-rev3').kernel;
+    expect(classOf({ ...K61, modelKernel: mainline })).toEqual([['GICD_ISACTIVER1', 'kernel-version', 'dir-other-vcpu']]);
+    // Under linux-6.1 the model leaves the SPI active too: the difference is something else.
+    expect(classOf(K61)).toEqual([['GICD_ISACTIVER1', 'unexplained', undefined]]);
+    expect(classOf({ ...K61, modelKernel: mainline, kvmKernel: mainline })).toEqual([['GICD_ISACTIVER1', 'unexplained', undefined]]);
+  });
+
+  // vgic-v2.c vgic_v2_reset zeroes the VMCR and leaves the binary points to the host GIC;
+  // vgic-mmio-v2.c vgic_mmio_read_vcpuif returns the VMCR saved from it to userspace.
+  test('gicv-bpr-below-minimum: a GICC_BPR/ABPR the model raised to its minimum where the host kept 0 is host, any other value is not', () => {
+    const hb = virtHeader(2, 1);
+    const eb = events(ev.mr(0, Frame.CpuIf, 0x8), ev.ur(UserGroup.CpuRegs, 0, 0x1c), ev.mr(0, Frame.CpuIf, 0x8));
+    const user = (index: number, reg: string, value: bigint): ReplayRecord => ({ op: 'read', index, cycle: BigInt(100 * (index + 1)), cpu: 0, src: 'user', via: 'user', reg, offset: 0x1c, size: 4, value, recorded: null });
+    const mb: ReplayRecord[] = [read(0, 'GICC_BPR', 2n), user(1, 'GICC_ABPR', 3n), read(2, 'GICC_BPR', 4n)];
+    const kb: ReplayRecord[] = [read(0, 'GICC_BPR', 0n), user(1, 'GICC_ABPR', 0n), read(2, 'GICC_BPR', 0n)];
+    expect(compareTrace('b.gtr', hb, eb, mb, kb, K61).differences.map((d) => [d.reg, d.class, d.rule])).toEqual([
+      ['GICC_BPR', 'host', 'gicv-bpr-below-minimum'],
+      ['GICC_ABPR', 'host', 'gicv-bpr-below-minimum'],
+      ['GICC_BPR', 'unexplained', undefined],
+    ]);
+    // The minimum follows the host's preemption bits: with 7 of them it is 0, so 2 is not it.
+    const pre7 = { ...K61, host: { ...K61.host, preBits: 7 } };
+    expect(compareTrace('b.gtr', hb, eb, mb, kb, pre7).differences.map((d) => d.class)).toEqual(['unexplained', 'unexplained', 'unexplained']);
+  });
+
   test('the baseline fails on a new unexplained difference, reports explained and vanished ones', () => {
-    const report: FidelityReport = { host: 'h', policy: 'p', traces: [compareTrace('x.gtr', h2, evs, model, kvm)] };
+    const report: FidelityReport = { host: 'h', policy: 'p', traces: [compareTrace('x.gtr', h2, evs, model, kvm, K61)] };
     const base = baselineOf(report, 'k');
     expect(compareWithBaseline(report, base)).toEqual({ newUnexplained: [], newExplained: [], gone: [], unchecked: [] });
     const fewer = { ...base, differences: { 'x.gtr': base.differences['x.gtr'].slice(0, 1), 'y.gtr': ['#1 cpu0 read R model=0x0 kvm=0x1 [host: r]'] } };
