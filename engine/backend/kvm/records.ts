@@ -126,7 +126,7 @@ export function emitKvmRecords(file: string, header: TraceHeader, events: readon
           // As the model does: a table attribute (the ITS's, or the vGIC's SAVE_PENDING_TABLES)
           // always has a record, with KVM's -errno.
           const reg = CTRL_ATTR_NAMES[ev.offset] ?? `${ev.group === UserGroup.ItsCtrl ? 'ITS' : 'VGIC'} CTRL ${ev.offset}`;
-          sink({ op: 'ctrl', index: i, cycle, reg, result: -errno, effect: `KVM_SET_DEVICE_ATTR returned ${errno ? errnoName(errno) : 0}` });
+          sink({ op: 'ctrl', index: i, cycle, reg, result: errno ? -errno : 0, effect: `KVM_SET_DEVICE_ATTR returned ${errno ? errnoName(errno) : 0}` });
           break;
         }
         if (errno) {

@@ -209,6 +209,39 @@ describe('comparability', () => {
     expect(kvmComparableLine('4 0x1 cpu0 write mmio GICD_CTLR/4 0x13 -> "stored 0x52"', c)).toBeNull();
     expect(kvmComparableLine('5 0x1 - write user GICD_IIDR/4 0x4b00143b -> "rejected" error -EINVAL', c)).toBe('5 0x1 - write user GICD_IIDR/4 0x4b00143b -> error -EINVAL');
     expect(kvmComparableLine('- 0x9 cpu0 irq 1', c)).toBeNull();
+    // An MSI's return and a table attribute's result are KVM's to say; the text after them is not.
+    expect(kvmComparableLine('6 0x1 - msi MSI_DeviceID_0x8_EventID_0x0 -> 1 "delivered (returns 1): LPI 8192"', c)).toBe('6 0x1 - msi MSI_DeviceID_0x8_EventID_0x0 -> 1');
+    expect(kvmComparableLine('7 0x1 - ctrl KVM_DEV_ARM_ITS_SAVE_TABLES -> 0 "2 device(s) saved"', c)).toBe('7 0x1 - ctrl KVM_DEV_ARM_ITS_SAVE_TABLES -> 0');
+  });
+});
+
+describe('records from ITS answers', () => {
+  test("a stored mem-write has no record; an MSI's return and a table attribute's -errno land as the model's msi and ctrl records", () => {
+    const h = virtHeader(3, 1, { its: true });
+    const evs = events({ kind: EventKind.MemWrite, cpu: 0, addr: 0x40000000n, data: new Uint8Array(32) }, { kind: EventKind.Msi, cpu: null, address: 0x08090040n, data: 0, devid: 8 }, ev.uw(UserGroup.ItsCtrl, null, 2, 0n), ev.uw(UserGroup.Ctrl, null, 3, 0n));
+    const job = buildTraceJob('t', h, evs, { file: 'x.gtr' });
+    const answers = parseRunnerOutput(['T t', '- ok 1', '0 g', '1 M 1', '1 p 0 2', '2 u 22', '2 p 0 2', '3 u 0', '3 p 0 2', 'E ok'].join('\n'), false).traces[0];
+    const recs: ReplayRecord[] = [];
+    emitKvmRecords('x.gtr', h, evs, job.plans, answers, ALL_COMPARABLE, (r) => recs.push(r));
+    expect(recs).toEqual([
+      { op: 'msi', index: 1, cycle: 200n, reg: 'MSI DeviceID 0x8 EventID 0x0', result: 1, effect: 'KVM_SIGNAL_MSI returned 1' },
+      { op: 'irq', cpu: 0, level: 1, cycle: 200n, index: 1, notComparable: undefined },
+      { op: 'ctrl', index: 2, cycle: 300n, reg: 'KVM_DEV_ARM_ITS_RESTORE_TABLES', result: -22, effect: 'KVM_SET_DEVICE_ATTR returned -EINVAL' },
+      { op: 'ctrl', index: 3, cycle: 400n, reg: 'KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES', result: 0, effect: 'KVM_SET_DEVICE_ATTR returned 0' },
+    ]);
+    // fidelity compares both: a different MSI return and a different table-attribute errno are differences
+    const model: ReplayRecord[] = [
+      { op: 'msi', index: 1, cycle: 200n, reg: 'MSI DeviceID 0x8 EventID 0x0', result: 0, effect: 'blocked (returns 0)' },
+      { op: 'irq', cpu: 0, level: 1, cycle: 200n, index: 1 },
+      { op: 'ctrl', index: 2, cycle: 300n, reg: 'KVM_DEV_ARM_ITS_RESTORE_TABLES', result: 0, effect: 'restored' },
+      { op: 'ctrl', index: 3, cycle: 400n, reg: 'KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES', result: 0 },
+    ];
+    const t = compareTrace('x.gtr', h, evs, model, recs, K61);
+    expect(t.compared.errnos).toBe(3);
+    expect(t.differences.map((d) => [d.index, d.what, d.reg, d.model, d.kvm])).toEqual([
+      [1, 'errno', 'MSI DeviceID 0x8 EventID 0x0', '0', '1'],
+      [2, 'errno', 'KVM_DEV_ARM_ITS_RESTORE_TABLES', '0', '-EINVAL'],
+    ]);
   });
 });
 
