@@ -39,6 +39,34 @@ export function stepLine(s: Step): string {
   return `  {${f.join(', ')}},`;
 }
 
+/**
+ * The program's data, shared by the C and kvm-selftest formats: the step types, the VM's constants
+ * (`extra` defines after POLICY) and the operation list.
+ */
+export function planData(p: ReproPlan, extra: readonly string[]): string[] {
+  const vm = p.vm;
+  return [
+    C_STEP_TYPES,
+    `#define GIC_VERSION ${vm.gic}`,
+    `#define NCPUS ${vm.cpus}`,
+    `#define NR_IRQS ${vm.nrIrqs}`,
+    `#define DIST ${u64(vm.dist)}`,
+    `#define CPUIF ${u64(vm.cpuif ?? 0n)}`,
+    `#define ITS_BASE ${u64(vm.its ?? 0n)}`,
+    `#define INIT_NOW ${vm.initNow ? 1 : 0}`,
+    `#define POLICY ${cString(p.policy.id)}`,
+    ...extra,
+    `#define CHECKS ${p.checks}`,
+    '',
+    `static const uint64_t mpidrs[NCPUS] = {${vm.mpidrs.map(u64).join(', ')}};`,
+    `static const struct region redist[] = {${vm.redist.length ? vm.redist.map((r) => `{${u64(r.base)}, ${r.count}}`).join(', ') : '{0, 0}'}};`,
+    '',
+    'static const struct step steps[] = {',
+    ...p.steps.map(stepLine),
+    '};',
+  ];
+}
+
 export function renderC(p: ReproPlan, traceName: string): string {
   const h = p.header;
   const vm = p.vm;
@@ -62,24 +90,7 @@ export function renderC(p: ReproPlan, traceName: string): string {
       .map((k) => ` *   ${k}: ${commentText(h.provenance.details[k])}`),
     ' */',
     C_PRELUDE,
-    C_STEP_TYPES,
-    `#define GIC_VERSION ${vm.gic}`,
-    `#define NCPUS ${vm.cpus}`,
-    `#define NR_IRQS ${vm.nrIrqs}`,
-    `#define DIST ${u64(vm.dist)}`,
-    `#define CPUIF ${u64(vm.cpuif ?? 0n)}`,
-    `#define ITS_BASE ${u64(vm.its ?? 0n)}`,
-    `#define INIT_NOW ${vm.initNow ? 1 : 0}`,
-    `#define POLICY ${cString(p.policy.id)}`,
-    `#define TITLE ${cString(title)}`,
-    `#define CHECKS ${p.checks}`,
-    '',
-    `static const uint64_t mpidrs[NCPUS] = {${vm.mpidrs.map(u64).join(', ')}};`,
-    `static const struct region redist[] = {${vm.redist.length ? vm.redist.map((r) => `{${u64(r.base)}, ${r.count}}`).join(', ') : '{0, 0}'}};`,
-    '',
-    'static const struct step steps[] = {',
-    ...p.steps.map(stepLine),
-    '};',
+    ...planData(p, [`#define TITLE ${cString(title)}`]),
     C_RUNTIME,
   ];
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;

@@ -10,6 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { compilerFor } from '../backend/kvm/build';
 import { NestedHost } from '../backend/kvm/host';
 import { getPolicy } from '../policy/policy';
 import { projectRoot } from '../util/project-root';
@@ -58,6 +59,45 @@ describe('export --format c', () => {
 
   it('C strings are escaped', () => {
     expect(cString('a "b" \\ ??= é\n')).toBe('"a \\"b\\" \\\\ \\?\\?= \\xc3""\\xa9""\\x0a"""');
+  });
+});
+
+describe('export --format kvm-selftest', () => {
+  /** The operation list (the steps[] initializer) of an exported file. */
+  const stepsOf = (text: string): string => text.slice(text.indexOf('static const struct step steps[] = {'), text.indexOf('\n};\n', text.indexOf('static const struct step steps[]')));
+
+  it('performs the same operation list and checks the same values as the C export, in the selftest library\'s style', () => {
+    const c = exportTrace(IGROUPR, getPolicy('rev3'), 'c', root);
+    const t = exportTrace(IGROUPR, getPolicy('rev3'), 'kvm-selftest', root);
+    expect(t.golden).toBe(c.golden);
+    expect(stepsOf(t.text)).toBe(stepsOf(c.text));
+    expect(stepsOf(t.text).split('\n').filter((l) => /\.check_(value|errno|isr) = 1/.test(l)).length).toBeGreaterThan(0);
+    expect(t.text).toContain('.what = "event 15: cpu0 read GICD_IGROUPR1 (0x8000084/4)", .check_value = 1, .want_value = 0xf0f0f0fULL');
+    expect(t.text).toContain(`#define CHECKS ${c.plan.checks}`);
+    expect(t.text).toMatch(/^ \* gicreplay-selftest gic=3 policy=rev3$/m);
+    for (const api of ['vm_create_with_vcpus(NCPUS, guest_code, vcpus)', 'kvm_create_device(vm, GIC_VERSION == 3 ? KVM_DEV_TYPE_ARM_VGIC_V3', 'kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS', '__kvm_device_attr_get(', 'GUEST_SYNC(2)', 'get_ucall(vcpu, &uc)', 'REPORT_GUEST_ASSERT(uc)', 'ksft_print_header()', 'ksft_set_plan(CHECKS)', 'ksft_test_result_pass(', 'ksft_finished()', '__TEST_REQUIRE(']) expect(t.text).toContain(api);
+    // A mismatch is a TEST_ASSERT that names the access and what KVM answered.
+    expect(t.text).toContain('TEST_ASSERT(got == s->want_value, "%s: = 0x%llx: KVM answered 0x%llx (policy %s)", s->what');
+    // One guest MRS/MSR per system-register step, with the step's encoding in the instruction.
+    const sys = t.plan.steps.filter((s) => s.op === 'sr' || s.op === 'sw').length;
+    expect(t.text.split('\n').filter((l) => /^ {2}case \d+: asm volatile\("m(rs %0|sr) s\d_\d_c\d+_c\d+_\d/.test(l)).length).toBe(sys);
+  });
+
+  it('compiles (aarch64, -Wall -Wextra -Werror, no link) against the stub of the selftest library\'s headers in tools/kvm/selftest-stub: the library itself is not built here', () => {
+    const dir = path.join(root, 'traces', 'witnesses');
+    const files = [IGROUPR, ...fs.readdirSync(dir).filter((f) => f.endsWith('.gtr')).sort().map((f) => path.join(dir, f))];
+    for (const f of files) {
+      const policy = getPolicy(f.endsWith('-v2.gtr') ? 'mainline-rev3' : 'rev3');
+      const src = path.join(tmp, `${path.basename(f, '.gtr')}-selftest.c`);
+      fs.writeFileSync(src, exportTrace(f, policy, 'kvm-selftest', root).text);
+      const r = spawnSync(compilerFor(), ['-c', '-O2', '-Wall', '-Wextra', '-Werror', '-I', path.join(root, 'tools/kvm/selftest-stub'), '-o', `${src}.o`, src], { encoding: 'utf8' });
+      expect([path.basename(f), r.error?.message, r.status, r.stderr]).toEqual([path.basename(f), undefined, 0, '']);
+    }
+  });
+
+  it('a trace with ITS traffic is refused in either format (exit 2 on the command line), naming the event', () => {
+    const its = path.join(root, 'traces/guests/its-msi-v3.gtr');
+    for (const fmt of ['c', 'kvm-selftest'] as const) expect(() => exportTrace(its, getPolicy('rev3'), fmt, root)).toThrow(/its-msi-v3\.gtr, event \d+: exported reproducers do not perform ITS traffic yet/);
   });
 });
 
@@ -142,6 +182,13 @@ describe('gicreplay export and run-repro on the command line', () => {
     expect(run(['export', 'traces/guests/igroupr-rw-v3.gtr', '--policy', 'nope', '-o', out]).status).toBe(2);
     const notC = path.join(tmp, 'x.c');
     fs.writeFileSync(notC, 'int main(void) { return 0; }\n');
+    const st = path.join(tmp, 'cli-selftest.c');
+    const sr = run(['export', 'traces/witnesses/grp0-fiq-rev1-v2.gtr', '--policy', 'mainline-rev3', '--format', 'kvm-selftest', '-o', st]);
+    expect([sr.status, sr.stderr]).toEqual([0, '']);
+    expect(sr.stdout).toContain(`cp ${st} tools/testing/selftests/kvm/arm64/ && make -C tools/testing/selftests/kvm`);
+    expect(fs.readFileSync(st, 'utf8')).toMatch(/^ \* gicreplay-selftest gic=2 policy=mainline-rev3$/m);
+    const its = run(['export', 'traces/guests/its-msi-v3.gtr', '--policy', 'rev3', '-o', path.join(tmp, 'its.c')]);
+    expect([its.status, its.stderr]).toEqual([2, expect.stringContaining('exported reproducers do not perform ITS traffic yet')]);
     const nr = run(['run-repro', notC]);
     expect([nr.status, nr.stderr]).toEqual([2, expect.stringContaining('not a reproducer gicreplay exported')]);
   });

@@ -12,10 +12,11 @@ import { Policy } from '../policy/policy';
 import { replayEvents } from '../replay/replay';
 import { readTrace } from '../trace/reader';
 import { renderC } from './c';
+import { renderKselftest } from './kselftest';
 import { planRepro, ReproPlan } from './plan';
 
-export type ExportFormat = 'c';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['c'];
+export type ExportFormat = 'c' | 'kvm-selftest';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['c', 'kvm-selftest'];
 
 export interface ExportResult {
   text: string;
@@ -53,5 +54,7 @@ export function exportTrace(file: string, policy: Policy, format: ExportFormat, 
   switch (format) {
     case 'c':
       return { text: renderC(plan, name), plan, golden };
+    case 'kvm-selftest':
+      return { text: renderKselftest(plan, name), plan, golden };
   }
 }

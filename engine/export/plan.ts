@@ -156,6 +156,14 @@ export function planRepro(file: string, header: TraceHeader, events: readonly Tr
         Object.assign(s, { op: 'iidr', enc: Number(t[2]) });
         s.what = `setup: put the vGIC in implementation revision ${t[2]} (policy ${policy.id}) through GICD_IIDR`;
         break;
+      case 'gm':
+      case 'msi':
+      case 'ir':
+      case 'iw':
+      case 'ic':
+        // The KVM backend replays ITS traffic (guest memory, KVM_SIGNAL_MSI, the ITS device's
+        // attributes); the reproducer runtimes do not perform it yet.
+        throw new InputError(`exported reproducers do not perform ITS traffic yet (the KVM backend's job operation ${t[0]}); replay it on real KVM with \`gicreplay replay ${file} --backend kvm\``, event >= 0 ? { file, eventIndex: event } : { file }, 'a trace without ITS memory writes, MSIs or ITS device attributes');
       default:
         throw new Error(`export: job operation ${t[0]} has no reproducer step`);
     }

@@ -11,11 +11,11 @@ export function exportCommand(y: Argv): Argv {
   return y
     .command(
       'export <trace>',
-      'Write a trace as a standalone C program for an arm64 Linux host with /dev/kvm that checks every read value, errno and IRQ/FIQ state the golden of --policy records (TAP, exit 1 at the first mismatch)',
+      'Write a trace as a standalone C program (or, --format kvm-selftest, a KVM selftest) for an arm64 Linux host with /dev/kvm that checks every read value, errno and IRQ/FIQ state the golden of --policy records (TAP, exit 1 at the first mismatch)',
       (c) =>
         policyOptions(c, { count: 'one' })
           .positional('trace', { type: 'string', demandOption: true, describe: 'trace file (.gtr)' })
-          .option('format', { type: 'string', choices: [...EXPORT_FORMATS], default: 'c', describe: 'c: a C program (aarch64-linux-gnu-gcc -static)' })
+          .option('format', { type: 'string', choices: [...EXPORT_FORMATS], default: 'c', describe: 'c: a standalone C program (aarch64-linux-gnu-gcc -static; gicreplay run-repro runs it); kvm-selftest: a test for the kernel\'s tools/testing/selftests/kvm/arm64/ (its library, GUEST_SYNC, TEST_ASSERT, ksft TAP), the same operations and checks' })
           .option('o', { alias: 'output', type: 'string', demandOption: true, describe: 'where to write it (atomically; - for standard output)' }),
       (a) => {
         const root = findProjectRoot(process.cwd());
@@ -24,7 +24,9 @@ export function exportCommand(y: Argv): Argv {
         const r = exportTrace(a.trace as string, policy, a.format as ExportFormat, root);
         const out = a.o as string;
         writeOutputFile(out, r.text, { what: 'reproducer', inputs: [a.trace as string], inPlace: true });
-        summaryLines(out, [`wrote ${out}: ${r.plan.steps.length} operations, ${r.plan.checks} checks of ${r.golden ?? `the model's replay under ${policy.id} (no golden)`}`, `run it: gicreplay run-repro ${out}   (or on an arm64 host: aarch64-linux-gnu-gcc -static -O2 -o repro ${out} && ./repro)`]);
+        summaryLines(out, [`wrote ${out}: ${r.plan.steps.length} operations, ${r.plan.checks} checks of ${r.golden ?? `the model's replay under ${policy.id} (no golden)`}`, a.format === 'kvm-selftest'
+          ? `build it in a kernel tree (add its name to TEST_GEN_PROGS_arm64 in tools/testing/selftests/kvm/Makefile.kvm): cp ${out} tools/testing/selftests/kvm/arm64/ && make -C tools/testing/selftests/kvm`
+          : `run it: gicreplay run-repro ${out}   (or on an arm64 host: aarch64-linux-gnu-gcc -static -O2 -o repro ${out} && ./repro)`]);
       },
     )
     .command(
