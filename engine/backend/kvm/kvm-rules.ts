@@ -19,7 +19,7 @@ import { ReplayRecord } from '../../replay/records';
 import { registerIntids } from '../../arch/intids';
 import { sysregByName } from '../../arch/sysregs';
 import { HostParams, KernelSwitches } from '../../policy/policy';
-import { EventKind, Frame, TraceEvent, TraceHeader } from '../../trace/events';
+import { EventKind, Frame, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
 
 export type DifferenceClass = 'host' | 'kernel-version' | 'unmodelled' | 'unexplained';
 
@@ -68,7 +68,12 @@ export const KVM_RULES: readonly KvmRule[] = [
   {
     id: 'gicv-bpr-below-minimum',
     class: 'host',
-    reason: "KVM keeps a GICv2 vCPU's binary points in its saved GICH_VMCR and leaves them to the host GIC: vgic_v2_reset (vgic-v2.c) zeroes the VMCR \"so the GIC will restore the binary points to their reset values\", a userspace GICC_BPR/ABPR write stores the value as is (vgic_mmio_write_vcpuif), and guest reads hit the host's GICV while userspace reads return the VMCR saved from it (vgic_mmio_read_vcpuif). A GIC-400 raises a binary point below its minimum to the minimum (7 - preemption bits: 2, ABPR 3), which the model follows; QEMU 7.2's GICV keeps the 0 written to GICH_VMCR",
+    reason: "KVM keeps a GICv2 vCPU's binary points in its saved GICH_VMCR and leaves them to the host GIC: vgic_v2_reset (vgic-v2.c) zeroes the VMCR \"so the GIC will restore the binary points to their reset values\", a userspace GICC_BPR/ABPR write stores the value as is (vgic_mmio_write_vcpuif), and guest reads hit the host's GICV while userspace reads return the VMCR saved from it (vgic_mmio_read_vcpuif). A GIC-400 raises a binary point below its minimum to the minimum (7 - preemption bits: 2, ABPR 3), which the model follows; QEMU 7.2's GICV keeps the 0 written to GICH_VMCR, and clamps a guest GICC_ABPR write to its physical minimum 1 (arm_gic.c gic_cpu_write: GIC_MIN_ABPR, not GIC_VIRT_MIN_ABPR)",
+  },
+  {
+    id: 'vmcr-pmr-unmasked',
+    class: 'host',
+    reason: "a userspace ICC_PMR_EL1 write is stored with all 8 bits in the vCPU's ICH_VMCR_EL2.VPMR (vgic-sys-reg-v3.c access_gic_pmr / set_gic_pmr: vmcr.pmr = val & ICC_PMR_EL1_MASK); the host GIC decides what reads back: hardware with the host's priority bits (policy host.priBits, 5) reads the unimplemented low bits as 0, which the model follows; QEMU 7.2's emulated ICH_VMCR_EL2 keeps all 8 bits, so the guest's ICV_PMR_EL1 and later userspace reads show them",
   },
   {
     id: 'dir-other-vcpu',
@@ -83,12 +88,13 @@ const V2_FLOW_READ = /^GICC_(A?IAR|A?HPPIR|RPR|APR\d|NSAPR\d)$/;
 const V3_FLOW_READ = /^ICC_(IAR[01]|HPPIR[01]|RPR|AP[01]R\d)_EL1$/;
 const STATE_READ = /^GIC[DR]_I[SC](PEND|ACTIVE)R\d+$/;
 const DIR = sysregByName('ICC_DIR_EL1')!.enc;
+const PMR = sysregByName('ICC_PMR_EL1')!.enc;
 
-/** The model raised a binary point to its minimum where the host's VMCR kept 0 (rule gicv-bpr-below-minimum). */
+/** The model raised a binary point to its minimum where the host kept a lower one (rule gicv-bpr-below-minimum). */
 const isBprBelowMinimum = (d: RuleInput, host: HostParams): boolean => {
-  if (d.what !== 'read' || d.kvm !== '0x0') return false;
-  const min = 7 - host.preBits;
-  return (d.reg === 'GICC_BPR' && d.model === `0x${min.toString(16)}`) || (d.reg === 'GICC_ABPR' && d.model === `0x${(min + 1).toString(16)}`);
+  if (d.what !== 'read' || !/^GICC_A?BPR$/.test(d.reg)) return false;
+  const min = 7 - host.preBits + (d.reg === 'GICC_ABPR' ? 1 : 0);
+  return Number(d.model) === min && Number(d.kvm) < min;
 };
 
 const isAliasRead = (d: RuleInput): boolean => d.what === 'read' && /^GICC_A(IAR|HPPIR|BPR)$/.test(d.reg) && d.kvm === '0x0';
@@ -131,6 +137,24 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
   const dirDiffers = ctx.modelKernel.dirDeactivatesOtherVcpus && !ctx.kvmKernel.dirDeactivatesOtherVcpus;
   if (!v2 && dirDiffers) events.forEach((ev, i) => ev.kind === EventKind.SysregWrite && ev.enc === DIR && dirs.push({ index: i, intid: Number(ev.value & 0xffffffn) }));
 
+  // ICC_PMR_EL1 reads the VMM's raw 8 bits: the vCPU's last PMR write was userspace's, with those bits,
+  // and the model shows them masked to the host's priority bits.
+  const priMask = BigInt((0xff << (8 - ctx.host.priBits)) & 0xff);
+  const lastPmrWrite = (cpu: number, before: number): TraceEvent | undefined => {
+    for (let i = before - 1; i >= 0; i--) {
+      const ev = events[i];
+      if (ev.cpu === cpu && ((ev.kind === EventKind.SysregWrite && ev.enc === PMR) || (ev.kind === EventKind.UserWrite && ev.group === UserGroup.CpuSysregs && ev.offset === PMR))) return ev;
+    }
+    return undefined;
+  };
+  const isUnmaskedVmcrPmr = (d: RuleInput): boolean => {
+    if (d.what !== 'read' || d.reg !== 'ICC_PMR_EL1' || d.cpu === null) return false;
+    const k = BigInt(d.kvm);
+    if ((k & priMask) !== BigInt(d.model) || k === BigInt(d.model)) return false;
+    const w = lastPmrWrite(d.cpu, d.index);
+    return w?.kind === EventKind.UserWrite && (w.value & 0xffn) === k;
+  };
+
   const hit = (id: string, from?: number): Classified => ({ class: byId.get(id)!.class, rule: from === undefined ? id : `${id} (cascade from event ${from})` });
   const flowCpu = (d: RuleInput): number | null => {
     if (d.what === 'irq' || d.what === 'fiq') return d.cpu;
@@ -148,6 +172,7 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
       if (isAliasRead(d)) return hit('gicv-aliases');
     }
     if (v2 && isBprBelowMinimum(d, ctx.host)) return hit('gicv-bpr-below-minimum');
+    if (!v2 && isUnmaskedVmcrPmr(d)) return hit('vmcr-pmr-unmasked');
     if (!v2 && d.what === 'read' && /^GICD_I[SC]ACTIVER\d+$/.test(d.reg)) {
       const ids = registerIntids(d.reg, 4);
       const m = BigInt(d.model);

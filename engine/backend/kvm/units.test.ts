@@ -283,18 +283,30 @@ describe('fidelity rules and baseline', () => {
   // vgic-mmio-v2.c vgic_mmio_read_vcpuif returns the VMCR saved from it to userspace.
   test('gicv-bpr-below-minimum: a GICC_BPR/ABPR the model raised to its minimum where the host kept 0 is host, any other value is not', () => {
     const hb = virtHeader(2, 1);
-    const eb = events(ev.mr(0, Frame.CpuIf, 0x8), ev.ur(UserGroup.CpuRegs, 0, 0x1c), ev.mr(0, Frame.CpuIf, 0x8));
+    const eb = events(ev.mr(0, Frame.CpuIf, 0x8), ev.ur(UserGroup.CpuRegs, 0, 0x1c), ev.mr(0, Frame.CpuIf, 0x8), ev.mr(0, Frame.CpuIf, 0x1c));
     const user = (index: number, reg: string, value: bigint): ReplayRecord => ({ op: 'read', index, cycle: BigInt(100 * (index + 1)), cpu: 0, src: 'user', via: 'user', reg, offset: 0x1c, size: 4, value, recorded: null });
-    const mb: ReplayRecord[] = [read(0, 'GICC_BPR', 2n), user(1, 'GICC_ABPR', 3n), read(2, 'GICC_BPR', 4n)];
-    const kb: ReplayRecord[] = [read(0, 'GICC_BPR', 0n), user(1, 'GICC_ABPR', 0n), read(2, 'GICC_BPR', 0n)];
+    // #3: QEMU clamps a guest GICC_ABPR write to its physical minimum 1 (arm_gic.c gic_cpu_write).
+    const mb: ReplayRecord[] = [read(0, 'GICC_BPR', 2n), user(1, 'GICC_ABPR', 3n), read(2, 'GICC_BPR', 4n), read(3, 'GICC_ABPR', 3n)];
+    const kb: ReplayRecord[] = [read(0, 'GICC_BPR', 0n), user(1, 'GICC_ABPR', 0n), read(2, 'GICC_BPR', 0n), read(3, 'GICC_ABPR', 1n)];
     expect(compareTrace('b.gtr', hb, eb, mb, kb, K61).differences.map((d) => [d.reg, d.class, d.rule])).toEqual([
       ['GICC_BPR', 'host', 'gicv-bpr-below-minimum'],
       ['GICC_ABPR', 'host', 'gicv-bpr-below-minimum'],
       ['GICC_BPR', 'unexplained', undefined],
+      ['GICC_ABPR', 'host', 'gicv-bpr-below-minimum'],
     ]);
     // The minimum follows the host's preemption bits: with 7 of them it is 0, so 2 is not it.
     const pre7 = { ...K61, host: { ...K61.host, preBits: 7 } };
-    expect(compareTrace('b.gtr', hb, eb, mb, kb, pre7).differences.map((d) => d.class)).toEqual(['unexplained', 'unexplained', 'unexplained']);
+    expect(compareTrace('b.gtr', hb, eb, mb, kb, pre7).differences.map((d) => d.class)).toEqual(['unexplained', 'unexplained', 'unexplained', 'unexplained']);
+  });
+
+  // vgic-sys-reg-v3.c access_gic_pmr (6.1) / set_gic_pmr: a userspace PMR write goes into the VMCR with all 8 bits.
+  test('vmcr-pmr-unmasked: a PMR read showing the 8 bits userspace wrote, masked in the model, is host; after a guest write it is not', () => {
+    const h3 = virtHeader(3, 1);
+    const ENC_PMR = 0x30460;
+    const e3 = events(ev.uw(UserGroup.CpuSysregs, 0, ENC_PMR, 0xffn, 8), ev.sr(0, 'ICC_PMR_EL1'), ev.sw(0, 'ICC_PMR_EL1', 0xc3n), ev.sr(0, 'ICC_PMR_EL1'));
+    const pmr = (index: number, value: bigint): ReplayRecord => ({ op: 'read', index, cycle: BigInt(100 * (index + 1)), cpu: 0, src: 'guest', via: 'sysreg', reg: 'ICC_PMR_EL1', offset: null, size: 8, value, recorded: null });
+    const t = compareTrace('p.gtr', h3, e3, [pmr(1, 0xf8n), pmr(3, 0xc0n)], [pmr(1, 0xffn), pmr(3, 0xc3n)], K61);
+    expect(t.differences.map((d) => [d.index, d.class, d.rule])).toEqual([[1, 'host', 'vmcr-pmr-unmasked'], [3, 'unexplained', undefined]]);
   });
 
   test('the baseline fails on a new unexplained difference, reports explained and vanished ones', () => {
