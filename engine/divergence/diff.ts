@@ -36,16 +36,23 @@ export interface DiffOptions {
   maxListed?: number;
   modelFactory?: LockstepOptions['modelFactory'];
   timerFactory?: LockstepOptions['timerFactory'];
+  /**
+   * false: count and group the differences only, without the causal slice or the replay caveat
+   * (no dependency tracking, no kept events). Invariants need only the verdict, and tracking
+   * dependencies costs more than the replays themselves.
+   */
+  analysis?: boolean;
 }
 
 export function diffPolicies(trace: string, pa: Policy, pb: Policy, opts: DiffOptions = {}): PolicyDiff {
   const found = new DifferenceCollector(opts.maxListed ?? 200);
+  const analysis = opts.analysis ?? true;
   const events = new Map<number, TraceEvent>();
-  const run = lockstepFile(trace, pa, pb, { trackDeps: true, modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, (header) => {
+  const run = lockstepFile(trace, pa, pb, { trackDeps: analysis, modelFactory: opts.modelFactory, timerFactory: opts.timerFactory }, (header) => {
     const registry = registryFor(header.gic);
     return (index, ev, a, b) => {
       // Kept for the causal slice's event descriptions; analysis traces are small enough.
-      if (ev) events.set(index, ev);
+      if (ev && analysis) events.set(index, ev);
       compareBatch(header, registry, index, a, b, found.add, [pa.id, pb.id]);
     };
   });
@@ -53,7 +60,7 @@ export function diffPolicies(trace: string, pa: Policy, pb: Policy, opts: DiffOp
   const firstDiff = found.first ?? found.firstAny;
   let slice: CausalSlice | null = null;
   let caveat: string | null = null;
-  if (firstDiff) {
+  if (firstDiff && analysis) {
     slice = causalSlice(firstDiff.index, run.lockstep.a.deps, run.lockstep.b.deps, events, registryFor(run.header.gic), pa, pb, run.header.gic.version);
     caveat = replayCaveat(run.header, firstDiff, pa, pb);
   }

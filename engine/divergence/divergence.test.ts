@@ -119,6 +119,15 @@ describe('gicreplay diff', () => {
     expect(d.first).toMatchObject({ kind: 'read', index: 2, reg: 'GICD_IGROUPR1', a: 0xffffffffn, b: 0xffffffbfn, intids: [38] });
   });
 
+  it('without analysis (what invariants use) finds the same differences, with no causal slice', () => {
+    const full = diffPolicies(groupTrace, getPolicy('rev1'), getPolicy('rev3'), { modelFactory });
+    const quick = diffPolicies(groupTrace, getPolicy('rev1'), getPolicy('rev3'), { modelFactory, analysis: false });
+    expect(full.slice).not.toBeNull();
+    expect(quick.slice).toBeNull();
+    expect(quick.replayCaveat).toBeNull();
+    expect({ ...quick, slice: null, replayCaveat: null }).toEqual({ ...full, slice: null, replayCaveat: null });
+  });
+
   it("names the dropped write in the read's causal slice", () => {
     const d = diffPolicies(groupTrace, getPolicy('rev1'), getPolicy('rev3'), { modelFactory, maxListed: 10 });
     expect(d.slice!.policySwitches).toContain('revision: 1 → 3');

@@ -38,8 +38,6 @@ export interface MigrationPoint {
 export interface MigrateOptions extends DiffOptions {
   at: MigrationPoint;
   vmm?: VmmRecipeId;
-  /** Record dependencies for the causal slice (default true); `matrix --migrations` needs only the verdicts. */
-  analysis?: boolean;
 }
 
 /** A register as the VMM reads it through its device attribute. */

@@ -16,7 +16,7 @@
 import { DepTracker } from '../../model/deps';
 import { Policy } from '../../policy/policy';
 import { GicVersion } from '../../trace/events';
-import { CONFIG_EDGE, CONFIG_LEVEL, IrqStore, LPI_BASE, NR_PRIVATE, NR_SGIS, OWNER_NONE, OWNER_TIMER } from './irq-store';
+import { CONFIG_EDGE, CONFIG_LEVEL, IrqStore, NR_PRIVATE, NR_SGIS, OWNER_NONE, OWNER_TIMER } from './irq-store';
 
 export type AccessSource = 'guest' | 'user';
 
@@ -107,18 +107,23 @@ export class VgicCore {
    */
   resetNative(group: number): void {
     const s = this.irqs;
-    for (let slot = 0; slot < s.slots; slot++) {
+    for (let slot = 0; slot < s.lpiBase; slot++) {
       const intid = s.intidOf(slot);
       s.enabled[slot] = intid < NR_SGIS ? 1 : 0;
       s.config[slot] = intid >= NR_SGIS && intid < NR_PRIVATE ? CONFIG_LEVEL : CONFIG_EDGE;
-      s.group[slot] = intid >= LPI_BASE ? 1 : group;
-      s.priority[slot] = 0;
-      s.latch[slot] = s.level[slot] = s.active[slot] = 0;
-      s.target[slot] = intid < NR_PRIVATE ? s.cpuOf(slot) : intid >= LPI_BASE ? -1 : 0;
-      s.mpidr[slot] = 0;
-      s.targets[slot] = 0;
-      s.source[slot] = s.activeSource[slot] = 0;
-      s.queuedOn[slot] = -1;
+      s.group[slot] = group;
+      s.target[slot] = intid < NR_PRIVATE ? s.cpuOf(slot) : 0;
+    }
+    // The same per-slot values over the whole store, without a per-slot INTID decode: with an ITS
+    // the ~57,000 LPI slots dominate a reset, and a check resets a model per (trace, policy).
+    const all = [s.priority, s.latch, s.level, s.active, s.mpidr, s.targets, s.source, s.activeSource];
+    for (const a of all) a.fill(0);
+    s.queuedOn.fill(-1);
+    if (s.lpis > 0) {
+      s.enabled.fill(0, s.lpiBase);
+      s.config.fill(CONFIG_EDGE, s.lpiBase);
+      s.group.fill(1, s.lpiBase);
+      s.target.fill(-1, s.lpiBase);
     }
     for (const l of this.apList) l.length = 0;
     this.distEnabled = false;
