@@ -32,6 +32,8 @@ export interface KvmTraceResult {
   mpidrs: bigint[];
   /** The trace's event digest (its trailer), as goldens record it. */
   digest: string;
+  /** GICD_IIDR as the kernel reported it before the policy's revision was written (when one was). */
+  kernelIidr?: number;
 }
 
 /** The kernel cannot be put into the policy through its userspace API. Exit 2. */
@@ -78,13 +80,41 @@ function traceFailure(file: string, job: TraceJob, answers: TraceAnswers | undef
   return new InputError(what, { file, eventIndex: index, byteOffset: setup ? 0 : undefined });
 }
 
+/** A trace to run on KVM: from a file, or built in memory (a migration's halves). */
+export interface LoadedTrace {
+  file: string;
+  header: TraceHeader;
+  events: readonly TraceEvent[];
+  digest: string;
+  /**
+   * The GICD_IIDR revision to put the VM in; default: the policy's. null: leave the kernel's own
+   * (no userspace GICD_IIDR write, as QEMU's restore never writes it).
+   */
+  revision?: number | null;
+}
+
 /** Replay `files` on real KVM under `o.policy`; throws on the first trace KVM cannot run. */
 export function replayOnKvm(files: readonly string[], o: KvmReplayOptions): KvmRunResult {
-  const loaded = files.map((file) => {
-    const t = readTrace(file);
-    return { file, header: t.header, events: t.events, digest: t.trailer?.digest ?? '' };
-  });
-  const jobs = loaded.map((t, i) => buildTraceJob(`t${i}`, t.header, t.events, { file: t.file, revision: o.policy.data.revision, runTimeoutMs: o.runTimeoutMs }));
+  return runOnKvm(
+    files.map((file) => {
+      const t = readTrace(file);
+      return { file, header: t.header, events: t.events, digest: t.trailer?.digest ?? '' };
+    }),
+    o,
+  );
+}
+
+/** The GICD_IIDR the kernel reported before the policy's revision was selected, if it was read. */
+export function kernelIidrOf(answers: TraceAnswers | undefined, job: TraceJob): number | undefined {
+  const s = job.policyTag ? answers?.lines.find((l) => l.tag === job.policyTag && l.kind === 's') : undefined;
+  return s && !Number(s.args[0]) ? parseInt(s.args[1], 16) : undefined;
+}
+
+/** Run traces already in memory on real KVM (one boot per GIC version); see replayOnKvm. */
+export function runOnKvm(loaded: readonly LoadedTrace[], o: KvmReplayOptions): KvmRunResult {
+  const jobs = loaded.map((t, i) =>
+    buildTraceJob(`t${i}`, t.header, t.events, { file: t.file, revision: t.revision === null ? undefined : (t.revision ?? o.policy.data.revision), runTimeoutMs: o.runTimeoutMs }),
+  );
   const results: (KvmTraceResult | undefined)[] = [];
   let boots = 0;
   for (const gic of [3, 2] as const) {
@@ -104,7 +134,7 @@ export function replayOnKvm(files: readonly string[], o: KvmReplayOptions): KvmR
       const records: ReplayRecord[] = [];
       const comparable = kvmComparability(t.header, t.events);
       const r = emitKvmRecords(t.file, t.header, t.events, job.plans, answers!, comparable, (rec) => records.push(rec));
-      results[i] = { file: t.file, header: t.header, events: t.events, records, summary: r.summary, mpidrs: answers!.mpidrs, digest: t.digest };
+      results[i] = { file: t.file, header: t.header, events: t.events, records, summary: r.summary, mpidrs: answers!.mpidrs, digest: t.digest, kernelIidr: kernelIidrOf(answers, job) };
     }
   }
   return { host: o.host.describe(), traces: results as KvmTraceResult[], jobs: boots };

@@ -19,3 +19,6 @@ export type { KvmRecordOptions, KvmRecordResult } from './record';
 export { fidelityCampaign, readOpenList, renderOpenList, writeShrunk, DEFAULT_CAMPAIGN_OPEN, generateStream, runCampaign, shrinkAll, eventClass, signature } from './campaign';
 export type { CampaignResult, CampaignReport, ClassCounts, OpenList, Shrunk, Stream } from './campaign';
 export { renderCampaign } from './campaign/render';
+export { migrateOnKvm } from './migrate';
+export type { KvmMigrateOptions, KvmMigrationReport, RefusedStep } from './migrate';
+export { renderKvmMigrationText, kvmMigrationToJson } from './render-migrate';
