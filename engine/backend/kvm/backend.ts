@@ -52,10 +52,14 @@ export interface KvmRunResult {
 }
 
 
-function policyAnswer(job: TraceJob, answers: TraceAnswers, policy: Policy): void {
-  if (!job.policyTag) return;
+/**
+ * Check the answer to the policy-selection step (throws KvmPolicyRefused) and return the GICD_IIDR
+ * the kernel reported before the policy's revision was written (undefined: no selection step).
+ */
+function policyAnswer(job: TraceJob, answers: TraceAnswers, policy: Policy): number | undefined {
+  if (!job.policyTag) return undefined;
   const s = answers.lines.find((l) => l.tag === job.policyTag && l.kind === 's');
-  if (!s) return; // the trace failed before; its own error says why
+  if (!s) return undefined; // the trace failed before; its own error says why
   const [readErr, iidrHex, writeErr] = s.args;
   const iidr = parseInt(iidrHex, 16);
   if (Number(readErr)) throw new KvmPolicyRefused(`cannot read GICD_IIDR through KVM_DEV_ARM_VGIC_GRP_DIST_REGS (${errnoName(Number(readErr))}), so policy ${policy.id}'s revision cannot be selected`);
@@ -65,6 +69,7 @@ function policyAnswer(job: TraceJob, answers: TraceAnswers, policy: Policy): voi
       `this kernel cannot be put into policy ${policy.id}: KVM refuses the userspace GICD_IIDR write that selects revision ${policy.data.revision} (${hex(want)}: ${errnoName(Number(writeErr))}); its vGICv${job.header.gic.version} starts at revision ${(iidr >> 12) & 0xf} (${hex(iidr)})`,
     );
   }
+  return iidr;
 }
 
 function traceFailure(file: string, job: TraceJob, answers: TraceAnswers | undefined): InputError | undefined {
@@ -104,12 +109,6 @@ export function replayOnKvm(files: readonly string[], o: KvmReplayOptions): KvmR
   );
 }
 
-/** The GICD_IIDR the kernel reported before the policy's revision was selected, if it was read. */
-export function kernelIidrOf(answers: TraceAnswers | undefined, job: TraceJob): number | undefined {
-  const s = job.policyTag ? answers?.lines.find((l) => l.tag === job.policyTag && l.kind === 's') : undefined;
-  return s && !Number(s.args[0]) ? parseInt(s.args[1], 16) : undefined;
-}
-
 /** Run traces already in memory on real KVM (one boot per GIC version); see replayOnKvm. */
 export function runOnKvm(loaded: readonly LoadedTrace[], o: KvmReplayOptions): KvmRunResult {
   const jobs = loaded.map((t, i) =>
@@ -128,13 +127,13 @@ export function runOnKvm(loaded: readonly LoadedTrace[], o: KvmReplayOptions): K
       const t = loaded[i];
       const job = jobs[i];
       const answers = run.output.traces.find((a) => a.id === job.id);
-      if (answers) policyAnswer(job, answers, o.policy);
+      const kernelIidr = answers ? policyAnswer(job, answers, o.policy) : undefined;
       const failure = traceFailure(t.file, job, answers);
       if (failure) throw failure;
       const records: ReplayRecord[] = [];
       const comparable = kvmComparability(t.header, t.events);
       const r = emitKvmRecords(t.file, t.header, t.events, job.plans, answers!, comparable, (rec) => records.push(rec));
-      results[i] = { file: t.file, header: t.header, events: t.events, records, summary: r.summary, mpidrs: answers!.mpidrs, digest: t.digest, kernelIidr: kernelIidrOf(answers, job) };
+      results[i] = { file: t.file, header: t.header, events: t.events, records, summary: r.summary, mpidrs: answers!.mpidrs, digest: t.digest, kernelIidr };
     }
   }
   return { host: o.host.describe(), traces: results as KvmTraceResult[], jobs: boots };
