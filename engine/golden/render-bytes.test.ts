@@ -73,4 +73,18 @@ describe('golden body bytes (fast check) = rendered lines', () => {
     for (let i = 0; i < 400; i++) many.push(...recs, ...(i % 150 === 0 ? [longWrite] : []));
     expect(byteDigest(many, fields)).toEqual({ digest: plainDigest(many, fields), lines: many.length });
   });
+
+  it('reads rendered once per value (the tail cache) give the same bytes: repeated values, a register whose values do not repeat, and the same register recorded differently, with an errno, unmodelled', () => {
+    const fields: FieldFormatter = (reg, v) => (reg === 'F' ? `A=${v & 7n}` : undefined);
+    const recs: ReplayRecord[] = [];
+    const read = (i: number, reg: string, value: bigint, extra: Partial<ReplayRecord & { op: 'read' }> = {}): ReplayRecord => ({ op: 'read', index: i, cycle: BigInt(i) * 3n, cpu: i % 3, src: 'guest', via: 'mmio', reg, offset: 0, size: 4, value, recorded: null, ...extra });
+    for (let i = 0; i < 2000; i++) {
+      recs.push(read(i, 'F', BigInt(i % 7)));
+      recs.push(read(i, 'CNTVCT_EL0', BigInt(i) * 977n, { via: 'sysreg', size: 8 })); // past TAILS_PER_REGISTER distinct values
+      recs.push(read(i, 'GICD_ISENABLER1', BigInt(i % 5), i % 11 === 0 ? { recorded: 9n } : i % 13 === 0 ? { result: 22 } : i % 17 === 0 ? { unmodelled: true } : { recorded: BigInt(i % 5) }));
+      recs.push(read(i, 'GICD_ISENABLER1', BigInt(i % 5), { size: 1 }));
+      recs.push(read(i, 'GICD_ISENABLER1', BigInt(i % 5), { src: 'user', via: 'user' }));
+    }
+    expect(byteDigest(recs, fields)).toEqual({ digest: plainDigest(recs, fields), lines: recs.length });
+  });
 });

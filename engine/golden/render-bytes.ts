@@ -18,6 +18,26 @@ const SLACK = 1024;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 const TWO32 = 4294967296;
 
+/** A register's values repeat (status, IDs, enables): one tail per value is rendered once, up to this many per register. */
+const TAILS_PER_REGISTER = 256;
+const TAIL_BYTES = 4 << 20;
+
+/**
+ * Everything after `<idx> <cycle> <cpu>` of a read of one register by one path and size:
+ * ` read <via> <reg>/<size> = <value>[ {fields}][ [INTIDs a-b]]` depends on the value alone when
+ * nothing was recorded differently, no errno and not unmodelled (nearly every read), since
+ * fields and INTIDs come from register and value only. byValue caches those tails; it is dropped
+ * (null) for a register whose values do not repeat (a counter), so it costs a lookup no more.
+ */
+interface ReadTail {
+  mid: Buffer;
+  suffix: Buffer;
+  byValue: Map<bigint, Buffer> | null;
+}
+
+/** Effect texts kept rendered (each at most 1 KiB). */
+const EFFECTS = 1024;
+
 const VIA_CODE: Record<string, number> = { mmio: 0, sysreg: 1, user: 2, line: 3, timer: 4 };
 
 /** Renders replay records into body bytes and hashes them; `lines` counts the records. */
@@ -31,6 +51,12 @@ export class BodyHasher {
   /** " [INTIDs a-b]" (or empty) by register, one table per access size. */
   private readonly suffixes: Map<string, Buffer>[] = [];
   private readonly cpus: Buffer[] = [];
+  private readonly outputs: Buffer[] = [];
+  private readonly effects = new Map<string, Buffer>();
+  /** Read tails by register, then via × size (see ReadTail). */
+  private readonly tails = new Map<string, ReadTail[]>();
+  /** Bytes held by all ReadTail.byValue maps, bounded by TAIL_BYTES. */
+  private tailBytes = 0;
 
   constructor(private readonly fields: FieldFormatter) {}
 
@@ -40,7 +66,12 @@ export class BodyHasher {
     switch (r.op) {
       case 'read': {
         this.prefix(r.index, r.cycle, r.cpu);
-        this.piece(this.mid(r.reg, 0, r.via, r.size));
+        const t = this.readTail(r.reg, r.via, r.size);
+        if (t.byValue !== null && (r.recorded === null || r.recorded === r.value) && !r.result && !r.unmodelled) {
+          this.piece(this.cachedTail(t, r.reg, r.value));
+          break;
+        }
+        this.piece(t.mid);
         this.hexBig(r.value);
         if (r.recorded !== null && r.recorded !== r.value) {
           this.ascii(' (recorded ');
@@ -51,7 +82,7 @@ export class BodyHasher {
         if (r.unmodelled) this.ascii(' unmodelled');
         const f = this.fields(r.reg, r.value);
         if (f) this.text(` {${f}}`);
-        this.piece(this.suffix(r.reg, r.size));
+        this.piece(t.suffix);
         break;
       }
       case 'write': {
@@ -59,7 +90,7 @@ export class BodyHasher {
         const via = r.src === 'timer' ? 'timer' : r.src === 'guest' ? r.via : r.src === 'user' ? 'user' : 'line';
         this.piece(this.mid(r.reg, 1, via, r.size));
         this.hexBig(r.value);
-        this.text(` -> ${quote(r.effect)}`);
+        this.piece(this.effect(r.effect));
         if (r.result) this.text(` error ${errnoName(r.result)}`);
         if (r.unmodelled) this.ascii(' unmodelled');
         if (r.size > 0) this.piece(this.suffix(r.reg, r.size));
@@ -70,10 +101,7 @@ export class BodyHasher {
         this.index(r.index);
         this.byte(32);
         this.hexBig(r.cycle);
-        this.ascii(' cpu');
-        this.dec(r.cpu);
-        this.ascii(r.op === 'irq' ? ' irq ' : ' fiq ');
-        this.byte(48 + r.level);
+        this.piece(this.output(r.cpu, r.op, r.level));
         break;
       default:
         this.text(renderRecord(r, this.fields));
@@ -101,7 +129,9 @@ export class BodyHasher {
       this.hash.update(b);
       return;
     }
-    this.at += b.copy(this.buf, this.at);
+    // TypedArray#set stays in V8 (no call into C++ as Buffer#copy makes): most pieces are a few dozen bytes.
+    this.buf.set(b, this.at);
+    this.at += b.length;
   }
 
   /** A string known to be short ASCII (literals of this file). */
@@ -139,6 +169,20 @@ export class BodyHasher {
   private dec(n: number): void {
     if (n < 10) {
       this.buf[this.at++] = 48 + n;
+      return;
+    }
+    if (n < 0x80000000) {
+      // Integer division by |0 where it is exact (below 2^31): most indexes.
+      let digits = 1;
+      for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
+      let p = this.at + digits;
+      this.at = p;
+      for (let x = n; ; ) {
+        const q = (x / 10) | 0;
+        this.buf[--p] = 48 + x - q * 10;
+        if (q === 0) break;
+        x = q;
+      }
       return;
     }
     let digits = 1;
@@ -189,6 +233,55 @@ export class BodyHasher {
       this.buf[--p] = HEX[n & 15];
       n >>>= 4;
     }
+  }
+
+  private readTail(reg: string, via: string, size: number): ReadTail {
+    let byReg = this.tails.get(reg);
+    if (byReg === undefined) this.tails.set(reg, (byReg = []));
+    const code = VIA_CODE[via];
+    const k = (code ?? 5) * 16 + (size & 15);
+    let t = byReg[k];
+    if (t === undefined || size > 15 || code === undefined) {
+      t = { mid: this.mid(reg, 0, via, size), suffix: this.suffix(reg, size), byValue: size > 15 || code === undefined ? null : new Map() };
+      if (size <= 15 && code !== undefined) byReg[k] = t;
+    }
+    return t;
+  }
+
+  /** The tail of a plain read of `value` (ReadTail), rendered as the field-by-field path would. */
+  private cachedTail(t: ReadTail, reg: string, value: bigint): Buffer {
+    let b = t.byValue!.get(value);
+    if (b !== undefined) return b;
+    const f = this.fields(reg, value);
+    const head = t.mid.toString('utf8');
+    b = Buffer.from(`${head}0x${value.toString(16)}${f ? ` {${f}}` : ''}${t.suffix.toString('utf8')}`, 'utf8');
+    if (t.byValue!.size >= TAILS_PER_REGISTER || this.tailBytes + b.length > TAIL_BYTES) t.byValue = null;
+    else {
+      t.byValue!.set(value, b);
+      this.tailBytes += b.length;
+    }
+    return b;
+  }
+
+  /** ` -> "<effect>"`: a model says the same few things about the writes it drops or changes. */
+  private effect(e: string): Buffer {
+    let b = this.effects.get(e);
+    if (b === undefined) {
+      b = Buffer.from(` -> ${quote(e)}`, 'utf8');
+      if (this.effects.size < EFFECTS && b.length <= 1024) this.effects.set(e, b);
+    }
+    return b;
+  }
+
+  /** ` cpu<n> irq|fiq <level>` */
+  private output(cpu: number, op: 'irq' | 'fiq', level: number): Buffer {
+    const k = cpu * 4 + (op === 'irq' ? 0 : 2) + (level & 1);
+    let b = this.outputs[k];
+    if (b === undefined || level > 1 || level < 0) {
+      b = Buffer.from(` cpu${cpu} ${op} ${level}`, 'latin1');
+      if (level === 0 || level === 1) this.outputs[k] = b;
+    }
+    return b;
   }
 
   private mid(reg: string, write: number, via: string, size: number): Buffer {
