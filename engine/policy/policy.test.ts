@@ -65,8 +65,8 @@ describe('built-in IIDR policies (policies.md table)', () => {
   });
 
   it('the kernel switches: mainline by default, 6.1 and 6.12 without the DIR trap and pre-init IIDR', () => {
-    for (const id of ['rev3', 'rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3']) expect(getPolicy(id).kernel).toEqual({ dirDeactivatesOtherVcpus: true, distRegsBeforeInit: 'iidr-typer2' });
-    for (const id of ['linux-6.1', 'linux-6.12']) expect(getPolicy(id).kernel).toEqual({ dirDeactivatesOtherVcpus: false, distRegsBeforeInit: 'none' });
+    for (const id of ['rev3', 'rev2', 'rev1', 'rev1-iidr-only', 'mainline-rev3']) expect(getPolicy(id).kernel).toEqual({ dirDeactivatesOtherVcpus: true, distRegsBeforeInit: 'iidr-typer2', lrOverflow: 'pending-first' });
+    for (const id of ['linux-6.1', 'linux-6.12']) expect(getPolicy(id).kernel).toEqual({ dirDeactivatesOtherVcpus: false, distRegsBeforeInit: 'none', lrOverflow: 'active-first' });
     // Apart from the kernel block, a kernel policy is mainline-rev3.
     const { id: _a, title: _b, source: _c, kernel: _k, ...k61 } = getPolicy('linux-6.1').data;
     const { id: _d, title: _e, source: _f, ...mainline } = getPolicy('mainline-rev3').data;
@@ -75,11 +75,23 @@ describe('built-in IIDR policies (policies.md table)', () => {
   });
 
   it('a kernel block that spells out mainline is mainline: same digest', () => {
-    const spelled = parsePolicy({ ...getPolicy('rev3').data, id: 'rev3-spelled', kernel: { dirDeactivatesOtherVcpus: true, distRegsBeforeInit: 'iidr-typer2' } }, 'x.json');
+    const spelled = parsePolicy({ ...getPolicy('rev3').data, id: 'rev3-spelled', kernel: { dirDeactivatesOtherVcpus: true, distRegsBeforeInit: 'iidr-typer2', lrOverflow: 'pending-first' } }, 'x.json');
     expect(spelled.digest).toBe(getPolicy('rev3').digest);
     const half = parsePolicy({ ...getPolicy('rev3').data, id: 'rev3-old-dir', kernel: { dirDeactivatesOtherVcpus: false } }, 'x.json');
     expect(half.digest).not.toBe(getPolicy('rev3').digest);
-    expect(half.kernel).toEqual({ dirDeactivatesOtherVcpus: false, distRegsBeforeInit: 'iidr-typer2' });
+    expect(half.kernel).toEqual({ dirDeactivatesOtherVcpus: false, distRegsBeforeInit: 'iidr-typer2', lrOverflow: 'pending-first' });
+  });
+
+  it('host.listRegisters: 4 by default (QEMU GICv3/GICv2, GIC-500/600), 1..64 or "unlimited", its default spelled out is the same digest', () => {
+    expect(getPolicy('rev3').host.listRegisters).toBe(4);
+    const four = parsePolicy({ ...getPolicy('rev3').data, id: 'lr4', host: { listRegisters: 4 } }, 'x.json');
+    expect(four.digest).toBe(getPolicy('rev3').digest);
+    const sixteen = parsePolicy({ ...getPolicy('rev3').data, id: 'lr16', host: { listRegisters: 16 } }, 'x.json');
+    expect(sixteen.digest).not.toBe(getPolicy('rev3').digest);
+    expect(parsePolicy({ ...getPolicy('rev3').data, id: 'lr-u', host: { listRegisters: 'unlimited' } }, 'x.json').host.listRegisters).toBe('unlimited');
+    for (const bad of [0, 65, 2.5, 'many']) {
+      expect(() => parsePolicy({ ...getPolicy('rev3').data, id: 'lr-bad', host: { listRegisters: bad } }, 'x.json')).toThrow(/host\.listRegisters/);
+    }
   });
 });
 
@@ -131,7 +143,7 @@ describe('the published JSON Schema (policy.schema.json)', () => {
     expect(message({ ...base, userSelectableRevisions: [1, 'x'] })).toBe('my.json: policy field userSelectableRevisions[1] is "x" (expected an integer 0..15)');
     expect(message({ ...base, userGroupWrites: { v2: { minRevision: 1, requireUserIidrWrite: 'yes' }, v3: { minRevision: 1 } } })).toBe('my.json: policy field userGroupWrites.v2.requireUserIidrWrite is "yes" (expected true or false)');
     expect(message({ ...base, userGroupWrites: { v2: { minRevision: 1 } } })).toMatch(/^my\.json: policy field userGroupWrites\.v3 is missing \(expected \{"minRevision": N, "requireUserIidrWrite": true\|false\} for GICv3\)$/);
-    expect(message({ ...base, host: { priBits: 5, bogus: 1 } })).toBe('my.json: unknown policy field "host.bogus" (expected one of priBits, preBits, idBits, seis, a3v, gicvIidr)');
+    expect(message({ ...base, host: { priBits: 5, bogus: 1 } })).toBe('my.json: unknown policy field "host.bogus" (expected one of priBits, preBits, idBits, seis, a3v, gicvIidr, listRegisters)');
     expect(message({ ...base, gicrLpiInvalidation: 'x' })).toMatch(/^my\.json: policy field gicrLpiInvalidation is "x" \(expected one of "registered"/);
     expect(message({ ...base, id: 'Bad ID' })).toMatch(/^my\.json: policy field id is "Bad ID" \(expected lower-case letters/);
     expect(message([1])).toMatch(/^my\.json: policy file is not a JSON object/);

@@ -33,7 +33,15 @@ export interface HostParams {
   a3v: number;
   /** GICv2 guests read the hardware GICV_IIDR for GICC_IIDR (GIC-400: 0x0202143B). */
   gicvIidr: number;
+  /**
+   * The host GIC's list registers (ICH_VTR_EL2.ListRegs + 1; GICH_VTR.ListRegs + 1): how many
+   * of a vCPU's queued interrupts KVM's vgic_flush_lr_state can show the guest at once. 4 on
+   * QEMU's GICv3 and GICv2 (the nested host) and on GIC-500/GIC-600. `unlimited` is no real
+   * host: every queued interrupt in a list register (the model before list registers existed).
+   */
+  listRegisters: ListRegisterCount;
 }
+export type ListRegisterCount = number | 'unlimited';
 
 /**
  * GICR_INVLPIR / GICR_INVALLR / GICR_SYNCR (KVM vgic-mmio-v3.c): `registered` at every revision,
@@ -65,10 +73,22 @@ export interface KernelSwitches {
    * the revision before init; `none` 6.1 and 6.12, every register access is -EBUSY.
    */
   distRegsBeforeInit: DistRegsBeforeInit;
+  /**
+   * What KVM does when a vCPU's ap_list does not fit in the list registers (vgic.c
+   * vgic_flush_lr_state, vgic_irq_cmp). `pending-first` (mainline, the 2025 LR-overflow series
+   * that also brought vgic_v3_deactivate): pending interrupts sort first, by priority, and an EOI or
+   * DIR of an active interrupt outside the list registers still deactivates it (EOIcount
+   * maintenance, trapped DIR). `active-first` (6.1, 6.12): active interrupts sort first, and an
+   * EOI or DIR reaches only the list registers (outside them the hardware only counts EOIcount,
+   * which those kernels ignore), so the interrupt stays active.
+   */
+  lrOverflow: LrOverflowRule;
 }
+export type LrOverflowRule = 'pending-first' | 'active-first';
+export const LR_OVERFLOW_RULES: readonly LrOverflowRule[] = ['pending-first', 'active-first'];
 export type DistRegsBeforeInit = 'iidr-typer2' | 'none';
 export const DIST_REGS_BEFORE_INIT: readonly DistRegsBeforeInit[] = ['iidr-typer2', 'none'];
-export const MAINLINE_KERNEL: KernelSwitches = { dirDeactivatesOtherVcpus: true, distRegsBeforeInit: 'iidr-typer2' };
+export const MAINLINE_KERNEL: KernelSwitches = { dirDeactivatesOtherVcpus: true, distRegsBeforeInit: 'iidr-typer2', lrOverflow: 'pending-first' };
 
 export interface PolicyData {
   schema: number;
@@ -91,7 +111,7 @@ export interface PolicyData {
   extends?: string;
 }
 
-export const DEFAULT_HOST: HostParams = { priBits: 5, preBits: 5, idBits: 1, seis: 0, a3v: 1, gicvIidr: 0x0202143b };
+export const DEFAULT_HOST: HostParams = { priBits: 5, preBits: 5, idBits: 1, seis: 0, a3v: 1, gicvIidr: 0x0202143b, listRegisters: 4 };
 
 export class Policy {
   readonly id: string;
@@ -173,10 +193,16 @@ export function behaviourOf(d: PolicyData): Record<string, unknown> {
     gicrCtlrIrCes: { minRevision: d.gicrCtlrIrCes.minRevision },
     gicrLpiInvalidation: d.gicrLpiInvalidation ?? 'registered',
     gicrEnableLpisClear: d.gicrEnableLpisClear ?? 'always',
-    host: { ...DEFAULT_HOST, ...(d.host ?? {}) },
+    host: hostBehaviour(d.host),
     // Left out when it is mainline's, so that the switches' arrival changed no policy's digest.
     ...kernelBehaviour(d.kernel),
   };
+}
+
+/** The host block; listRegisters left out at its default, so that its arrival changed no policy's digest. */
+function hostBehaviour(h: Partial<HostParams> | undefined): Record<string, unknown> {
+  const { listRegisters, ...rest } = { ...DEFAULT_HOST, ...(h ?? {}) };
+  return listRegisters === DEFAULT_HOST.listRegisters ? rest : { ...rest, listRegisters };
 }
 
 function kernelBehaviour(k: Partial<KernelSwitches> | undefined): { kernel?: KernelSwitches } {

@@ -1,5 +1,6 @@
 // The virtual CPU interface as the architecture defines it (GICv3 ICV_* / GICv2 GICV_*), run
-// over the interrupts KVM would have in the list registers: the vCPU's ap_list, LRs unlimited.
+// over the interrupts KVM put in the list registers (list-registers.ts: the head of the vCPU's
+// ap_list, policy host.listRegisters of them; the whole list when unlimited).
 // KVM never executes this logic (the hardware does), so it follows the architecture, with the
 // GICv2 differences as flavour options:
 //   - GICv2 IAR acknowledges Group 1 only with AckCtl=1, else returns 1022;
@@ -125,11 +126,12 @@ export class CpuInterface {
     this.core.settle();
     const s = this.core.irqs;
     const st = this.state[cpu];
-    const list = this.core.apList[cpu];
+    const lrs = this.core.lrs;
+    const n = lrs.viewLength(cpu);
     let best = -1;
     let bestPrio = 0x100;
-    for (let i = 0; i < list.length; i++) {
-      const slot = list[i];
+    for (let i = 0; i < n; i++) {
+      const slot = lrs.viewAt(cpu, i);
       if (s.active[slot] || !s.enabled[slot] || !s.pending(slot)) continue;
       if (!this.groupEnabled(st, s.group[slot])) continue;
       const p = s.priority[slot];
@@ -139,7 +141,9 @@ export class CpuInterface {
       }
     }
     if (track && this.core.deps.enabled) {
-      // The list (its members and order), and everything the choice above looked at.
+      // The list (its members and order; the list registers are loaded from it), and everything
+      // the choice above looked at.
+      const list = this.core.apList[cpu];
       this.core.deps.read(`cpu${cpu}:aplist`);
       for (let i = 0; i < list.length; i++) {
         for (const f of HPPI_INPUTS) this.core.depRead(list[i], f);
@@ -255,6 +259,17 @@ export class CpuInterface {
     return slot;
   }
 
+  /**
+   * 6.1/6.12 (kernel.lrOverflow active-first): an EOI or DIR finds only an interrupt in one of the
+   * vCPU's list registers (the hardware's, or hyp's __vgic_v3_find_active_lr); for any other it
+   * only bumps ICH_HCR_EL2.EOIcount, which those kernels never read, so the interrupt stays
+   * active. Mainline handles EOIcount and traps DIR, so the deactivation reaches it there.
+   */
+  private outsideLrs(cpu: number, slot: number): boolean {
+    const lrs = this.core.lrs;
+    return lrs.limited && this.core.policy.kernel.lrOverflow === 'active-first' && !lrs.holds(cpu, slot);
+  }
+
   private deactivate(slot: number): void {
     const s = this.core.irqs;
     s.active[slot] = 0;
@@ -288,6 +303,8 @@ export class CpuInterface {
     let effect: string | undefined;
     if (slot < 0) {
       effect = `priority dropped; INTID ${intid} is not active on this vCPU`;
+    } else if (this.outsideLrs(cpu, slot)) {
+      effect = `priority dropped; INTID ${intid} is in no list register (EOIcount only), not deactivated`;
     } else {
       const s = this.core.irqs;
       const g = s.group[slot];
@@ -313,6 +330,7 @@ export class CpuInterface {
     // A GICv2 GICC_DIR goes to the local hardware GICV and cannot reach another vCPU at all.
     if (slot < 0 && !this.flavour.sgiSource && this.core.policy.kernel.dirDeactivatesOtherVcpus) slot = this.findActiveSpi(value);
     if (slot < 0) return `ignored: INTID ${intid} is not active on this vCPU`;
+    if (this.outsideLrs(cpu, slot)) return `ignored: INTID ${intid} is in no list register (EOIcount only), not deactivated`;
     this.deactivate(slot);
     this.core.settle();
     return undefined;

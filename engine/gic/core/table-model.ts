@@ -89,6 +89,34 @@ export abstract class TableModel<S extends TableState> {
     return effect ? { reg, effect } : { reg };
   }
 
+  // ---- guest entries and exits (list-registers.ts; MODEL.md "List registers") ----
+
+  /** A guest access of `cpu` begins: it runs, with the list registers of its last entry or fresh ones. */
+  protected enter(cpu: number | null): void {
+    this.st.core.lrs.enter(cpu ?? 0);
+  }
+
+  /** The access ended in an exit to KVM (a trap) or the replay re-enters the vCPU: its next access reloads the list registers. */
+  protected exit(cpu: number | null): void {
+    this.st.core.lrs.exit(cpu ?? 0);
+  }
+
+  /**
+   * After a guest write: the KVM backend's replay runs every other vCPU (a probe, to read what
+   * the write did to them), so with more than one vCPU the writer's segment ends there, and it
+   * re-enters the writer itself after a deactivating write (engine/backend/kvm/job.ts).
+   * A deactivation would exit anyway when KVM asked for a maintenance interrupt (a level
+   * interrupt's EOI bit, underflow with one list register left valid).
+   */
+  protected afterGuestWrite(cpu: number | null, deactivating: boolean): void {
+    if (deactivating || this.cpuCount > 1) this.exit(cpu);
+  }
+
+  /** Userspace, a line, an MSI, a control attribute: every vCPU is out of the guest. */
+  protected outside(): void {
+    this.st.core.lrs.leaveAll();
+  }
+
   irqOutput(cpu: number): 0 | 1 {
     return this.st.cpuif.irqOutput(cpu);
   }

@@ -17,6 +17,7 @@ import { DepTracker } from '../../model/deps';
 import { Policy } from '../../policy/policy';
 import { GicVersion } from '../../trace/events';
 import { CONFIG_EDGE, CONFIG_LEVEL, IrqStore, NR_PRIVATE, NR_SGIS, OWNER_NONE, OWNER_TIMER } from './irq-store';
+import { ListRegisters } from './list-registers';
 
 export type AccessSource = 'guest' | 'user';
 
@@ -55,6 +56,8 @@ export class VgicCore {
   readonly outputStale: Uint8Array;
   /** Some outputStale entry is set. */
   outputsStale = true;
+  /** What of each ap_list the guest's CPU interface sees (policy host.listRegisters, kernel.lrOverflow). */
+  readonly lrs: ListRegisters;
 
   constructor(
     readonly gicVersion: GicVersion,
@@ -72,6 +75,7 @@ export class VgicCore {
     for (let c = 0; c < cpus; c++) this.apList.push([]);
     this.pruneCpu = new Uint8Array(cpus).fill(1);
     this.outputStale = new Uint8Array(cpus).fill(1);
+    this.lrs = new ListRegisters(this, policy.host.listRegisters, policy.kernel.lrOverflow);
   }
 
   // ---- change tracking (what settle() and the CPU interface must look at again) ----
@@ -89,6 +93,7 @@ export class VgicCore {
   touchCpu(cpu: number): void {
     this.outputStale[cpu] = 1;
     this.outputsStale = true;
+    this.lrs.markStale(cpu);
   }
 
   /** Something every interrupt's delivery depends on changed (distributor enable, reset). */
@@ -97,6 +102,7 @@ export class VgicCore {
     this.outputStale.fill(1);
     this.dirty = true;
     this.outputsStale = true;
+    this.lrs.markAllStale();
   }
 
   /**

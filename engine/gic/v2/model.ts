@@ -18,6 +18,8 @@ import { describeV2Mmio, describeV2User } from './registry';
 import { V2State } from './state';
 import { CoreOptions } from '../core/vgic';
 
+/** GICC_EOIR, GICC_AEOIR, GICC_DIR: deactivating writes the replay re-enters the vCPU after (TableModel.afterGuestWrite). */
+const GICC_DEACTIVATING = new Set([0x10, 0x24, 0x1000]);
 const NO_CPU_NOTE = 'the source did not name the vCPU: banked state of vCPU 0';
 
 export class GicV2Model extends TableModel<V2State> implements GicModel {
@@ -44,7 +46,26 @@ export class GicV2Model extends TableModel<V2State> implements GicModel {
     return cpu === null && !user && (t === V2_CPUIF || distBanked(row, off)) ? NO_CPU_NOTE : undefined;
   }
 
-  mmioRead(cpu: number | null, frame: Frame, _index: number, offset: number, size: AccessSize, _observed: bigint | null): ReadResult {
+  /**
+   * GICD traps (KVM emulates it): an exit. The GICC frame is the host's GICV, mapped into the
+   * guest: its accesses act on the list registers without an exit.
+   */
+  mmioRead(cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize, observed: bigint | null): ReadResult {
+    this.enter(cpu);
+    const r = this.mmioReadIn(cpu, frame, index, offset, size, observed);
+    if (frame !== Frame.CpuIf) this.exit(cpu);
+    return r;
+  }
+
+  mmioWrite(cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize, value: bigint): WriteResult {
+    this.enter(cpu);
+    const r = this.mmioWriteIn(cpu, frame, index, offset, size, value);
+    if (frame !== Frame.CpuIf) this.exit(cpu);
+    else this.afterGuestWrite(cpu, GICC_DEACTIVATING.has(offset));
+    return r;
+  }
+
+  private mmioReadIn(cpu: number | null, frame: Frame, _index: number, offset: number, size: AccessSize, _observed: bigint | null): ReadResult {
     if (frame === Frame.Dist) return this.frameRead(V2_DIST, cpu, offset, size, false);
     if (frame === Frame.CpuIf) {
       // GICV accepts aligned 32-bit accesses only.
@@ -55,7 +76,7 @@ export class GicV2Model extends TableModel<V2State> implements GicModel {
     return { value: 0n, reg: d.reg, note: `${d.error}: reads 0` };
   }
 
-  mmioWrite(cpu: number | null, frame: Frame, _index: number, offset: number, size: AccessSize, value: bigint): WriteResult {
+  private mmioWriteIn(cpu: number | null, frame: Frame, _index: number, offset: number, size: AccessSize, value: bigint): WriteResult {
     if (frame === Frame.Dist) return this.frameWrite(V2_DIST, cpu, offset, size, value, false);
     if (frame === Frame.CpuIf) {
       if (size !== 4) return { reg: describeV2Mmio(frame, offset, size).reg, effect: `ignored: ${size * 8}-bit access to the GICV frame` };
@@ -75,18 +96,21 @@ export class GicV2Model extends TableModel<V2State> implements GicModel {
   }
 
   userRead(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, _observed: bigint | null): ReadResult {
+    this.outside();
     const d = describeV2User(group, cpu, offset, size);
     if (d.error) return { value: 0n, reg: d.reg, note: `${d.error}: reads 0` };
     return this.frameRead(group === UserGroup.DistRegs ? V2_DIST : V2_CPUIF_USER, cpu ?? 0, offset, 4, true);
   }
 
   userWrite(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, value: bigint): WriteResult {
+    this.outside();
     const d = describeV2User(group, cpu, offset, size);
     if (d.error) return { reg: d.reg, effect: `ignored: ${d.error}` };
     return this.frameWrite(group === UserGroup.DistRegs ? V2_DIST : V2_CPUIF_USER, cpu ?? 0, offset, 4, value, true);
   }
 
   setLine(intid: number, cpu: number | null, level: 0 | 1, owner: LineOwner): WriteResult {
+    this.outside();
     const reason = this.st.core.injectLine(intid, cpu, level, owner);
     this.st.core.settle();
     const reg = intid < 32 ? `PPI ${intid}` : `SPI ${intid}`;
@@ -99,6 +123,7 @@ export class GicV2Model extends TableModel<V2State> implements GicModel {
    * on when that happens: the model needs no uninitialised state for GICv2.
    */
   deviceCtrl(device: CtrlDevice, attr: number): CtrlResult {
+    this.outside();
     if (device === 'vgic' && attr === CTRL_INIT) return { reg: 'KVM_DEV_ARM_VGIC_CTRL_INIT', result: 0 };
     return { reg: device === 'vgic' ? `VGIC CTRL ${attr}` : `ITS CTRL ${attr}`, result: -ERRNO.ENXIO, effect: device === 'vgic' ? 'rejected (-ENXIO): not a GICv2 control attribute' : 'rejected (-ENXIO): a GICv2 VM has no ITS' };
   }

@@ -21,6 +21,8 @@ export const V3_DIST = new FrameTable<V3State>('GICD', 0x10000, V3_DIST_ROWS, '6
 export const V3_REDIST = new FrameTable<V3State>('GICR', 0x20000, V3_REDIST_ROWS, '128 KiB GICv3 redistributor (RD_base + SGI_base)');
 
 const MASK64 = 0xffffffffffffffffn;
+/** ICC writes after which the vCPU re-enters: the SGI registers trap, EOIR/DIR deactivate (TableModel.afterGuestWrite). */
+const EXITING_ICC = new Set(['ICC_SGI0R_EL1', 'ICC_SGI1R_EL1', 'ICC_ASGI1R_EL1', 'ICC_EOIR0_EL1', 'ICC_EOIR1_EL1', 'ICC_DIR_EL1']);
 /** The two registers mainline's reg_allowed_pre_init() lets through before CTRL_INIT. */
 const GICD_IIDR_OFFSET = 0x0008;
 const GICD_TYPER2_OFFSET = 0x000c;
@@ -89,8 +91,23 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
     return r;
   }
 
+  /** Every GICv3 MMIO frame traps (KVM emulates GICD, GICR and the ITS): the access is an exit. */
   mmioRead(cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize, observed: bigint | null): ReadResult {
     void observed;
+    this.enter(cpu);
+    const r = this.mmioReadIn(cpu, frame, index, offset, size);
+    this.exit(cpu);
+    return r;
+  }
+
+  mmioWrite(cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize, value: bigint): WriteResult {
+    this.enter(cpu);
+    const r = this.mmioWriteIn(cpu, frame, index, offset, size, value);
+    this.exit(cpu);
+    return r;
+  }
+
+  private mmioReadIn(cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize): ReadResult {
     switch (frame) {
       case Frame.Dist:
         // Every banked distributor register is RAZ/WI under ARE=1, so the accessing vCPU never matters.
@@ -109,7 +126,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
     }
   }
 
-  mmioWrite(cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize, value: bigint): WriteResult {
+  private mmioWriteIn(cpu: number | null, frame: Frame, index: number, offset: number, size: AccessSize, value: bigint): WriteResult {
     switch (frame) {
       case Frame.Dist:
         return this.frameWrite(V3_DIST, cpu ?? 0, offset, size, value, false);
@@ -132,6 +149,9 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
     const row = iccRow(enc);
     const reg = row ? row.name : sysregName(enc);
     if (cpu < 0 || cpu >= this.cpuCount) return { value: 0n, reg, note: `no vCPU ${cpu}` };
+    // No read exits: untrapped, the hardware answers from the list registers; trapped, hyp's
+    // vgic-v3-sr.c emulates it on the list registers and returns to the guest.
+    this.enter(cpu);
     if (!row) return { value: 0n, reg, note: 'not a GIC system register the model knows: reads 0' };
     if (!row.read || this.aprMissing(row.name)) {
       return { value: 0n, reg, note: `UNDEF: ${row.undef}` };
@@ -145,6 +165,15 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
     const row = iccRow(enc);
     const reg = row ? row.name : sysregName(enc);
     if (cpu < 0 || cpu >= this.cpuCount) return { reg, effect: `ignored: no vCPU ${cpu}` };
+    this.enter(cpu);
+    const r = this.sysregWriteIn(cpu, row, reg, value);
+    // ICC_SGI0R/SGI1R/ASGI1R always trap (access_gic_sgi runs in the host); EOIR and DIR are
+    // deactivating writes the replay re-enters the vCPU after.
+    this.afterGuestWrite(cpu, row !== undefined && EXITING_ICC.has(row.name));
+    return r;
+  }
+
+  private sysregWriteIn(cpu: number, row: ReturnType<typeof iccRow>, reg: string, value: bigint): WriteResult {
     if (!row) return { reg, effect: 'ignored: not a GIC system register the model knows' };
     if (!row.write || this.aprMissing(row.name)) {
       return { reg, effect: `ignored: UNDEF: ${row.undef}` };
@@ -167,6 +196,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
 
   userRead(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, observed: bigint | null): ReadResult {
     void observed;
+    this.outside();
     if (this.refusedBeforeInit(group, offset)) {
       const reg = group === UserGroup.DistRegs ? V3_DIST.accessName(offset, 4) : group === UserGroup.RedistRegs ? V3_REDIST.accessName(offset, 4) : (iccRow(offset)?.name ?? sysregName(offset));
       return this.preInitRead(reg)!;
@@ -201,6 +231,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
   }
 
   userWrite(group: UserGroup, cpu: number | null, offset: number, size: AccessSize, value: bigint): WriteResult {
+    this.outside();
     if (this.refusedBeforeInit(group, offset)) {
       const reg = group === UserGroup.DistRegs ? V3_DIST.accessName(offset, 4) : group === UserGroup.RedistRegs ? V3_REDIST.accessName(offset, 4) : (iccRow(offset)?.name ?? sysregName(offset));
       return this.preInitWrite(reg)!;
@@ -237,6 +268,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
 
   setLine(intid: number, cpu: number | null, level: 0 | 1, owner: LineOwner): WriteResult {
     const reg = intid < 32 ? `PPI${intid}@cpu${cpu}` : `SPI${intid}`;
+    this.outside();
     if (!this.initialised) return { reg, effect: `ignored: KVM_IRQ_LINE returns -EBUSY: ${GicV3Model.NOT_INITIALISED}` };
     const effect = this.st.core.injectLine(intid, intid < 32 ? cpu : null, level, owner);
     this.st.core.settle();
@@ -245,6 +277,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
 
   memWrite(cpu: number | null, addr: bigint, bytes: Uint8Array): WriteResult {
     void cpu;
+    this.outside();
     const reg = `MEM[0x${addr.toString(16)}]`;
     if (!this.st.vits) return { reg, effect: 'ignored: without an ITS nothing in the vGIC reads guest memory' };
     this.st.vits.memWrite(addr, bytes);
@@ -252,6 +285,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
   }
 
   signalMsi(address: bigint, data: number, devid: number | null): MsiResult {
+    this.outside();
     if (!this.st.vits) return { reg: 'MSI', result: -19, effect: 'rejected (-ENODEV): this VM has no ITS' };
     const r = this.st.vits.msi(address, data, devid);
     this.st.core.settle();
@@ -259,6 +293,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
   }
 
   deviceCtrl(device: CtrlDevice, attr: number): CtrlResult {
+    this.outside();
     let r: CtrlResult;
     if (device === 'its') {
       r = this.st.vits ? this.st.vits.ctrl(attr) : { reg: `ITS CTRL ${attr}`, result: -19, effect: 'rejected (-ENODEV): this VM has no ITS device' };

@@ -61,7 +61,9 @@ describe('campaign streams', () => {
     const EOIR1 = sysregByName('ICC_EOIR1_EL1')!.enc;
     const DIR = sysregByName('ICC_DIR_EL1')!.enc;
     let eois = 0, dirs = 0, gicvEois = 0;
-    for (const seed of streamSeeds(2, 4, 3)) {
+    // 12 GICv3 streams: on 6.1 with 4 list registers a stream with many SPIs active often reads
+    // IAR 1023 (the pending ones sort behind the active ones), so EOI-mode-1 flows that reach DIR are rarer.
+    for (const seed of streamSeeds(2, 12, 3)) {
       const s = generateStream({ seed, version: 3, events: 1500, policy });
       expect(s.events.some((e) => e.kind === EventKind.SysregRead && e.enc === IAR1)).toBe(true);
       eois += s.events.filter((e) => e.kind === EventKind.SysregWrite && e.enc === EOIR1).length;
