@@ -17,6 +17,9 @@ const SIZE = 1 << 18;
 const SLACK = 1024;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 const TWO32 = 4294967296;
+/** "00".."99" and "00".."ff", two ASCII digits per entry. */
+const DEC2 = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), 'latin1');
+const HEX2 = Buffer.from(Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0')).join(''), 'latin1');
 
 /** A register's values repeat (status, IDs, enables): one tail per value is rendered once, up to this many per register. */
 const TAILS_PER_REGISTER = 256;
@@ -33,7 +36,11 @@ interface ReadTail {
   mid: Buffer;
   suffix: Buffer;
   byValue: Map<bigint, Buffer> | null;
+  /** The same tails of the values below SMALL_VALUES, by Number. */
+  small: (Buffer | undefined)[];
 }
+
+const SMALL_VALUES = 256;
 
 /** Effect texts kept rendered (each at most 1 KiB). */
 const EFFECTS = 1024;
@@ -129,9 +136,16 @@ export class BodyHasher {
       this.hash.update(b);
       return;
     }
-    // TypedArray#set stays in V8 (no call into C++ as Buffer#copy makes): most pieces are a few dozen bytes.
-    this.buf.set(b, this.at);
-    this.at += b.length;
+    // TypedArray#set stays in V8 (no call into C++ as Buffer#copy makes); a loop is quicker still for a few bytes (cpu<n>).
+    if (b.length <= 8) {
+      const buf = this.buf;
+      let at = this.at;
+      for (let i = 0; i < b.length; i++) buf[at++] = b[i];
+      this.at = at;
+    } else {
+      this.buf.set(b, this.at);
+      this.at += b.length;
+    }
   }
 
   /** A string known to be short ASCII (literals of this file). */
@@ -172,17 +186,23 @@ export class BodyHasher {
       return;
     }
     if (n < 0x80000000) {
-      // Integer division by |0 where it is exact (below 2^31): most indexes.
-      let digits = 1;
-      for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
+      // Below 2^31 (every index): |0 division is exact, and two digits a step from DEC2.
+      const digits = n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+      const buf = this.buf;
       let p = this.at + digits;
       this.at = p;
-      for (let x = n; ; ) {
-        const q = (x / 10) | 0;
-        this.buf[--p] = 48 + x - q * 10;
-        if (q === 0) break;
+      let x = n;
+      while (x >= 100) {
+        const q = (x / 100) | 0;
+        const r = (x - q * 100) << 1;
+        buf[--p] = DEC2[r + 1];
+        buf[--p] = DEC2[r];
         x = q;
       }
+      if (x >= 10) {
+        buf[p - 1] = DEC2[(x << 1) + 1];
+        buf[p - 2] = DEC2[x << 1];
+      } else buf[p - 1] = 48 + x;
       return;
     }
     let digits = 1;
@@ -223,26 +243,30 @@ export class BodyHasher {
     this.ascii(`0x${v.toString(16)}`);
   }
 
-  /** An unsigned 32-bit value in hex, at least `width` digits. */
+  /** An unsigned 32-bit value in hex, at least `width` digits; two digits a step from HEX2. */
   private hex32(n: number, width: number): void {
     let digits = n === 0 ? 1 : (35 - Math.clz32(n)) >> 2;
     if (digits < width) digits = width;
+    const buf = this.buf;
     let p = this.at + digits;
     this.at = p;
-    for (let i = 0; i < digits; i++) {
-      this.buf[--p] = HEX[n & 15];
-      n >>>= 4;
+    for (let left = digits; left > 1; left -= 2) {
+      const b = (n & 255) << 1;
+      buf[--p] = HEX2[b + 1];
+      buf[--p] = HEX2[b];
+      n >>>= 8;
     }
+    if (digits & 1) buf[p - 1] = HEX[n & 15];
   }
 
   private readTail(reg: string, via: string, size: number): ReadTail {
     let byReg = this.tails.get(reg);
     if (byReg === undefined) this.tails.set(reg, (byReg = []));
-    const code = VIA_CODE[via];
+    const code = via === 'mmio' ? 0 : via === 'sysreg' ? 1 : VIA_CODE[via];
     const k = (code ?? 5) * 16 + (size & 15);
     let t = byReg[k];
     if (t === undefined || size > 15 || code === undefined) {
-      t = { mid: this.mid(reg, 0, via, size), suffix: this.suffix(reg, size), byValue: size > 15 || code === undefined ? null : new Map() };
+      t = { mid: this.mid(reg, 0, via, size), suffix: this.suffix(reg, size), byValue: size > 15 || code === undefined ? null : new Map(), small: [] };
       if (size <= 15 && code !== undefined) byReg[k] = t;
     }
     return t;
@@ -250,13 +274,16 @@ export class BodyHasher {
 
   /** The tail of a plain read of `value` (ReadTail), rendered as the field-by-field path would. */
   private cachedTail(t: ReadTail, reg: string, value: bigint): Buffer {
-    let b = t.byValue!.get(value);
+    // Most register values are small: an array lookup by Number, no bigint hashing.
+    const n = Number(value);
+    let b = n >= 0 && n < SMALL_VALUES ? t.small[n] : t.byValue!.get(value);
     if (b !== undefined) return b;
     const f = this.fields(reg, value);
     const head = t.mid.toString('utf8');
     b = Buffer.from(`${head}0x${value.toString(16)}${f ? ` {${f}}` : ''}${t.suffix.toString('utf8')}`, 'utf8');
     if (t.byValue!.size >= TAILS_PER_REGISTER || this.tailBytes + b.length > TAIL_BYTES) t.byValue = null;
     else {
+      if (n >= 0 && n < SMALL_VALUES) t.small[n] = b;
       t.byValue!.set(value, b);
       this.tailBytes += b.length;
     }
