@@ -7,7 +7,7 @@ import * as path from 'path';
 import { UsageError } from '../errors';
 import { goldenPathFor, layoutFor, TRACE_EXT } from '../golden/layout';
 import { recordRenderer } from '../golden/render';
-import { readGoldenBody } from '../minimize/golden-body';
+import { policyFileOf, readGoldenBody } from '../minimize/golden-body';
 import { Policy } from '../policy/policy';
 import { replayEvents } from '../replay/replay';
 import { readTrace } from '../trace/reader';
@@ -25,7 +25,8 @@ export interface ExportResult {
   golden: string | null;
 }
 
-export function exportTrace(file: string, policy: Policy, format: ExportFormat, root: string | null): ExportResult {
+/** `policyFiles`: the --policy-file arguments, as given (a damaged golden's bless hint names the policy's file). */
+export function exportTrace(file: string, policy: Policy, format: ExportFormat, root: string | null, policyFiles?: readonly string[]): ExportResult {
   const t = readTrace(file);
   let golden: string | null = null;
   if (root) {
@@ -35,7 +36,7 @@ export function exportTrace(file: string, policy: Policy, format: ExportFormat, 
       const g = goldenPathFor(rel, policy.id);
       let body: string[] | null = null;
       try {
-        body = readGoldenBody(path.join(layout.root, g), g, t.trailer?.digest ?? '');
+        body = readGoldenBody(path.join(layout.root, g), g, t.trailer?.digest ?? '', policyFileOf(policy, policyFiles));
       } catch (e) {
         if (!/ENOENT|does not exist|no such file/i.test((e as Error).message)) throw e;
       }

@@ -18,7 +18,7 @@ import { DriftReport, PairResult } from './results';
 import { unobservableFor } from './observability';
 import { FieldFormatter, fieldFormatterFor, renderRecord } from './render';
 import { BodyHasher } from './render-bytes';
-import { BodyWriter, CheckedBody, commitGolden, formatForBody, openGolden, OpenGolden } from './store';
+import { BodyFault, bodyFault, BodyWriter, CheckedBody, commitGolden, formatForBody, openGolden, OpenGolden } from './store';
 
 export type ReplayInjection = Pick<ReplayOptions, 'modelFactory' | 'timerFactory'>;
 
@@ -47,6 +47,14 @@ export interface PairInput {
   newName?: string;
   /** The policy is known only through this --policy-file: a bless hint must name the file. */
   policyFile?: string;
+}
+
+/** A damaged golden body (bodyFault) as the user reads it: what is wrong and the bless that regenerates it. */
+export function bodyFaultError(f: BodyFault, h: GoldenHeader, bodyFile: string, firstBodyLine: number, bless: string): InputError {
+  if (f.kind === 'truncated') {
+    return new InputError(`golden is truncated: ${f.lines} of ${h.bodyLines} body lines${f.unterminated ? ', the last without its line end' : ''}; restore it from git or regenerate with \`${bless}\``, { file: bodyFile, line: firstBodyLine + f.lines });
+  }
+  return new InputError(`golden was edited by hand: its body no longer matches the body-sha256 in its header. Goldens are generated, never edited: restore it from git, or regenerate it with \`${bless}\``, { file: bodyFile }, `body-sha256 ${h.bodySha256}`);
 }
 
 /** The bless of one pair, as a command that works when pasted at the project root. */
@@ -279,14 +287,8 @@ function fullCheck(inp: PairInput, limits: Partial<CompareOptions>): PairResult 
     e.close();
     exp = null;
     const bh = e.bodyHeader;
-    const oldSha = e.body.hasher.digest();
-    const oldLines = e.body.hasher.lines;
-    if (oldLines < bh.bodyLines || !e.body.terminated) {
-      throw new InputError(`golden is truncated: ${oldLines} of ${bh.bodyLines} body lines${e.body.terminated ? '' : ', the last without its line end'}; restore it from git or regenerate with \`${blessHint(trace, bh.policy ?? policy.id, bh.policy === policy.id ? inp.policyFile : undefined)}\``, { file: e.bodyFile, line: e.firstBodyLine + oldLines });
-    }
-    if (oldSha !== bh.bodySha256 || oldLines !== bh.bodyLines || e.body.storedDigest() !== bh.storedSha256) {
-      throw new InputError(`golden was edited by hand: its body no longer matches the body-sha256 in its header. Goldens are generated, never edited: restore it from git, or regenerate it with \`${blessHint(trace, bh.policy ?? policy.id, bh.policy === policy.id ? inp.policyFile : undefined)}\``, { file: e.bodyFile }, `body-sha256 ${bh.bodySha256}`);
-    }
+    const fault = bodyFault(e.body, bh);
+    if (fault) throw bodyFaultError(fault, bh, e.bodyFile, e.firstBodyLine, blessHint(trace, bh.policy ?? policy.id, bh.policy === policy.id ? inp.policyFile : undefined));
     conclude(res, e, digest, drift, inp);
     if (res.status !== 'match') keepPending(pending, res, policy);
     return res;

@@ -109,13 +109,27 @@ export function bodyProblem(file: string, display: string): string | null {
     if (g.header.sameAs !== undefined) return g.reader.next() === null ? null : `it says same-as ${g.header.sameAs} but has a body of its own`;
     const body = new CheckedBody(g, display);
     body.drain();
-    const h = g.header;
-    if (body.hasher.lines < h.bodyLines || !body.terminated) return `its body is truncated (${body.hasher.lines} of ${h.bodyLines} lines)`;
-    if (body.hasher.digest() !== h.bodySha256 || body.hasher.lines !== h.bodyLines) return 'its body was edited by hand (it no longer matches body-sha256)';
-    return null;
+    const f = bodyFault(body, g.header);
+    if (!f) return null;
+    return f.kind === 'truncated' ? `its body is truncated (${f.lines} of ${g.header.bodyLines} lines)` : 'its body was edited by hand (it no longer matches body-sha256)';
   } finally {
     g.reader.close();
   }
+}
+
+/** What is wrong with a body read to its end, against its header; null when it is whole and unedited. */
+export type BodyFault = { kind: 'truncated'; lines: number; unterminated: boolean } | { kind: 'edited' };
+
+/**
+ * The one verification of a body read in full through CheckedBody (check, bless, pending, and the
+ * readers of a golden's lines alike): its line count, its last line end, body-sha256 and, for a
+ * compact body, stored-sha256.
+ */
+export function bodyFault(body: CheckedBody, h: GoldenHeader): BodyFault | null {
+  const lines = body.hasher.lines;
+  if (lines < h.bodyLines || !body.terminated) return { kind: 'truncated', lines, unterminated: !body.terminated };
+  if (body.hasher.digest() !== h.bodySha256 || lines !== h.bodyLines || body.storedDigest() !== h.storedSha256) return { kind: 'edited' };
+  return null;
 }
 
 /**

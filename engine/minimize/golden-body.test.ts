@@ -10,6 +10,7 @@ import { blessConfig, tempProject } from '../golden/testing/project';
 import { exportTrace } from '../export';
 import { loadPolicyFile } from '../policy/policy';
 import { projectRoot } from '../util/project-root';
+import { InputError } from '../errors';
 import { readGoldenBody } from './golden-body';
 import { minimizeFile } from '.';
 
@@ -71,5 +72,23 @@ describe('format-2 (compact) goldens in minimize --golden and export', () => {
     expect(b.text).toBe(a.text);
     fs.writeFileSync(compact.pol, JSON.stringify({ schema: 1, id: 'my', extends: 'rev3', guestGroupWrites: { minRevision: 4 } }));
     expect(() => exportTrace(compact.trace, loadPolicyFile(compact.pol), 'c', compact.root)).toThrow(/no longer replays as golden\/ig\/my\.golden/);
+  });
+
+  test('a hand-edited golden is refused as check refuses it, plain or compact (stored-sha256), naming the file and the bless that regenerates it', () => {
+    for (const p of [plain, compact]) fs.writeFileSync(p.pol, JSON.stringify({ schema: 1, id: 'my', extends: 'rev3' }));
+    const text = fs.readFileSync(golden(plain), 'utf8');
+    fs.writeFileSync(golden(plain), text.replace('= 0x4b00343b', '= 0x4b00343c'));
+    const ctext = fs.readFileSync(golden(compact), 'utf8');
+    const stored = /^# stored-sha256: ([0-9a-f]{64})$/m.exec(ctext)![1];
+    fs.writeFileSync(golden(compact), ctext.replace(stored, `${stored[0] === '0' ? '1' : '0'}${stored.slice(1)}`));
+    const edited = /^golden\/ig\/my\.golden: golden was edited by hand: .*regenerate it with `gicreplay bless traces\/ig\.gtr --policy-file my\.json --reason "…"`/;
+    for (const p of [plain, compact]) {
+      expect(() => readGoldenBody(golden(p), 'golden/ig/my.golden', '', 'my.json')).toThrow(edited);
+      expect(() => minimizeFile(p.trace, { kind: 'golden', root: p.root, policies: [loadPolicyFile(p.pol)] })).toThrow(InputError);
+      expect(() => exportTrace(p.trace, loadPolicyFile(p.pol), 'c', p.root)).toThrow(/golden\/ig\/my\.golden: golden was edited by hand/);
+    }
+    // Only the stored lines' digest changed in the compact one: its inflated body is still the plain body.
+    fs.writeFileSync(golden(compact), ctext);
+    expect(readGoldenBody(golden(compact), 'golden/ig/my.golden', '')).toHaveLength(Number(/^# body-lines: (\d+)$/m.exec(ctext)![1]));
   });
 });

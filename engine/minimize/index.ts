@@ -6,7 +6,7 @@ import { InputError, UsageError } from '../errors';
 import { layoutFor, goldenPathFor, TRACE_EXT } from '../golden/layout';
 import { Policy } from '../policy/policy';
 import { readTrace } from '../trace/reader';
-import { readGoldenBody } from './golden-body';
+import { policyFileOf, readGoldenBody } from './golden-body';
 import { GoldenJudge, Judge, PoliciesJudge, ReplayBudget } from './judges';
 import { MinimizeResult, minimizeTrace } from './minimize';
 
@@ -22,6 +22,8 @@ export interface MinimizeFileOptions {
   keepMarkers?: boolean;
   maxReplays?: number;
   progress?: (line: string) => void;
+  /** The --policy-file arguments, as given: a damaged golden's bless hint names its policy's file. */
+  policyFiles?: readonly string[];
 }
 
 export const DEFAULT_MAX_REPLAYS = 10000;
@@ -46,7 +48,7 @@ export function minimizeFile(file: string, q: MinimizeQuestion, o: MinimizeFileO
       const abs = path.join(layout.root, g);
       let body: string[];
       try {
-        body = readGoldenBody(abs, g, t.trailer?.digest ?? '');
+        body = readGoldenBody(abs, g, t.trailer?.digest ?? '', policyFileOf(p, o.policyFiles));
       } catch (e) {
         if (q.policies.length > 1 && e instanceof InputError && /ENOENT|does not exist|no such file/i.test(e.message)) continue;
         throw e;

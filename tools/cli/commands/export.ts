@@ -20,8 +20,9 @@ export function exportCommand(y: Argv): Argv {
       (a) => {
         const root = findProjectRoot(process.cwd());
         // --policy: whose golden the program checks (the kernel is put in its revision through GICD_IIDR).
-        const policy = chosenPolicies(a, root, { count: 'one', command: 'export' }).chosen[0];
-        const r = exportTrace(a.trace as string, policy, a.format as ExportFormat, root);
+        const sel = chosenPolicies(a, root, { count: 'one', command: 'export' });
+        const policy = sel.chosen[0];
+        const r = exportTrace(a.trace as string, policy, a.format as ExportFormat, root, sel.files);
         const out = a.o as string;
         writeOutputFile(out, r.text, { what: 'reproducer', inputs: [a.trace as string], inPlace: true });
         summaryLines(out, [`wrote ${out}: ${r.plan.steps.length} operations, ${r.plan.checks} checks of ${r.golden ?? `the model's replay under ${policy.id} (no golden)`}`, a.format === 'kvm-selftest'

@@ -74,6 +74,30 @@ describe('pasted hints run', () => {
     expect(run(root, ['check', '--policy-file', 'vendor.json']).code).toBe(0);
   });
 
+  test('a hand-edited golden: export and minimize --golden refuse it (exit 2) as check does, and the printed bless repairs it', () => {
+    fs.copyFileSync(path.join(__dirname, '..', '..', '..', 'traces', 'guests', 'igroupr-rw-v3.gtr'), path.join(root, 'traces', 'ig.gtr'));
+    expect(run(root, ['bless', 'traces/ig.gtr', '--policy', 'rev3', '--reason', 'an exportable guest']).code).toBe(0);
+    const g = path.join(root, 'golden', 'ig', 'rev3.golden');
+    const text = fs.readFileSync(g, 'utf8');
+    const at = text.indexOf('\n---\n') + 5;
+    // One hex digit of the first body line's value, changed: the header's body-sha256 no longer holds.
+    const m = /0x[0-9a-f]+/.exec(text.slice(at))!;
+    const i = at + m.index + m[0].length - 1;
+    fs.writeFileSync(g, text.slice(0, i) + (text[i] === '0' ? '1' : '0') + text.slice(i + 1));
+    const hint = 'gicreplay bless traces/ig.gtr --policy rev3 --reason "…"';
+    for (const args of [['export', 'traces/ig.gtr', '--policy', 'rev3', '-o', 'r.c'], ['minimize', 'traces/ig.gtr', '--golden', '--policy', 'rev3', '-o', 'm.gtr']]) {
+      const r = run(root, args);
+      expect({ code: r.code, out: r.out }).toEqual({ code: 2, out: '' });
+      expect(r.err).toContain('golden/ig/rev3.golden: golden was edited by hand');
+      expect(/`(gicreplay bless [^`]+)`/.exec(r.err)![1]).toBe(hint);
+    }
+    expect(fs.existsSync(path.join(root, 'r.c'))).toBe(false);
+    pasteHints(root, `  ${hint}`);
+    expect(run(root, ['export', 'traces/ig.gtr', '--policy', 'rev3', '-o', 'r.c']).code).toBe(0);
+    expect(fs.readFileSync(path.join(root, 'r.c'), 'utf8')).toContain('golden/ig/rev3.golden');
+    expect(run(root, ['check', 'traces/ig.gtr', '--policy', 'rev3']).code).toBe(0);
+  });
+
   test('drift in one trace: the printed bless accepts exactly it', () => {
     writeTrace(path.join(root, 'traces', 'synth', 'a.gtr'), synthHeader(2, 3), synthEvents(260, 1));
     const r = run(root, ['check']);

@@ -27,18 +27,21 @@ export function minimizeCommand(y: Argv, ctx: CliContext): Argv {
       if (modes !== 1) throw new UsageError('say which difference to keep: --policies A,B (two policies) or --golden (against the golden)');
       const root = findProjectRoot(process.cwd());
       let q: MinimizeQuestion;
+      let files: string[] | undefined;
       if (a.policies !== undefined) {
         // The two policies through the shared selection (tools/cli/policy-args.ts), as diff takes them.
         const [pa, pb] = chosenPolicies({ policy: [...(a.policy ?? []), ...a.policies], 'policy-file': a['policy-file'] }, root, { count: 'two', command: 'minimize --policies', allowRepeat: true }).chosen;
         q = { kind: 'policies', a: pa, b: pb, at: a.at as number | undefined };
       } else {
         if (a.at !== undefined) throw new UsageError('--at goes with --policies; --golden keeps the first drift');
-        q = { kind: 'golden', root, policies: chosenPolicies(a, root, { command: 'minimize --golden' }).chosen };
+        const sel = chosenPolicies(a, root, { command: 'minimize --golden' });
+        files = sel.files;
+        q = { kind: 'golden', root, policies: sel.chosen };
       }
       const max = a['max-replays'] as number;
       if (!Number.isInteger(max) || max < 1) throw new UsageError(`--max-replays ${max}: a positive whole number`);
       const line = progressLine(ctx.progress);
-      const r = minimizeFile(trace, q, { keepMarkers: a['keep-markers'] as boolean, maxReplays: max, progress: line?.update });
+      const r = minimizeFile(trace, q, { keepMarkers: a['keep-markers'] as boolean, maxReplays: max, progress: line?.update, policyFiles: files });
       line?.done();
       const out = a.o as string;
       writeMinimized(out, r, [trace]);
