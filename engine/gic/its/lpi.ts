@@ -37,6 +37,12 @@ export class LpiUnit {
   /** Per LPI (index intid - 8192): ITTEs that map it. */
   readonly refs: Uint16Array;
   private readonly base: number;
+  /**
+   * One past the largest LPI index add() ever created. Only add() creates an LPI, and an LPI gets
+   * queued only through an ITTE or existing(), so no LPI at or above it can exist: existing() scans
+   * up to here, not all ~57,000 slots, on every EnableLPIs, INVALL, MOVALL and table save.
+   */
+  private used = 0;
   /** Guest memory reads the last operation could not know (bytes), for notes. */
   missing = 0;
 
@@ -75,6 +81,7 @@ export class LpiUnit {
   /** vgic_add_lpi: take another reference on an existing LPI, or create it targeting `cpu` (-1: none). */
   add(intid: number, cpu: number): void {
     const i = intid - LPI_BASE;
+    if (i >= this.used) this.used = i + 1;
     if (this.exists(intid)) {
       this.refs[i]++;
       return;
@@ -137,7 +144,7 @@ export class LpiUnit {
   existing(): number[] {
     const out: number[] = [];
     const q = this.core.irqs.queuedOn;
-    for (let i = 0; i < this.refs.length; i++) if (this.refs[i] > 0 || q[this.base + i] >= 0) out.push(i + LPI_BASE);
+    for (let i = 0; i < this.used; i++) if (this.refs[i] > 0 || q[this.base + i] >= 0) out.push(i + LPI_BASE);
     return out;
   }
 
