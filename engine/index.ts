@@ -93,3 +93,6 @@ export { EXPORT_FORMATS, exportTrace } from './export';
 export type { ExportFormat, ExportResult } from './export';
 export { runRepros } from './export/run';
 export type { ReproRun, ReproSource } from './export/run';
+// The qtest export run against the installed QEMU through the qtest protocol.
+export { parseQtest, runQtest } from './export/qtest-run';
+export type { QtestRun } from './export/qtest-run';

@@ -13,21 +13,27 @@ import { replayEvents } from '../replay/replay';
 import { readTrace } from '../trace/reader';
 import { renderC } from './c';
 import { renderKselftest } from './kselftest';
+import { checkQtestable, qtestPlan, renderQtest } from './qtest';
 import { planRepro, ReproPlan } from './plan';
 
-export type ExportFormat = 'c' | 'kvm-selftest';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['c', 'kvm-selftest'];
+export type ExportFormat = 'c' | 'kvm-selftest' | 'qtest';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['c', 'kvm-selftest', 'qtest'];
 
 export interface ExportResult {
   text: string;
   plan: ReproPlan;
   /** The golden the expectations were checked against, or null (the model's replay). */
   golden: string | null;
+  /** The file's own operation and check counts where they are not the plan's (qtest: MMIO only, no IRQ/FIQ). */
+  operations?: number;
+  checks?: number;
 }
 
 /** `policyFiles`: the --policy-file arguments, as given (a damaged golden's bless hint names the policy's file). */
 export function exportTrace(file: string, policy: Policy, format: ExportFormat, root: string | null, policyFiles?: readonly string[]): ExportResult {
   const t = readTrace(file);
+  // qtest refuses what QEMU's qtest cannot perform before anything else is asked of the trace.
+  if (format === 'qtest') checkQtestable(file, t.header, t.events);
   let golden: string | null = null;
   if (root) {
     const layout = layoutFor(root);
@@ -57,5 +63,9 @@ export function exportTrace(file: string, policy: Policy, format: ExportFormat, 
       return { text: renderC(plan, name), plan, golden };
     case 'kvm-selftest':
       return { text: renderKselftest(plan, name), plan, golden };
+    case 'qtest': {
+      const q = qtestPlan(file, t.header, t.events, plan);
+      return { text: renderQtest(q, plan, name), plan, golden, checks: q.checks, operations: q.steps.length };
+    }
   }
 }

@@ -38,7 +38,17 @@ export interface FidelityRule {
   taints?(d: Difference, gic: GicVersion): number[];
   /** Tried only after the narrow rules and the consequence check, because it explains a whole area. */
   broad?: boolean;
+  /**
+   * A difference that holds for every read of these MMIO registers on QEMU's GIC, whatever the
+   * guest did (or, `untilWritten`, until the guest first writes it): the bits in which QEMU's
+   * answer may differ from KVM's (`differs`), or QEMU's whole answer (`qemu`). The qtest export
+   * (engine/export/qtest.ts) checks such reads as this says; engine/export/qtest.test.ts runs it
+   * on QEMU 7.2.
+   */
+  pin?: { regs: RegExp; at(gic: GicVersion): QemuPin; /** Only until the register is first written (a reset value). */ untilWritten?: boolean };
 }
+
+export type QemuPin = { differs: bigint } | { qemu: bigint };
 
 const ack = (gic: GicVersion, v: bigint): number => Number(gic === 3 ? v & 0xffffffn : v & 0x3ffn);
 /** 1020..1023: special INTIDs (spurious, 1022 for the other group), never a real interrupt. */
@@ -56,6 +66,7 @@ export const FIDELITY_RULES: readonly FidelityRule[] = [
     gic: [2, 3],
     title: 'IIDR: QEMU 0x43B (Arm, product 0) vs KVM 0x4B00x43B (ProductID "K", IIDR revision)',
     reason: 'QEMU arm_gicv3_dist.c/arm_gicv3_redist.c/arm_gic.c return 0x43b; KVM vgic_mmio_read_v3_misc / vgic_mmio_read_v3r_iidr / vgic-mmio-v2.c put PRODUCT_ID_KVM (0x4B) in [31:24] and the revision in [15:12]',
+    pin: { regs: /^(GICD_IIDR|GICR_IIDR)$/, at: () => ({ qemu: 0x43bn }) },
     matches: (d) => /^(GICD_IIDR|GICR_IIDR)$/.test(d.reg) && d.recorded === 0x43bn,
   },
   {
@@ -64,6 +75,7 @@ export const FIDELITY_RULES: readonly FidelityRule[] = [
     gic: [2],
     title: 'GICC_IIDR: QEMU 0x0002043B vs the host GICV_IIDR under KVM',
     reason: 'QEMU arm_gic.c gic_cpu_read 0xfc: (revision << 16) | 0x43b; under KVM the guest reads the hardware GICV_IIDR (policy host.gicvIidr, GIC-400 0x0202143B)',
+    pin: { regs: /^GICC_IIDR$/, at: () => ({ qemu: 0x2043bn }) },
     matches: (d) => d.reg === 'GICC_IIDR' && d.recorded === 0x2043bn,
   },
   {
@@ -72,6 +84,7 @@ export const FIDELITY_RULES: readonly FidelityRule[] = [
     gic: [2],
     title: 'GICD_ICPIDR2: QEMU 0x2B vs KVM 0',
     reason: 'QEMU arm_gic.c returns the GIC-400 ID bytes; KVM vgic-mmio-v2.c has no ID registers in the GICv2 distributor table (RAZ)',
+    pin: { regs: /^GICD_ICPIDR2$/, at: () => ({ qemu: 0x2bn }) },
     matches: (d) => d.reg === 'GICD_ICPIDR2' && d.recorded === 0x2bn && d.model === 0n,
   },
   {
@@ -80,6 +93,8 @@ export const FIDELITY_RULES: readonly FidelityRule[] = [
     gic: [3],
     title: 'GICD_TYPER: QEMU sets No1N and A3V and advertises one SPI block too few (ITLinesNumber 7 for 288 lines)',
     reason: 'QEMU 7.2 arm_gicv3_dist.c GICD_TYPER: No1N=1, A3V=1, ITLinesNumber off by one (224 SPIs for virt\'s 256); KVM vgic_mmio_read_v3_misc: ITLinesNumber = nr_spis/32, neither No1N nor A3V',
+    // The whole ITLinesNumber: QEMU's virt has 256 interrupt lines whatever the trace's header says.
+    pin: { regs: /^GICD_TYPER$/, at: () => ({ differs: 0x300001fn }) },
     matches: (d) => d.reg === 'GICD_TYPER' && only(d, 0x300001fn) && (d.recorded & 0x1fn) + 1n === (d.model & 0x1fn),
   },
   {
@@ -88,6 +103,7 @@ export const FIDELITY_RULES: readonly FidelityRule[] = [
     gic: [2, 3],
     title: 'GICD_CTLR: QEMU stores EnableGrp0 and EnableGrp1 separately; KVM keeps one enable',
     reason: 'QEMU (v3: 0x53 after writing 0x13; v2: 3) keeps both group enables; KVM vgic_mmio_write_v3_misc keeps only EnableGrp1NS (0x52), vgic-mmio-v2.c only bit 0',
+    pin: { regs: /^GICD_CTLR$/, at: (gic) => ({ differs: gic === 3 ? 0x1n : 0x2n }) },
     matches: (d, gic) => d.reg === 'GICD_CTLR' && d.recorded !== d.model && only(d, gic === 3 ? 0x1n : 0x2n),
   },
   {
@@ -96,6 +112,7 @@ export const FIDELITY_RULES: readonly FidelityRule[] = [
     gic: [3],
     title: 'GICR_TYPER: QEMU sets CommonLPIAff = 1',
     reason: 'QEMU arm_gicv3_common.c builds gicr_typer with CommonLPIAff=01 (all redistributors share the LPI tables); KVM vgic_mmio_read_v3r_typer leaves [25:24] 0',
+    pin: { regs: /^GICR_TYPER$/, at: () => ({ differs: 1n << 24n }) },
     matches: (d) => d.reg === 'GICR_TYPER' && (d.recorded ^ d.model) === 1n << 24n,
   },
   {
@@ -104,6 +121,7 @@ export const FIDELITY_RULES: readonly FidelityRule[] = [
     gic: [3],
     title: 'GICR_WAKER: QEMU models ProcessorSleep/ChildrenAsleep (reset 0x6); KVM is RAZ/WI',
     reason: 'QEMU arm_gicv3_redist.c keeps gicr_waker; KVM vgic_v3_rd_registers maps GICR_WAKER to vgic_mmio_read_raz/write_wi',
+    pin: { regs: /^GICR_WAKER$/, at: () => ({ differs: 0xffffffffn }) },
     matches: (d) => d.reg === 'GICR_WAKER' && d.model === 0n,
   },
   {
@@ -112,6 +130,7 @@ export const FIDELITY_RULES: readonly FidelityRule[] = [
     gic: [3],
     title: 'GICR_CTLR: KVM at revision 3 advertises IR and CES (0x6); QEMU only CES (0x2)',
     reason: 'KVM vgic_mmio_read_v3r_ctlr: GICR_CTLR_IR | GICR_CTLR_CES when the IIDR revision is 3 (policy gicrCtlrIrCes); QEMU 7.2 sets CES only',
+    pin: { regs: /^GICR_CTLR$/, at: () => ({ differs: 0x6n }) },
     matches: (d) => d.reg === 'GICR_CTLR' && only(d, 0x6n),
   },
   {
@@ -139,6 +158,15 @@ export const FIDELITY_RULES: readonly FidelityRule[] = [
     matches: (d) => /^GITS_BASER[01]$/.test(d.reg) && only(d, (7n << 59n) | (7n << 56n) | (7n << 53n) | (0x1fn << 48n) | (3n << 10n) | (3n << 8n)),
   },
   {
+    id: 'igroupr-reset-group0',
+    kind: 'qemu-vs-kvm',
+    gic: [2, 3],
+    title: 'IGROUPR at reset: QEMU resets every interrupt to Group 0 unless it loads a kernel itself; KVM puts them in Group 1 (GICv3)',
+    reason: 'QEMU arm_gicv3_common.c / arm_gic.c reset: Group 1 only with irq_reset_nonsecure (set by arm/boot.c when QEMU boots a kernel in Non-secure state), else Group 0 "like the hardware" (a qtest, or firmware boot); KVM vgic_init (kvm_vgic_dist_init / vgic_allocate_private_irqs) sets irq->group = 1 for a vGICv3',
+    pin: { regs: /^(GICD_IGROUPR\d+|GICR_IGROUPR0)$/, at: () => ({ qemu: 0n }), untilWritten: true },
+    matches: (d) => /^(GICD_IGROUPR\d+|GICR_IGROUPR0)$/.test(d.reg) && d.recorded === 0n && d.model !== 0n,
+  },
+  {
     id: 'tie-break',
     kind: 'qemu-vs-kvm',
     gic: [2, 3],
@@ -160,6 +188,7 @@ export const FIDELITY_RULES: readonly FidelityRule[] = [
     gic: [2],
     title: 'GICC_APRn layout: QEMU 7 preemption bits (priority p -> APR[p>>6] bit (p>>1)&31); KVM 5 (APR0 bit p>>3)',
     reason: 'QEMU arm_gic.c gic_activate_irq uses GIC_MIN_BPR 0 preemption levels; under KVM the guest reads GICV_APR of a 5-bit-priority GIC (policy host.preBits)',
+    pin: { regs: /^GICC_APR[0-3]$/, at: () => ({ differs: 0xffffffffn }) },
     matches: (d) => /^GICC_APR[0-3]$/.test(d.reg),
   },
   {
@@ -168,6 +197,7 @@ export const FIDELITY_RULES: readonly FidelityRule[] = [
     gic: [2],
     title: 'GICC_AIAR/GICC_AHPPIR: QEMU without Security Extensions reads 0; KVM serves the Group-1 aliases',
     reason: 'QEMU arm_gic.c: the aliased registers need gic_has_groups && secure access, else RAZ; the hardware GICV behind KVM implements them. The model acknowledged the interrupt, QEMU did not',
+    pin: { regs: /^GICC_A(IAR|HPPIR)$/, at: () => ({ qemu: 0n }) },
     matches: (d) => /^GICC_A(IAR|HPPIR)$/.test(d.reg) && d.recorded === 0n,
     taints: (d) => [Number(d.model & 0x3ffn)],
   },
@@ -219,3 +249,9 @@ export const SGI_GROUP_RULE: FidelityRule = {
   reason: 'QEMU gicv3_redist_send_sgi drops an SGI whose group differs from the register\'s (ICC_SGI1R: Group 1); KVM vgic_v3_dispatch_sgi lets ICC_SGI1R pend either group (allow_group1). The importer marks such SGIs ("qemu: SGI n pended on ..."); reads of that SGI on those vCPUs then differ',
   matches: () => false,
 };
+
+/** The rule that pins a read of MMIO register `reg` on QEMU's GIC (`written`: the trace wrote it before), if one does. */
+export function qemuPinFor(reg: string, gic: GicVersion, written: boolean): { rule: FidelityRule; pin: QemuPin } | null {
+  const rule = FIDELITY_RULES.find((r) => r.pin && r.gic.includes(gic) && r.pin.regs.test(reg) && !(written && r.pin.untilWritten));
+  return rule ? { rule, pin: rule.pin!.at(gic) } : null;
+}

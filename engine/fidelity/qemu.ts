@@ -40,7 +40,7 @@ interface Taint {
 }
 
 /** GICv2 distributor words banked per CPU (SGI/PPI state, priorities, targets, config, SGI pending). */
-function v2Banked(offset: number): boolean {
+export function v2Banked(offset: number): boolean {
   return (
     (offset >= 0x080 && offset < 0x400 && offset % 0x80 < 4) ||
     (offset >= 0x400 && offset < 0x420) ||

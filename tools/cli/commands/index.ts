@@ -21,7 +21,7 @@ import { campaignCommand } from './campaign';
 export type CommandModule = (y: Argv, ctx: CliContext) => Argv;
 
 /** The top-level command names, for "unknown command" (keep in step with COMMANDS). */
-export const COMMAND_NAMES = ['check', 'bless', 'review', 'accept', 'reject', 'ledger', 'replay', 'diff', 'migrate', 'matrix', 'fidelity', 'campaign', 'minimize', 'export', 'run-repro', 'trace', 'import', 'record'];
+export const COMMAND_NAMES = ['check', 'bless', 'review', 'accept', 'reject', 'ledger', 'replay', 'diff', 'migrate', 'matrix', 'fidelity', 'campaign', 'minimize', 'export', 'run-repro', 'run-qtest', 'trace', 'import', 'record'];
 
 export const COMMANDS: CommandModule[] = [
   checkCommand,
