@@ -35,7 +35,7 @@ function explained(f: string, r: MigrationReport): string | null {
   // The recipe does not move the vITS (registers, tables, the LPI mappings they hold): GITS_* reads
   // differ, and a guest that maps LPIs no longer gets them (their IRQ, IAR/EOIR and GICR_INV*).
   const itsSide = (s: string) => s.startsWith('GITS_') || /^cpu\d+ IRQ$/.test(s) || s === 'ICC_IAR1_EL1' || s === 'ICC_EOIR1_EL1' || s === 'GICR_INVLPIR' || s === 'GICR_INVALLR';
-  const lpiGuest = f.includes('its-');
+  const lpiGuest = f.includes('its-') || f.includes('virtio-blk'); // the ITS guests and the Linux guest whose disk MSIs become LPIs
   if (r.groups.every((g) => g.subject.startsWith('GITS_') || (lpiGuest && itsSide(g.subject))) && r.stateAtEnd.length === 0) return 'vITS not migrated';
   // The VMM selected a revision before init and QEMU never writes GICD_IIDR back.
   // Only the revision and what it decides (GICR_CTLR.{IR,CES}) differ.

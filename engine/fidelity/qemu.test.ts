@@ -16,8 +16,9 @@ const dir = path.join(projectRoot(), 'traces', 'qemu');
 const traces = fs.readdirSync(dir).filter((f) => f.endsWith('.gtr')).sort();
 
 describe('fidelity of the imported QEMU traces under rev3', () => {
-  test('the twelve shared traces, the two live guest traces and the GICv2 Linux thread-ID run are all there', () => {
-    expect(traces).toHaveLength(15);
+  test('the twelve shared traces, the two live guest traces, the GICv2 Linux thread-ID run and the Linux virtio-blk MSI run are all there', () => {
+    expect(traces).toHaveLength(16);
+    expect(traces).toContain('gic3-linux-virtio-blk-smp2.gtr');
   });
 
   test.each(traces)('%s: no unexplained read difference', (name) => {

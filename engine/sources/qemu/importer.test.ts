@@ -208,6 +208,37 @@ describe('GICv3 line formats, from real QEMU 7.2 lines', () => {
     expect(r.stats).toMatchObject({ itsCommands: 5, itsInferred: 2, msis: 1 });
   });
 
+  test("guest memory the log cannot show: an indirect device table's level-1 entry before MAPD, Linux's property byte before MAPTI and INV", () => {
+    const log = [
+      'gicv3_its_write GICv3 ITS write: offset 0x80 data 0xb80000004258040f size 8',
+      // GITS_BASER0: Valid, Indirect, PA 0x42590000, 64 KiB pages
+      'gicv3_its_write GICv3 ITS write: offset 0x100 data 0xf907000042590600 size 8',
+      'gicv3_redist_write GICv3 redistributor 0x0 write: offset 0x70 data 0x425b078f size 8 secure 0',
+      'gicv3_its_process_command GICv3 ITS: processing command at offset 0x0: 0x8',
+      'gicv3_its_cmd_mapd GICv3 ITS: command MAPD DeviceID 0x8 Size 0x1 ITT_addr 0x480c88 V 1',
+      'gicv3_its_process_command GICv3 ITS: processing command at offset 0x1: 0xa',
+      'gicv3_its_cmd_mapti GICv3 ITS: command MAPTI DeviceID 0x8 EventID 0x2 ICID 0x1 pINTID 0x2002',
+      'gicv3_its_process_command GICv3 ITS: processing command at offset 0x2: 0xc',
+      'gicv3_its_cmd_inv GICv3 ITS: command INV DeviceID 0x8 EventID 0x2',
+      'gicv3_its_process_command GICv3 ITS: processing command at offset 0x3: 0xc',
+      'gicv3_its_cmd_inv GICv3 ITS: command INV DeviceID 0x8 EventID 0x7', // never mapped: nothing to reconstruct
+    ].join('\n');
+    const r = importQemuText(`${log}\n`, 'x.log', { gic: 3, cpus: 2 });
+    const mem = r.events.filter((e) => e.kind === EventKind.MemWrite).map((e) => (e.kind === EventKind.MemWrite ? `${e.addr.toString(16)}:${Buffer.from(e.data).toString('hex')}` : ''));
+    expect(mem).toEqual([
+      '42590000:0000004000000080', // level-1 entry 0 -> level-2 page 0x40000000, Valid
+      '40000040:0000000000000000', // DeviceID 8's DTE slot in it (KVM: 8-byte entries)
+      '42580000:' + '0800000008000000' + '0100000000000000' + '00880c4800000080' + '0000000000000000', // the MAPD
+      '425b0002:a2', // LPI 8194 disabled at priority 0xa0 (Linux's table fill) when it is mapped
+      '42580020:' + '0a00000008000000' + '0200000002200000' + '0100000000000000' + '0000000000000000',
+      '425b0002:a3', // ... and enabled before the INV that follows Linux's unmask
+      '42580040:' + '0c00000008000000' + '0200000000000000' + '0000000000000000' + '0000000000000000',
+      '42580060:' + '0c00000008000000' + '0700000000000000' + '0000000000000000' + '0000000000000000',
+    ]);
+    expect(r.stats).toMatchObject({ itsL1Entries: 1, itsPropBytes: 2 });
+    expect(r.header.provenance.details?.itsMemory).toMatch(/^guest memory the kernel wrote and QEMU's log cannot show, reconstructed/);
+  });
+
   test('a decoded ITS command without its "processing command" line is refused', () => {
     const e = thrown(() => importQemuText('gicv3_its_cmd_sync GICv3 ITS: command SYNC\n', 'x.log', { gic: 3, cpus: 1 }));
     expect(e.message).toMatch(/gicv3_its_cmd_sync without the gicv3_its_process_command line before it/);

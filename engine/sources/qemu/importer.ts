@@ -54,6 +54,9 @@ export interface QemuImportStats {
   msis: number;
   /** Rebuilt commands with a field QEMU does not print (INVALL's ICID from the MAPC before it, SYNC's RDbase 0, GICv4 operands 0). */
   itsInferred: number;
+  /** Guest memory the log cannot show, reconstructed for MAPD (level-1 device-table entries) and INV (LPI property bytes). */
+  itsL1Entries: number;
+  itsPropBytes: number;
 }
 
 export interface QemuImportResult {
@@ -153,6 +156,12 @@ function runImport(input: LogInput, opts: QemuImportOptions, sink: (ev: TraceEve
       `${st.itsCommands} ITS commands rebuilt from QEMU's decoded trace (gicv3_its_process_command + gicv3_its_cmd_*) as mem-write events of their 32 bytes at GITS_CBASER + 32 x offset, before the GITS_CWRITER write that handed them over; ` +
       `${st.itsInferred} with a field QEMU does not print (INVALL's ICID taken from the MAPC before it, as Linux's its_cpu_init_collection sends them; SYNC's RDbase 0; GICv4 commands' operands 0)`;
   }
+  if (st.itsL1Entries || st.itsPropBytes) {
+    details.itsMemory =
+      `guest memory the kernel wrote and QEMU's log cannot show, reconstructed as mem-write events before the command that needs it: ` +
+      `${st.itsL1Entries} level-1 device-table entries (GITS_BASER0 Indirect=1; a MAPD QEMU accepted, gicv3_its_dte_write, proves the guest's entry valid; its level-2 page is not in the log and is placed at 0x${L2_PAGE.toString(16)} + 64 KiB x the level-1 index, with the 8 bytes of the DTE slot written 0, as Linux's zeroed page holds them; KVM's geometry: 64 KiB pages, 8-byte entries); ` +
+      `${st.itsPropBytes} LPI property bytes at GICR_PROPBASER + pINTID - 8192: 0x${LINUX_LPI_PROP_DEFAULT.toString(16)} (Linux's LPI_PROP_DEFAULT_PRIO 0xa0 | LPI_PROP_GROUP1, the table's fill) before each MAPTI/MAPI, 0x${LINUX_LPI_PROP_ENABLED.toString(16)} (| LPI_PROP_ENABLED) before each INV of a mapped event: Linux sends INV after lpi_update_config changes the byte, and at boot that is the unmask; a guest that masks an LPI, or another guest, is not reconstructed right; pending-table bytes are not written (Linux's zeroed table reads as 0)`;
+  }
   if (st.msis) details.msis = `${st.msis} GITS_TRANSLATER writes imported as KVM_SIGNAL_MSI (DeviceID = the requester ID QEMU printed)`;
   if (st.internal.length) details.skippedInternal = st.internal.map(([n, c]) => `${n}=${c}`).join(' ');
   if (st.skippedUnknown) details.skippedUnknown = String(st.skippedUnknown);
@@ -162,6 +171,16 @@ function runImport(input: LogInput, opts: QemuImportOptions, sink: (ev: TraceEve
   if (st.ambiguousTids.length) details.ambiguousTids = st.ambiguousTids.join(' ');
   return { header: headerWith(details), stats: st };
 }
+
+/** Where the importer places a level-2 device-table page QEMU's log does not name: virt's RAM base (QEMU's DTB; no other traced memory). */
+const L2_PAGE = 0x40000000n;
+/** KVM's ITS table geometry (vgic-its.c: 64 KiB pages, 8-byte device-table entries). */
+const ITS_PAGE = 0x10000n;
+const ITS_ESZ = 8n;
+/** Linux's property byte for an enabled LPI (irq-gic-v3-its.c: LPI_PROP_DEFAULT_PRIO | LPI_PROP_GROUP1 | LPI_PROP_ENABLED). */
+const LINUX_LPI_PROP_ENABLED = 0xa3;
+/** ... and for one not yet unmasked (its_allocate_prop_table fills the table with LPI_PROP_DEFAULT_PRIO | LPI_PROP_GROUP1). */
+const LINUX_LPI_PROP_DEFAULT = 0xa2;
 
 class ImportContext {
   readonly stats: QemuImportStats = {
@@ -181,6 +200,8 @@ class ImportContext {
     itsCommands: 0,
     msis: 0,
     itsInferred: 0,
+    itsL1Entries: 0,
+    itsPropBytes: 0,
   };
   cpus = 0;
   private readonly tidCpu = new Map<number, number>();
@@ -455,12 +476,67 @@ class ImportContext {
   /** ICID of the last MAPC: Linux sends INVALL for the collection it just mapped (its_cpu_init_collection). */
   private lastMapcIcid = 0n;
 
-  /** Keep GITS_CBASER's value from the guest's writes (64-bit, or two 32-bit halves). */
+  /** GITS_BASER0 (the device table) and GICR_PROPBASER as last written: where reconstructed memory goes. */
+  private baser0 = 0n;
+  private propbaser = 0n;
+  /** pINTID of each mapped DeviceID/EventID (`dev:event`), from MAPTI/MAPI. */
+  private readonly lpiOf = new Map<string, bigint>();
+  /** Level-1 device-table indexes already given an entry. */
+  private readonly l1Done = new Set<bigint>();
+
+  /** Keep GITS_CBASER/BASER0 and GICR_PROPBASER from the guest's writes (64-bit, or two 32-bit halves). */
   private noteItsWrite(ev: TraceEvent): void {
-    if (ev.kind !== EventKind.MmioWrite || ev.frame !== Frame.Its) return;
-    if (ev.offset === 0x80 && ev.size === 8) this.cbaser = ev.value;
-    else if (ev.offset === 0x80 && ev.size === 4) this.cbaser = (this.cbaser & ~0xffffffffn) | ev.value;
-    else if (ev.offset === 0x84 && ev.size === 4) this.cbaser = (this.cbaser & 0xffffffffn) | (ev.value << 32n);
+    if (ev.kind !== EventKind.MmioWrite) return;
+    const keep = (old: bigint, base: number): bigint => {
+      if (ev.offset === base && ev.size === 8) return ev.value;
+      if (ev.offset === base && ev.size === 4) return (old & ~0xffffffffn) | ev.value;
+      if (ev.offset === base + 4 && ev.size === 4) return (old & 0xffffffffn) | (ev.value << 32n);
+      return old;
+    };
+    if (ev.frame === Frame.Its) {
+      this.cbaser = keep(this.cbaser, 0x80);
+      this.baser0 = keep(this.baser0, 0x100);
+    } else if (ev.frame === Frame.RedistRd) {
+      this.propbaser = keep(this.propbaser, 0x70);
+    }
+  }
+
+  /** Guest memory a rebuilt command needs that the log cannot show (see details.itsMemory), before the command. */
+  private reconstructFor(words: bigint[], sink: (ev: TraceEvent) => void): void {
+    const op = words[0] & 0xffn;
+    const dev = words[0] >> 32n;
+    const event = words[1] & 0xffffffffn;
+    const bytes = (addr: bigint, n: number, v: bigint): void => {
+      const data = new Uint8Array(n);
+      for (let i = 0; i < n; i++) data[i] = Number((v >> BigInt(8 * i)) & 0xffn);
+      this.push({ kind: EventKind.MemWrite, cycle: 0n, cpu: null, addr, data }, sink);
+    };
+    if (op === 0x08n && words[2] >> 63n === 1n) {
+      // MAPD V=1 on an indirect, valid device table: its level-1 entry must be valid (QEMU walked it)
+      if (this.baser0 >> 63n !== 1n || ((this.baser0 >> 62n) & 1n) !== 1n) return;
+      const index = dev / (ITS_PAGE / ITS_ESZ);
+      if (this.l1Done.has(index)) return;
+      this.l1Done.add(index);
+      const l2 = L2_PAGE + ITS_PAGE * index;
+      bytes((this.baser0 & 0x0000ffffffff0000n) + ITS_ESZ * index, 8, l2 | (1n << 63n));
+      bytes(l2 + ITS_ESZ * (dev % (ITS_PAGE / ITS_ESZ)), 8, 0n);
+      this.stats.itsL1Entries++;
+    } else if (op === 0x0an || op === 0x0bn) {
+      const lpi = op === 0x0an ? words[1] >> 32n : event;
+      this.lpiOf.set(`${dev}:${event}`, lpi);
+      // KVM reads the byte when it maps the LPI: Linux's table holds it disabled (its_allocate_prop_table's memset)
+      if (lpi >= 8192n && this.propbaser !== 0n) {
+        bytes((this.propbaser & 0x000ffffffffff000n) + lpi - 8192n, 1, BigInt(LINUX_LPI_PROP_DEFAULT));
+        this.stats.itsPropBytes++;
+      }
+    } else if (op === 0x0fn) {
+      this.lpiOf.delete(`${dev}:${event}`); // DISCARD
+    } else if (op === 0x0cn) {
+      const lpi = this.lpiOf.get(`${dev}:${event}`);
+      if (lpi === undefined || lpi < 8192n || this.propbaser === 0n) return;
+      bytes((this.propbaser & 0x000ffffffffff000n) + lpi - 8192n, 1, BigInt(LINUX_LPI_PROP_ENABLED));
+      this.stats.itsPropBytes++;
+    }
   }
 
   private itsLine(p: Parsed, sink: (ev: TraceEvent) => void): void {
@@ -561,6 +637,7 @@ class ImportContext {
     c.words.forEach((v, i) => dv.setBigUint64(8 * i, v, true));
     this.stats.itsCommands++;
     if (c.inferred) this.stats.itsInferred++;
+    this.reconstructFor(c.words, sink);
     this.push({ kind: EventKind.MemWrite, cycle: 0n, cpu: null, addr: base + BigInt(c.index) * 32n, data }, sink);
   }
 

@@ -22,6 +22,11 @@ describe('record qemu', () => {
     const tid = qemuArgs({ gic: 3, smp: 2, guest: 'g', out: 'o', threadIds: true }, 'l').join(' ');
     expect(tid).toContain('-accel tcg,thread=multi -msg timestamp=on');
     expect(tid).not.toContain('-icount');
+    // --virtio-blk: the disk on virtio-blk-pci, the ITS said explicitly, the file by base name in the header
+    const blk = qemuArgs({ gic: 3, smp: 2, kernel: 'k', virtioBlk: '/d/disk.img', out: 'o' }, 'l');
+    expect(blk.join(' ')).toContain('-M virt,gic-version=3,its=on');
+    expect(blk.join(' ')).toContain('-drive file=/d/disk.img,if=none,format=raw,id=d0,readonly=on -device virtio-blk-pci,drive=d0');
+    expect(describeCommand('qemu-system-aarch64', blk)).toContain('-drive file=disk.img,if=none');
     expect(describeCommand('/usr/bin/qemu-system-aarch64', args)).toContain('-kernel g.elf -trace \'gicv3_*\' -D l.log');
   });
 

@@ -20,6 +20,12 @@ export interface QemuRecordOptions {
   /** A Linux Image (e.g. Debian's vmlinuz-*-arm64, already uncompressed) ... */
   kernel?: string;
   initrd?: string;
+  /**
+   * A raw disk image attached read-only as a virtio-blk-pci device. Linux's virtio-pci driver
+   * enables MSI-X for it, so the ITS sees MAPD/MAPTI and the disk's completions arrive as MSIs
+   * through GITS_TRANSLATER (virt's PCIe host has its msi-map on the ITS with its=on).
+   */
+  virtioBlk?: string;
   /** Kernel command line (default: console=ttyAMA0 panic=-1). */
   append?: string;
   /** ... or a bare-metal ELF guest (tools/qemu/guests). */
@@ -58,7 +64,8 @@ export function qemuVersion(qemu = QEMU_BINARY): string | null {
 export function qemuArgs(o: QemuRecordOptions, log: string): string[] {
   const bareMetal = o.guest !== undefined;
   const args = [
-    '-M', `virt,gic-version=${o.gic}`,
+    // its=on is virt-7.2's default for GICv3; said explicitly where a PCI device's MSIs depend on it
+    '-M', `virt,gic-version=${o.gic}${o.virtioBlk !== undefined && o.gic === 3 ? ',its=on' : ''}`,
     // virt's default CPU is 32-bit (cortex-a15); the guests and Debian's kernel are AArch64.
     '-cpu', 'cortex-a57',
     '-smp', String(o.smp),
@@ -76,6 +83,7 @@ export function qemuArgs(o: QemuRecordOptions, log: string): string[] {
     args.push('-kernel', o.kernel!, '-append', o.append ?? 'console=ttyAMA0 panic=-1');
     if (o.initrd) args.push('-initrd', o.initrd);
   }
+  if (o.virtioBlk !== undefined) args.push('-drive', `file=${o.virtioBlk},if=none,format=raw,id=d0,readonly=on`, '-device', 'virtio-blk-pci,drive=d0');
   args.push('-trace', o.gic === 3 ? 'gicv3_*' : 'gic_*', '-D', log);
   return args;
 }
@@ -87,20 +95,26 @@ function quote(a: string): string {
 /** The command for the trace header: file arguments by base name, so the header is machine-independent. */
 export function describeCommand(qemu: string, args: string[]): string {
   const fileFlags = new Set(['-kernel', '-initrd', '-D']);
-  return [path.basename(qemu), ...args.map((a, i) => (i > 0 && fileFlags.has(args[i - 1]) ? path.basename(a) : a))].map(quote).join(' ');
+  const baseName = (a: string, flag: string | undefined): string => {
+    if (flag !== undefined && fileFlags.has(flag)) return path.basename(a);
+    if (flag === '-drive') return a.replace(/^file=([^,]*)/, (_m, f: string) => `file=${path.basename(f)}`);
+    return a;
+  };
+  return [path.basename(qemu), ...args.map((a, i) => baseName(a, i > 0 ? args[i - 1] : undefined))].map(quote).join(' ');
 }
 
 export function recordQemu(o: QemuRecordOptions): QemuRecordResult {
   if ((o.kernel === undefined) === (o.guest === undefined)) throw new UsageError('record qemu needs exactly one of --kernel IMAGE or --guest ELF');
   if (o.initrd !== undefined && o.kernel === undefined) throw new UsageError('--initrd goes with --kernel');
   if (!Number.isInteger(o.smp) || o.smp < 1 || o.smp > (o.gic === 2 ? 8 : 123)) throw new UsageError(`--smp ${o.smp}: expected 1..${o.gic === 2 ? 8 : 123} for GICv${o.gic}`);
-  for (const f of [o.kernel, o.initrd, o.guest]) {
+  if (o.virtioBlk !== undefined && o.virtioBlk.includes(',')) throw new UsageError(`--virtio-blk ${o.virtioBlk}: QEMU's -drive cannot take a file name with a comma`);
+  for (const f of [o.kernel, o.initrd, o.guest, o.virtioBlk]) {
     if (f !== undefined && !fs.existsSync(f)) throw new InputError('no such file', { file: f }, 'a guest ELF, kernel Image or initrd');
   }
   const qemu = o.qemu ?? QEMU_BINARY;
   const version = qemuVersion(qemu);
   if (version === null) throw new UsageError(`${qemu} is not installed or does not run (tools/qemu/install.sh installs Debian's qemu-system-arm)`);
-  const inputs = [o.kernel, o.initrd, o.guest].filter((f): f is string => f !== undefined);
+  const inputs = [o.kernel, o.initrd, o.guest, o.virtioBlk].filter((f): f is string => f !== undefined);
   if (o.keepLog) checkOutputTarget(o.keepLog, { what: 'QEMU log', inputs: [...inputs, o.out] });
   checkOutputTarget(o.out, { what: 'trace', inputs: [...inputs, ...(o.keepLog ? [o.keepLog] : [])], inPlace: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gicreplay-qemu-'));

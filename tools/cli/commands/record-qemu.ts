@@ -12,6 +12,7 @@ export function recordQemuCommand(y: Argv): Argv {
         .option('smp', { type: 'number', default: 1, describe: 'vCPU count' })
         .option('kernel', { type: 'string', describe: 'Linux Image to boot (e.g. Debian\'s vmlinuz-*-arm64)' })
         .option('initrd', { type: 'string', describe: 'initramfs for --kernel' })
+        .option('virtio-blk', { type: 'string', describe: 'raw disk image attached read-only as virtio-blk-pci (its MSIs go through the ITS)' })
         .option('append', { type: 'string', describe: 'kernel command line (default: console=ttyAMA0 panic=-1)' })
         .option('guest', { type: 'string', describe: 'bare-metal ELF guest (make -C tools/qemu/guests)' })
         .option('o', { alias: 'output', type: 'string', describe: 'trace to write (default: qemu-gicN-smpM.gtr)' })
@@ -27,6 +28,7 @@ export function recordQemuCommand(y: Argv): Argv {
         smp: a.smp,
         kernel: a.kernel,
         initrd: a.initrd,
+        virtioBlk: a['virtio-blk'],
         append: a.append,
         guest: a.guest,
         out,
