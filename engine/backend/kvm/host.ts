@@ -39,6 +39,12 @@ export interface KvmHost {
   describe(): string;
   /** The kernel's release as far as it is known before booting it ("6.1.0-57-arm64"), or null. */
   release(): string | null;
+  /**
+   * KVM traps the guest's common ICC registers (kvm-arm.vgic_v3_common_trap=1, ICH_HCR_EL2.TC):
+   * hyp's vgic-v3-sr.c then writes ICC_PMR_EL1 into ICH_VMCR_EL2 itself. Optional: a host that
+   * does not say is untrapped.
+   */
+  commonTrapped?(): boolean;
   run(inp: HostRunInput): HostRun;
 }
 
@@ -75,6 +81,11 @@ export function deadlineSec(ops: number): number {
   return Math.ceil(90 + ops * 0.002);
 }
 
+/** Does a kernel command line turn on KVM's trap of the common ICC registers (kvm-arm.vgic_v3_common_trap, kstrtobool)? */
+export function commonTrapOn(append: string | undefined): boolean {
+  return /(^|\s)kvm-arm\.vgic_v3_common_trap=(1|y|Y|on)(\s|$)/.test(append ?? '');
+}
+
 export interface NestedOptions {
   kernel?: string;
   qemu?: string;
@@ -101,6 +112,10 @@ export class NestedHost implements KvmHost {
 
   release(): string | null {
     return releaseOfImage(this.kernel);
+  }
+
+  commonTrapped(): boolean {
+    return commonTrapOn(this.o.append);
   }
 
   describe(): string {

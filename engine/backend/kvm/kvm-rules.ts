@@ -73,7 +73,7 @@ export const KVM_RULES: readonly KvmRule[] = [
   {
     id: 'vmcr-pmr-unmasked',
     class: 'host',
-    reason: "a userspace ICC_PMR_EL1 write is stored with all 8 bits in the vCPU's ICH_VMCR_EL2.VPMR (vgic-sys-reg-v3.c access_gic_pmr / set_gic_pmr: vmcr.pmr = val & ICC_PMR_EL1_MASK); the host GIC decides what reads back: hardware with the host's priority bits (policy host.priBits, 5) reads the unimplemented low bits as 0, which the model follows; QEMU 7.2's emulated ICH_VMCR_EL2 keeps all 8 bits, so the guest's ICV_PMR_EL1 and later userspace reads show them",
+    reason: "a userspace ICC_PMR_EL1 write is stored with all 8 bits in the vCPU's ICH_VMCR_EL2.VPMR (vgic-sys-reg-v3.c access_gic_pmr / set_gic_pmr: vmcr.pmr = val & ICC_PMR_EL1_MASK), and so is the guest's own when KVM traps the common ICC registers (kvm-arm.vgic_v3_common_trap=1: hyp/vgic-v3-sr.c __vgic_v3_write_pmr writes the byte into ICH_VMCR_EL2); the host GIC decides what reads back: hardware with the host's priority bits (policy host.priBits, 5) reads the unimplemented low bits as 0, which the model follows; QEMU 7.2's emulated ICH_VMCR_EL2 keeps all 8 bits, so the guest's ICV_PMR_EL1 and later userspace reads show them",
   },
   {
     id: 'dir-other-vcpu',
@@ -110,6 +110,8 @@ export interface RuleContext {
   kvmKernel: KernelSwitches;
   /** The model's host parameters (its GICV's minimum binary points come from preBits). */
   host: HostParams;
+  /** KVM traps the guest's ICC_PMR_EL1 (common trap) and writes it into ICH_VMCR_EL2 (KvmHost.commonTrapped); absent: untrapped. */
+  pmrThroughVmcr?: boolean;
 }
 
 /** A classifier for one trace's differences (all of them, so that a cascade's start is known before its effects). */
@@ -152,7 +154,8 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
     const k = BigInt(d.kvm);
     if ((k & priMask) !== BigInt(d.model) || k === BigInt(d.model)) return false;
     const w = lastPmrWrite(d.cpu, d.index);
-    return w?.kind === EventKind.UserWrite && (w.value & 0xffn) === k;
+    const viaVmcr = w?.kind === EventKind.UserWrite || (w?.kind === EventKind.SysregWrite && ctx.pmrThroughVmcr === true);
+    return viaVmcr && (w!.value & 0xffn) === k;
   };
 
   const hit = (id: string, from?: number): Classified => ({ class: byId.get(id)!.class, rule: from === undefined ? id : `${id} (cascade from event ${from})` });

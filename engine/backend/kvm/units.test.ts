@@ -15,7 +15,7 @@ import { kvmComparability, timerComparability } from './comparable';
 import { itsMemoryRegions } from './its-memory';
 import { cpioNewc } from './cpio';
 import { compareTrace, FidelityReport } from './fidelity';
-import { kernelPolicyId, NestedHost, releaseOfImage } from './host';
+import { commonTrapOn, kernelPolicyId, NestedHost, releaseOfImage } from './host';
 import { buildTraceJob, kvmSysregAttr, redistRegions, vgicMpidr } from './job';
 import { parseRunnerOutput } from './output';
 import { ALL_COMPARABLE, emitKvmRecords } from './records';
@@ -307,6 +307,16 @@ describe('fidelity rules and baseline', () => {
     const pmr = (index: number, value: bigint): ReplayRecord => ({ op: 'read', index, cycle: BigInt(100 * (index + 1)), cpu: 0, src: 'guest', via: 'sysreg', reg: 'ICC_PMR_EL1', offset: null, size: 8, value, recorded: null });
     const t = compareTrace('p.gtr', h3, e3, [pmr(1, 0xf8n), pmr(3, 0xc0n)], [pmr(1, 0xffn), pmr(3, 0xc3n)], K61);
     expect(t.differences.map((d) => [d.index, d.class, d.rule])).toEqual([[1, 'host', 'vmcr-pmr-unmasked'], [3, 'unexplained', undefined]]);
+    // With the common ICC registers trapped, hyp's __vgic_v3_write_pmr puts the guest's byte into ICH_VMCR_EL2 too.
+    const trapped = compareTrace('p.gtr', h3, e3, [pmr(1, 0xf8n), pmr(3, 0xc0n)], [pmr(1, 0xffn), pmr(3, 0xc3n)], { ...K61, pmrThroughVmcr: true });
+    expect(trapped.differences.map((d) => [d.index, d.class, d.rule])).toEqual([[1, 'host', 'vmcr-pmr-unmasked'], [3, 'host', 'vmcr-pmr-unmasked']]);
+  });
+
+  test('a nested host is common-trapped only with kvm-arm.vgic_v3_common_trap=1 on its command line', () => {
+    expect(commonTrapOn('kvm-arm.vgic_v3_group0_trap=1 kvm-arm.vgic_v3_common_trap=1')).toBe(true);
+    expect(commonTrapOn('kvm-arm.vgic_v3_group1_trap=1')).toBe(false);
+    expect(commonTrapOn('kvm-arm.vgic_v3_common_trap=0')).toBe(false);
+    expect(commonTrapOn(undefined)).toBe(false);
   });
 
   test('the baseline fails on a new unexplained difference, reports explained and vanished ones', () => {
