@@ -8,6 +8,8 @@ import { Policy } from '../policy/policy';
 import { readTrace } from '../trace/reader';
 import { policyFileOf, readGoldenBody } from './golden-body';
 import { GoldenJudge, Judge, PoliciesJudge, ReplayBudget } from './judges';
+import { KvmJudge } from './kvm-judge';
+import { KvmHost } from '../backend/kvm/host';
 import { MinimizeResult, minimizeTrace } from './minimize';
 
 export { writeMinimized } from './minimize';
@@ -16,7 +18,9 @@ export type { MinimizeResult, MinimizeStep } from './minimize';
 export type MinimizeQuestion =
   | { kind: 'policies'; a: Policy; b: Policy; at?: number }
   /** Against the golden of `policy`, or of the first of `policies` whose golden the trace drifts from. */
-  | { kind: 'golden'; root: string; policies: readonly Policy[] };
+  | { kind: 'golden'; root: string; policies: readonly Policy[] }
+  /** The model under `policy` against real KVM on `host` (the fidelity comparison's first unexplained difference). */
+  | { kind: 'kvm'; policy: Policy; host: KvmHost; runTimeoutMs?: number };
 
 export interface MinimizeFileOptions {
   keepMarkers?: boolean;
@@ -38,6 +42,11 @@ export function minimizeFile(file: string, q: MinimizeQuestion, o: MinimizeFileO
     question = `${q.a.id} vs ${q.b.id}`;
     judge = PoliciesJudge.create(t.header, t.events, q.a, q.b, budget, q.at);
     if (!judge) throw new UsageError(`nothing to minimise: ${file} shows no difference between ${q.a.id} and ${q.b.id}${q.at !== undefined ? ` at event ${q.at}` : ''} (\`gicreplay diff ${file} --policies ${q.a.id},${q.b.id}\` lists them)`);
+  } else if (q.kind === 'kvm') {
+    question = `${q.policy.id} against KVM on ${q.host.describe().replace(/, results via .*$/, '')}`;
+    judge = KvmJudge.create(t.header, t.events, q.policy, q.host, budget, { runTimeoutMs: q.runTimeoutMs });
+    const pf = policyFileOf(q.policy, o.policyFiles);
+    if (!judge) throw new UsageError(`nothing to minimise: ${file} shows no unexplained difference between the model under ${q.policy.id} and KVM (\`gicreplay fidelity ${file} ${pf ? `--policy-file ${pf}` : `--policy ${q.policy.id}`}\` lists every difference)`);
   } else {
     const layout = layoutFor(q.root);
     const rel = path.relative(layout.tracesDir, path.resolve(file)).split(path.sep).join('/');

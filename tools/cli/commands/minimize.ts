@@ -1,18 +1,19 @@
 // `gicreplay minimize`: thin layer over engine/minimize.
 
 import type { Argv } from 'yargs';
-import { DEFAULT_MAX_REPLAYS, findProjectRoot, minimizedToJson, minimizeFile, MinimizeQuestion, renderMinimized, UsageError, writeMinimized } from '../../../engine';
+import { BUILTIN_POLICY_IDS, DEFAULT_MAX_REPLAYS, findProjectRoot, kernelPolicyId, minimizedToJson, minimizeFile, MinimizeQuestion, renderMinimized, UsageError, writeMinimized } from '../../../engine';
 import type { CliContext } from '../context';
 import { progressLine } from '../progress';
 import { Output, summaryLines } from '../output';
 import { chosenPolicies, listOf, policyOptions } from '../policy-args';
+import { backendOptions, kvmHostFrom } from './backend';
 
 export function minimizeCommand(y: Argv, ctx: CliContext): Argv {
   return y.command(
     'minimize <trace>',
-    'Shrink a trace to the smallest one (events, then vCPUs and SPIs) that still shows the same difference: between two policies, or against its golden',
+    'Shrink a trace to the smallest one (events, then vCPUs and SPIs) that still shows the same difference: between two policies, against its golden, or between the model and real KVM (--backend kvm: each round\'s candidates in one boot)',
     (c) =>
-      policyOptions(c, { defaultText: 'with --golden, the first policy that drifts' })
+      policyOptions(backendOptions(c, 'model'), { defaultText: 'with --golden, the first policy that drifts; with --backend kvm, the kernel\'s own (linux-6.1 for a 6.1 kernel)' })
         .positional('trace', { type: 'string', demandOption: true, describe: 'trace file (.gtr)' })
         .option('policies', { type: 'string', coerce: listOf, describe: 'the difference between two policies, named as --policy names them, e.g. rev1,rev3 (their first divergence, or the one at --at)' })
         .option('golden', { type: 'boolean', default: false, describe: 'the first drift of the trace from its checked-in golden (of --policy, default: the first policy that drifts)' })
@@ -23,8 +24,9 @@ export function minimizeCommand(y: Argv, ctx: CliContext): Argv {
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
     (a) => {
       const trace = a.trace as string;
-      const modes = [a.policies !== undefined, a.golden].filter(Boolean).length;
-      if (modes !== 1) throw new UsageError('say which difference to keep: --policies A,B (two policies) or --golden (against the golden)');
+      const host = kvmHostFrom(a);
+      const modes = [a.policies !== undefined, a.golden, host !== null].filter(Boolean).length;
+      if (modes !== 1) throw new UsageError('say which difference to keep: --policies A,B (two policies), --golden (against the golden) or --backend kvm (the model against real KVM)');
       const root = findProjectRoot(process.cwd());
       let q: MinimizeQuestion;
       let files: string[] | undefined;
@@ -32,6 +34,11 @@ export function minimizeCommand(y: Argv, ctx: CliContext): Argv {
         // The two policies through the shared selection (tools/cli/policy-args.ts), as diff takes them.
         const [pa, pb] = chosenPolicies({ policy: [...(a.policy ?? []), ...a.policies], 'policy-file': a['policy-file'] }, root, { count: 'two', command: 'minimize --policies', allowRepeat: true }).chosen;
         q = { kind: 'policies', a: pa, b: pb, at: a.at as number | undefined };
+      } else if (host) {
+        if (a.at !== undefined) throw new UsageError('--at goes with --policies; --backend kvm keeps the first unexplained difference');
+        const sel = chosenPolicies(a, root, { count: 'one', command: 'minimize --backend kvm', defaults: [kernelPolicyId(host.release(), BUILTIN_POLICY_IDS)] });
+        files = sel.files;
+        q = { kind: 'kvm', policy: sel.chosen[0], host, runTimeoutMs: a['kvm-run-timeout'] as number };
       } else {
         if (a.at !== undefined) throw new UsageError('--at goes with --policies; --golden keeps the first drift');
         const sel = chosenPolicies(a, root, { command: 'minimize --golden' });

@@ -30,9 +30,10 @@ export interface Shrunk {
 }
 
 /** Events that stay: the vGIC's init (a GICv3 guest cannot run before it). */
-const pinned = (ev: TraceEvent): boolean => ev.kind === EventKind.UserWrite && ev.group === UserGroup.Ctrl && ev.offset === CTRL_INIT;
+export const pinned = (ev: TraceEvent): boolean => ev.kind === EventKind.UserWrite && ev.group === UserGroup.Ctrl && ev.offset === CTRL_INIT;
 
-function valid(s: Stream): boolean {
+/** A stream the reader and the KVM runner accept (and not empty). */
+export function valid(s: Stream): boolean {
   try {
     const v = new EventValidator(s.header, s.name);
     s.events.forEach((e, i) => v.check(e, i));
