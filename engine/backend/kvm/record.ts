@@ -55,6 +55,8 @@ export interface KvmRecordOptions {
   keepFtrace?: string | null;
   /** Milliseconds the guest may run before it is stopped (default 60000). */
   timeoutMs?: number;
+  /** Guest RAM at virt's 0x40000000 in MiB (default 64; a Linux Image with its DTB and initrd wants 128: tools/kvm/linux-guest). */
+  ramMiB?: number;
   host: KvmHost;
 }
 
@@ -73,7 +75,7 @@ export interface KvmRecordResult {
 }
 
 /** The vmm block of a job (tools/kvm/JOB.md). */
-export function vmmJob(o: { gic: GicVersion; smp: number; elf: string; timeoutMs: number; id: string }): string {
+export function vmmJob(o: { gic: GicVersion; smp: number; elf: string; timeoutMs: number; id: string; ramSize?: number }): string {
   const v = VIRT_VMM;
   const lines = [
     `vmm ${o.id}`,
@@ -82,7 +84,7 @@ export function vmmJob(o: { gic: GicVersion; smp: number; elf: string; timeoutMs
     `nr-irqs ${32 + v.spis}`,
     `dist ${hex(v.dist)}`,
     o.gic === 3 ? `redist ${hex(v.redist)} ${o.smp}` : `cpuif ${hex(v.cpuif)}`,
-    `ram ${hex(v.ramBase)} ${hex(v.ramSize)}`,
+    `ram ${hex(v.ramBase)} ${hex(o.ramSize ?? v.ramSize)}`,
     `uart ${hex(v.uart)}`,
     `elf ${o.elf}`,
     ...RECORD_EVENTS.map((e) => `event ${e}`),
@@ -116,8 +118,9 @@ export function recordKvm(o: KvmRecordOptions): KvmRecordResult {
   if (!Number.isInteger(o.smp) || o.smp < 1 || o.smp > (o.gic === 2 ? 8 : 123)) throw new UsageError(`--smp ${o.smp}: give 1 to ${o.gic === 2 ? 8 : 123} vCPUs (QEMU virt's GICv${o.gic} limit)`);
   if (!fs.existsSync(o.guest)) throw new UsageError(`guest image ${o.guest} does not exist (build the test guests: make -C tools/qemu/guests)`);
   const timeoutMs = o.timeoutMs ?? 60000;
+  if (o.ramMiB !== undefined && (!Number.isInteger(o.ramMiB) || o.ramMiB < 1 || o.ramMiB > 1024)) throw new UsageError(`--ram-mib ${o.ramMiB}: give 1 to 1024 MiB`);
   const id = path.basename(o.guest).replace(/[^A-Za-z0-9._-]/g, '_');
-  const job = vmmJob({ gic: o.gic, smp: o.smp, elf: 'guest.elf', timeoutMs, id });
+  const job = vmmJob({ gic: o.gic, smp: o.smp, elf: 'guest.elf', timeoutMs, id, ramSize: o.ramMiB === undefined ? undefined : o.ramMiB << 20 });
   const run = o.host.run({ gic: o.gic, job, ops: Math.ceil(timeoutMs / 2), files: [{ name: 'guest.elf', data: fs.readFileSync(o.guest) }] });
   const t = run.output.traces[0];
   if (!t) throw new KvmHostError('the KVM runner answered nothing for the guest run', tail(run.console));
