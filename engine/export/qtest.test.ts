@@ -5,9 +5,11 @@
 // (rev1 drops the guest's IGROUPR write; QEMU keeps it) fails at that read, and traces with
 // anything but MMIO are refused naming the event. Never skipped: without QEMU these fail.
 
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { compilerFor } from '../backend/kvm/build';
 import { InputError } from '../errors';
 import { getPolicy } from '../policy/policy';
 import { projectRoot } from '../util/project-root';
@@ -60,6 +62,14 @@ describe('export --format qtest on QEMU 7.2', () => {
     expect(r.tap).toEqual(['not ok 1 - event 1: cpu0 read GICD_IGROUPR1 (0x8000084/4): QEMU answered 0xf0f0f0f, expected 0xf0f0f0e on the bits 0xffffffff']);
     const rev1 = await onQemu('witnesses/igroupr-guest-write-rev1-v3.gtr', 'rev1').run;
     expect(rev1.tap).toEqual(['not ok 1 - event 1: cpu0 read GICD_IGROUPR1 (0x8000084/4): QEMU answered 0xf0f0f0f, expected 0xffffffff on the bits 0xffffffff']);
+  });
+
+  test('the exported files compile (-Wall -Wextra -Werror, -c) against declarations of libqtest and GLib (tools/qemu/qtest-stub: no QEMU tree here)', () => {
+    for (const t of ['witnesses/igroupr-guest-write-rev1-v3.gtr', 'witnesses/igroupr-guest-write-rev1-v2.gtr', 'guests/igroupr-rw-v3.gtr', 'guests/kut-active-v2.gtr']) {
+      const { text } = onQemu(t);
+      const r = spawnSync(compilerFor(), ['-c', '-O2', '-Wall', '-Wextra', '-Werror', '-I', path.join(root, 'tools/qemu/qtest-stub'), '-x', 'c', '-o', '/dev/null', '-'], { input: text, encoding: 'utf8' });
+      expect({ t, status: r.status, err: r.stderr }).toEqual({ t, status: 0, err: '' });
+    }
   });
 
   test('traces qtest cannot perform are refused naming the file, the event and its kind', () => {
