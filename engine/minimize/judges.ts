@@ -55,6 +55,13 @@ export class ReplayBudget {
 
 // ---- the causal slice, transitively -------------------------------------------------------------
 
+/** The causal slice of event `target` under one policy: replay up to it, recording what each event read and wrote. */
+export function policySlice(header: TraceHeader, events: readonly TraceEvent[], target: number, policy: Policy): number[] {
+  const deps = new RecordingDeps();
+  replayEvents(header, events.slice(0, target + 1), { policy, deps }, () => undefined);
+  return sliceClosure(target, [deps]);
+}
+
 /**
  * Every event the target's reads depend on under any of `deps`, transitively: for each key an
  * event read, the last event before it that wrote the key, and every write to it that was dropped
@@ -204,11 +211,11 @@ export class PoliciesJudge implements Judge {
 const unindexed = (line: string): string => line.slice(line.indexOf(' ') + 1);
 
 /** Rendered records per event index; timer records (index -1) belong to the next event. */
-function linesByEvent(h: TraceHeader, events: readonly TraceEvent[], policy: Policy, deps?: RecordingDeps): { lines: string[]; byEvent: Map<number, string[]> } {
+function linesByEvent(h: TraceHeader, events: readonly TraceEvent[], policy: Policy): { lines: string[]; byEvent: Map<number, string[]> } {
   const render = recordRenderer(h.gic);
   const lines: string[] = [];
   const byEvent = new Map<number, string[]>();
-  replayEvents(h, events, { policy, deps }, (r: ReplayRecord) => {
+  replayEvents(h, events, { policy }, (r: ReplayRecord) => {
     const l = render(r);
     lines.push(l);
     const idx = 'index' in r ? r.index : -1;
@@ -285,12 +292,7 @@ export class GoldenJudge implements Judge {
   }
 
   slice(): number[] {
-    if (!this.sliceCache) {
-      const prefix = this.events.slice(0, this.target.index + 1);
-      const deps = new RecordingDeps();
-      linesByEvent(this.header, prefix, this.policy, deps);
-      this.sliceCache = sliceClosure(this.target.index, [deps]);
-    }
+    this.sliceCache ??= policySlice(this.header, this.events, this.target.index, this.policy);
     return this.sliceCache;
   }
 

@@ -11,12 +11,10 @@ import { compareStreams, signature } from '../backend/kvm/campaign/run';
 import { pinned, valid } from '../backend/kvm/campaign/shrink';
 import { FidelityDifference } from '../backend/kvm/fidelity';
 import { KvmHost } from '../backend/kvm/host';
-import { RecordingDeps } from '../model/deps';
 import { Policy } from '../policy/policy';
-import { replayEvents } from '../replay/replay';
 import { TraceEvent, TraceHeader } from '../trace/events';
 import { BuiltCandidate } from './candidate';
-import { Judge, ReplayBudget, sliceClosure, Target } from './judges';
+import { Judge, policySlice, ReplayBudget, Target } from './judges';
 
 const key = (d: FidelityDifference): string => `${signature(d)} cpu${d.cpu ?? '-'} model ${d.model} kvm ${d.kvm}`;
 
@@ -50,11 +48,7 @@ export class KvmJudge implements Judge {
 
   /** The model's causal slice of the differing event under the policy (what it depends on in the model). */
   slice(): number[] {
-    if (!this.sliceCache) {
-      const deps = new RecordingDeps();
-      replayEvents(this.header, this.events.slice(0, this.target.index + 1), { policy: this.policy, deps }, () => undefined);
-      this.sliceCache = sliceClosure(this.target.index, [deps]);
-    }
+    this.sliceCache ??= policySlice(this.header, this.events, this.target.index, this.policy);
     return this.sliceCache;
   }
 
