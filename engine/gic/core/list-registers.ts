@@ -25,6 +25,7 @@ export interface LrCore {
   readonly gicVersion: GicVersion;
   readonly irqs: IrqStore;
   readonly apList: number[][];
+  readonly verifyIncremental: boolean;
   settle(): void;
 }
 
@@ -80,7 +81,12 @@ export class ListRegisters {
       this.running = cpu;
     }
     if (!this.frozen[cpu]) {
-      this.refresh(cpu);
+      // A fresh entry reloads the list registers, but a reload with nothing changed since the
+      // last one (not stale once settled) loads the same head in the same order: the sort is
+      // stable and the list is already in its order. So only a stale vCPU pays for it.
+      this.core.settle();
+      if (this.stale[cpu]) this.refresh(cpu);
+      else if (this.core.verifyIncremental) this.verifyCurrent(cpu);
       this.frozen[cpu] = 1;
     }
   }
@@ -89,15 +95,29 @@ export class ListRegisters {
   exit(cpu: number): void {
     if (!this.limited) return;
     this.frozen[cpu] = 0;
-    this.stale[cpu] = 1;
   }
 
   /** Something outside the guest happened (userspace, a line, an MSI): every vCPU is out. */
   leaveAll(): void {
     if (!this.limited || this.running < 0) return;
     this.frozen[this.running] = 0;
-    this.stale[this.running] = 1;
     this.running = -1;
+  }
+
+  /**
+   * verifyIncremental: a vCPU that is not stale has the list registers a reload would give now
+   * (every change to its ap_list or to a listed interrupt reaches touchCpu, which marks it stale).
+   */
+  private verifyCurrent(cpu: number): void {
+    const list = this.core.apList[cpu];
+    const before = list.slice();
+    const base = cpu * this.count;
+    const held = Array.from(this.slots.subarray(base, base + this.used[cpu]));
+    if (this.depth(list) > this.count) this.sort(list);
+    const fresh = list.slice(0, this.count);
+    if (list.some((s, i) => s !== before[i]) || fresh.length !== held.length || fresh.some((s, i) => s !== held[i])) {
+      throw new Error(`list registers of vCPU ${cpu} not marked stale: they hold [${held.join(', ')}] of ap_list [${before.join(', ')}], a reload would give [${fresh.join(', ')}] of [${list.join(', ')}]`);
+    }
   }
 
   /** Make `cpu`'s view current: frozen list registers stay, an out vCPU's are reloaded if stale. */
@@ -130,8 +150,8 @@ export class ListRegisters {
    * list_sort; the new order stays the list's order), then load its head.
    */
   private refresh(cpu: number): void {
-    this.stale[cpu] = 0;
     this.core.settle();
+    this.stale[cpu] = 0;
     const list = this.core.apList[cpu];
     if (this.depth(list) > this.count) this.sort(list);
     const base = cpu * this.count;
