@@ -18,10 +18,9 @@ function readBits(core: VgicCore, cpu: number, first: number, n: number, bits: U
   let v = 0;
   const k = count(core, first, n);
   const base = core.irqs.slot(cpu, first);
-  for (let i = 0; i < k; i++) {
-    if (bits[base + i]) v |= 1 << i;
-    core.depRead(base + i, field);
-  }
+  for (let i = 0; i < k; i++) if (bits[base + i]) v |= 1 << i;
+  // Dependency reads in a loop of their own: a replay without a tracker skips it whole.
+  if (core.deps.enabled) for (let i = 0; i < k; i++) core.depRead(base + i, field);
   return v >>> 0;
 }
 
@@ -90,11 +89,15 @@ export function readPending(core: VgicCore, cpu: number, first: number, n: numbe
     else if (src === 'guest' && s.hw[slot] && s.config[slot] !== CONFIG_EDGE) p = s.level[slot] !== 0;
     else p = s.pending(slot);
     if (p) v |= 1 << i;
-    // The latch, and (a level interrupt is pending while its line is high) the mode and the line.
-    core.depRead(slot, 'pending');
-    if (!userV3) {
-      core.depRead(slot, 'config');
-      core.depRead(slot, 'level');
+  }
+  if (core.deps.enabled) {
+    for (let i = 0; i < k; i++) {
+      // The latch, and (a level interrupt is pending while its line is high) the mode and the line.
+      core.depRead(base + i, 'pending');
+      if (!userV3) {
+        core.depRead(base + i, 'config');
+        core.depRead(base + i, 'level');
+      }
     }
   }
   return v >>> 0;
@@ -163,11 +166,8 @@ export function readPriority(core: VgicCore, cpu: number, first: number, n: numb
   let v = 0;
   const k = count(core, first, n);
   const base = s.slot(cpu, first);
-  for (let i = 0; i < k; i++) {
-    const slot = base + i;
-    v |= s.priority[slot] << (8 * i);
-    core.depRead(slot, 'priority');
-  }
+  for (let i = 0; i < k; i++) v |= s.priority[base + i] << (8 * i);
+  if (core.deps.enabled) for (let i = 0; i < k; i++) core.depRead(base + i, 'priority');
   return v >>> 0;
 }
 
@@ -188,11 +188,8 @@ export function readConfig(core: VgicCore, cpu: number, first: number, n: number
   let v = 0;
   const k = count(core, first, n);
   const base = s.slot(cpu, first);
-  for (let i = 0; i < k; i++) {
-    const slot = base + i;
-    if (s.config[slot] === CONFIG_EDGE) v |= 2 << (2 * i);
-    core.depRead(slot, 'config');
-  }
+  for (let i = 0; i < k; i++) if (s.config[base + i] === CONFIG_EDGE) v |= 2 << (2 * i);
+  if (core.deps.enabled) for (let i = 0; i < k; i++) core.depRead(base + i, 'config');
   return v >>> 0;
 }
 
