@@ -113,7 +113,8 @@ export const ID_REG_NAMES: readonly string[] = ['PIDR4', 'PIDR5', 'PIDR6', 'PIDR
 
 /** VGIC_ADDR_TO_INTID. */
 export function addrToIntid(off: number, bits: number): number {
-  return Math.floor(((off & ((bits * 1024) / 8 - 1)) * 8) / bits);
+  // `| 0` is Math.floor here: the quotient is non-negative and far below 2^31.
+  return (((off & (bits * 128 - 1)) * 8) / bits) | 0;
 }
 
 export interface Resolution<M> {

@@ -266,8 +266,22 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
     }
   }
 
+  /** setLine's register names, built once per line: a trace raises the same few lines over and over. */
+  private readonly lineNames: (string | undefined)[] = new Array<string | undefined>(this.cpuCount * 32 + 1024).fill(undefined);
+
+  private lineName(intid: number, cpu: number | null): string {
+    const n = this.cpuCount;
+    const k = intid < 32 ? (cpu !== null && Number.isInteger(cpu) && cpu >= 0 && cpu < n && intid >= 0 ? cpu * 32 + intid : -1) : intid < 1024 ? n * 32 + intid : -1;
+    let reg = k >= 0 ? this.lineNames[k] : undefined;
+    if (reg === undefined) {
+      reg = intid < 32 ? `PPI${intid}@cpu${cpu}` : `SPI${intid}`;
+      if (k >= 0) this.lineNames[k] = reg;
+    }
+    return reg;
+  }
+
   setLine(intid: number, cpu: number | null, level: 0 | 1, owner: LineOwner): WriteResult {
-    const reg = intid < 32 ? `PPI${intid}@cpu${cpu}` : `SPI${intid}`;
+    const reg = this.lineName(intid, cpu);
     this.outside();
     if (!this.initialised) return { reg, effect: `ignored: KVM_IRQ_LINE returns -EBUSY: ${GicV3Model.NOT_INITIALISED}` };
     const effect = this.st.core.injectLine(intid, intid < 32 ? cpu : null, level, owner);
