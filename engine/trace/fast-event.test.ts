@@ -36,7 +36,7 @@ function element(r: () => number): number[] {
     case 9: return [0xcc, r()];
     case 10: return [0xcd, r(), r()];
     case 11: return [0xce, r(), r(), r(), r()];
-    // Below 2^53 (built from one Number), and up to 2^64 - 1 (built from two halves).
+    // Below 2^53 and up to 2^64 - 1 (the fast path reads both with DataView#getBigUint64).
     case 12: return [0xcf, r() % 3 === 0 ? r() : r() & 1, r() % 3 === 0 ? r() & 0x1f : r(), r(), r(), r(), r(), r(), r()];
     case 13: return [0xd0, r()];
     case 14: return [0xf0];

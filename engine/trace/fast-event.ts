@@ -18,6 +18,8 @@ export class FastEventDecoder {
   /** After a successful decode: the offset just past the event. */
   end = 0;
   private b: Buffer = Buffer.alloc(0);
+  /** A view of `b` for its 64-bit reads (getBigUint64 builds the bigint in one step). */
+  private dv: DataView = new DataView(new ArrayBuffer(0));
   private p = 0;
   private avail = 0;
 
@@ -81,12 +83,9 @@ export class FastEventDecoder {
     if (p < this.avail && b[p] === 0xcf) {
       if (p + 9 > this.avail) return undefined;
       this.p = p + 9;
-      // One BigInt from a Number while the value is exact (below 2^53), rather than two halves
-      // shifted together as readBigUInt64BE does.
-      const hi = b[p + 1] * 0x1000000 + ((b[p + 2] << 16) | (b[p + 3] << 8) | b[p + 4]);
-      const lo = b[p + 5] * 0x1000000 + ((b[p + 6] << 16) | (b[p + 7] << 8) | b[p + 8]);
-      if (hi < 0x200000) return BigInt(hi * 0x100000000 + lo);
-      return (BigInt(hi) << 32n) | BigInt(lo);
+      // DataView#getBigUint64 builds the bigint in one step: about twice as fast as BigInt() of
+      // a Number above 2^32, and far faster than readBigUInt64BE's two halves shifted together.
+      return this.dv.getBigUint64(p + 1);
     }
     const v = this.uSlow();
     if (v >= 0) return BigInt(v);
@@ -99,7 +98,10 @@ export class FastEventDecoder {
     const t = b[start];
     if (t < 0x90 || t > 0x9f) return null;
     const n = t & 0x0f;
-    this.b = b;
+    if (b !== this.b) {
+      this.b = b;
+      this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
     this.avail = avail;
     this.p = start + 1;
     if (n === 0) return null;
