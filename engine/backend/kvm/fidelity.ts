@@ -187,7 +187,7 @@ export interface FidelityOptions {
 export function kvmFidelity(files: readonly string[], o: FidelityOptions): FidelityReport {
   const run = replayOnKvm(files, { host: o.host, policy: o.policy, runTimeoutMs: o.runTimeoutMs });
   // What the kernel under test does is its own built-in policy's switches (linux-6.1, linux-6.12, else mainline).
-  const ctx: RuleContext = { modelKernel: o.policy.kernel, kvmKernel: getPolicy(kernelPolicyId(o.host.release(), BUILTIN_POLICY_IDS)).kernel, host: o.policy.host, pmrThroughVmcr: o.host.commonTrapped?.() === true };
+  const ctx: RuleContext = { modelKernel: o.policy.kernel, kvmKernel: getPolicy(kernelPolicyId(o.host.release(), BUILTIN_POLICY_IDS)).kernel, host: o.policy.host, pmrThroughVmcr: o.host.commonTrapped?.() === true, policy: o.policy };
   const traces = run.traces.map((t, i) => {
     const model: ReplayRecord[] = [];
     replayEvents(t.header, t.events, { policy: o.policy }, (r) => model.push(r));

@@ -18,8 +18,9 @@
 import { ReplayRecord } from '../../replay/records';
 import { registerIntids } from '../../arch/intids';
 import { sysregByName } from '../../arch/sysregs';
-import { HostParams, KernelSwitches } from '../../policy/policy';
+import { HostParams, KernelSwitches, Policy } from '../../policy/policy';
 import { EventKind, Frame, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
+import { GICV_COMPUTED, GicvAnswer, qemuGicvAnswers } from './qemu-gicv';
 
 export type DifferenceClass = 'host' | 'kernel-version' | 'unmodelled' | 'unexplained';
 
@@ -71,6 +72,11 @@ export const KVM_RULES: readonly KvmRule[] = [
     reason: "KVM keeps a GICv2 vCPU's binary points in its saved GICH_VMCR and leaves them to the host GIC: vgic_v2_reset (vgic-v2.c) zeroes the VMCR \"so the GIC will restore the binary points to their reset values\", a userspace GICC_BPR/ABPR write stores the value as is (vgic_mmio_write_vcpuif), and guest reads hit the host's GICV while userspace reads return the VMCR saved from it (vgic_mmio_read_vcpuif). A GIC-400 raises a binary point below its minimum to the minimum (7 - preemption bits: 2, ABPR 3), which the model follows; QEMU 7.2's GICV keeps the 0 written to GICH_VMCR, and clamps a guest GICC_ABPR write to its physical minimum 1 (arm_gic.c gic_cpu_write: GIC_MIN_ABPR, not GIC_VIRT_MIN_ABPR)",
   },
   {
+    id: 'gicv-pending',
+    class: 'host',
+    reason: "QEMU 7.2's GICV picks and reports the pending list register by rules of its own (arm_gic.c): gic_get_best_virq takes the highest-priority LR in the pending state whatever its group, and gic_update_internal checks only that either group is enabled in GICV_CTLR (the architecture ignores an interrupt of a disabled group, as the model does); it sets current_pending, which GICC_HPPIR returns, only for a priority below PMR; gic_acknowledge_irq returns 1022 for a Group 1 interrupt with AckCtl=0 before it checks the running priority; and GICC_HPPIR returns GICH_LR_VIRT_ID alone, without the SGI source CPU in bits [12:10] that the architecture and the model give. Real KVM's GICC_HPPIR or GICC_IAR value is the one these rules compute from the model's list registers and CPU interface at that read (engine/backend/kvm/qemu-gicv.ts); where QEMU acknowledged an interrupt the model did not, that vCPU's interrupt flow and the interrupt state cascade from there",
+  },
+  {
     id: 'vmcr-pmr-unmasked',
     class: 'host',
     reason: "a userspace ICC_PMR_EL1 write is stored with all 8 bits in the vCPU's ICH_VMCR_EL2.VPMR (vgic-sys-reg-v3.c access_gic_pmr / set_gic_pmr: vmcr.pmr = val & ICC_PMR_EL1_MASK), and so is the guest's own when KVM traps the common ICC registers (kvm-arm.vgic_v3_common_trap=1: hyp/vgic-v3-sr.c __vgic_v3_write_pmr writes the byte into ICH_VMCR_EL2); the host GIC decides what reads back: hardware with the host's priority bits (policy host.priBits, 5) reads the unimplemented low bits as 0, which the model follows; QEMU 7.2's emulated ICH_VMCR_EL2 keeps all 8 bits, so the guest's ICV_PMR_EL1 and later userspace reads show them",
@@ -86,7 +92,7 @@ const byId = new Map(KVM_RULES.map((r) => [r.id, r]));
 
 const V2_FLOW_READ = /^GICC_(A?IAR|A?HPPIR|RPR|APR\d|NSAPR\d)$/;
 const V3_FLOW_READ = /^ICC_(IAR[01]|HPPIR[01]|RPR|AP[01]R\d)_EL1$/;
-const STATE_READ = /^GIC[DR]_I[SC](PEND|ACTIVE)R\d+$/;
+const STATE_READ = /^(GIC[DR]_I[SC](PEND|ACTIVE)R|GICD_[SC]PENDSGIR)\d+$/;
 const DIR = sysregByName('ICC_DIR_EL1')!.enc;
 const PMR = sysregByName('ICC_PMR_EL1')!.enc;
 
@@ -112,6 +118,8 @@ export interface RuleContext {
   host: HostParams;
   /** KVM traps the guest's ICC_PMR_EL1 (common trap) and writes it into ICH_VMCR_EL2 (KvmHost.commonTrapped); absent: untrapped. */
   pmrThroughVmcr?: boolean;
+  /** The model's policy, to replay the model where a rule computes what the host's GICV answers (gicv-pending); absent: no such rule. */
+  policy?: Policy;
 }
 
 /** A classifier for one trace's differences (all of them, so that a cascade's start is known before its effects). */
@@ -127,12 +135,21 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
       if (rule && !cascade.has(c)) cascade.set(c, { from: r.index, rule });
     }
   }
+  const gicvRead = (d: RuleInput): boolean => {
+    const ev = events[d.index];
+    return v2 && d.what === 'read' && ev?.kind === EventKind.MmioRead && ev.frame === Frame.CpuIf && GICV_COMPUTED.test(d.reg);
+  };
+  const gicv: Map<number, GicvAnswer> = ctx.policy ? qemuGicvAnswers(h, events, ctx.policy, diffs.filter(gicvRead)) : new Map();
+  /** Real KVM's value is what QEMU's GICV computes from the model's state (rule gicv-pending). */
+  const isGicvPending = (d: RuleInput): boolean => gicvRead(d) && gicv.get(d.index)?.value === Number(d.kvm);
+  const startCascade = (c: number, from: number, rule: string): void => {
+    if (!cascade.has(c) || cascade.get(c)!.from > from) cascade.set(c, { from, rule });
+  };
   for (const d of diffs) {
     const ev = events[d.index];
-    if (v2 && ev?.kind === EventKind.MmioRead && ev.frame === Frame.CpuIf && isAliasRead(d)) {
-      const c = d.cpu ?? 0;
-      if (!cascade.has(c) || cascade.get(c)!.from > d.index) cascade.set(c, { from: d.index, rule: 'gicv-aliases' });
-    }
+    if (v2 && ev?.kind === EventKind.MmioRead && ev.frame === Frame.CpuIf && isAliasRead(d)) startCascade(d.cpu ?? 0, d.index, 'gicv-aliases');
+    // An IAR that acknowledged something else on the host: what is active and pending differs from here on.
+    if (d.reg === 'GICC_IAR' && isGicvPending(d) && (gicv.get(d.index)!.acknowledges || Number(d.model) < 1020)) startCascade(d.cpu ?? 0, d.index, 'gicv-pending');
   }
   const dirs: { index: number; intid: number }[] = [];
   // A kernel-version rule only where the two sides' switches really differ.
@@ -175,6 +192,7 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
       if (isAliasRead(d)) return hit('gicv-aliases');
     }
     if (v2 && isBprBelowMinimum(d, ctx.host)) return hit('gicv-bpr-below-minimum');
+    if (isGicvPending(d)) return hit('gicv-pending');
     if (!v2 && isUnmaskedVmcrPmr(d)) return hit('vmcr-pmr-unmasked');
     if (!v2 && d.what === 'read' && /^GICD_I[SC]ACTIVER\d+$/.test(d.reg)) {
       const ids = registerIntids(d.reg, 4);

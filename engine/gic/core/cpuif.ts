@@ -120,9 +120,10 @@ export class CpuInterface {
 
   /**
    * The highest-priority pending interrupt the vCPU's LRs would present: pending, not active,
-   * enabled, its group enabled at the interface; first in ap_list order on equal priority.
+   * enabled, its group enabled at the interface (any group with `anyGroup`); first in ap_list
+   * order on equal priority.
    */
-  hppiSlot(cpu: number, track = true): number {
+  hppiSlot(cpu: number, track = true, anyGroup = false): number {
     this.core.settle();
     const s = this.core.irqs;
     const st = this.state[cpu];
@@ -133,7 +134,7 @@ export class CpuInterface {
     for (let i = 0; i < n; i++) {
       const slot = lrs.viewAt(cpu, i);
       if (s.active[slot] || !s.enabled[slot] || !s.pending(slot)) continue;
-      if (!this.groupEnabled(st, s.group[slot])) continue;
+      if (!anyGroup && !this.groupEnabled(st, s.group[slot])) continue;
       const p = s.priority[slot];
       if (p < bestPrio) {
         best = slot;
@@ -164,6 +165,20 @@ export class CpuInterface {
     if (rpr === 0xff) return true;
     const m = this.groupMask(cpu, group);
     return (prio & m) < (rpr & m);
+  }
+
+  /**
+   * The highest-priority pending interrupt in the loaded LRs as the KVM host rules
+   * (engine/backend/kvm/qemu-gicv.ts) need it to say what a host's GICV answers by itself: INTID,
+   * GICv2 SGI source (lowest, as KVM loads it), priority and group; with `anyGroup` whatever the
+   * interface's group enables. Null when none. Records no dependencies and changes nothing a replay sees.
+   */
+  topPending(cpu: number, anyGroup: boolean): { intid: number; source: number; priority: number; group: number } | null {
+    const slot = this.hppiSlot(cpu, false, anyGroup);
+    if (slot < 0) return null;
+    const s = this.core.irqs;
+    const intid = s.intidOf(slot);
+    return { intid, source: (this.intidWithSource(slot, false) - intid) >>> 10, priority: s.priority[slot], group: s.group[slot] };
   }
 
   private intidWithSource(slot: number, forAck: boolean): number {

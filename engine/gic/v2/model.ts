@@ -12,6 +12,7 @@ import { AccessSize, CTRL_INIT, Frame, GicConfig, UserGroup } from '../../trace/
 import { ERRNO } from '../../util/errno';
 import { FrameTable, RegRow } from '../core/regtable';
 import { TableModel } from '../core/table-model';
+import { CpuInterface } from '../core/cpuif';
 import { V2_CPUIF, V2_CPUIF_USER } from './cpuif-table';
 import { distBanked, isKvmRegion, V2_DIST } from './dist-table';
 import { describeV2Mmio, describeV2User } from './registry';
@@ -44,6 +45,16 @@ export class GicV2Model extends TableModel<V2State> implements GicModel {
 
   protected override readNote(t: FrameTable<V2State>, row: RegRow<V2State>, cpu: number | null, off: number, user: boolean): string | undefined {
     return cpu === null && !user && (t === V2_CPUIF || distBanked(row, off)) ? NO_CPU_NOTE : undefined;
+  }
+
+  /**
+   * The vCPU's CPU interface as its next guest access finds it (entered as that access enters it,
+   * so the same list registers): for the KVM host rules that compute what the host's GICV answers
+   * (engine/backend/kvm/qemu-gicv.ts). Changes nothing the access would not.
+   */
+  gicvBeforeAccess(cpu: number): CpuInterface {
+    this.enter(cpu);
+    return this.st.cpuif;
   }
 
   /**
