@@ -21,25 +21,28 @@ export const C_PRELUDE = String.raw`#define _GNU_SOURCE
 `;
 
 /** The operation list's types: the same in the C program and the kvm-selftest file. */
-export const C_STEP_TYPES = String.raw`enum op { MR, MW, SR, SW, PROBE, TIMER, UR, UW, CTRL, IRQ_LINE, IIDR };
+export const C_STEP_TYPES = String.raw`enum op { MR, MW, SR, SW, PROBE, TIMER, UR, UW, CTRL, IRQ_LINE, IIDR, MEMW, MSI, ITS_UR, ITS_UW, ITS_CTRL };
 
 struct step {
   enum op op;
   int cpu;
-  uint64_t addr;  /* MR/MW: guest-physical address */
-  int size;       /* MR/MW: bytes */
-  uint64_t value; /* MW/SW/UW: value written */
-  uint32_t enc;   /* SR/SW: op0<<16|op1<<12|CRn<<8|CRm<<4|op2; UR/UW: attribute group; TIMER: 0 virtual, 1 physical; IIDR: revision */
-  uint64_t attr;  /* UR/UW/CTRL: device attribute; IRQ_LINE: KVM_IRQ_LINE number */
+  uint64_t addr;  /* MR/MW/MEMW: guest-physical address; MSI: doorbell */
+  int size;       /* MR/MW/MEMW: bytes */
+  uint64_t value; /* MW/SW/UW/ITS_UW: value written; MSI: data */
+  uint32_t enc;   /* SR/SW: op0<<16|op1<<12|CRn<<8|CRm<<4|op2; UR/UW: attribute group; TIMER: 0 virtual, 1 physical; IIDR: revision; MSI: 1 with a DeviceID */
+  uint64_t attr;  /* UR/UW/CTRL/ITS_UR/ITS_UW/ITS_CTRL: device attribute; IRQ_LINE: KVM_IRQ_LINE number; MSI: DeviceID */
   int level;      /* IRQ_LINE/TIMER: line level */
+  const char *data; /* MEMW: the bytes to store */
   const char *what;
   /* Checks: what KVM must answer (the golden's record), or why it is not checked. */
   int check_value; uint64_t want_value; const char *skip_value;
   int check_errno; int want_errno; const char *skip_errno;
+  int check_ret; int want_ret; /* MSI: KVM_SIGNAL_MSI's return */
   int check_isr; int want_irq, want_fiq; const char *skip_isr;
 };
 
 struct region { uint64_t base; uint32_t count; };
+struct memslot { uint64_t base, size; }; /* guest memory the ITS reads: a zero-filled memslot */
 `;
 
 export const C_RUNTIME = String.raw`
@@ -57,7 +60,8 @@ export const C_RUNTIME = String.raw`
 #define OFF_RESULTS 0x80000u
 #define MAX_SEG 1024
 
-static int kvm_fd = -1, vm_fd = -1, gic_fd = -1;
+static int kvm_fd = -1, vm_fd = -1, gic_fd = -1, its_fd = -1;
+static uint8_t *mem_host[NMEMS > 0 ? NMEMS : 1];
 static struct { int fd; struct kvm_run *run; } vcpu[NCPUS];
 static uint8_t *ram;
 static uint64_t ram_base, yield_base;
@@ -108,6 +112,18 @@ static void check_errno(const struct step *s, int got) {
   if (s->skip_errno) { ok(s, want, s->skip_errno); return; }
   if (got != s->want_errno) {
     snprintf(g, sizeof g, "errno %d (%s)", got, got ? strerror(got) : "success");
+    mismatch(s, want, g);
+  }
+  ok(s, want, NULL);
+}
+
+static void check_ret(const struct step *s, int got) {
+  if (!s->check_ret) return;
+  char want[64], g[96];
+  snprintf(want, sizeof want, "returns %d", s->want_ret);
+  if (got != s->want_ret) {
+    if (got < 0) snprintf(g, sizeof g, "%d (%s)", got, strerror(-got));
+    else snprintf(g, sizeof g, "%d", got);
     mismatch(s, want, g);
   }
   ok(s, want, NULL);
@@ -350,6 +366,8 @@ static int gb_used(uint64_t g) {
   if (ITS_BASE && ITS_BASE < hi && ITS_BASE + 0x20000 > lo) return 1;
   for (size_t r = 0; r < sizeof redist / sizeof redist[0]; r++)
     if (redist[r].count && redist[r].base < hi && redist[r].base + redist[r].count * 0x20000ULL > lo) return 1;
+  for (int m = 0; m < NMEMS; m++)
+    if (mems[m].base < hi && mems[m].base + mems[m].size > lo) return 1;
   return 0;
 }
 
@@ -368,6 +386,14 @@ static void create_vm(void) {
   if (ram == MAP_FAILED) bail("mmap: %s", strerror(errno));
   struct kvm_userspace_memory_region mr = {.slot = 0, .guest_phys_addr = ram_base, .memory_size = RAM_SIZE, .userspace_addr = (uint64_t)(uintptr_t)ram};
   if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) bail("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+  /* The guest memory the ITS reads (command queue, tables, ITTs): zero-filled, written only by
+     MEMW steps from here; the guest code never touches it. */
+  for (int m = 0; m < NMEMS; m++) {
+    mem_host[m] = mmap(NULL, mems[m].size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem_host[m] == MAP_FAILED) bail("mmap of guest memory 0x%llx (+0x%llx): %s", (unsigned long long)mems[m].base, (unsigned long long)mems[m].size, strerror(errno));
+    struct kvm_userspace_memory_region gm = {.slot = (uint32_t)(1 + m), .guest_phys_addr = mems[m].base, .memory_size = mems[m].size, .userspace_addr = (uint64_t)(uintptr_t)mem_host[m]};
+    if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &gm) < 0) bail("guest memory 0x%llx (+0x%llx) refused as a memslot: %s", (unsigned long long)mems[m].base, (unsigned long long)mems[m].size, strerror(errno));
+  }
   write_guest();
   struct kvm_vcpu_init init;
   if (ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) bail("KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
@@ -411,9 +437,10 @@ static void create_vm(void) {
   if (ITS_BASE) {
     struct kvm_create_device its = {.type = KVM_DEV_TYPE_ARM_VGIC_ITS};
     if (ioctl(vm_fd, KVM_CREATE_DEVICE, &its) < 0) bail("KVM_CREATE_DEVICE (ITS): %s", strerror(errno));
+    its_fd = (int)its.fd;
     uint64_t b = ITS_BASE;
-    if ((e = dev_attr((int)its.fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &b))) bail("ITS base: %s", strerror(e));
-    if ((e = dev_attr((int)its.fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))) bail("ITS CTRL_INIT: %s", strerror(e));
+    if ((e = dev_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &b))) bail("ITS base: %s", strerror(e));
+    if ((e = dev_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))) bail("ITS CTRL_INIT: %s", strerror(e));
   }
   if (INIT_NOW && (e = dev_attr(gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))) bail("KVM_DEV_ARM_VGIC_CTRL_INIT: %s", strerror(e));
 }
@@ -446,6 +473,24 @@ int main(void) {
     } else if (s->op == IRQ_LINE) {
       struct kvm_irq_level l = {.irq = (uint32_t)s->attr, .level = (uint32_t)s->level};
       check_errno(s, ioctl(vm_fd, KVM_IRQ_LINE, &l) < 0 ? errno : 0);
+    } else if (s->op == MEMW) {
+      int m = 0;
+      while (m < NMEMS && !(s->addr >= mems[m].base && s->addr + (uint64_t)s->size <= mems[m].base + mems[m].size)) m++;
+      if (m == NMEMS) bail("%s: outside the guest memory this program gives the ITS", s->what);
+      memcpy(mem_host[m] + (s->addr - mems[m].base), s->data, (size_t)s->size);
+    } else if (s->op == MSI) {
+      struct kvm_msi msi = {.address_lo = (uint32_t)s->addr, .address_hi = (uint32_t)(s->addr >> 32), .data = (uint32_t)s->value};
+      if (s->enc) { msi.flags = KVM_MSI_VALID_DEVID; msi.devid = (uint32_t)s->attr; }
+      int r = ioctl(vm_fd, KVM_SIGNAL_MSI, &msi);
+      check_ret(s, r < 0 ? -errno : r);
+    } else if (s->op == ITS_UR || s->op == ITS_UW) {
+      /* KVM passes every ITS register through a u64, whatever the register's width. */
+      uint64_t v = s->value;
+      e = dev_attr(its_fd, s->op == ITS_UR ? KVM_GET_DEVICE_ATTR : KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, s->attr, &v);
+      check_errno(s, e);
+      if (s->op == ITS_UR && !e) check_value(s, v, NULL);
+    } else if (s->op == ITS_CTRL) {
+      check_errno(s, dev_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL, s->attr, NULL));
     } else if (s->op == IIDR) {
       uint32_t v = 0;
       if ((e = dev_attr(gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x8, &v))) bail("reading GICD_IIDR to select revision %u: %s", s->enc, strerror(e));

@@ -4,7 +4,9 @@ import { hex } from '../util/hex';
 import { C_PRELUDE, C_RUNTIME, C_STEP_TYPES } from './c-runtime';
 import { ReproPlan, Step } from './plan';
 
-const OPS: Record<Step['op'], string> = { mr: 'MR', mw: 'MW', sr: 'SR', sw: 'SW', probe: 'PROBE', timer: 'TIMER', ur: 'UR', uw: 'UW', ctrl: 'CTRL', irq: 'IRQ_LINE', iidr: 'IIDR' };
+const OPS: Record<Step['op'], string> = { mr: 'MR', mw: 'MW', sr: 'SR', sw: 'SW', probe: 'PROBE', timer: 'TIMER', ur: 'UR', uw: 'UW', ctrl: 'CTRL', irq: 'IRQ_LINE', iidr: 'IIDR', gm: 'MEMW', msi: 'MSI', ir: 'ITS_UR', iw: 'ITS_UW', ic: 'ITS_CTRL' };
+/** Host-side operations: no vCPU. */
+const HOST_OPS: ReadonlySet<Step['op']> = new Set(['ur', 'uw', 'ctrl', 'irq', 'iidr', 'gm', 'msi', 'ir', 'iw', 'ic']);
 
 /** A C string literal (ASCII; anything else escaped). */
 export function cString(s: string): string {
@@ -26,18 +28,24 @@ export const commentText = (s: string): string => s.replace(/\*\//g, '* /');
 /** One operation of the list, as a C initializer (shared by the C and kvm-selftest formats). */
 export function stepLine(s: Step): string {
   const f: string[] = [`.op = ${OPS[s.op]}`];
-  if (s.op !== 'ur' && s.op !== 'uw' && s.op !== 'ctrl' && s.op !== 'irq' && s.op !== 'iidr') f.push(`.cpu = ${s.cpu}`);
-  if (s.op === 'mr' || s.op === 'mw') f.push(`.addr = ${u64(s.addr)}`, `.size = ${s.size}`);
-  if (s.op === 'mw' || s.op === 'sw' || s.op === 'uw') f.push(`.value = ${u64(s.value)}`);
-  if (s.op === 'sr' || s.op === 'sw' || s.op === 'ur' || s.op === 'uw' || s.op === 'timer' || s.op === 'iidr') f.push(`.enc = ${hex(s.enc)}`);
-  if (s.op === 'ur' || s.op === 'uw' || s.op === 'ctrl' || s.op === 'irq') f.push(`.attr = ${u64(s.attr)}`);
+  if (!HOST_OPS.has(s.op)) f.push(`.cpu = ${s.cpu}`);
+  if (s.op === 'mr' || s.op === 'mw' || s.op === 'gm' || s.op === 'msi') f.push(`.addr = ${u64(s.addr)}`);
+  if (s.op === 'mr' || s.op === 'mw' || s.op === 'gm') f.push(`.size = ${s.size}`);
+  if (s.op === 'mw' || s.op === 'sw' || s.op === 'uw' || s.op === 'iw' || s.op === 'msi') f.push(`.value = ${u64(s.value)}`);
+  if (s.op === 'sr' || s.op === 'sw' || s.op === 'ur' || s.op === 'uw' || s.op === 'timer' || s.op === 'iidr' || s.op === 'msi') f.push(`.enc = ${hex(s.enc)}`);
+  if (s.op === 'ur' || s.op === 'uw' || s.op === 'ctrl' || s.op === 'irq' || s.op === 'ir' || s.op === 'iw' || s.op === 'ic' || s.op === 'msi') f.push(`.attr = ${u64(s.attr)}`);
   if (s.op === 'irq' || s.op === 'timer') f.push(`.level = ${s.level}`);
+  if (s.op === 'gm') f.push(`.data = ${cBytes(s.data!)}`);
   f.push(`.what = ${cString(s.what)}`);
   if (s.read) f.push(`.check_value = 1, .want_value = ${u64(s.read.want)}${s.read.skip ? `, .skip_value = ${cString(s.read.skip)}` : ''}`);
   if (s.errno) f.push(`.check_errno = 1, .want_errno = ${s.errno.want}${s.errno.skip ? `, .skip_errno = ${cString(s.errno.skip)}` : ''}`);
+  if (s.ret) f.push(`.check_ret = 1, .want_ret = ${s.ret.want}`);
   if (s.isr) f.push(`.check_isr = 1, .want_irq = ${s.isr.want.irq}, .want_fiq = ${s.isr.want.fiq}${s.isr.skip ? `, .skip_isr = ${cString(s.isr.skip)}` : ''}`);
   return `  {${f.join(', ')}},`;
 }
+
+/** Bytes as a C string literal of hex escapes (its length is the step's size, so a NUL is data). */
+export const cBytes = (b: Uint8Array): string => `"${Array.from(b, (x) => `\\x${x.toString(16).padStart(2, '0')}`).join('')}"`;
 
 /**
  * The program's data, shared by the C and kvm-selftest formats: the step types, the VM's constants
@@ -60,6 +68,8 @@ export function planData(p: ReproPlan, extra: readonly string[]): string[] {
     '',
     `static const uint64_t mpidrs[NCPUS] = {${vm.mpidrs.map(u64).join(', ')}};`,
     `static const struct region redist[] = {${vm.redist.length ? vm.redist.map((r) => `{${u64(r.base)}, ${r.count}}`).join(', ') : '{0, 0}'}};`,
+    `#define NMEMS ${vm.mems.length}`,
+    `static const struct memslot mems[] = {${vm.mems.length ? vm.mems.map((m) => `{${u64(m.base)}, ${u64(m.size)}}`).join(', ') : '{0, 0}'}};`,
     '',
     'static const struct step steps[] = {',
     ...p.steps.map(stepLine),

@@ -85,7 +85,7 @@ describe('export --format kvm-selftest', () => {
 
   it('compiles (aarch64, -Wall -Wextra -Werror, no link) against the stub of the selftest library\'s headers in tools/kvm/selftest-stub: the library itself is not built here', () => {
     const dir = path.join(root, 'traces', 'witnesses');
-    const files = [IGROUPR, ...fs.readdirSync(dir).filter((f) => f.endsWith('.gtr')).sort().map((f) => path.join(dir, f))];
+    const files = [IGROUPR, path.join(root, 'traces/guests/its-msi-v3.gtr'), path.join(root, 'traces/guests/vmm-its-restore-v3.gtr'), ...fs.readdirSync(dir).filter((f) => f.endsWith('.gtr')).sort().map((f) => path.join(dir, f))];
     for (const f of files) {
       const policy = getPolicy(f.endsWith('-v2.gtr') ? 'mainline-rev3' : 'rev3');
       const src = path.join(tmp, `${path.basename(f, '.gtr')}-selftest.c`);
@@ -95,9 +95,41 @@ describe('export --format kvm-selftest', () => {
     }
   });
 
-  it('a trace with ITS traffic is refused in either format (exit 2 on the command line), naming the event', () => {
-    const its = path.join(root, 'traces/guests/its-msi-v3.gtr');
-    for (const fmt of ['c', 'kvm-selftest'] as const) expect(() => exportTrace(its, getPolicy('rev3'), fmt, root)).toThrow(/its-msi-v3\.gtr, event \d+: exported reproducers do not perform ITS traffic yet/);
+});
+
+describe('ITS traffic in either format', () => {
+  const ITS_MSI = path.join(root, 'traces/guests/its-msi-v3.gtr');
+  const ITS_RESTORE = path.join(root, 'traces/guests/vmm-its-restore-v3.gtr');
+  const stepsOf = (text: string): string => text.slice(text.indexOf('static const struct step steps[] = {'), text.indexOf('\n};\n', text.indexOf('static const struct step steps[]')));
+
+  it('gives the ITS its memslots, stores the trace\'s guest memory from the host, signals each MSI with its DeviceID and checks its return, every read and the IRQ/FIQ states after it', () => {
+    const r = exportTrace(ITS_MSI, getPolicy('rev3'), 'c', root);
+    expect(r.golden).toBe('golden/guests/its-msi-v3/rev3.golden');
+    const body = fs.readFileSync(path.join(root, r.golden!), 'utf8').split('\n---\n')[1].split('\n');
+    // Every read and every KVM_SIGNAL_MSI the golden records is checked.
+    expect(r.plan.steps.filter((s) => s.read).length).toBe(body.filter((l) => /^\d+ 0x[0-9a-f]+ cpu\d+ read /.test(l)).length);
+    expect(r.plan.steps.filter((s) => s.ret).map((s) => s.ret!.want)).toEqual(body.filter((l) => / - msi /.test(l)).map((l) => Number(/ -> (-?\d+)/.exec(l)![1])));
+    expect(r.plan.steps.filter((s) => s.ret).length).toBe(8);
+    // The trace's command queue and tables (at 1 GiB) as one memslot; the C program's own memory goes elsewhere.
+    expect(r.text).toContain('static const struct memslot mems[] = {{0x40000000ULL, 0x210000ULL}};');
+    expect(r.text).toContain('#define ITS_BASE 0x8080000ULL');
+    // MAPC ICID 0 (opcode 0x09) at the queue's start, stored by the host before the guest writes GITS_CWRITER.
+    expect(r.text).toContain('{.op = MEMW, .addr = 0x40000000ULL, .size = 32, .data = "\\x09\\x00');
+    expect(r.text).toContain('{.op = MSI, .addr = 0x8090040ULL, .value = 0x0ULL, .enc = 0x1, .attr = 0x8ULL, .what = "event 77: KVM_SIGNAL_MSI doorbell 0x8090040 data 0x0 DeviceID 0x8", .check_ret = 1, .want_ret = 1},');
+    // After the MSI, vCPU 0's IRQ is up (a fresh KVM_RUN).
+    expect(r.plan.steps.filter((s) => s.event === 77 && s.isr).map((s) => [s.op, s.cpu, s.isr!.want.irq])).toEqual([['probe', 0, 1], ['probe', 1, 0]]);
+    const t = exportTrace(ITS_MSI, getPolicy('rev3'), 'kvm-selftest', root);
+    expect(stepsOf(t.text)).toBe(stepsOf(r.text));
+    for (const api of ['vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, mems[m].base, 1 + m,', 'memcpy(addr_gpa2hva(vm, s->addr), s->data, s->size)', '__vm_ioctl(vm, KVM_SIGNAL_MSI, &msi)', 'its_fd = kvm_create_device(vm, KVM_DEV_TYPE_ARM_VGIC_ITS)']) expect(t.text).toContain(api);
+  });
+
+  it('performs the ITS device\'s attributes (save, restore, registers) on the ITS device and checks their errnos and values', () => {
+    const r = exportTrace(ITS_RESTORE, getPolicy('rev3'), 'c', root);
+    expect(r.golden).toBe('golden/guests/vmm-its-restore-v3/rev3.golden');
+    const ops = r.plan.steps.map((s) => s.op);
+    expect(['ic', 'ir', 'iw'].map((o) => ops.filter((x) => x === o).length)).toEqual([3, 8, 7]);
+    expect(r.text).toContain('.what = "event 47: ITS KVM_DEV_ARM_VGIC_GRP_CTRL attr 1 (KVM_DEV_ARM_ITS_SAVE_TABLES)", .check_errno = 1, .want_errno = 0}');
+    expect(r.text).toMatch(/\{\.op = ITS_UR, \.attr = 0x0ULL, \.what = "event \d+: KVM_GET_DEVICE_ATTR GITS_CTLR \(ITS, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, attr 0x0\)", \.check_value = 1, \.want_value = 0x[0-9a-f]+ULL, \.check_errno = 1, \.want_errno = 0\}/);
   });
 });
 
@@ -134,6 +166,14 @@ describe('reproducers on real KVM (nested, one boot per GIC version)', () => {
     const v2good = v2runs.find((r) => r.name === 'igroupr-guest-write-rev1-v2.gtr')!.text;
     const v2bad = v2good.replace('.want_value = 0xf0f0f0fULL', '.want_value = 0xf0f0f0eULL');
     expect(v2bad).not.toBe(v2good);
+    // ITS traffic (guest memory, KVM_SIGNAL_MSI, the ITS device's attributes) under rev3, in the
+    // GICv3 boot: two guests' traces, and the MSI guest with the return of its first MSI altered
+    // and, separately, the IRQ state of the vCPU that MSI targets.
+    const itsMsi = exportTrace(path.join(root, 'traces/guests/its-msi-v3.gtr'), getPolicy('rev3'), 'c', root);
+    const itsRestore = exportTrace(path.join(root, 'traces/guests/vmm-its-restore-v3.gtr'), getPolicy('rev3'), 'c', root);
+    const msiRet = itsMsi.text.replace('DeviceID 0x8", .check_ret = 1, .want_ret = 1}', 'DeviceID 0x8", .check_ret = 1, .want_ret = 0}');
+    const msiIrq = itsMsi.text.replace(/^(.*"event 77: cpu0 pending IRQ\/FIQ \(fresh KVM_RUN\)".*)\.want_irq = 1/m, '$1.want_irq = 0');
+    expect([msiRet, msiIrq].filter((t) => t !== itsMsi.text)).toHaveLength(2);
     const runs = runRepros([
       { name: 'witness-rev3', text: good },
       { name: 'igroupr-rw-v3-rev3', text: full },
@@ -141,12 +181,24 @@ describe('reproducers on real KVM (nested, one boot per GIC version)', () => {
       { name: 'witness-rev1', text: rev1 },
       { name: 'vmm-igroupr-v2-rev3', text: vmmRev3.text },
       { name: 'witness-v2-altered', text: v2bad },
+      { name: 'its-msi-v3-rev3', text: itsMsi.text },
+      { name: 'vmm-its-restore-v3-rev3', text: itsRestore.text },
+      { name: 'its-msi-ret-altered', text: msiRet },
+      { name: 'its-msi-irq-altered', text: msiIrq },
       ...witnesses,
       ...v2runs,
     ], new NestedHost());
-    const [w, f, b, r1, vr, v2b] = runs;
-    for (const r of runs.slice(6)) expect([r.name, r.exit, r.output.filter((l) => /^(not ok|Bail out)/.test(l))]).toEqual([r.name, 0, []]);
-    expect(runs.slice(6).map((r) => r.gic)).toEqual([...witnesses.map(() => 3), ...v2runs.map(() => 2)]);
+    const [w, f, b, r1, vr, v2b, im, ir, imRet, imIrq] = runs;
+    for (const [r, plan] of [[im, itsMsi.plan], [ir, itsRestore.plan]] as const) {
+      expect([r.name, r.gic, r.exit, r.output.filter((l) => /^(not ok|Bail out)/.test(l))]).toEqual([r.name, 3, 0, []]);
+      expect(r.output.filter((l) => /^ok \d+/.test(l))).toHaveLength(plan.checks);
+    }
+    expect(im.output).toContainEqual(expect.stringMatching(/^ok \d+ - event 77: KVM_SIGNAL_MSI doorbell 0x8090040 data 0x0 DeviceID 0x8: returns 1$/));
+    expect(im.output).toContainEqual(expect.stringMatching(/^ok \d+ - event 78: cpu0 mrs ICC_IAR1_EL1: = 0x2000$/));
+    expect([imRet.exit, imRet.output.filter((l) => /^(not ok|# {3}KVM)/.test(l))]).toEqual([1, [expect.stringMatching(/^not ok \d+ - event 77: KVM_SIGNAL_MSI doorbell 0x8090040 data 0x0 DeviceID 0x8: returns 0$/), expect.stringMatching(/^# {3}KVM answered 1 \(step \d+ of \d+, policy rev3\)$/)]]);
+    expect([imIrq.exit, imIrq.output.filter((l) => /^(not ok|# {3}KVM)/.test(l))]).toEqual([1, [expect.stringMatching(/^not ok \d+ - event 77: cpu0 pending IRQ\/FIQ \(fresh KVM_RUN\): cpu0 IRQ 0 FIQ 0$/), expect.stringMatching(/^# {3}KVM answered IRQ 1 FIQ 0 \(step \d+ of \d+, policy rev3\)$/)]]);
+    for (const r of runs.slice(10)) expect([r.name, r.exit, r.output.filter((l) => /^(not ok|Bail out)/.test(l))]).toEqual([r.name, 0, []]);
+    expect(runs.slice(10).map((r) => r.gic)).toEqual([...witnesses.map(() => 3), ...v2runs.map(() => 2)]);
     expect([vr.gic, v2b.gic]).toEqual([2, 2]);
     expect(v2b.exit).toBe(1);
     expect(v2b.output.filter((l) => l.startsWith('not ok'))).toEqual(['not ok 2 - event 1: cpu0 read GICD_IGROUPR1 (0x8000084/4): = 0xf0f0f0e']);
@@ -187,8 +239,10 @@ describe('gicreplay export and run-repro on the command line', () => {
     expect([sr.status, sr.stderr]).toEqual([0, '']);
     expect(sr.stdout).toContain(`cp ${st} tools/testing/selftests/kvm/arm64/ && make -C tools/testing/selftests/kvm`);
     expect(fs.readFileSync(st, 'utf8')).toMatch(/^ \* gicreplay-selftest gic=2 policy=mainline-rev3$/m);
-    const its = run(['export', 'traces/guests/its-msi-v3.gtr', '--policy', 'rev3', '-o', path.join(tmp, 'its.c')]);
-    expect([its.status, its.stderr]).toEqual([2, expect.stringContaining('exported reproducers do not perform ITS traffic yet')]);
+    const itsOut = path.join(tmp, 'its.c');
+    const its = run(['export', 'traces/guests/its-msi-v3.gtr', '--policy', 'rev3', '-o', itsOut]);
+    expect([its.status, its.stderr]).toEqual([0, '']);
+    expect(fs.readFileSync(itsOut, 'utf8')).toContain('ioctl(vm_fd, KVM_SIGNAL_MSI, &msi)');
     const nr = run(['run-repro', notC]);
     expect([nr.status, nr.stderr]).toEqual([2, expect.stringContaining('not a reproducer gicreplay exported')]);
   });

@@ -32,7 +32,8 @@ export function renderKselftest(p: ReproPlan, traceName: string): string {
     ' * (kvm_create_device and kvm_device_attr_set, as vgic_init.c does: vgic_v3_setup() fixes the',
     ' * frames and initialises the vGIC at once, where the trace chooses both), puts KVM in revision',
     ` * ${p.policy.data.revision} through GICD_IIDR (skips if the kernel refuses), and runs the operation list: VMM`,
-    ' * accesses and KVM_IRQ_LINE from the host, guest accesses from guest_code(), which runs each',
+    ' * accesses, KVM_IRQ_LINE, KVM_SIGNAL_MSI and stores to the guest memory the ITS reads from the',
+    ' * host, guest accesses from guest_code(), which runs each',
     ' * run of one vCPU\'s accesses in one KVM_RUN and reports with GUEST_SYNC. A mismatch fails',
     ' * through TEST_ASSERT naming the event, vCPU and register.',
     ' */',
@@ -136,7 +137,7 @@ static void guest_code(void)
 
 static struct kvm_vm *vm;
 static struct kvm_vcpu *vcpus[NCPUS];
-static int gic_fd;
+static int gic_fd, its_fd = -1;
 static unsigned int tap;
 
 static void pass(const struct step *s, const char *check, const char *skip)
@@ -171,6 +172,14 @@ static void check_errno(const struct step *s, int got)
   }
   TEST_ASSERT(got == s->want_errno, "%s: errno %d: KVM answered errno %d (%s) (policy %s)", s->what, s->want_errno, got, got ? strerror(got) : "success", POLICY);
   pass(s, "errno", NULL);
+}
+
+static void check_ret(const struct step *s, int got)
+{
+  if (!s->check_ret)
+    return;
+  TEST_ASSERT(got == s->want_ret, "%s: returns %d: KVM returned %d (policy %s)", s->what, s->want_ret, got, POLICY);
+  pass(s, "return value", NULL);
 }
 
 /* ISR_EL1: bit 7 a virtual IRQ is pending, bit 6 a virtual FIQ. */
@@ -267,13 +276,17 @@ static void create_vgic(void)
     virt_map(vm, CPUIF, CPUIF, 0x2000 / vm->page_size);
   }
   if (ITS_BASE) {
-    int its = kvm_create_device(vm, KVM_DEV_TYPE_ARM_VGIC_ITS);
     uint64_t b = ITS_BASE;
 
-    kvm_device_attr_set(its, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &b);
-    kvm_device_attr_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+    its_fd = kvm_create_device(vm, KVM_DEV_TYPE_ARM_VGIC_ITS);
+    kvm_device_attr_set(its_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &b);
+    kvm_device_attr_set(its_fd, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
     virt_map(vm, ITS_BASE, ITS_BASE, 0x20000 / vm->page_size);
   }
+  /* The guest memory the ITS reads (command queue, tables, ITTs): zero-filled memslots the guest
+     code never touches, written only by MEMW steps from the host. */
+  for (int m = 0; m < NMEMS; m++)
+    vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, mems[m].base, 1 + m, mems[m].size / vm->page_size, 0);
   if (INIT_NOW)
     kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
 }
@@ -298,6 +311,29 @@ static void select_revision(const struct step *s)
   nv = (v & ~0xf000u) | (s->enc & 0xf) << 12;
   __TEST_REQUIRE(!__kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x8, &nv),
                  "this kernel cannot be put into policy %s: it refuses GICD_IIDR 0x%x (revision %u)", POLICY, nv, s->enc);
+}
+
+static void store_guest_memory(const struct step *s)
+{
+  int m = 0;
+
+  while (m < NMEMS && !(s->addr >= mems[m].base && s->addr + (uint64_t)s->size <= mems[m].base + mems[m].size))
+    m++;
+  TEST_ASSERT(m < NMEMS, "%s: outside the guest memory this test gives the ITS", s->what);
+  memcpy(addr_gpa2hva(vm, s->addr), s->data, s->size);
+}
+
+static void signal_msi(const struct step *s)
+{
+  struct kvm_msi msi = { .address_lo = (uint32_t)s->addr, .address_hi = (uint32_t)(s->addr >> 32), .data = (uint32_t)s->value };
+  int r;
+
+  if (s->enc) {
+    msi.flags = KVM_MSI_VALID_DEVID;
+    msi.devid = (uint32_t)s->attr;
+  }
+  r = __vm_ioctl(vm, KVM_SIGNAL_MSI, &msi);
+  check_ret(s, r < 0 ? -errno : r);
 }
 
 static int is_guest(const struct step *s)
@@ -352,6 +388,22 @@ int main(void)
       check_errno(s, e ? errno : 0);
     } else if (s->op == IRQ_LINE) {
       e = _kvm_irq_line(vm, (uint32_t)s->attr, s->level);
+      check_errno(s, e ? errno : 0);
+    } else if (s->op == MEMW) {
+      store_guest_memory(s);
+    } else if (s->op == MSI) {
+      signal_msi(s);
+    } else if (s->op == ITS_UR || s->op == ITS_UW) {
+      /* KVM passes every ITS register through a u64, whatever the register's width. */
+      uint64_t v = s->value;
+
+      e = s->op == ITS_UR ? __kvm_device_attr_get(its_fd, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, s->attr, &v) : __kvm_device_attr_set(its_fd, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, s->attr, &v);
+      e = e ? errno : 0;
+      check_errno(s, e);
+      if (s->op == ITS_UR && !e)
+        check_value(s, v, NULL);
+    } else if (s->op == ITS_CTRL) {
+      e = __kvm_device_attr_set(its_fd, KVM_DEV_ARM_VGIC_GRP_CTRL, s->attr, NULL);
       check_errno(s, e ? errno : 0);
     } else if (s->op == IIDR) {
       select_revision(s);

@@ -7,6 +7,7 @@
 import { InputError } from '../errors';
 import { timerComparability } from '../backend/kvm/comparable';
 import { buildTraceJob } from '../backend/kvm/job';
+import { CTRL_ATTR_NAMES } from '../gic/its/vits';
 import { RegisterNamer } from '../inspect/registers';
 import { Policy } from '../policy/policy';
 import { ReplayRecord } from '../replay/records';
@@ -15,7 +16,7 @@ import { EventValidator } from '../trace/validate';
 import { EventKind, TraceEvent, TraceHeader } from '../trace/events';
 import { hex } from '../util/hex';
 
-export type StepOp = 'mr' | 'mw' | 'sr' | 'sw' | 'probe' | 'timer' | 'ur' | 'uw' | 'ctrl' | 'irq' | 'iidr';
+export type StepOp = 'mr' | 'mw' | 'sr' | 'sw' | 'probe' | 'timer' | 'ur' | 'uw' | 'ctrl' | 'irq' | 'iidr' | 'gm' | 'msi' | 'ir' | 'iw' | 'ic';
 
 export interface Check<T> {
   want: T;
@@ -31,14 +32,19 @@ export interface Step {
   addr: bigint;
   size: number;
   value: bigint;
-  /** Sysreg encoding (sr/sw), device-attribute group (ur/uw), KVM_IRQ_LINE number (irq), revision (iidr), timer ('v'|'p' as 0|1) */
+  /** Sysreg encoding (sr/sw), device-attribute group (ur/uw), KVM_IRQ_LINE number (irq), revision (iidr), timer ('v'|'p' as 0|1), 1 when an MSI carries a DeviceID (msi) */
   enc: number;
+  /** Device attribute (ur/uw/ctrl/ir/iw/ic), KVM_IRQ_LINE number (irq), DeviceID (msi). */
   attr: bigint;
   level: number;
+  /** gm: the bytes stored at `addr` (guest memory the ITS reads). `addr` is also an MSI's doorbell and `value` its data. */
+  data?: Uint8Array;
   /** "event 15: cpu0 read GICD_IGROUPR1". */
   what: string;
   read?: Check<bigint>;
   errno?: Check<number>;
+  /** KVM_SIGNAL_MSI's return (1 delivered, 0 blocked by the guest's mappings, -errno). */
+  ret?: { want: number };
   /** IRQ and FIQ levels of `cpu` after this operation. */
   isr?: Check<{ irq: number; fiq: number }>;
 }
@@ -56,6 +62,8 @@ export interface ReproPlan {
     redist: { base: bigint; count: number }[];
     cpuif?: bigint;
     its?: bigint;
+    /** Guest memory the ITS reads (command queue, tables, ITTs): one zero-filled memslot each (the job's `mem` lines). */
+    mems: { base: bigint; size: bigint }[];
     initNow: boolean;
   };
   steps: Step[];
@@ -102,12 +110,13 @@ export function planRepro(file: string, header: TraceHeader, events: readonly Tr
   // Lines before "go": the VM.
   const lines = job.lines;
   const go = lines.indexOf('go');
-  const vm: ReproPlan['vm'] = { gic: header.gic.version, cpus: n, nrIrqs: 32 + header.gic.spis, mpidrs: header.gic.cpus.map((c) => c.mpidr), dist: header.gic.frames.dist, redist: [], initNow: false };
+  const vm: ReproPlan['vm'] = { gic: header.gic.version, cpus: n, nrIrqs: 32 + header.gic.spis, mpidrs: header.gic.cpus.map((c) => c.mpidr), dist: header.gic.frames.dist, redist: [], mems: [], initNow: false };
   for (const l of lines.slice(0, go)) {
     const t = l.split(' ');
     if (t[0] === 'redist') vm.redist.push({ base: num(t[1]), count: Number(t[2]) });
     else if (t[0] === 'cpuif') vm.cpuif = num(t[1]);
     else if (t[0] === 'its') vm.its = num(t[1]);
+    else if (t[0] === 'mem') vm.mems.push({ base: num(t[1]), size: num(t[2]) });
     else if (t[0] === 'init-now') vm.initNow = true;
   }
 
@@ -156,14 +165,27 @@ export function planRepro(file: string, header: TraceHeader, events: readonly Tr
         Object.assign(s, { op: 'iidr', enc: Number(t[2]) });
         s.what = `setup: put the vGIC in implementation revision ${t[2]} (policy ${policy.id}) through GICD_IIDR`;
         break;
-      case 'gm':
-      case 'msi':
+      case 'gm': {
+        const data = Uint8Array.from(Buffer.from(t[3], 'hex'));
+        Object.assign(s, { op: 'gm', addr: num(t[2]), size: data.length, data });
+        s.what = `${at}store ${data.length} byte${data.length === 1 ? '' : 's'} of guest memory at 0x${s.addr.toString(16)} (the ITS reads them)`;
+        break;
+      }
+      case 'msi': {
+        const devid = t[4] !== '-';
+        Object.assign(s, { op: 'msi', addr: num(t[2]), value: num(t[3]), enc: devid ? 1 : 0, attr: devid ? num(t[4]) : 0n });
+        s.what = `${at}KVM_SIGNAL_MSI doorbell 0x${s.addr.toString(16)} data ${hex(s.value)}${devid ? ` DeviceID ${hex(s.attr)}` : ' (no DeviceID)'}`;
+        break;
+      }
       case 'ir':
       case 'iw':
+        Object.assign(s, { op: t[0], attr: num(t[2]), value: t[0] === 'iw' ? num(t[3]) : 0n, size: 8 });
+        s.what = `${at}${t[0] === 'ir' ? 'KVM_GET_DEVICE_ATTR' : 'KVM_SET_DEVICE_ATTR'} ${name} (ITS, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, attr 0x${s.attr.toString(16)})${t[0] === 'iw' ? ` = ${hex(s.value)}` : ''}`;
+        break;
       case 'ic':
-        // The KVM backend replays ITS traffic (guest memory, KVM_SIGNAL_MSI, the ITS device's
-        // attributes); the reproducer runtimes do not perform it yet.
-        throw new InputError(`exported reproducers do not perform ITS traffic yet (the KVM backend's job operation ${t[0]}); replay it on real KVM with \`gicreplay replay ${file} --backend kvm\``, event >= 0 ? { file, eventIndex: event } : { file }, 'a trace without ITS memory writes, MSIs or ITS device attributes');
+        Object.assign(s, { op: 'ic', attr: num(t[2]) });
+        s.what = `${at}ITS KVM_DEV_ARM_VGIC_GRP_CTRL attr ${t[2]}${CTRL_ATTR_NAMES[Number(t[2])] ? ` (${CTRL_ATTR_NAMES[Number(t[2])]})` : ''}`;
+        break;
       default:
         throw new Error(`export: job operation ${t[0]} has no reproducer step`);
     }
@@ -179,11 +201,11 @@ export function planRepro(file: string, header: TraceHeader, events: readonly Tr
   let checks = 0;
   steps.forEach((s, k) => {
     const recs = s.event >= 0 ? (byEvent.get(s.event) ?? []) : [];
-    if (s.op === 'mr' || s.op === 'sr' || s.op === 'ur') {
+    if (s.op === 'mr' || s.op === 'sr' || s.op === 'ur' || s.op === 'ir') {
       const r = recs.find((x): x is ReplayRecord & { op: 'read' } => x.op === 'read');
       if (r) {
         const skip = cmp.read(s.event) ?? (r.unmodelled ? 'the model does not emulate this register (it replays the recorded value)' : undefined);
-        if (s.op === 'ur') {
+        if (s.op === 'ur' || s.op === 'ir') {
           s.errno = { want: r.result ?? 0, skip };
           checks++;
         }
@@ -192,9 +214,17 @@ export function planRepro(file: string, header: TraceHeader, events: readonly Tr
           checks++;
         }
       }
-    } else if (s.op === 'uw' || s.op === 'ctrl') {
+    } else if (s.op === 'uw' || s.op === 'iw' || s.op === 'ctrl' || s.op === 'ic') {
+      // A table attribute (the ITS's, or the vGIC's SAVE_PENDING_TABLES) has a ctrl record with
+      // KVM's -errno; any other refused attribute a user write record with the errno.
+      const c = recs.find((x): x is ReplayRecord & { op: 'ctrl' } => x.op === 'ctrl');
       const w = recs.find((x): x is ReplayRecord & { op: 'write' } => x.op === 'write' && x.src === 'user');
-      s.errno = { want: w?.result ?? 0 };
+      s.errno = { want: c ? -c.result : (w?.result ?? 0) };
+      checks++;
+    } else if (s.op === 'msi') {
+      const m = recs.find((x): x is ReplayRecord & { op: 'msi' } => x.op === 'msi');
+      if (!m) throw new Error(`export: event ${s.event}'s MSI has no record`);
+      s.ret = { want: m.result };
       checks++;
     } else if (s.op === 'irq') {
       s.errno = { want: 0 };

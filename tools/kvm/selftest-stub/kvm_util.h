@@ -36,6 +36,11 @@ void vcpu_run(struct kvm_vcpu *vcpu);
 int __vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned long cmd, void *arg);
 void virt_map(struct kvm_vm *vm, uint64_t vaddr, uint64_t paddr, unsigned int npages);
 void *addr_gva2hva(struct kvm_vm *vm, uint64_t gva);
+void *addr_gpa2hva(struct kvm_vm *vm, uint64_t gpa);
+
+enum vm_mem_backing_src_type { VM_MEM_SRC_ANONYMOUS };
+void vm_userspace_mem_region_add(struct kvm_vm *vm, enum vm_mem_backing_src_type src_type, uint64_t guest_paddr, uint32_t slot, uint64_t npages, uint32_t flags);
+#define __vm_ioctl(vm, cmd, arg) ioctl((vm)->fd, cmd, arg)
 
 int kvm_create_device(struct kvm_vm *vm, uint64_t type);
 int __kvm_device_attr_get(int dev_fd, uint32_t group, uint64_t attr, void *val);
