@@ -1,7 +1,7 @@
 import Ajv from 'ajv';
 import * as fs from 'fs';
 import * as path from 'path';
-import { builtinPolicies, getPolicy, parsePolicy, BUILTIN_POLICY_IDS } from './policy';
+import { builtinPolicies, getPolicy, onHost, parsePolicy, policyForTrace, BUILTIN_POLICY_IDS, TRACE_TRAPS_DETAIL } from './policy';
 import { InputError } from '../errors';
 
 describe('built-in IIDR policies (policies.md table)', () => {
@@ -95,6 +95,29 @@ describe('built-in IIDR policies (policies.md table)', () => {
   });
 });
 
+describe('the host\'s CPU-interface traps and VMCR (host.cpuifTraps, host.vmcrPmr)', () => {
+  it('default: no traps, hardware VMCR; spelled out they are the same digest, set they are another', () => {
+    expect(getPolicy('linux-6.1').host.cpuifTraps).toEqual([]);
+    expect(getPolicy('linux-6.1').host.vmcrPmr).toBe('implemented');
+    const spelled = parsePolicy({ ...getPolicy('rev3').data, id: 'sp', host: { cpuifTraps: [], vmcrPmr: 'implemented' } }, 'x.json');
+    expect(spelled.digest).toBe(getPolicy('rev3').digest);
+    const trapped = parsePolicy({ ...getPolicy('rev3').data, id: 'tr', host: { cpuifTraps: ['common', 'group1', 'group0'] } }, 'x.json');
+    expect(trapped.host.cpuifTraps).toEqual(['group0', 'group1', 'common']);
+    expect(trapped.digest).not.toBe(getPolicy('rev3').digest);
+    expect(() => parsePolicy({ ...getPolicy('rev3').data, id: 'bad', host: { cpuifTraps: ['all'] } }, 'x.json')).toThrow(/host\.cpuifTraps/);
+    expect(() => parsePolicy({ ...getPolicy('rev3').data, id: 'bad', host: { vmcrPmr: 8 } }, 'x.json')).toThrow(/host\.vmcrPmr/);
+  });
+
+  it('a trace names the traps of the host it was recorded on; a policy that names its own wins', () => {
+    const p = getPolicy('linux-6.1');
+    expect(policyForTrace(p, {})).toBe(p);
+    expect(policyForTrace(p, { [TRACE_TRAPS_DETAIL]: 'group0,common' }).host.cpuifTraps).toEqual(['group0', 'common']);
+    const own = onHost(p, { cpuifTraps: [] });
+    expect(policyForTrace(own, { [TRACE_TRAPS_DETAIL]: 'group0,group1,common' })).toBe(own);
+    expect(() => policyForTrace(p, { [TRACE_TRAPS_DETAIL]: 'group0,tc' })).toThrow(/host\.cpuifTraps names "tc".*group0, group1, common/);
+  });
+});
+
 describe('policy files', () => {
   const base = { schema: 1, id: 'vendor-x', title: 't', source: 's', revision: 2, userSelectableRevisions: [2, 3], guestGroupWrites: { minRevision: 0 }, userGroupWrites: { v2: { minRevision: 2 }, v3: { minRevision: 0 } }, gicrCtlrIrCes: { minRevision: 3 } };
 
@@ -143,7 +166,7 @@ describe('the published JSON Schema (policy.schema.json)', () => {
     expect(message({ ...base, userSelectableRevisions: [1, 'x'] })).toBe('my.json: policy field userSelectableRevisions[1] is "x" (expected an integer 0..15)');
     expect(message({ ...base, userGroupWrites: { v2: { minRevision: 1, requireUserIidrWrite: 'yes' }, v3: { minRevision: 1 } } })).toBe('my.json: policy field userGroupWrites.v2.requireUserIidrWrite is "yes" (expected true or false)');
     expect(message({ ...base, userGroupWrites: { v2: { minRevision: 1 } } })).toMatch(/^my\.json: policy field userGroupWrites\.v3 is missing \(expected \{"minRevision": N, "requireUserIidrWrite": true\|false\} for GICv3\)$/);
-    expect(message({ ...base, host: { priBits: 5, bogus: 1 } })).toBe('my.json: unknown policy field "host.bogus" (expected one of priBits, preBits, idBits, seis, a3v, gicvIidr, listRegisters)');
+    expect(message({ ...base, host: { priBits: 5, bogus: 1 } })).toBe('my.json: unknown policy field "host.bogus" (expected one of priBits, preBits, idBits, seis, a3v, gicvIidr, listRegisters, cpuifTraps, vmcrPmr)');
     expect(message({ ...base, gicrLpiInvalidation: 'x' })).toMatch(/^my\.json: policy field gicrLpiInvalidation is "x" \(expected one of "registered"/);
     expect(message({ ...base, id: 'Bad ID' })).toMatch(/^my\.json: policy field id is "Bad ID" \(expected lower-case letters/);
     expect(message([1])).toMatch(/^my\.json: policy file is not a JSON object/);

@@ -40,8 +40,27 @@ export interface HostParams {
    * host: every queued interrupt in a list register (the model before list registers existed).
    */
   listRegisters: ListRegisterCount;
+  /**
+   * Which of a GICv3 guest's ICC_* accesses the host's KVM traps (ICH_HCR_EL2.TALL0, TALL1, TC:
+   * kernel parameters kvm-arm.vgic_v3_group0_trap, _group1_trap, _common_trap, or a host
+   * erratum) and answers with its own emulation (hyp/vgic-v3-sr.c __vgic_v3_*) instead of the
+   * host GIC's virtual CPU interface. `group0`: IAR0/EOIR0/HPPIR0/BPR0/AP0Rn/IGRPEN0; `group1`:
+   * the Group 1 ones; `common`: PMR, RPR, CTLR, DIR. Default none (today's hosts).
+   */
+  cpuifTraps: CpuIfTrap[];
+  /**
+   * What the host GIC's ICH_VMCR_EL2.VPMR keeps of a priority mask KVM writes there (a VMM's
+   * ICC_PMR_EL1 write, or the guest's own with the common trap): `implemented` only the host's
+   * priority bits (hardware: the field is ICV_PMR_EL1), `all-bits` all 8 (QEMU 7.2's emulated
+   * GICv3, ich_vmcr_write). Not a KVM choice: the KVM backend's rule vmcr-pmr-unmasked replays
+   * with `all-bits` to tell that host's effect from a model bug. Default `implemented`.
+   */
+  vmcrPmr: VmcrPmrRule;
 }
 export type ListRegisterCount = number | 'unlimited';
+export type CpuIfTrap = 'group0' | 'group1' | 'common';
+export const CPUIF_TRAPS: readonly CpuIfTrap[] = ['group0', 'group1', 'common'];
+export type VmcrPmrRule = 'implemented' | 'all-bits';
 
 /**
  * GICR_INVLPIR / GICR_INVALLR / GICR_SYNCR (KVM vgic-mmio-v3.c): `registered` at every revision,
@@ -111,7 +130,7 @@ export interface PolicyData {
   extends?: string;
 }
 
-export const DEFAULT_HOST: HostParams = { priBits: 5, preBits: 5, idBits: 1, seis: 0, a3v: 1, gicvIidr: 0x0202143b, listRegisters: 4 };
+export const DEFAULT_HOST: HostParams = { priBits: 5, preBits: 5, idBits: 1, seis: 0, a3v: 1, gicvIidr: 0x0202143b, listRegisters: 4, cpuifTraps: [], vmcrPmr: 'implemented' };
 
 export class Policy {
   readonly id: string;
@@ -132,6 +151,7 @@ export class Policy {
     this.id = data.id;
     this.file = file;
     this.host = { ...DEFAULT_HOST, ...(data.host ?? {}) };
+    this.host.cpuifTraps = canonicalTraps(this.host.cpuifTraps);
     this.kernel = { ...MAINLINE_KERNEL, ...(data.kernel ?? {}) };
     this.digest = createHash('sha256').update(canonicalJson(behaviourOf(data))).digest('hex');
   }
@@ -199,10 +219,49 @@ export function behaviourOf(d: PolicyData): Record<string, unknown> {
   };
 }
 
-/** The host block; listRegisters left out at its default, so that its arrival changed no policy's digest. */
+/** The host block; listRegisters, cpuifTraps and vmcrPmr left out at their defaults, so that their arrival changed no policy's digest. */
 function hostBehaviour(h: Partial<HostParams> | undefined): Record<string, unknown> {
-  const { listRegisters, ...rest } = { ...DEFAULT_HOST, ...(h ?? {}) };
-  return listRegisters === DEFAULT_HOST.listRegisters ? rest : { ...rest, listRegisters };
+  const { listRegisters, cpuifTraps, vmcrPmr, ...rest } = { ...DEFAULT_HOST, ...(h ?? {}) };
+  const traps = canonicalTraps(cpuifTraps);
+  return {
+    ...rest,
+    ...(listRegisters === DEFAULT_HOST.listRegisters ? {} : { listRegisters }),
+    ...(traps.length ? { cpuifTraps: traps } : {}),
+    ...(vmcrPmr === DEFAULT_HOST.vmcrPmr ? {} : { vmcrPmr }),
+  };
+}
+
+/** The traps in CPUIF_TRAPS order, each once. */
+function canonicalTraps(t: readonly CpuIfTrap[]): CpuIfTrap[] {
+  return CPUIF_TRAPS.filter((x) => t.includes(x));
+}
+
+/**
+ * The same policy on another host (the KVM backend's: its traps, its GIC's quirks), every given
+ * field named in its data (so that a trace's own host naming no longer applies); itself when
+ * the data already says so.
+ */
+export function onHost(p: Policy, host: Partial<HostParams>): Policy {
+  const data = { ...(p.data.host ?? {}), ...host };
+  if (JSON.stringify(data) === JSON.stringify(p.data.host ?? {})) return p;
+  return new Policy({ ...p.data, host: data }, p.file);
+}
+
+/** The provenance detail by which a trace names the ICC traps of the host it was recorded on: "group0,group1,common". */
+export const TRACE_TRAPS_DETAIL = 'host.cpuifTraps';
+
+/**
+ * The policy a trace replays under: on the host the trace names (its TRACE_TRAPS_DETAIL), unless
+ * the policy itself names its traps. A regression trace cut on a host whose KVM traps the CPU
+ * interface so keeps that host's answers as its goldens under every policy.
+ */
+export function policyForTrace(p: Policy, details: Readonly<Record<string, string>>): Policy {
+  const named = details[TRACE_TRAPS_DETAIL];
+  if (named === undefined || p.data.host?.cpuifTraps !== undefined) return p;
+  const traps = named === '' ? [] : named.split(',');
+  const bad = traps.find((t) => !(CPUIF_TRAPS as readonly string[]).includes(t));
+  if (bad !== undefined) throw new InputError(`trace header: provenance detail ${TRACE_TRAPS_DETAIL} names "${bad}"`, undefined, `a comma-separated list of ${CPUIF_TRAPS.join(', ')}`);
+  return onHost(p, { cpuifTraps: traps as CpuIfTrap[] });
 }
 
 function kernelBehaviour(k: Partial<KernelSwitches> | undefined): { kernel?: KernelSwitches } {

@@ -5,7 +5,7 @@ import { InputError } from '../errors';
 import { createModel } from '../gic';
 import { DepTracker, NO_DEPS } from '../model/deps';
 import { GicModel, userWriteErrno, WriteResult } from '../model/model';
-import { Policy } from '../policy/policy';
+import { Policy, policyForTrace } from '../policy/policy';
 import { createTimer } from '../timer';
 import { TimerModel } from '../timer/types';
 import { CTRL_INIT, EventKind, TraceEvent, TraceHeader, UserGroup } from '../trace/events';
@@ -38,7 +38,8 @@ export class Replayer {
 
   constructor(readonly header: TraceHeader, opts: ReplayOptions, private readonly sink: ReplaySink) {
     this.deps = opts.deps ?? NO_DEPS;
-    this.model = opts.modelFactory ? opts.modelFactory(header.gic, opts.policy, this.deps) : createModel(header.gic, opts.policy, { deps: this.deps });
+    const policy = policyForTrace(opts.policy, header.provenance.details);
+    this.model = opts.modelFactory ? opts.modelFactory(header.gic, policy, this.deps) : createModel(header.gic, policy, { deps: this.deps });
     this.timer = opts.timerFactory ? opts.timerFactory(header, this.deps) : createTimer(header, this.deps);
     this.sideRecords = this.model.takeSideRecords !== undefined && header.gic.its;
     const n = header.gic.cpus.length;

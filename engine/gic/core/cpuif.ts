@@ -2,7 +2,11 @@
 // over the interrupts KVM put in the list registers (list-registers.ts: the head of the vCPU's
 // ap_list, policy host.listRegisters of them; the whole list when unlimited).
 // KVM never executes this logic (the hardware does), so it follows the architecture, with the
-// GICv2 differences as flavour options:
+// GICv2 differences as flavour options. The exception is a host whose KVM traps the GICv3
+// interface (policy host.cpuifTraps): the trapped registers are then answered by KVM's own
+// emulation (hyp/vgic-v3-sr.c), whose few departures from the architecture are kept here too:
+// see KvmTraps and engine/gic/MODEL.md "Trapped CPU interface".
+// The GICv2 differences as flavour options:
 //   - GICv2 IAR acknowledges Group 1 only with AckCtl=1, else returns 1022;
 //   - GICv2 signals Group 0 as FIQ only with FIQEn=1 (GICv3 Group 0 is always vFIQ);
 //   - GICv2 IAR carries the SGI source CPU in bits [12:10], one acknowledge per source, lowest first;
@@ -30,6 +34,18 @@ export type AckKind = typeof ACK_G0 | typeof ACK_G1 | typeof ACK_V2;
 export const INTID_SPURIOUS = 1023;
 /** GICv2: the highest pending interrupt is Group 1 and AckCtl=0. */
 export const INTID_GROUP1_NO_ACKCTL = 1022;
+
+/**
+ * Where KVM's trapped emulation (6.1 and 6.12 hyp/vgic-v3-sr.c, unchanged since 4.12) answers
+ * differently from the architecture the hardware follows. Per trap group, decided once from
+ * policy host.cpuifTraps (GICv3 only; a GICv2 guest's GICC_* never trap).
+ */
+interface KvmTraps {
+  /** ICC_IAR0/EOIR0 (TALL0) and ICC_IAR1/EOIR1 (TALL1), by group. */
+  group: [boolean, boolean];
+  /** ICC_PMR_EL1 and ICC_DIR_EL1 (TC). */
+  common: boolean;
+}
 
 /** One vCPU's interface state (ICH_VMCR and the APRs). */
 export class CpuIfState {
@@ -66,6 +82,9 @@ export class CpuInterface {
   private readonly fiqOut: Uint8Array;
   /** Bumped whenever a recomputation changes any vCPU's IRQ or FIQ output (see outputEpoch()). */
   private epoch = 0;
+  private readonly traps: KvmTraps;
+  /** The host's ICH_VMCR_EL2 keeps all 8 PMR bits KVM writes there (policy host.vmcrPmr all-bits). */
+  private readonly vmcrPmrAllBits: boolean;
 
   constructor(
     private readonly core: VgicCore,
@@ -76,6 +95,9 @@ export class CpuInterface {
     this.minBpr0 = 7 - host.preBits;
     this.aprShift = 8 - host.preBits;
     this.aprCount = host.preBits >= 7 ? 4 : host.preBits === 6 ? 2 : 1;
+    const t = flavour.sgiSource ? [] : host.cpuifTraps;
+    this.traps = { group: [t.includes('group0'), t.includes('group1')], common: t.includes('common') };
+    this.vmcrPmrAllBits = !flavour.sgiSource && host.vmcrPmr === 'all-bits';
     for (let c = 0; c < core.cpus; c++) this.state.push(new CpuIfState(this.minBpr0));
     this.irqOut = new Uint8Array(core.cpus);
     this.fiqOut = new Uint8Array(core.cpus);
@@ -102,6 +124,16 @@ export class CpuInterface {
     const st = this.state[cpu];
     if (group === 0 || st.cbpr) return (0xff << (st.bpr0 + 1)) & 0xff;
     return (0xff << st.bpr1) & 0xff;
+  }
+
+  /**
+   * KVM's trapped __vgic_v3_pri_to_pre mask: as groupMask, except that with CBPR Group 1 takes
+   * __vgic_v3_get_bpr1's BPR0 + 1 capped at 7 (BPR0 = 7 masks 0x80 where the architecture masks 0).
+   */
+  private trappedGroupMask(cpu: number, group: number): number {
+    const st = this.state[cpu];
+    if (group === 0) return (0xff << (st.bpr0 + 1)) & 0xff;
+    return (0xff << (st.cbpr ? Math.min(st.bpr0 + 1, 7) : st.bpr1)) & 0xff;
   }
 
   /** Running priority: the group priority of the lowest set APR bit, 0xFF when none. */
@@ -181,6 +213,15 @@ export class CpuInterface {
     return { intid, source: (this.intidWithSource(slot, false) - intid) >>> 10, priority: s.priority[slot], group: s.group[slot] };
   }
 
+  /**
+   * KVM's trapped __vgic_v3_read_iar: PMR as above, then the running priority unmasked against
+   * the candidate's preemption level (`hap <= pri_to_pre(lr_prio)` is spurious).
+   */
+  private trappedCanPreempt(cpu: number, prio: number, group: number): boolean {
+    if (prio >= this.state[cpu].pmr) return false;
+    return (prio & this.trappedGroupMask(cpu, group)) < this.runningPriority(cpu);
+  }
+
   private intidWithSource(slot: number, forAck: boolean): number {
     const s = this.core.irqs;
     const intid = s.intidOf(slot);
@@ -212,7 +253,8 @@ export class CpuInterface {
     const g = s.group[slot];
     const prio = s.priority[slot];
     if (kind !== ACK_V2 && g !== kind) return INTID_SPURIOUS;
-    if (!this.canPreempt(cpu, prio, g)) return INTID_SPURIOUS;
+    const trapped = kind !== ACK_V2 && this.traps.group[kind];
+    if (!(trapped ? this.trappedCanPreempt(cpu, prio, g) : this.canPreempt(cpu, prio, g))) return INTID_SPURIOUS;
     if (kind === ACK_V2 && g === 1 && !this.state[cpu].ackCtl) return INTID_GROUP1_NO_ACKCTL;
     const intid = s.intidOf(slot);
     let value = intid;
@@ -229,7 +271,7 @@ export class CpuInterface {
     // A level interrupt keeps its latch until it is fully inactive (KVM clears it when the LR
     // state folds back to invalid), so ISPENDR still reads it while active.
     s.active[slot] = 1;
-    const bit = (prio & this.groupMask(cpu, g)) >> this.aprShift;
+    const bit = (prio & (trapped ? this.trappedGroupMask(cpu, g) : this.groupMask(cpu, g))) >> this.aprShift;
     const apr = g === 0 ? this.state[cpu].apr0 : this.state[cpu].apr1;
     apr[bit >> 5] = (apr[bit >> 5] | (1 << (bit & 31))) >>> 0;
     if (this.core.deps.enabled) {
@@ -243,14 +285,18 @@ export class CpuInterface {
     return value;
   }
 
-  /** Clear the lowest set APR bit (Group 0 first at the same level); its group priority, or 0xFF. */
-  private dropPriority(cpu: number): number {
+  /**
+   * Clear the lowest set APR bit (Group 0 first at the same level; KVM's trapped
+   * __vgic_v3_clear_highest_active_priority takes Group 1 first: `c0 < c1` clears AP0); its group
+   * priority, or 0xFF.
+   */
+  private dropPriority(cpu: number, group1First = false): number {
     const st = this.state[cpu];
     for (let i = 0; i < this.aprCount; i++) {
       const a0 = st.apr0[i];
       const a1 = st.apr1[i];
       if (!a0 && !a1) continue;
-      if (!a1 || (a0 && ctz32(a0) <= ctz32(a1))) {
+      if (!a1 || (a0 && (group1First ? ctz32(a0) < ctz32(a1) : ctz32(a0) <= ctz32(a1)))) {
         st.apr0[i] = (a0 & (a0 - 1)) >>> 0;
         this.dep(cpu, `ap0r${i}`, true);
         return (((i << 5) + ctz32(a0)) << this.aprShift) & 0xff;
@@ -263,8 +309,10 @@ export class CpuInterface {
   }
 
   /** The active interrupt this vCPU holds with INTID (and GICv2 SGI source) from an EOIR/DIR value, or -1. */
-  private findActive(cpu: number, value: number): number {
+  private findActive(cpu: number, value: number, trapped = false): number {
     const s = this.core.irqs;
+    // KVM's trapped __vgic_v3_find_active_lr compares the whole 32-bit value with the LR's vINTID.
+    if (trapped && value >>> 24 !== 0) return -1;
     const intid = this.flavour.sgiSource ? value & 0x3ff : value & 0xffffff;
     if (!s.hasIntid(intid)) return -1;
     const slot = s.slot(cpu, intid);
@@ -304,17 +352,19 @@ export class CpuInterface {
    */
   endOfInterrupt(cpu: number, value: number, kind: AckKind): string | undefined {
     const intid = this.flavour.sgiSource ? value & 0x3ff : value & 0xffffff;
+    const trapped = kind !== ACK_V2 && this.traps.group[kind];
     // Only the special INTIDs are ignored outright; any other value drops the running priority
-    // (ICV_EOIR), and deactivates what it names if that is active here (LPIs included).
-    if (intid >= 1020 && intid <= 1023) return `ignored: INTID ${intid} is a special INTID`;
+    // (ICV_EOIR), and deactivates what it names if that is active here (LPIs included). KVM's
+    // trapped __vgic_v3_write_eoir drops the priority "in any case", special INTIDs too.
+    if (intid >= 1020 && intid <= 1023 && !trapped) return `ignored: INTID ${intid} is a special INTID`;
     this.depReadAprs(cpu);
-    const dropped = this.dropPriority(cpu);
+    const dropped = this.dropPriority(cpu, trapped);
     this.core.touchCpu(cpu);
     if (dropped === 0xff) {
       this.core.settle();
       return 'ignored: no active priority to drop';
     }
-    const slot = this.findActive(cpu, value);
+    const slot = this.findActive(cpu, value, trapped);
     let effect: string | undefined;
     if (slot < 0) {
       effect = `priority dropped; INTID ${intid} is not active on this vCPU`;
@@ -324,7 +374,7 @@ export class CpuInterface {
       const s = this.core.irqs;
       const g = s.group[slot];
       if (kind !== ACK_V2 && g !== kind) effect = `priority dropped; INTID ${intid} is Group ${g}, not deactivated by a Group ${kind} EOI`;
-      else if ((s.priority[slot] & this.groupMask(cpu, g)) !== dropped) effect = `priority dropped (0x${dropped.toString(16)}); INTID ${intid} has another priority, not deactivated`;
+      else if ((s.priority[slot] & (trapped ? this.trappedGroupMask(cpu, g) : this.groupMask(cpu, g))) !== dropped) effect = `priority dropped (0x${dropped.toString(16)}); INTID ${intid} has another priority, not deactivated`;
       else if (this.state[cpu].eoiMode) effect = undefined;
       else this.deactivate(slot);
     }
@@ -337,7 +387,7 @@ export class CpuInterface {
     const intid = value & (this.flavour.sgiSource ? 0x3ff : 0xffffff);
     if (!this.state[cpu].eoiMode) return 'ignored: DIR has no effect with EOImode=0';
     if (intid >= 1020 && intid <= 1023) return `ignored: INTID ${intid} is a special INTID`;
-    let slot = this.findActive(cpu, value);
+    let slot = this.findActive(cpu, value, this.traps.common);
     // GICv3 on mainline: KVM traps ICC_DIR_EL1 (ICH_HCR_EL2.TDIR) and vgic_v3_deactivate()
     // deactivates an SPI wherever it is active, also in another vCPU's list registers (selftest
     // vgic_irq guest_code_asym_dir). Kernels before that series (6.1, 6.12: the policy's
@@ -414,10 +464,14 @@ export class CpuInterface {
 
   // ---- register-level setters shared by ICC_* and GICC_* ----
 
-  /** PMR keeps the implemented priority bits. Returns the stored value. */
-  writePmr(cpu: number, v: number): number {
+  /**
+   * PMR keeps the implemented priority bits. Returns the stored value. `user`: a VMM's write,
+   * which KVM stores in the saved ICH_VMCR_EL2, as it does the guest's own when it traps the
+   * common registers; a host whose VMCR keeps all 8 bits (host.vmcrPmr) keeps them then.
+   */
+  writePmr(cpu: number, v: number, user = false): number {
     const st = this.state[cpu];
-    st.pmr = v & this.priMask;
+    st.pmr = v & (this.vmcrPmrAllBits && (user || this.traps.common) ? 0xff : this.priMask);
     this.dep(cpu, 'pmr', true);
     this.core.touchCpu(cpu);
     return st.pmr;

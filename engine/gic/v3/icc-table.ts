@@ -93,9 +93,12 @@ function ctlrUserWrite(st: V3State, cpu: number, value: bigint): string | undefi
   return (value & ~stored) !== 0n ? `stored ${hex(stored)}: only CBPR, EOImode, PRIbits and IDbits are kept` : undefined;
 }
 
-function pmrWrite(st: V3State, cpu: number, value: bigint): string | undefined {
-  const stored = st.cpuif.writePmr(cpu, lo32(value) & 0xff);
-  return BigInt(stored) !== value ? `stored ${hex(stored)}: PMR keeps ${st.core.policy.host.priBits} priority bits` : undefined;
+function pmrWriteBy(user: boolean): IccWrite {
+  return (st, cpu, value) => {
+    const stored = st.cpuif.writePmr(cpu, lo32(value) & 0xff, user);
+    if (BigInt(stored) === value) return undefined;
+    return stored === Number(value & 0xffn) ? `stored ${hex(stored)}: PMR is 8 bits` : `stored ${hex(stored)}: PMR keeps ${st.core.policy.host.priBits} priority bits`;
+  };
 }
 
 function bpr0Write(st: V3State, cpu: number, value: bigint): string | undefined {
@@ -157,7 +160,7 @@ export const V3_ICC_ROWS: readonly IccRow[] = [
   {
     name: 'ICC_PMR_EL1', enc: enc('ICC_PMR_EL1'), access: 'RW', reset: 0n, fields: V3_FIELDS.ICC_PMR_EL1,
     read: (st, cpu) => (st.cpuif.readDep(cpu, 'pmr'), BigInt(st.cpuif.state[cpu].pmr)),
-    write: pmrWrite, uaccess: { read: (st, cpu) => BigInt(st.cpuif.state[cpu].pmr) },
+    write: pmrWriteBy(false), uaccess: { read: (st, cpu) => BigInt(st.cpuif.state[cpu].pmr), write: pmrWriteBy(true) },
   },
   roRow('ICC_IAR0_EL1', (st, cpu) => BigInt(st.cpuif.acknowledge(cpu, ACK_G0))),
   wo('ICC_EOIR0_EL1', (st, cpu, v) => st.cpuif.endOfInterrupt(cpu, lo32(v), ACK_G0), false),
