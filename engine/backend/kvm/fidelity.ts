@@ -6,7 +6,7 @@
 import { hex } from '../../util/hex';
 import { fieldChanges } from '../../golden/compare';
 import { fieldFormatterFor } from '../../golden/render';
-import { BUILTIN_POLICY_IDS, getPolicy, Policy } from '../../policy/policy';
+import { BUILTIN_POLICY_IDS, getPolicy, onHost, Policy } from '../../policy/policy';
 import { ReplayRecord } from '../../replay/records';
 import { replayEvents } from '../../replay/replay';
 import { TraceEvent, TraceHeader } from '../../trace/events';
@@ -14,7 +14,7 @@ import { errnoName } from '../../util/errno';
 import { replayOnKvm } from './backend';
 import { kvmComparability } from './comparable';
 import { kernelPolicyId, KvmHost } from './host';
-import { classifier, DifferenceClass, RuleContext } from './kvm-rules';
+import { classifier, DifferenceClass, RuleContext, RuleInput } from './kvm-rules';
 
 export type DifferenceWhat = 'read' | 'errno' | 'irq' | 'fiq';
 
@@ -94,6 +94,31 @@ function outputChanges(records: readonly ReplayRecord[], events: readonly TraceE
     } else if ('index' in r && r.index >= 0) last = r.index;
   }
   return m;
+}
+
+/** Level of each vCPU's IRQ/FIQ after each event, from output changes (outputChanges). */
+function levelAt(changes: Map<string, 0 | 1>, events: readonly TraceEvent[], cpus: number): (i: number, cpu: number, op: 'irq' | 'fiq') => 0 | 1 {
+  const levels = new Map<string, Uint8Array>();
+  for (const op of ['irq', 'fiq'] as const) {
+    for (let c = 0; c < cpus; c++) {
+      const a = new Uint8Array(events.length);
+      let l: 0 | 1 = 0;
+      for (let i = 0; i < events.length; i++) a[i] = l = changes.get(`${i} ${c} ${op}`) ?? l;
+      levels.set(`${c} ${op}`, a);
+    }
+  }
+  return (i, c, op) => levels.get(`${c} ${op}`)![i] as 0 | 1;
+}
+
+/** Whether another model replay (the same trace on another host) gives KVM's value for a difference. */
+export function agreesWith(records: readonly ReplayRecord[], events: readonly TraceEvent[], cpus: number): (d: RuleInput) => boolean {
+  const reads = readsByIndex(records);
+  const level = levelAt(outputChanges(records, events), events, cpus);
+  return (d) => {
+    if (d.what === 'irq' || d.what === 'fiq') return d.cpu !== null && String(level(d.index, d.cpu, d.what)) === d.kvm;
+    const r = reads.get(d.index);
+    return d.what === 'read' && r !== undefined && !r.result && hex(r.value) === d.kvm;
+  };
 }
 
 /** Compare one trace's model and KVM records. */
@@ -184,13 +209,30 @@ export interface FidelityOptions {
   names?: readonly string[];
 }
 
+/**
+ * The policy the model runs as on this KVM host: the given one with the host's ICC traps
+ * (host.cpuifTraps): the host under test decides, over the policy's and a trace's own naming.
+ * Decided once per comparison.
+ */
+export function modelPolicyOn(host: KvmHost, policy: Policy): Policy {
+  return onHost(policy, { cpuifTraps: host.cpuifTraps?.() ?? [] });
+}
+
 export function kvmFidelity(files: readonly string[], o: FidelityOptions): FidelityReport {
   const run = replayOnKvm(files, { host: o.host, policy: o.policy, runTimeoutMs: o.runTimeoutMs });
-  // What the kernel under test does is its own built-in policy's switches (linux-6.1, linux-6.12, else mainline).
-  const ctx: RuleContext = { modelKernel: o.policy.kernel, kvmKernel: getPolicy(kernelPolicyId(o.host.release(), BUILTIN_POLICY_IDS)).kernel, host: o.policy.host, pmrThroughVmcr: o.host.commonTrapped?.() === true, policy: o.policy };
+  const policy = modelPolicyOn(o.host, o.policy);
+  // A nested host's GIC is QEMU's, whose ICH_VMCR_EL2 keeps all 8 PMR bits (rule vmcr-pmr-unmasked).
+  const onQemu = o.host.kind === 'nested' ? onHost(policy, { vmcrPmr: 'all-bits' }) : undefined;
   const traces = run.traces.map((t, i) => {
     const model: ReplayRecord[] = [];
-    replayEvents(t.header, t.events, { policy: o.policy }, (r) => model.push(r));
+    replayEvents(t.header, t.events, { policy }, (r) => model.push(r));
+    const qemuVmcrAgrees = onQemu && onQemu !== policy ? (): ((d: RuleInput) => boolean) => {
+      const alt: ReplayRecord[] = [];
+      replayEvents(t.header, t.events, { policy: onQemu }, (r) => alt.push(r));
+      return agreesWith(alt, t.events, t.header.gic.cpus.length);
+    } : undefined;
+    // What the kernel under test does is its own built-in policy's switches (linux-6.1, linux-6.12, else mainline).
+    const ctx: RuleContext = { modelKernel: policy.kernel, kvmKernel: getPolicy(kernelPolicyId(o.host.release(), BUILTIN_POLICY_IDS)).kernel, host: policy.host, pmrThroughVmcr: policy.host.cpuifTraps.includes('common'), qemuVmcrAgrees, policy };
     return compareTrace(o.names?.[i] ?? t.file, t.header, t.events, model, t.records, ctx);
   });
   return { host: run.host, policy: o.policy.id, traces };

@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { UsageError } from '../../errors';
+import { CPUIF_TRAPS, CpuIfTrap } from '../../policy/policy';
 import { buildRunner, defaultKernel, INSTALL_HINT, QEMU, qemuHasUserspaceSemihosting, requireKernel, requireQemu } from './build';
 import { cpioNewc } from './cpio';
 import { JOB_MAGIC } from './job';
@@ -40,11 +41,12 @@ export interface KvmHost {
   /** The kernel's release as far as it is known before booting it ("6.1.0-57-arm64"), or null. */
   release(): string | null;
   /**
-   * KVM traps the guest's common ICC registers (kvm-arm.vgic_v3_common_trap=1, ICH_HCR_EL2.TC):
-   * hyp's vgic-v3-sr.c then writes ICC_PMR_EL1 into ICH_VMCR_EL2 itself. Optional: a host that
-   * does not say is untrapped.
+   * Which of the guest's ICC registers KVM traps and emulates in hyp's vgic-v3-sr.c
+   * (kvm-arm.vgic_v3_group0_trap, _group1_trap, _common_trap: ICH_HCR_EL2.TALL0, TALL1, TC), the
+   * policy's host.cpuifTraps of the model it is compared with. Optional: a host that does not
+   * say is untrapped.
    */
-  commonTrapped?(): boolean;
+  cpuifTraps?(): CpuIfTrap[];
   run(inp: HostRunInput): HostRun;
 }
 
@@ -81,10 +83,11 @@ export function deadlineSec(ops: number): number {
   return Math.ceil(90 + ops * 0.002);
 }
 
-/** Does a kernel command line turn on KVM's trap of the common ICC registers (kvm-arm.vgic_v3_common_trap, kstrtobool)? */
-export function commonTrapOn(append: string | undefined): boolean {
-  return /(^|\s)kvm-arm\.vgic_v3_common_trap=(1|y|Y|on)(\s|$)/.test(append ?? '');
+/** Which of KVM's ICC traps a kernel command line turns on (kvm-arm.vgic_v3_{group0,group1,common}_trap, kstrtobool), in CPUIF_TRAPS order. */
+export function cpuifTrapsOn(append: string | undefined): CpuIfTrap[] {
+  return CPUIF_TRAPS.filter((t) => new RegExp(`(^|\\s)kvm-arm\\.vgic_v3_${t}_trap=(1|y|Y|on)(\\s|$)`).test(append ?? ''));
 }
+
 
 export interface NestedOptions {
   kernel?: string;
@@ -114,8 +117,8 @@ export class NestedHost implements KvmHost {
     return releaseOfImage(this.kernel);
   }
 
-  commonTrapped(): boolean {
-    return commonTrapOn(this.o.append);
+  cpuifTraps(): CpuIfTrap[] {
+    return cpuifTrapsOn(this.o.append);
   }
 
   describe(): string {

@@ -79,7 +79,7 @@ export const KVM_RULES: readonly KvmRule[] = [
   {
     id: 'vmcr-pmr-unmasked',
     class: 'host',
-    reason: "a userspace ICC_PMR_EL1 write is stored with all 8 bits in the vCPU's ICH_VMCR_EL2.VPMR (vgic-sys-reg-v3.c access_gic_pmr / set_gic_pmr: vmcr.pmr = val & ICC_PMR_EL1_MASK), and so is the guest's own when KVM traps the common ICC registers (kvm-arm.vgic_v3_common_trap=1: hyp/vgic-v3-sr.c __vgic_v3_write_pmr writes the byte into ICH_VMCR_EL2); the host GIC decides what reads back: hardware with the host's priority bits (policy host.priBits, 5) reads the unimplemented low bits as 0, which the model follows; QEMU 7.2's emulated ICH_VMCR_EL2 keeps all 8 bits, so the guest's ICV_PMR_EL1 and later userspace reads show them",
+    reason: "a userspace ICC_PMR_EL1 write is stored with all 8 bits in the vCPU's ICH_VMCR_EL2.VPMR (vgic-sys-reg-v3.c access_gic_pmr / set_gic_pmr: vmcr.pmr = val & ICC_PMR_EL1_MASK), and so is the guest's own when KVM traps the common ICC registers (kvm-arm.vgic_v3_common_trap=1: hyp/vgic-v3-sr.c __vgic_v3_write_pmr writes the byte into ICH_VMCR_EL2); the host GIC decides what reads back: hardware with the host's priority bits (policy host.priBits, 5) reads the unimplemented low bits as 0, which the model follows; QEMU 7.2's emulated ICH_VMCR_EL2 keeps all 8 bits, so the guest's ICV_PMR_EL1 and later userspace reads show them. Its effects: QEMU's virtual interface and KVM's trapped __vgic_v3_read_iar compare the candidate's priority with all 8 bits (a 0xF8 interrupt passes a PMR of 0xFF, which hardware holds as 0xF8 and masks it), so IRQ/FIQ, IAR and what is active afterwards follow; \"(effect)\" marks a difference the model reproduces exactly when replayed with host.vmcrPmr all-bits",
   },
   {
     id: 'dir-other-vcpu',
@@ -116,10 +116,16 @@ export interface RuleContext {
   kvmKernel: KernelSwitches;
   /** The model's host parameters (its GICV's minimum binary points come from preBits). */
   host: HostParams;
-  /** KVM traps the guest's ICC_PMR_EL1 (common trap) and writes it into ICH_VMCR_EL2 (KvmHost.commonTrapped); absent: untrapped. */
+  /** KVM traps the guest's ICC_PMR_EL1 (common trap) and writes it into ICH_VMCR_EL2 (host.cpuifTraps); absent: untrapped. */
   pmrThroughVmcr?: boolean;
   /** The model's policy, to replay the model where a rule computes what the host's GICV answers (gicv-pending); absent: no such rule. */
   policy?: Policy;
+  /**
+   * On a host with QEMU's GICv3: a replay of the model with host.vmcrPmr all-bits (its
+   * ICH_VMCR_EL2 keeps the 8 PMR bits), asked once per trace and only when a difference is left:
+   * whether it gives KVM's value. Absent: the host GIC is hardware.
+   */
+  qemuVmcrAgrees?: () => (d: RuleInput) => boolean;
 }
 
 /** A classifier for one trace's differences (all of them, so that a cascade's start is known before its effects). */
@@ -175,7 +181,8 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
     return viaVmcr && (w!.value & 0xffn) === k;
   };
 
-  const hit = (id: string, from?: number): Classified => ({ class: byId.get(id)!.class, rule: from === undefined ? id : `${id} (cascade from event ${from})` });
+  const hit = (id: string, from?: number, effect?: 'effect'): Classified => ({ class: byId.get(id)!.class, rule: from !== undefined ? `${id} (cascade from event ${from})` : effect ? `${id} (effect)` : id });
+  let qemuVmcr: ((d: RuleInput) => boolean) | undefined;
   const flowCpu = (d: RuleInput): number | null => {
     if (d.what === 'irq' || d.what === 'fiq') return d.cpu;
     if (d.what === 'read' && (v2 ? V2_FLOW_READ : V3_FLOW_READ).test(d.reg)) return d.cpu ?? 0;
@@ -209,6 +216,11 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
     if (d.what === 'read' && STATE_READ.test(d.reg)) {
       const first = [...cascade.values()].filter((k) => k.from <= d.index).sort((a, b) => a.from - b.from)[0];
       if (first) return hit(first.rule, first.from);
+    }
+    // The PMR's unmasked low bits let through, and so acknowledge, what the model masks.
+    if (!v2 && ctx.qemuVmcrAgrees) {
+      qemuVmcr ??= ctx.qemuVmcrAgrees();
+      if (qemuVmcr(d)) return hit('vmcr-pmr-unmasked', undefined, 'effect');
     }
     return { class: 'unexplained' };
   };

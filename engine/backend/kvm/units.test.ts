@@ -14,13 +14,13 @@ import { kvmComparableLine } from './check';
 import { kvmComparability, timerComparability } from './comparable';
 import { itsMemoryRegions } from './its-memory';
 import { cpioNewc } from './cpio';
-import { compareTrace, FidelityReport } from './fidelity';
-import { commonTrapOn, kernelPolicyId, NestedHost, releaseOfImage } from './host';
+import { compareTrace, FidelityReport, modelPolicyOn } from './fidelity';
+import { cpuifTrapsOn, kernelPolicyId, KvmHost, NestedHost, releaseOfImage } from './host';
 import { buildTraceJob, kvmSysregAttr, redistRegions, vgicMpidr } from './job';
 import { parseRunnerOutput } from './output';
 import { ALL_COMPARABLE, emitKvmRecords } from './records';
 import { ev, events, virtHeader } from './testing/testkit';
-import { BUILTIN_POLICY_IDS, getPolicy } from '../../policy/policy';
+import { BUILTIN_POLICY_IDS, getPolicy, policyForTrace, TRACE_TRAPS_DETAIL } from '../../policy/policy';
 
 const ops = (lines: string[]): string[] => lines.slice(lines.indexOf('go') + 1, -1);
 
@@ -312,11 +312,16 @@ describe('fidelity rules and baseline', () => {
     expect(trapped.differences.map((d) => [d.index, d.class, d.rule])).toEqual([[1, 'host', 'vmcr-pmr-unmasked'], [3, 'host', 'vmcr-pmr-unmasked']]);
   });
 
-  test('a nested host is common-trapped only with kvm-arm.vgic_v3_common_trap=1 on its command line', () => {
-    expect(commonTrapOn('kvm-arm.vgic_v3_group0_trap=1 kvm-arm.vgic_v3_common_trap=1')).toBe(true);
-    expect(commonTrapOn('kvm-arm.vgic_v3_group1_trap=1')).toBe(false);
-    expect(commonTrapOn('kvm-arm.vgic_v3_common_trap=0')).toBe(false);
-    expect(commonTrapOn(undefined)).toBe(false);
+  test("a nested host's ICC traps are the kvm-arm.vgic_v3_*_trap words on its command line, and the model runs with them", () => {
+    expect(cpuifTrapsOn('kvm-arm.vgic_v3_common_trap=1 kvm-arm.vgic_v3_group0_trap=y')).toEqual(['group0', 'common']);
+    expect(cpuifTrapsOn('kvm-arm.vgic_v3_group1_trap=1')).toEqual(['group1']);
+    expect(cpuifTrapsOn('kvm-arm.vgic_v3_common_trap=0 xkvm-arm.vgic_v3_group0_trap=1')).toEqual([]);
+    expect(cpuifTrapsOn(undefined)).toEqual([]);
+    const host: KvmHost = { kind: 'nested', describe: () => 'h', release: () => null, cpuifTraps: () => cpuifTrapsOn('kvm-arm.vgic_v3_group1_trap=1'), run: () => { throw new Error('not run'); } };
+    expect(modelPolicyOn(host, getPolicy('linux-6.1')).host.cpuifTraps).toEqual(['group1']);
+    // The host under test decides, over a trace's own naming: untrapped is named too.
+    const untrapped = modelPolicyOn({ ...host, cpuifTraps: () => [] }, getPolicy('linux-6.1'));
+    expect(policyForTrace(untrapped, { [TRACE_TRAPS_DETAIL]: 'group0' }).host.cpuifTraps).toEqual([]);
   });
 
   test('the baseline fails on a new unexplained difference, reports explained and vanished ones', () => {
