@@ -14,7 +14,7 @@ import { kvmComparableLine } from './check';
 import { kvmComparability, timerComparability } from './comparable';
 import { itsMemoryRegions } from './its-memory';
 import { cpioNewc } from './cpio';
-import { compareTrace, FidelityReport, modelPolicyOn } from './fidelity';
+import { agreesWith, compareTrace, FidelityReport, modelPolicyOn } from './fidelity';
 import { cpuifTrapsOn, kernelPolicyId, KvmHost, NestedHost, releaseOfImage } from './host';
 import { buildTraceJob, kvmSysregAttr, redistRegions, vgicMpidr } from './job';
 import { parseRunnerOutput } from './output';
@@ -310,6 +310,19 @@ describe('fidelity rules and baseline', () => {
     // With the common ICC registers trapped, hyp's __vgic_v3_write_pmr puts the guest's byte into ICH_VMCR_EL2 too.
     const trapped = compareTrace('p.gtr', h3, e3, [pmr(1, 0xf8n), pmr(3, 0xc0n)], [pmr(1, 0xffn), pmr(3, 0xc3n)], { ...K61, pmrThroughVmcr: true });
     expect(trapped.differences.map((d) => [d.index, d.class, d.rule])).toEqual([[1, 'host', 'vmcr-pmr-unmasked'], [3, 'host', 'vmcr-pmr-unmasked']]);
+  });
+
+  // QEMU 7.2's ich_vmcr_write keeps all 8 VPMR bits, and its virtual interface masks with them.
+  test('vmcr-pmr-unmasked (effect): what the model gives with host.vmcrPmr all-bits is host, anything else stays unexplained', () => {
+    const h3 = virtHeader(3, 1);
+    const e3 = events(ev.uw(UserGroup.CpuSysregs, 0, 0x30460, 0xffn, 8), ev.sr(0, 'ICC_IAR1_EL1'), ev.sr(0, 'ICC_RPR_EL1'));
+    const iar = (value: bigint): ReplayRecord => ({ op: 'read', index: 1, cycle: 200n, cpu: 0, src: 'guest', via: 'sysreg', reg: 'ICC_IAR1_EL1', offset: null, size: 8, value, recorded: null });
+    const rpr = (value: bigint): ReplayRecord => ({ op: 'read', index: 2, cycle: 300n, cpu: 0, src: 'guest', via: 'sysreg', reg: 'ICC_RPR_EL1', offset: null, size: 8, value, recorded: null });
+    // The QEMU-host replay acknowledged INTID 3 (a 0xF8 interrupt under PMR 0xFF) and runs at 0xF8.
+    const onQemu = agreesWith([iar(3n), rpr(0xf8n)], e3, 1);
+    const t = compareTrace('p.gtr', h3, e3, [iar(1023n), rpr(0xffn)], [iar(3n), rpr(0xf0n)], { ...K61, qemuVmcrAgrees: () => onQemu });
+    expect(t.differences.map((d) => [d.index, d.class, d.rule])).toEqual([[1, 'host', 'vmcr-pmr-unmasked (effect)'], [2, 'unexplained', undefined]]);
+    expect(compareTrace('p.gtr', h3, e3, [iar(1023n), rpr(0xffn)], [iar(3n), rpr(0xf0n)], K61).differences.map((d) => d.class)).toEqual(['unexplained', 'unexplained']);
   });
 
   test("a nested host's ICC traps are the kvm-arm.vgic_v3_*_trap words on its command line, and the model runs with them", () => {
