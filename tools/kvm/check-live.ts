@@ -1,7 +1,7 @@
 // CI check: record bare-metal test guests live on real KVM (the nested host) and compare each
 // captured event stream with its checked-in trace (traces/ftrace/kvm-*.gtr), per vCPU and
 // without host time. `--bless` re-records the checked-in traces and their raw ftrace text
-// (refused when CI=true); names select recordings (default: all four, 6.1 and 6.12).
+// (refused when CI=true); names select recordings (default: all six, 6.1 and 6.12).
 //   npx tsc -p tsconfig.json && node dist/tools/kvm/check-live.js [--bless] [NAME…]
 
 import * as path from 'path';

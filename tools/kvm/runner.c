@@ -1087,7 +1087,13 @@ static void run_trace(char **t0, int n0) {
 #define TRACEFS "/sys/kernel/tracing"
 
 struct vmm {
-  uint64_t ram_base, ram_size, uart;
+  uint64_t ram_base, ram_size, uart, doorbell;
+  int have_doorbell;
+  uint32_t db_group, db_errno; // the doorbell's registers (below)
+  uint64_t db_attr, db_value;
+  pthread_cond_t parked_cond; // paused vCPU threads wait here
+  int pause;                  // a vCPU thread is making a device-attribute call: the others stay out of KVM_RUN
+  int parked;                 // vCPU threads waiting for the pause to end
   char elf[256];
   char events[VMM_MAX_EVENTS][64];
   int nevents;
@@ -1132,6 +1138,106 @@ static void con_put(char c) {
 
 static void on_kick(int sig) { (void)sig; }
 
+// ---- the doorbell: a device the guest drives the VMM through (JOB.md, "The doorbell")
+//
+// A VMM's device models raise their interrupt lines with KVM_IRQ_LINE and the VMM reads and writes
+// the vGIC's state with KVM_{GET,SET}_DEVICE_ATTR (QEMU: at migration and reset). This page gives a
+// guest both on demand, on the vCPU thread that rang, between the guest's own accesses, so their
+// order relative to the guest's GIC accesses is the guest's program order.
+#define DB_ID 0x00    // R:  DB_MAGIC
+#define DB_LINE 0x08  // W:  KVM_IRQ_LINE: bits [9:0] INTID (SPI; a PPI targets the ringing vCPU), bit 31 the level
+#define DB_GROUP 0x10 // RW: device-attribute group (KVM_DEV_ARM_VGIC_GRP_*)
+#define DB_ATTR 0x18  // RW: the attribute (64-bit)
+#define DB_VALUE 0x20 // RW: the value to set, or the value KVM_GET_DEVICE_ATTR returned
+#define DB_OP 0x28    // W:  0 KVM_GET_DEVICE_ATTR, 1 KVM_SET_DEVICE_ATTR, with the other vCPUs out of KVM_RUN
+#define DB_ERRNO 0x30 // R:  errno of the last DB_LINE or DB_OP (0 = success)
+#define DB_MAGIC 0x42445247u // "GRDB"
+
+static void vmm_mark(const char *fmt, ...);
+
+// Park this vCPU thread while another one makes a device-attribute call (KVM takes every vCPU's
+// mutex for those, and a thread in KVM_RUN holds its own: the call would fail with EBUSY).
+static void park_if_paused(int cpu) {
+  pthread_mutex_lock(&V.lock);
+  while (V.pause && !V.stop) {
+    V.parked++;
+    pthread_cond_broadcast(&V.cond);
+    pthread_cond_wait(&V.parked_cond, &V.lock);
+    V.parked--;
+  }
+  if (!V.stop) vcpus[cpu].run->immediate_exit = 0;
+  pthread_mutex_unlock(&V.lock);
+}
+
+// Bring every other vCPU thread out of KVM_RUN (immediate_exit and a signal, as for the stop) and
+// wait until they are parked. 0 when they are, -1 when the run ended meanwhile.
+static int pause_others(int cpu) {
+  pthread_mutex_lock(&V.lock);
+  while (V.pause && !V.done) { // another vCPU's call is in progress: count as parked meanwhile
+    V.parked++;
+    pthread_cond_broadcast(&V.cond);
+    pthread_cond_wait(&V.parked_cond, &V.lock);
+    V.parked--;
+  }
+  V.pause = 1;
+  for (int i = 0; i < nvcpus; i++)
+    if (i != cpu) vcpus[i].run->immediate_exit = 1;
+  for (int i = 0; i < nvcpus; i++)
+    if (i != cpu) pthread_kill(V.threads[i], SIGUSR1);
+  while (V.parked < nvcpus - 1 && !V.done) pthread_cond_wait(&V.cond, &V.lock);
+  int r = V.done ? -1 : 0;
+  pthread_mutex_unlock(&V.lock);
+  return r;
+}
+
+static void resume_others(void) {
+  pthread_mutex_lock(&V.lock);
+  V.pause = 0;
+  pthread_cond_broadcast(&V.parked_cond);
+  pthread_mutex_unlock(&V.lock);
+}
+
+// One doorbell access; the value a read returns.
+static uint64_t doorbell(int cpu, uint64_t off, int write, uint64_t v) {
+  if (!write) {
+    switch (off) {
+    case DB_ID: return DB_MAGIC;
+    case DB_GROUP: return V.db_group;
+    case DB_ATTR: return V.db_attr;
+    case DB_VALUE: return V.db_value;
+    case DB_ERRNO: return V.db_errno;
+    default: return 0;
+    }
+  }
+  if (off == DB_GROUP) V.db_group = (uint32_t)v;
+  else if (off == DB_ATTR) V.db_attr = v;
+  else if (off == DB_VALUE) V.db_value = v;
+  else if (off == DB_LINE) {
+    // As a device model raises its line: KVM_IRQ_LINE (traced by KVM itself: kvm_irq_line, vgic_update_irq_pending).
+    uint32_t intid = (uint32_t)v & 0x3ff, level = (uint32_t)(v >> 31) & 1;
+    uint32_t irq = intid < 32 ? (uint32_t)KVM_ARM_IRQ_TYPE_PPI << KVM_ARM_IRQ_TYPE_SHIFT | (uint32_t)cpu << KVM_ARM_IRQ_VCPU_SHIFT | intid
+                              : (uint32_t)KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT | intid;
+    struct kvm_irq_level l = {.irq = irq, .level = level};
+    V.db_errno = ioctl(vm_fd, KVM_IRQ_LINE, &l) < 0 ? (uint32_t)errno : 0;
+  } else if (off == DB_OP) {
+    int set = (v & 1) != 0;
+    int wide = V.db_group == KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS;
+    uint64_t v64 = V.db_value;
+    uint32_t v32 = (uint32_t)v64;
+    if (pause_others(cpu) == 0) {
+      int e = dev_attr(gic_fd, set ? KVM_SET_DEVICE_ATTR : KVM_GET_DEVICE_ATTR, V.db_group, V.db_attr, wide ? (void *)&v64 : (void *)&v32);
+      if (!set) V.db_value = e ? 0 : wide ? v64 : v32;
+      V.db_errno = (uint32_t)e;
+      // KVM has no tracepoint for device-attribute calls: the VMM writes each into the host's trace
+      // (the ftrace importer turns these lines into user-read / user-write events, engine/sources/ftrace)
+      if (set) vmm_mark("gicreplay-vmm: KVM_SET_DEVICE_ATTR vgic group %u attr 0x%llx value 0x%llx errno %d", V.db_group, (unsigned long long)V.db_attr, (unsigned long long)(wide ? v64 : v32), e);
+      else vmm_mark("gicreplay-vmm: KVM_GET_DEVICE_ATTR vgic group %u attr 0x%llx value 0x%llx errno %d", V.db_group, (unsigned long long)V.db_attr, (unsigned long long)V.db_value, e);
+    }
+    resume_others();
+  }
+  return 0;
+}
+
 static void *vcpu_thread(void *arg) {
   int cpu = (int)(intptr_t)arg;
   struct vcpu *v = &vcpus[cpu];
@@ -1139,6 +1245,8 @@ static void *vcpu_thread(void *arg) {
   snprintf(name, sizeof name, "CPU %d/KVM", cpu);
   prctl(PR_SET_NAME, name, 0, 0, 0);
   while (!V.stop) {
+    park_if_paused(cpu);
+    if (V.stop) break;
     int r = ioctl(v->fd, KVM_RUN, 0);
     if (V.stop) break;
     if (r < 0) {
@@ -1153,6 +1261,13 @@ static void *vcpu_thread(void *arg) {
         // PL011: UARTDR takes a character; every read (UARTFR included) is 0: transmitter never full
         if (run->mmio.is_write && a == V.uart) con_put((char)run->mmio.data[0]);
         if (!run->mmio.is_write) memset(run->mmio.data, 0, sizeof run->mmio.data);
+        continue;
+      }
+      if (V.have_doorbell && a >= V.doorbell && a < V.doorbell + 0x1000 && (a & 7) == 0 && (run->mmio.len == 4 || run->mmio.len == 8)) {
+        uint64_t val = 0;
+        if (run->mmio.is_write) memcpy(&val, run->mmio.data, run->mmio.len);
+        val = doorbell(cpu, a - V.doorbell, run->mmio.is_write, val);
+        if (!run->mmio.is_write) memcpy(run->mmio.data, &val, run->mmio.len);
         continue;
       }
       vmm_end(0, "vcpu%d: guest %s of %u bytes at 0x%llx, where no device is emulated (pc 0x%llx)", cpu,
@@ -1377,7 +1492,10 @@ static void vmm_run(uint64_t entry) {
   int timed_out = !V.done;
   pthread_mutex_unlock(&V.lock);
   write_text(TRACEFS "/tracing_on", "0");
+  pthread_mutex_lock(&V.lock);
   V.stop = 1;
+  pthread_cond_broadcast(&V.parked_cond);
+  pthread_mutex_unlock(&V.lock);
   for (int i = 0; i < nvcpus; i++) vcpus[i].run->immediate_exit = 1;
   for (int i = 0; i < nvcpus; i++) pthread_kill(V.threads[i], SIGUSR1);
   for (int i = 0; i < nvcpus; i++) pthread_join(V.threads[i], NULL);
@@ -1400,6 +1518,7 @@ static void run_vmm(char **t0, int n0) {
   memset(&V, 0, sizeof V);
   pthread_mutex_init(&V.lock, NULL);
   pthread_cond_init(&V.cond, NULL);
+  pthread_cond_init(&V.parked_cond, NULL);
   failed[0] = 0;
   snprintf(T.id, sizeof T.id, "%s", n0 > 1 ? t0[1] : "?");
   T.timeout_ms = 60000;
@@ -1412,6 +1531,7 @@ static void run_vmm(char **t0, int n0) {
     if (vm_header_line(t, n)) continue;
     if (!strcmp(t[0], "ram") && n >= 3) V.ram_base = num(t[1]), V.ram_size = num(t[2]);
     else if (!strcmp(t[0], "uart") && n >= 2) V.uart = num(t[1]);
+    else if (!strcmp(t[0], "doorbell") && n >= 2) V.doorbell = num(t[1]), V.have_doorbell = 1;
     else if (!strcmp(t[0], "elf") && n >= 2) snprintf(V.elf, sizeof V.elf, "%s", t[1]);
     else if (!strcmp(t[0], "event") && n >= 2 && V.nevents < VMM_MAX_EVENTS) snprintf(V.events[V.nevents++], sizeof V.events[0], "%s", t[1]);
     else if (!strcmp(t[0], "buffer-kb") && n >= 2) V.buffer_kb = (unsigned)num(t[1]);

@@ -4,7 +4,8 @@
 // addresses, device-attribute IDs, KVM_IRQ_LINE numbers), so the C side stays a dumb executor.
 
 import { hex } from '../../util/hex';
-import { decodeSysregEncoding, sysregByName } from '../../arch/sysregs';
+import { KVM_GRP, kvmSysregAttr, vgicMpidr } from '../../arch/kvm-device-attr';
+import { sysregByName } from '../../arch/sysregs';
 import { InputError } from '../../errors';
 import { PTIMER_PPI, timerRegByEnc, TimerRegKind, VTIMER_PPI } from '../../timer/registers';
 import { CTRL_INIT, EventKind, Frame, TraceEvent, TraceHeader, UserGroup } from '../../trace/events';
@@ -12,8 +13,7 @@ import { itsMemoryRegions, MAX_MEM_REGIONS, MemRegion } from './its-memory';
 
 export const JOB_MAGIC = 'gicreplay-kvm-job 1';
 
-/** KVM_DEV_ARM_VGIC_GRP_* numbers (arch/arm64/include/uapi/asm/kvm.h). */
-export const KVM_GRP = { DIST_REGS: 1, CPU_REGS: 2, CTRL: 4, REDIST_REGS: 5, CPU_SYSREGS: 6 } as const;
+export { KVM_GRP, kvmSysregAttr, vgicMpidr };
 
 /** Redistributor stride of a GICv3 without VLPIs: RD_base + SGI_base. */
 const REDIST_STRIDE = 0x20000n;
@@ -55,16 +55,6 @@ export interface JobOptions {
 }
 
 
-/** KVM's packing of a system register in a device attribute (KVM_REG_ARM64_SYSREG_*_SHIFT). */
-export function kvmSysregAttr(enc: number): number {
-  const f = decodeSysregEncoding(enc);
-  return (f.op0 << 14) | (f.op1 << 11) | (f.crn << 7) | (f.crm << 3) | f.op2;
-}
-
-/** MPIDR_EL1 as vgic_v3_parse_attr wants it in attr[63:32]: Aff3.Aff2.Aff1.Aff0, one byte each. */
-export function vgicMpidr(mpidr: bigint): bigint {
-  return (((mpidr >> 32n) & 0xffn) << 24n) | (mpidr & 0xffffffn);
-}
 
 /** Contiguous runs of redistributors: one KVM redistributor region each. */
 export function redistRegions(bases: readonly bigint[]): { base: bigint; count: number }[] {

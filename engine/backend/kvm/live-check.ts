@@ -30,6 +30,9 @@ export const KVM_LIVE_RECORDINGS: readonly KvmLiveRecording[] = [
   { name: 'kvm-6.1-gicv2-guest-smp2', gic: 2, smp: 2, guest: 'gicv2-guest.elf', kernel: '6.1' },
   { name: 'kvm-6.12-gicv3-guest-smp2', gic: 3, smp: 2, guest: 'gicv3-guest.elf', kernel: '6.12' },
   { name: 'kvm-6.12-gicv2-guest-smp2', gic: 2, smp: 2, guest: 'gicv2-guest.elf', kernel: '6.12' },
+  // the VMM's side: device lines (KVM_IRQ_LINE) and device-attribute calls through the runner's doorbell
+  { name: 'kvm-6.1-gicv3-doorbell-smp2', gic: 3, smp: 2, guest: 'gicv3-doorbell-guest.elf', kernel: '6.1' },
+  { name: 'kvm-6.12-gicv3-doorbell-smp2', gic: 3, smp: 2, guest: 'gicv3-doorbell-guest.elf', kernel: '6.12' },
 ];
 
 export function kvmLiveTrace(rec: KvmLiveRecording): string {

@@ -33,7 +33,7 @@ function asmGuest(name: string, body: string): string {
 
 test('the vmm job lays the VM out like QEMU virt', () => {
   const j = vmmJob({ gic: 3, smp: 2, elf: 'guest.elf', timeoutMs: 5000, id: 'g' });
-  expect(j).toContain('dist 0x8000000\nredist 0x80a0000 2\nram 0x40000000 0x4000000\nuart 0x9000000\n');
+  expect(j).toContain('dist 0x8000000\nredist 0x80a0000 2\nram 0x40000000 0x4000000\nuart 0x9000000\ndoorbell 0xb000000\n');
   expect(j).toContain('event kvm/kvm_mmio\n');
   expect(vmmJob({ gic: 2, smp: 1, elf: 'g', timeoutMs: 1, id: 'g' })).toContain('cpuif 0x8010000\n');
 });

@@ -21,6 +21,8 @@ export const VIRT_VMM = {
   /** Enough for the bare-metal guests (linked at 0x40100000) and a small Linux guest. */
   ramSize: 64 << 20,
   uart: 0x0900_0000,
+  /** The runner's doorbell (tools/kvm/JOB.md): a page virt leaves empty, between virtio-mmio and the platform bus. */
+  doorbell: 0x0b00_0000,
   dist: 0x0800_0000,
   cpuif: 0x0801_0000,
   redist: 0x080a_0000,
@@ -86,6 +88,7 @@ export function vmmJob(o: { gic: GicVersion; smp: number; elf: string; timeoutMs
     o.gic === 3 ? `redist ${hex(v.redist)} ${o.smp}` : `cpuif ${hex(v.cpuif)}`,
     `ram ${hex(v.ramBase)} ${hex(o.ramSize ?? v.ramSize)}`,
     `uart ${hex(v.uart)}`,
+    `doorbell ${hex(v.doorbell)}`,
     `elf ${o.elf}`,
     ...RECORD_EVENTS.map((e) => `event ${e}`),
     `timeout-ms ${o.timeoutMs}`,
@@ -146,7 +149,7 @@ export function recordKvm(o: KvmRecordOptions): KvmRecordResult {
     command: `gicreplay record kvm --gic ${o.gic} --smp ${o.smp} --guest ${path.basename(o.guest)}`,
     details: {
       recordedOn: `real KVM, ${o.host.kind} host, Linux ${release ?? 'unknown release'}`,
-      vmm: 'gicreplay-kvm runner (tools/kvm/runner.c, vmm mode): QEMU virt layout, in-kernel PSCI, PL011 data register only, no ITS',
+      vmm: 'gicreplay-kvm runner (tools/kvm/runner.c, vmm mode): QEMU virt layout, in-kernel PSCI, PL011 data register only, the doorbell at 0xb000000 (KVM_IRQ_LINE and device-attribute calls on the guest\'s request, each call in trace_marker), no ITS',
       vmmSteps: 'KVM_CREATE_DEVICE vGIC, NR_IRQS, frame addresses, CTRL_INIT before the first vCPU runs (trace_marker lines)',
       guest: path.basename(o.guest),
       guestEnded: texts.ended,

@@ -18,7 +18,7 @@ describe('gicreplay import ftrace', () => {
     const r = await run(['import', 'ftrace', path.join(FIX, 'virt-gicv3-2cpu-boot.trace.txt'), '--gic', '3', '-o', out]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`${out}: 455 events (25 MMIO reads, 411 MMIO writes, 0 sysreg reads, 3 sysreg writes without value, 9 line changes, 10 markers), 2 vCPUs`);
+    expect(r.out).toContain(`${out}: 455 events (25 MMIO reads, 411 MMIO writes, 0 sysreg reads, 3 sysreg writes without value, 9 line changes, 0 VMM device-attribute calls, 10 markers), 2 vCPUs`);
     expect(r.out).toContain('ignored: 3 accesses outside the GIC frames');
     // The command is rebuilt from the options, so the trace does not depend on paths or argv.
     expect(readTrace(out).header.provenance.command).toBe('gicreplay import ftrace virt-gicv3-2cpu-boot.trace.txt --gic 3 --map virt');

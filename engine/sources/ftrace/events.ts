@@ -16,11 +16,12 @@
 
 import { InputError } from '../../errors';
 import { sysregByEnc, sysregEncoding } from '../../arch/sysregs';
-import { AccessSize, EventKind, GicVersion, MarkerEvent, MmioReadEvent, TraceEvent } from '../../trace/events';
+import { AccessSize, EventKind, GicVersion, kvmMpidr, MarkerEvent, MmioReadEvent, TraceEvent } from '../../trace/events';
 import { decodeGpa, GicMemoryMap } from './memory-map';
 import { FtraceRecord } from './records';
 import { MmioFields } from './tracepoints';
 import { VcpuMap } from './vcpu-map';
+import { parseVmmAttrCall, vmmAttrEvent } from './vmm-markers';
 
 export interface EventCounts {
   mmioReads: number;
@@ -49,6 +50,10 @@ export interface EventCounts {
   rejectedLines: number;
   /** Timer save/restore lines that repeat the CTL/CVAL last seen for that timer (no Marker). */
   timerStatesUnchanged: number;
+  /** The VMM's device-attribute calls (gicreplay-vmm trace_marker lines) imported as user-read / user-write events. */
+  userAccesses: number;
+  /** Such calls the trace format cannot carry (kept as Markers). */
+  userAccessesNotCarried: number;
 }
 
 export interface BuildContext {
@@ -90,7 +95,10 @@ export function buildEvents(records: readonly FtraceRecord[], ctx: BuildContext)
     sameLevel: 0,
     rejectedLines: 0,
     timerStatesUnchanged: 0,
+    userAccesses: 0,
+    userAccessesNotCarried: 0,
   };
+  const mpidrs = Array.from({ length: cpus }, (_, i) => kvmMpidr(i));
   const events: TraceEvent[] = [];
   const pending = new Map<number, PendingRead>();
   const ppiLevel = new Map<number, 0 | 1>();
@@ -251,9 +259,18 @@ export function buildEvents(records: readonly FtraceRecord[], ctx: BuildContext)
         marker(cycle, ctx.vcpus.vcpuOf(r.pid), `ftrace: vCPU ${what}: ${TIMER_CTX[f.ctx] ?? `timer ${f.ctx}`} ${state}`);
         break;
       }
-      case 'tracing_mark_write':
-        marker(cycle, ctx.vcpus.vcpuOf(r.pid), `trace_marker: ${d.fields.text}`);
+      case 'tracing_mark_write': {
+        const call = parseVmmAttrCall(d.fields.text);
+        const ev = call && vmmAttrEvent(call, cycle, ctx.gic, mpidrs);
+        if (ev && typeof ev !== 'string') {
+          events.push(ev);
+          counts.userAccesses++;
+          break;
+        }
+        if (typeof ev === 'string') counts.userAccessesNotCarried++;
+        marker(cycle, ctx.vcpus.vcpuOf(r.pid), `trace_marker: ${d.fields.text}${typeof ev === 'string' ? ` (not replayed: ${ev})` : ''}`);
         break;
+      }
     }
   }
   for (const pid of [...pending.keys()].sort((a, b) => a - b)) settleUnanswered(pid);

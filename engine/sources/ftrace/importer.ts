@@ -4,7 +4,7 @@
 
 import * as path from 'path';
 import { InputError, UsageError } from '../../errors';
-import { GicVersion, kvmMpidr, TraceEvent, TraceHeader, TraceTrailer, TRACE_FORMAT_MAJOR, TRACE_MAGIC } from '../../trace/events';
+import { GicVersion, kvmMpidr, minorFor, TraceEvent, TraceHeader, TraceTrailer, TRACE_FORMAT_MAJOR, TRACE_MAGIC } from '../../trace/events';
 import { writeTrace } from '../../trace/writer';
 import { checkOutputTarget } from '../../util/output-file';
 import { buildEvents, EventCounts } from './events';
@@ -88,7 +88,8 @@ export function convertFtrace(opts: FtraceImportOptions): FtraceImportResult {
   const origin = scan.minTs ?? merged[0].ts;
   const { events, counts } = buildEvents(merged, { file, gic: opts.gic, map, cpus, spis, vcpus: scan.vcpus, origin });
 
-  const header = makeHeader(opts, { map, cpus, spis, clock, scan, origin, counts, digest: source.digest(), gzip: source.gzip, vcpuComm: vcpuCommSrc });
+  const made = makeHeader(opts, { map, cpus, spis, clock, scan, origin, counts, digest: source.digest(), gzip: source.gzip, vcpuComm: vcpuCommSrc });
+  const header: TraceHeader = { ...made, formatMinor: minorFor(made, events) };
   const stats: FtraceImportStats = {
     lines: scan.lines,
     eventLines: scan.eventLines,
@@ -181,7 +182,9 @@ function makeHeader(opts: FtraceImportOptions, f: HeaderFacts): TraceHeader {
   blindSpots.push(
     'Timer register values are only visible at vCPU load/put (kvm_timer_save_state / kvm_timer_restore_state, kept as Markers); guest CNT* accesses are not trapped on VHE hosts, so the timer PPIs are imported as recorded input lines, and falling edges of hardware-backed timers show only at load/put.',
     'Guest counter values and the counter offsets are not traced: cycles are host trace-clock time.',
-    'VMM device-attribute accesses (KVM_SET/GET_DEVICE_ATTR: save/restore, the GICD_IIDR revision choice) are not traced; the recording host\'s policy shows only in the values guest reads returned.',
+    counts.userAccesses + counts.userAccessesNotCarried > 0
+      ? 'VMM device-attribute accesses (KVM_SET/GET_DEVICE_ATTR) have no KVM tracepoint: the ones in this trace are those the VMM wrote into trace_marker (gicreplay-vmm lines), with their results; any other the VMM made (vGIC setup, CTRL_INIT) is not.'
+      : 'VMM device-attribute accesses (KVM_SET/GET_DEVICE_ATTR: save/restore, the GICD_IIDR revision choice) are not traced; the recording host\'s policy shows only in the values guest reads returned.',
     'SGIs raised through GICD_SGIR/SPENDSGIR, ISPENDR/ISACTIVER writes appear only as the register writes; LPIs/MSIs injected through the ITS are not traced, and ITS command queues live in guest RAM.',
     'An access KVM rejects (bad width or offset) looks like any other in the trace: a read shows val 0x0.',
   );
@@ -213,6 +216,10 @@ function makeHeader(opts: FtraceImportOptions, f: HeaderFacts): TraceHeader {
     sysregWritesWithoutValue: String(counts.sysregWritesWithoutValue),
     lostEventReports: String(lostTotal),
   };
+  if (counts.userAccesses + counts.userAccessesNotCarried > 0) {
+    details.vmmDeviceAttrCalls = String(counts.userAccesses);
+    details.vmmDeviceAttrCallsNotCarried = String(counts.userAccessesNotCarried);
+  }
   if (f.gzip) details.inputCompression = 'gzip';
   if (opts.tgid !== undefined) {
     details.tgid = String(opts.tgid);
@@ -232,7 +239,7 @@ function makeHeader(opts: FtraceImportOptions, f: HeaderFacts): TraceHeader {
   return {
     magic: TRACE_MAGIC,
     formatMajor: TRACE_FORMAT_MAJOR,
-    // a host ftrace shows no device-attribute results and no init point: format 1.0
+    // a host ftrace shows no init point; device-attribute results only where a VMM wrote its calls into trace_marker (convertFtrace stamps the minor)
     formatMinor: 0,
     writer: '',
     gic: { version: opts.gic, cpus: Array.from({ length: cpus }, (_, i) => ({ mpidr: kvmMpidr(i) })), spis: f.spis, its, frames },

@@ -51,7 +51,7 @@ export function importFtraceCommand(y: Argv): Argv {
       });
       const c = r.stats.counts;
       const lines = [
-        `${out}: ${r.trailer.events} events (${c.mmioReads} MMIO reads, ${c.mmioWrites} MMIO writes, ${c.sysregReads} sysreg reads, ${c.sysregWritesWithoutValue} sysreg writes without value, ${c.lines} line changes, ${c.markers} markers), ${r.header.gic.cpus.length} vCPU${r.header.gic.cpus.length === 1 ? '' : 's'}`,
+        `${out}: ${r.trailer.events} events (${c.mmioReads} MMIO reads, ${c.mmioWrites} MMIO writes, ${c.sysregReads} sysreg reads, ${c.sysregWritesWithoutValue} sysreg writes without value, ${c.lines} line changes, ${c.userAccesses} VMM device-attribute calls, ${c.markers} markers), ${r.header.gic.cpus.length} vCPU${r.header.gic.cpus.length === 1 ? '' : 's'}`,
         `ignored: ${c.outsideGic} accesses outside the GIC frames, ${Object.values(r.stats.otherEvents).reduce((x, y) => x + y, 0)} other events, ${Object.values(c.otherSysregs).reduce((x, y) => x + y, 0)} non-GIC sysreg accesses, ${c.announcements} line announcements folded, ${c.sameLevel} same-level PPI updates, ${c.rejectedLines} rejected line updates`,
       ];
       if (r.stats.lostEvents.length) lines.push(`warning: the ring buffer lost events ${r.stats.lostEvents.length} time(s); the trace is incomplete there`);

@@ -30,7 +30,7 @@ export function recordKvmCommand(y: Argv): Argv {
       const result = /RESULT: (PASS|FAIL)/.exec(r.console);
       o.line(`guest ended: ${r.ended}${result ? `, result: ${result[1]}` : ''}`);
       const c = r.import.stats.counts;
-      o.line(`wrote ${out}: ${r.import.trailer.events} events (${c.mmioReads} MMIO reads, ${c.mmioWrites} MMIO writes, ${c.sysregWritesWithoutValue} SGI writes without value, ${c.lines} line changes, ${c.markers} markers) from ${r.import.stats.eventLines} ftrace event lines`);
+      o.line(`wrote ${out}: ${r.import.trailer.events} events (${c.mmioReads} MMIO reads, ${c.mmioWrites} MMIO writes, ${c.sysregWritesWithoutValue} SGI writes without value, ${c.lines} line changes, ${c.userAccesses} VMM device-attribute calls, ${c.markers} markers) from ${r.import.stats.eventLines} ftrace event lines`);
       if (r.ftraceFile) o.line(`host ftrace text: ${r.ftraceFile}`);
       if (r.import.stats.lostEvents.length) o.line(`warning: the ring buffer lost events ${r.import.stats.lostEvents.length} time(s)`);
       o.flush();
