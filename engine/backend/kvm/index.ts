@@ -14,7 +14,7 @@ export type { Baseline, BaselineComparison } from './baseline';
 export { renderFidelity, fidelityCounts } from './render';
 export { KVM_RULES } from './kvm-rules';
 export { buildRunner, defaultKernel, INSTALL_HINT } from './build';
-export { recordKvm, vmmJob, vmmTexts, defaultFtraceFile, RECORD_EVENTS, VIRT_VMM } from './record';
+export { readBlindSpots, recordKvm, vmmJob, vmmTexts, defaultFtraceFile, RECORD_EVENTS, VIRT_VMM } from './record';
 export type { KvmRecordOptions, KvmRecordResult } from './record';
 export { fidelityCampaign, readOpenList, renderOpenList, writeShrunk, DEFAULT_CAMPAIGN_OPEN, generateStream, runCampaign, shrinkAll, eventClass, signature } from './campaign';
 export type { CampaignResult, CampaignReport, ClassCounts, OpenList, Shrunk, Stream } from './campaign';

@@ -11,7 +11,8 @@ import * as path from 'path';
 import { EventKind, Frame, MmioReadEvent } from '../../trace/events';
 import { buildGuests, guestsDir, readEvents } from '../../sources/qemu/live-check';
 import { KvmHostError, NestedHost } from './host';
-import { recordKvm, vmmJob } from './record';
+import { readBlindSpots, recordKvm, vmmJob } from './record';
+import { projectRoot } from '../../util/project-root';
 
 jest.setTimeout(240_000);
 
@@ -36,6 +37,16 @@ test('the vmm job lays the VM out like QEMU virt', () => {
   expect(j).toContain('dist 0x8000000\nredist 0x80a0000 2\nram 0x40000000 0x4000000\nuart 0x9000000\ndoorbell 0xb000000\n');
   expect(j).toContain('event kvm/kvm_mmio\n');
   expect(vmmJob({ gic: 2, smp: 1, elf: 'g', timeoutMs: 1, id: 'g' })).toContain('cpuif 0x8010000\n');
+});
+
+test("a blind-spots file: one per line, comments and blank lines skipped, an empty or missing one refused", () => {
+  const bs = readBlindSpots(path.join(projectRoot(), 'tools/kvm/linux-guest/blind-spots.txt'));
+  expect(bs.lines.length).toBe(5);
+  expect(bs.lines.some((l) => l.startsWith('#'))).toBe(false);
+  const f = path.join(tmp, 'none.txt');
+  fs.writeFileSync(f, '# only a comment\n\n');
+  expect(() => readBlindSpots(f)).toThrow(/names no blind spot/);
+  expect(() => readBlindSpots(path.join(tmp, 'missing.txt'))).toThrow(/does not exist/);
 });
 
 test('the GICv3 test guest runs unchanged on KVM, and the host ftrace becomes a trace', () => {

@@ -59,7 +59,17 @@ export interface KvmRecordOptions {
   timeoutMs?: number;
   /** Guest RAM at virt's 0x40000000 in MiB (default 64; a Linux Image with its DTB and initrd wants 128: tools/kvm/linux-guest). */
   ramMiB?: number;
+  /** This guest's own blind spots for the header (e.g. tools/kvm/linux-guest/blind-spots.txt), with the file they came from. */
+  blindSpots?: { file: string; lines: readonly string[] };
   host: KvmHost;
+}
+
+/** A blind-spots file: one per line; blank lines and lines starting with # are skipped. */
+export function readBlindSpots(file: string): { file: string; lines: string[] } {
+  if (!fs.existsSync(file)) throw new UsageError(`blind-spots file ${file} does not exist`);
+  const lines = fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  if (!lines.length) throw new UsageError(`blind-spots file ${file} names no blind spot (one per line; # starts a comment)`);
+  return { file, lines };
 }
 
 export interface KvmRecordResult {
@@ -146,7 +156,8 @@ export function recordKvm(o: KvmRecordOptions): KvmRecordResult {
     its: false,
     clock: 'global',
     out: o.out,
-    command: `gicreplay record kvm --gic ${o.gic} --smp ${o.smp} --guest ${path.basename(o.guest)}`,
+    command: `gicreplay record kvm --gic ${o.gic} --smp ${o.smp} --guest ${path.basename(o.guest)}${o.blindSpots ? ` --blind-spots ${path.basename(o.blindSpots.file)}` : ''}`,
+    blindSpots: o.blindSpots?.lines,
     details: {
       recordedOn: `real KVM, ${o.host.kind} host, Linux ${release ?? 'unknown release'}`,
       vmm: 'gicreplay-kvm runner (tools/kvm/runner.c, vmm mode): QEMU virt layout, in-kernel PSCI, PL011 data register only, the doorbell at 0xb000000 (KVM_IRQ_LINE and device-attribute calls on the guest\'s request, each call in trace_marker), no ITS',

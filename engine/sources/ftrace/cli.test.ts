@@ -24,6 +24,19 @@ describe('gicreplay import ftrace', () => {
     expect(readTrace(out).header.provenance.command).toBe('gicreplay import ftrace virt-gicv3-2cpu-boot.trace.txt --gic 3 --map virt');
   });
 
+  test("--blind-spot adds this recording's own blind spots to the header, after the generic ones", async () => {
+    const out = path.join(dir, 'bs.gtr');
+    const r = await run(['import', 'ftrace', path.join(FIX, 'virt-gicv3-2cpu-boot.trace.txt'), '--gic', '3', '-o', out, '--blind-spot', "the VMM's UART reads 0"]);
+    expect(r.code).toBe(0);
+    const p = readTrace(out).header.provenance;
+    expect(p.blindSpots[p.blindSpots.length - 1]).toBe("the VMM's UART reads 0");
+    expect(p.details.guestBlindSpots).toBe("1 (the last blind spot is this recording's own)");
+    expect(p.command).toBe("gicreplay import ftrace virt-gicv3-2cpu-boot.trace.txt --gic 3 --map virt --blind-spot 'the VMM'\\''s UART reads 0'");
+    const empty = await run(['import', 'ftrace', path.join(FIX, 'virt-gicv3-2cpu-boot.trace.txt'), '--gic', '3', '-o', path.join(dir, 'bs2.gtr'), '--blind-spot', ' ']);
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain('a blind spot must say something');
+  });
+
   test('malformed line: exit 2, file and line in the message, no output file', async () => {
     const bad = path.join(dir, 'bad.txt');
     fs.writeFileSync(bad, '# tracer: nop\n       CPU 0/KVM-3091    [002] ...1.   812.406107: kvm_mmio: mmio write len 4 gpa 0x8000104 val 0x0\nnot a trace line\n');

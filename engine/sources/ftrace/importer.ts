@@ -45,6 +45,11 @@ export interface FtraceImportOptions {
    * was written by a program rather than captured on a host. Keys the importer sets are refused.
    */
   details?: Record<string, string>;
+  /**
+   * What this recording's guest or VMM hides beyond what any host trace hides (a generated device
+   * tree, a stub device), appended to the header's blind spots; details.guestBlindSpots counts them.
+   */
+  blindSpots?: readonly string[];
 }
 
 export interface FtraceImportStats {
@@ -192,6 +197,9 @@ function makeHeader(opts: FtraceImportOptions, f: HeaderFacts): TraceHeader {
   const lostTotal = scan.lost.length;
   if (lostTotal > 0) blindSpots.push(`The ring buffer overflowed ${lostTotal} time(s) (CPU:n [LOST k EVENTS]): events are missing there (Markers mark the spots).`);
   if (counts.unansweredReads > 0) blindSpots.push(`${counts.unansweredReads} GIC reads have no value (unsatisfied-read without its read line).`);
+  const own = opts.blindSpots ?? [];
+  for (const b of own) if (!b.trim()) throw new UsageError('a blind spot must say something (an empty --blind-spot)');
+  blindSpots.push(...own);
 
   const details: Record<string, string> = {
     input: path.basename(opts.file),
@@ -220,6 +228,7 @@ function makeHeader(opts: FtraceImportOptions, f: HeaderFacts): TraceHeader {
     details.vmmDeviceAttrCalls = String(counts.userAccesses);
     details.vmmDeviceAttrCallsNotCarried = String(counts.userAccessesNotCarried);
   }
+  if (own.length) details.guestBlindSpots = `${own.length} (the last ${own.length === 1 ? 'blind spot is' : `${own.length} blind spots are`} this recording's own)`;
   if (f.gzip) details.inputCompression = 'gzip';
   if (opts.tgid !== undefined) {
     details.tgid = String(opts.tgid);
@@ -266,6 +275,7 @@ function canonicalCommand(opts: FtraceImportOptions, map: GicMemoryMap): string 
   if (opts.clock !== undefined && opts.clock !== 'local') parts.push(`--clock ${opts.clock}`);
   if (opts.cntfrq !== undefined) parts.push(`--cntfrq ${opts.cntfrq}`);
   for (const k of Object.keys(opts.details ?? {}).sort()) parts.push(`--detail ${k}=${opts.details![k]}`);
+  for (const b of opts.blindSpots ?? []) parts.push(`--blind-spot '${b.replace(/'/g, "'\\''")}'`);
   return parts.join(' ');
 }
 

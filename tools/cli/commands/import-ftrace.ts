@@ -20,7 +20,8 @@ export function importFtraceCommand(y: Argv): Argv {
         .option('tgid', { type: 'number', describe: 'keep only this thread group (needs options/record-tgid)' })
         .option('clock', { type: 'string', default: 'local', choices: [...TRACE_CLOCKS], describe: 'trace_clock used when recording (the text does not say)' })
         .option('cntfrq', { type: 'string', describe: 'guest CNTFRQ_EL0 in Hz, for the header (default 1000000000)' })
-        .option('detail', { type: 'string', array: true, describe: 'extra provenance fact KEY=VALUE for the header (repeatable), e.g. constructed=path/to/generator' }),
+        .option('detail', { type: 'string', array: true, describe: 'extra provenance fact KEY=VALUE for the header (repeatable), e.g. constructed=path/to/generator' })
+        .option('blind-spot', { type: 'string', array: true, describe: 'what this recording\'s guest or VMM hides beyond any host trace, for the header\'s blind spots (repeatable)' }),
     (a) => {
       const file = a.file as string;
       let cntfrq: bigint | undefined;
@@ -48,6 +49,7 @@ export function importFtraceCommand(y: Argv): Argv {
         clock: a.clock,
         cntfrq,
         details,
+        blindSpots: (a['blind-spot'] as string[] | undefined) ?? [],
       });
       const c = r.stats.counts;
       const lines = [

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { NestedHost, NativeHost, recordKvm } from '../../../engine';
+import { NestedHost, NativeHost, readBlindSpots, recordKvm } from '../../../engine';
 import { Output } from '../output';
 
 // `gicreplay record kvm`: thin layer over engine/backend/kvm/record.ts.
@@ -19,11 +19,12 @@ export function recordKvmCommand(y: Argv): Argv {
         .option('keep-ftrace', { type: 'string', describe: 'where to keep the host\'s raw ftrace text (default: the trace\'s name with .ftrace.txt)' })
         .option('console', { type: 'boolean', default: false, describe: 'print the guest console' })
         .option('ram-mib', { type: 'number', describe: 'guest RAM at 0x40000000 in MiB (default 64; 128 for the Linux guest of tools/kvm/linux-guest)' })
-        .option('timeout', { type: 'number', default: 60, describe: 'seconds the guest may run before it is stopped' }),
+        .option('timeout', { type: 'number', default: 60, describe: 'seconds the guest may run before it is stopped' })
+        .option('blind-spots', { type: 'string', describe: 'file of this guest\'s own blind spots for the trace header, one per line (e.g. tools/kvm/linux-guest/blind-spots.txt)' }),
     (a) => {
       const out = (a.o as string | undefined) ?? `kvm-gic${a.gic}-smp${a.smp}.gtr`;
       const host = a['kvm-host'] === 'native' ? new NativeHost() : new NestedHost({ kernel: a.kernel, append: a['kvm-append'] });
-      const r = recordKvm({ gic: a.gic as 2 | 3, smp: a.smp, guest: a.guest, out, keepFtrace: a['keep-ftrace'], timeoutMs: Math.round(a.timeout * 1000), ramMiB: a['ram-mib'], host });
+      const r = recordKvm({ gic: a.gic as 2 | 3, smp: a.smp, guest: a.guest, out, keepFtrace: a['keep-ftrace'], timeoutMs: Math.round(a.timeout * 1000), ramMiB: a['ram-mib'], blindSpots: a['blind-spots'] === undefined ? undefined : readBlindSpots(a['blind-spots']), host });
       const o = new Output();
       if (a.console) for (const l of r.console.split('\n')) o.line(l);
       o.line(r.hostDescription);
