@@ -33,6 +33,8 @@ export const VIRT_VMM = {
 /**
  * The host tracepoints enabled for a recording: every event the ftrace importer reads, plus the
  * exits that explain a run (userspace exits: the console; HVCs: PSCI CPU_ON and SYSTEM_OFF).
+ * A leading `?` makes one optional: kvm_set_irq is defined on arm64 6.1 and 6.12 but later kernels
+ * define it for x86 only (include/trace/events/kvm.h, under __KVM_HAVE_IOAPIC).
  */
 export const RECORD_EVENTS: readonly string[] = [
   'kvm/kvm_mmio',
@@ -40,7 +42,7 @@ export const RECORD_EVENTS: readonly string[] = [
   'kvm/vgic_update_irq_pending',
   'kvm/kvm_timer_update_irq',
   'kvm/kvm_irq_line',
-  'kvm/kvm_set_irq',
+  '?kvm/kvm_set_irq',
   'kvm/kvm_timer_save_state',
   'kvm/kvm_timer_restore_state',
   'kvm/kvm_userspace_exit',
