@@ -12,6 +12,7 @@
 //   - GICv2 IAR carries the SGI source CPU in bits [12:10], one acknowledge per source, lowest first;
 //   - GICv2 AIAR/AEOIR/AHPPIR are Group 1 aliases (use ACK_G1).
 
+import { hex } from '../../util/hex';
 import { CONFIG_EDGE, NR_SGIS } from './irq-store';
 import { VgicCore } from './vgic';
 
@@ -366,7 +367,11 @@ export class CpuInterface {
     }
     const slot = this.findActive(cpu, value, trapped);
     let effect: string | undefined;
-    if (slot < 0) {
+    if (slot < 0 && trapped && intid >= 1020 && intid <= 1023) {
+      effect = `priority dropped (KVM's trapped EOIR drops it for any INTID); INTID ${intid} is a special INTID`;
+    } else if (slot < 0 && trapped && value >>> 24 !== 0) {
+      effect = `priority dropped; ${hex(value)} names no list register's INTID (KVM's trapped EOIR compares all 32 bits)`;
+    } else if (slot < 0) {
       effect = `priority dropped; INTID ${intid} is not active on this vCPU`;
     } else if (this.outsideLrs(cpu, slot)) {
       effect = `priority dropped; INTID ${intid} is in no list register (EOIcount only), not deactivated`;
