@@ -37,8 +37,8 @@ export const INTID_SPURIOUS = 1023;
 export const INTID_GROUP1_NO_ACKCTL = 1022;
 
 /**
- * Where KVM's trapped emulation (6.1 and 6.12 hyp/vgic-v3-sr.c, unchanged since 4.12) answers
- * differently from the architecture the hardware follows. Per trap group, decided once from
+ * Where KVM's trapped emulation (hyp/vgic-v3-sr.c; read in mainline, measured the same on 6.1
+ * and 6.12) answers differently from the architecture the hardware follows. Per trap group, decided once from
  * policy host.cpuifTraps (GICv3 only; a GICv2 guest's GICC_* never trap).
  */
 interface KvmTraps {
