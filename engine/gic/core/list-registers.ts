@@ -146,38 +146,70 @@ export class ListRegisters {
   }
 
   /**
-   * vgic_flush_lr_state: sort the ap_list when it does not fit (in place and stable, as
-   * list_sort; the new order stays the list's order), then load its head.
+   * vgic_flush_lr_state: sort the ap_list when it does not fit, or on 6.1/6.12 when a GICv2 SGI
+   * needs more than one LR (in place and stable, as list_sort; the new order stays the list's
+   * order), then load its head. 6.1/6.12 also stop at the first entry of lower priority than a
+   * loaded GICv2 SGI that keeps sources back ("multi-SGIs … must all be seen before any IRQ of
+   * lower priority": `if (multi_sgi && irq->priority > prio) break`, `prio` taken from every
+   * loaded entry whose `irq->source` is still non-zero after vgic_v2_populate_lr). The 2025
+   * LR-overflow series (mainline, `pending-first`) dropped that cut.
    */
   private refresh(cpu: number): void {
     this.core.settle();
     this.stale[cpu] = 0;
     const list = this.core.apList[cpu];
-    if (this.depth(list) > this.count) this.sort(list);
+    const multiSgi = this.multiSgi(list);
+    if (multiSgi || this.depth(list) > this.count) this.sort(list);
+    const s = this.core.irqs;
     const base = cpu * this.count;
     let n = 0;
+    let prio = 0xff;
     for (let i = 0; i < list.length && n < this.count; i++) {
+      const slot = list[i];
+      if (multiSgi && s.priority[slot] > prio) break;
       // After settle() every entry's oracle names this vCPU (vgic_target_oracle == vcpu).
-      this.slots[base + n++] = list[i];
+      this.slots[base + n++] = slot;
+      if (multiSgi && this.sourcesLeft(slot)) prio = s.priority[slot];
     }
     this.used[cpu] = n;
+  }
+
+  /** A GICv2 SGI's sources after vgic_v2_populate_lr loaded it: an active one keeps them all, a pending one gives up its lowest. */
+  private sourcesLeft(slot: number): boolean {
+    const s = this.core.irqs;
+    if (!s.isPrivate(slot) || s.intidOf(slot) >= NR_SGIS) return false;
+    const src = s.source[slot];
+    return s.active[slot] ? src !== 0 : (src & (src - 1)) !== 0;
   }
 
   /**
    * compute_ap_list_depth (6.1) / summarize_ap_list (mainline): one per entry, a GICv2 SGI one per
    * pending source (plus one when active) on 6.1; vgic_irq_get_lr_count. Mainline counts each
-   * entry once. Either way the list is sorted only when this exceeds the list registers.
+   * entry once. Either way the list is sorted when this exceeds the list registers.
    */
   private depth(list: readonly number[]): number {
-    if (this.rule !== 'active-first' || this.core.gicVersion !== 2) return list.length;
-    const s = this.core.irqs;
+    if (!this.countsSgiSources()) return list.length;
     let d = 0;
-    for (let i = 0; i < list.length; i++) {
-      const slot = list[i];
-      const src = s.isPrivate(slot) && s.intidOf(slot) < NR_SGIS ? s.source[slot] : 0;
-      d += src !== 0 ? popcount8(src) + s.active[slot] : 1;
-    }
+    for (let i = 0; i < list.length; i++) d += this.lrCount(list[i]);
     return d;
+  }
+
+  /** compute_ap_list_depth's multi_sgi (6.1/6.12, GICv2): some SGI needs more than one list register. */
+  private multiSgi(list: readonly number[]): boolean {
+    if (!this.countsSgiSources()) return false;
+    for (let i = 0; i < list.length; i++) if (this.lrCount(list[i]) > 1) return true;
+    return false;
+  }
+
+  private countsSgiSources(): boolean {
+    return this.rule === 'active-first' && this.core.gicVersion === 2;
+  }
+
+  /** vgic_irq_get_lr_count: a GICv2 SGI with sources counts one per source, plus one when active. */
+  private lrCount(slot: number): number {
+    const s = this.core.irqs;
+    const src = s.isPrivate(slot) && s.intidOf(slot) < NR_SGIS ? s.source[slot] : 0;
+    return src !== 0 ? popcount8(src) + s.active[slot] : 1;
   }
 
   /** Stable insertion sort of the ap_list by the kernel's vgic_irq_cmp (lists are short; no allocation). */

@@ -69,7 +69,9 @@ describe('campaign streams', () => {
       eois += s.events.filter((e) => e.kind === EventKind.SysregWrite && e.enc === EOIR1).length;
       dirs += s.events.filter((e) => e.kind === EventKind.SysregWrite && e.enc === DIR).length;
     }
-    for (const seed of streamSeeds(2, 4, 2)) {
+    // 8 GICv2 streams: on 6.1 a multi-source SGI keeps everything of lower priority out of the
+    // list registers (vgic_flush_lr_state's multi-SGI cut), so fewer GICC acknowledges are EOId.
+    for (const seed of streamSeeds(2, 8, 2)) {
       const s = generateStream({ seed, version: 2, events: 1500, policy });
       gicvEois += s.events.filter((e) => e.kind === EventKind.MmioWrite && e.frame === Frame.CpuIf && (e.offset === 0x10 || e.offset === 0x1000)).length;
     }

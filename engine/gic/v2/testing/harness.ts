@@ -1,7 +1,7 @@
 // Helpers for the GICv2 model tests: a model for N vCPUs, and register access by name.
 
 import { RecordingDeps } from '../../../model/deps';
-import { getPolicy } from '../../../policy/policy';
+import { getPolicy, Policy } from '../../../policy/policy';
 import { Frame, GicConfig, kvmMpidr, UserGroup } from '../../../trace/events';
 import { GicV2Model } from '../model';
 
@@ -18,8 +18,8 @@ export function v2Config(cpus = 2, spis = 256): GicConfig {
 export class V2Harness {
   readonly m: GicV2Model;
   readonly deps = new RecordingDeps();
-  constructor(policy = 'rev3', cpus = 2, spis = 256) {
-    this.m = new GicV2Model(v2Config(cpus, spis), getPolicy(policy), this.deps);
+  constructor(policy: string | Policy = 'rev3', cpus = 2, spis = 256) {
+    this.m = new GicV2Model(v2Config(cpus, spis), typeof policy === 'string' ? getPolicy(policy) : policy, this.deps);
   }
   d(cpu: number, off: number, size: 1 | 4 = 4): number {
     return Number(this.m.mmioRead(cpu, Frame.Dist, 0, off, size, null).value);
