@@ -99,7 +99,9 @@ export interface KernelSwitches {
    * DIR of an active interrupt outside the list registers still deactivates it (EOIcount
    * maintenance, trapped DIR). `active-first` (6.1, 6.12): active interrupts sort first, and an
    * EOI or DIR reaches only the list registers (outside them the hardware only counts EOIcount,
-   * which those kernels ignore), so the interrupt stays active.
+   * which those kernels ignore), so the interrupt stays active; and a GICv2 SGI needing more than
+   * one list register sorts the list and keeps everything of lower priority out of the list
+   * registers (the multi-SGI cut, which the 2025 series removed).
    */
   lrOverflow: LrOverflowRule;
 }
