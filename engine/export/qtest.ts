@@ -1,6 +1,7 @@
 // A reproducer plan of an MMIO-only trace as a QEMU qtest (tests/qtest conventions: libqtest's
 // qtest_init with `-machine virt,gic-version=N`, qtest_read/write at the trace's frame addresses,
-// g_assert_cmphex per read, g_test_message naming the access when it fails). The reads are held
+// g_assert_cmphex per read, g_test_message naming the access when it fails) and CPU 0's IRQ and
+// FIQ inputs after each access (qtest_irq_intercept_in on the CPU, qtest_get_irq). The reads are held
 // to policy P's golden, except where QEMU's GIC is known to answer otherwise for every read of a
 // register (engine/fidelity/qemu-rules.ts `pin`): those are checked as the rule says, and the
 // step names the rule. The operation table is also what `gicreplay run-qtest` reads and performs
@@ -18,6 +19,18 @@ import { ReproPlan } from './plan';
 /** QEMU's virt machine (hw/arm/virt.c memmap): where its GIC frames are. */
 export const VIRT_GIC = { dist: 0x08000000n, cpuif: 0x08010000n, redist: 0x080a0000n, redistStride: 0x20000n } as const;
 
+/**
+ * Where a qtest sees the GIC's outputs: CPU 0's GPIO inputs (target/arm/cpu.c: 0 IRQ, 1 FIQ, 2
+ * VIRQ, 3 VFIQ), which hw/arm/virt.c wires the GIC's per-CPU outputs to. The GIC's own outputs
+ * are sysbus IRQs, a named GPIO ("sysbus-irq"), and QEMU 7.2's irq_intercept_out skips named
+ * GPIOs; irq_intercept_in on the CPU replaces its input handlers (passing each level on), so the
+ * GIC's qemu_set_irq reaches qtest. virt creates the CPUs first: CPU n is /machine/unattached/device[n]
+ * (qom-list over QMP on QEMU 7.2). One device per qtest, so only CPU 0's lines.
+ */
+export const QTEST_CPU0 = '/machine/unattached/device[0]';
+export const QTEST_IRQ = 0;
+export const QTEST_FIQ = 1;
+
 export interface QtestStep {
   write: boolean;
   size: 1 | 2 | 4 | 8;
@@ -26,6 +39,9 @@ export interface QtestStep {
   value: bigint;
   /** Read: the bits compared (0: not checked). */
   keep: bigint;
+  /** CPU 0's IRQ and FIQ inputs after the access (the golden's state of vCPU 0 after the event), or -1: not checked. */
+  irq: number;
+  fiq: number;
   /** "event 1: cpu0 read GICD_IGROUPR1 (0x8000084/4)", with the rule or the skip reason after it. */
   what: string;
 }
@@ -86,12 +102,20 @@ export function qtestPlan(file: string, header: TraceHeader, events: readonly Tr
   let checks = 0;
   // Words written so far (reset-value pins hold only until then).
   const written = new Set<bigint>();
+  // vCPU 0's IRQ/FIQ after each event, where the reproducer observes it (its own access or a probe).
+  const cpu0 = new Map<number, { irq: number; fiq: number }>();
+  for (const s of plan.steps) if (s.isr && s.cpu === 0 && !s.isr.skip) cpu0.set(s.event, s.isr.want);
+  const lines = (s: (typeof plan.steps)[number]): { irq: number; fiq: number } => {
+    const w = cpu0.get(s.event);
+    if (w) checks++;
+    return w ?? { irq: -1, fiq: -1 };
+  };
   for (const s of plan.steps) {
     if (s.op !== 'mr' && s.op !== 'mw') continue;
     const size = s.size as QtestStep['size'];
     if (s.op === 'mw') {
       for (let b = 0n; b < BigInt(size); b++) written.add((s.addr + b) & ~3n);
-      steps.push({ write: true, size, addr: s.addr, value: s.value, keep: 0n, what: s.what });
+      steps.push({ write: true, size, addr: s.addr, value: s.value, keep: 0n, ...lines(s), what: s.what });
       continue;
     }
     const all = size === 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * size)) - 1n;
@@ -105,7 +129,7 @@ export function qtestPlan(file: string, header: TraceHeader, events: readonly Tr
       what = `${s.what}: QEMU's GIC ${'qemu' in pinned.pin ? `answers ${hex(pinned.pin.qemu)}` : `differs in bits ${hex(pinned.pin.differs)}`} where KVM answers ${hex(s.read!.want)} (rule ${pinned.rule.id})`;
     }
     if (keep) checks++;
-    steps.push({ write: false, size, addr: s.addr, value: value & keep, keep, what });
+    steps.push({ write: false, size, addr: s.addr, value: value & keep, keep, ...lines(s), what });
   }
   return { gic: gic.version, cpus: gic.cpus.length, steps, checks };
 }
@@ -122,7 +146,8 @@ export function renderQtest(q: QtestPlan, plan: ReproPlan, name: string): string
   const slug = name.replace(/\.gtr$/, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
   const out = [
     '/*',
-    ` * QTest of QEMU's GICv${q.gic} (virt machine) replaying ${commentText(name)}: every read checked against`,
+    ` * QTest of QEMU's GICv${q.gic} (virt machine) replaying ${commentText(name)}: every read, and CPU 0's IRQ and`,
+    ' * FIQ after every access where the golden records vCPU 0\'s state (qtest_get_irq), checked against',
     ` * ${commentText(plan.source)} (policy ${commentText(plan.policy.id)}),`,
     " * except where QEMU's GIC answers a register otherwise than KVM's vGIC for every read (the step",
     ' * names the rule of gicreplay\'s engine/fidelity/qemu-rules.ts; only the bits of .keep are compared).',
@@ -145,11 +170,12 @@ export function renderQtest(q: QtestPlan, plan: ReproPlan, name: string): string
     '    uint64_t addr;',
     '    uint64_t value; /* written, or expected on the bits of keep */',
     '    uint64_t keep;  /* bits compared; 0: not checked */',
+    '    int irq, fiq;   /* CPU 0\'s IRQ and FIQ inputs afterwards; -1: not checked */',
     '    const char *what;',
     '} GicAccess;',
     '',
     'static const GicAccess accesses[] = {',
-    ...q.steps.map((s) => `    { ${s.write ? 'true' : 'false'}, ${s.size}, ${c64(s.addr)}, ${c64(s.value)}, ${c64(s.keep)}, ${cString(s.what)} },`),
+    ...q.steps.map((s) => `    { ${s.write ? 'true' : 'false'}, ${s.size}, ${c64(s.addr)}, ${c64(s.value)}, ${c64(s.keep)}, ${s.irq}, ${s.fiq}, ${cString(s.what)} },`),
     '};',
     '',
     'static uint64_t gic_read(QTestState *qts, const GicAccess *a)',
@@ -175,24 +201,39 @@ export function renderQtest(q: QtestPlan, plan: ReproPlan, name: string): string
     '    QTestState *qts = qtest_init(QEMU_ARGS);',
     '    unsigned checked = 0;',
     '',
+    '    /*',
+    "     * The GIC's outputs reach qtest through CPU 0's inputs (0 IRQ, 1 FIQ): the GIC's own are",
+    "     * sysbus IRQs, named GPIOs, which irq_intercept_out does not intercept (QEMU 7.2).",
+    '     */',
+    `    qtest_irq_intercept_in(qts, ${cString(QTEST_CPU0)});`,
     '    for (size_t i = 0; i < G_N_ELEMENTS(accesses); i++) {',
     '        const GicAccess *a = &accesses[i];',
     '        uint64_t v;',
     '',
     '        if (a->write) {',
     '            gic_write(qts, a);',
-    '            continue;',
+    '        } else {',
+    '            v = gic_read(qts, a);',
+    '            if (a->keep) {',
+    '                if ((v & a->keep) != a->value) {',
+    '                    g_test_message("%s: QEMU answered 0x%" PRIx64 ", expected 0x%" PRIx64',
+    '                                   " on the bits 0x%" PRIx64, a->what, v, a->value, a->keep);',
+    '                }',
+    '                g_assert_cmphex(v & a->keep, ==, a->value);',
+    '                checked++;',
+    '            }',
     '        }',
-    '        v = gic_read(qts, a);',
-    '        if (!a->keep) {',
-    '            continue;',
+    '        if (a->irq >= 0) {',
+    `            int irq = qtest_get_irq(qts, ${QTEST_IRQ}), fiq = qtest_get_irq(qts, ${QTEST_FIQ});`,
+    '',
+    '            if (irq != a->irq || fiq != a->fiq) {',
+    '                g_test_message("%s: CPU 0\'s IRQ %d FIQ %d, expected IRQ %d FIQ %d",',
+    '                               a->what, irq, fiq, a->irq, a->fiq);',
+    '            }',
+    '            g_assert_cmpint(irq, ==, a->irq);',
+    '            g_assert_cmpint(fiq, ==, a->fiq);',
+    '            checked++;',
     '        }',
-    '        if ((v & a->keep) != a->value) {',
-    '            g_test_message("%s: QEMU answered 0x%" PRIx64 ", expected 0x%" PRIx64',
-    '                           " on the bits 0x%" PRIx64, a->what, v, a->value, a->keep);',
-    '        }',
-    '        g_assert_cmphex(v & a->keep, ==, a->value);',
-    '        checked++;',
     '    }',
     '    g_assert_cmpuint(checked, ==, CHECKS);',
     '    qtest_quit(qts);',

@@ -15,7 +15,7 @@ export function exportCommand(y: Argv): Argv {
       (c) =>
         policyOptions(c, { count: 'one' })
           .positional('trace', { type: 'string', demandOption: true, describe: 'trace file (.gtr)' })
-          .option('format', { type: 'string', choices: [...EXPORT_FORMATS], default: 'c', describe: 'c: a standalone C program (aarch64-linux-gnu-gcc -static; gicreplay run-repro runs it); kvm-selftest: a test for the kernel\'s tools/testing/selftests/kvm/arm64/ (its library, GUEST_SYNC, TEST_ASSERT, ksft TAP), the same operations and checks; qtest: for an MMIO-only trace, a test for QEMU\'s tests/qtest/ checking the reads on QEMU\'s virt GIC (gicreplay run-qtest runs it)' })
+          .option('format', { type: 'string', choices: [...EXPORT_FORMATS], default: 'c', describe: 'c: a standalone C program (aarch64-linux-gnu-gcc -static; gicreplay run-repro runs it); kvm-selftest: a test for the kernel\'s tools/testing/selftests/kvm/arm64/ (its library, GUEST_SYNC, TEST_ASSERT, ksft TAP), the same operations and checks; qtest: for an MMIO-only trace, a test for QEMU\'s tests/qtest/ checking the reads and CPU 0\'s IRQ/FIQ on QEMU\'s virt GIC (gicreplay run-qtest runs it)' })
           .option('o', { alias: 'output', type: 'string', demandOption: true, describe: 'where to write it (atomically; - for standard output)' }),
       (a) => {
         const root = findProjectRoot(process.cwd());
@@ -35,7 +35,7 @@ export function exportCommand(y: Argv): Argv {
     )
     .command(
       'run-qtest <files..>',
-      'Run exported qtests (export --format qtest) against the installed qemu-system-aarch64 through the qtest protocol, without QEMU\'s tree: TAP per checked read; exit 1 when any read differs',
+      'Run exported qtests (export --format qtest) against the installed qemu-system-aarch64 through the qtest protocol, without QEMU\'s tree: TAP per check (each read, and CPU 0\'s IRQ/FIQ after each access); exit 1 when any differs',
       (c) =>
         c
           .positional('files', { type: 'string', array: true, demandOption: true, describe: 'C files written by `gicreplay export --format qtest`' })
@@ -48,7 +48,7 @@ export function exportCommand(y: Argv): Argv {
         for (const f of files) {
           const r = await runQtest(parseQtest(readInputText(f, 'qtest', 64 << 20), f), f, a.qemu as string);
           if (r.failed) failed++;
-          out.line(`${r.failed ? 'FAIL' : 'PASS'} ${f} (GICv${r.gic}): ${r.checks - r.failed} of ${r.checks} reads as expected`);
+          out.line(`${r.failed ? 'FAIL' : 'PASS'} ${f} (GICv${r.gic}): ${r.checks - r.failed} of ${r.checks} checks as expected (reads, CPU 0's IRQ/FIQ)`);
           for (const l of a.verbose ? r.tap : r.tap.filter((x) => x.startsWith('not ok'))) out.line(`  ${l}`);
         }
         out.line(`${failed ? 'FAIL' : 'ok'} ${files.length - failed} of ${files.length} qtests passed on ${a.qemu as string}`);

@@ -15,6 +15,7 @@
 #define g_assert_not_reached() abort()
 #define g_assert_cmphex(n1, cmp, n2) do { uint64_t gicreplay_a_ = (n1), gicreplay_b_ = (n2); if (!(gicreplay_a_ cmp gicreplay_b_)) abort(); } while (0)
 #define g_assert_cmpuint(n1, cmp, n2) g_assert_cmphex(n1, cmp, n2)
+#define g_assert_cmpint(n1, cmp, n2) do { int64_t gicreplay_a_ = (n1), gicreplay_b_ = (n2); if (!(gicreplay_a_ cmp gicreplay_b_)) abort(); } while (0)
 
 void g_test_init(int *argc, char ***argv, ...);
 int g_test_run(void);

@@ -21,5 +21,7 @@ void qtest_writew(QTestState *s, uint64_t addr, uint16_t value);
 void qtest_writel(QTestState *s, uint64_t addr, uint32_t value);
 void qtest_writeq(QTestState *s, uint64_t addr, uint64_t value);
 void qtest_add_func(const char *str, void (*fn)(void));
+void qtest_irq_intercept_in(QTestState *s, const char *string);
+bool qtest_get_irq(QTestState *s, int num);
 
 #endif
