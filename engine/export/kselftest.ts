@@ -27,7 +27,8 @@ export function renderKselftest(p: ReproPlan, traceName: string): string {
     ` * Exported by \`gicreplay export ${commentText(traceName)} --policy ${p.policy.id} --format kvm-selftest\`:`,
     ` * ${p.steps.length} operations, ${p.checks} checks against ${commentText(p.source)}.`,
     ' *',
-    ' * For tools/testing/selftests/kvm/arm64/ (add it to TEST_GEN_PROGS_arm64 in the Makefile). It',
+    ' * For tools/testing/selftests/kvm/arm64/ (add it to TEST_GEN_PROGS_arm64 in the Makefile; older',
+    ' * trees, 6.1 among them, name them aarch64/ and TEST_GEN_PROGS_aarch64: tools/kvm/selftest-6.1.sh). It',
     ` * creates ${vm.cpus} vCPU${vm.cpus === 1 ? '' : 's'} and a vGICv${vm.gic} with ${vm.nrIrqs} interrupts at the trace's frame addresses`,
     ' * (kvm_create_device and kvm_device_attr_set, as vgic_init.c does: vgic_v3_setup() fixes the',
     ' * frames and initialises the vGIC at once, where the trace chooses both), puts KVM in revision',
@@ -40,6 +41,7 @@ export function renderKselftest(p: ReproPlan, traceName: string): string {
     '#include <errno.h>',
     '#include <string.h>',
     '#include <linux/kvm.h>',
+    '#include <linux/version.h>',
     '',
     '#include "kvm_util.h"',
     '#include "processor.h"',
@@ -347,6 +349,10 @@ int main(void)
 
   ksft_print_header();
   vm = vm_create_with_vcpus(NCPUS, guest_code, vcpus);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+  /* Before 6.2 the library left the ucall MMIO address to the test (6.1's aarch64 tests all call it). */
+  ucall_init(vm, NULL);
+#endif
   vm_init_descriptor_tables(vm);
   for (int c = 0; c < NCPUS; c++)
     vcpu_init_descriptor_tables(vcpus[c]);

@@ -18,6 +18,9 @@ export interface ReproSource {
   /** A name for reports (the file's base name). */
   name: string;
   text: string;
+  /** A program built elsewhere (a kvm-selftest in a kernel tree): run as is, `text` only names it; `gic` then says which host GIC it needs. */
+  bin?: string;
+  gic?: 2 | 3;
 }
 
 export interface ReproRun {
@@ -97,7 +100,7 @@ export function runRepros(sources: readonly ReproSource[], host: KvmHost): Repro
     let name = `${String(i).padStart(3, '0')}-${base}`;
     while (names.has(name)) name += '_';
     names.add(name);
-    return { src: s, name, gic: reproGic(s.text, s.name), bin: compileStatic(s.text, s.name) };
+    return { src: s, name, gic: s.gic ?? reproGic(s.text, s.name), bin: s.bin ?? compileStatic(s.text, s.name) };
   });
   const out = new Map<string, ReproRun>();
   if (host.kind === 'native') {

@@ -41,6 +41,8 @@ static void run(const char *name) {
     dup2(fds[1], 2);
     close(fds[0]);
     close(fds[1]);
+    // argv[0] is the name, run from /repro: a KVM selftest opens its own ELF by argv[0] (kvm_vm_elf_load).
+    if (chdir("/repro") < 0) _exit(127);
     execl(path, name, (char *)NULL);
     printf("cannot run %s: %s\n", path, strerror(errno));
     _exit(127);

@@ -14,7 +14,13 @@ struct ucall {
 };
 
 struct kvm_vcpu;
+struct kvm_vm;
 void ucall(uint64_t cmd, int nargs, ...);
+#include <linux/version.h>
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* 6.1's, which the test calls itself there (the UAPI headers here may be 6.1's). */
+void ucall_init(struct kvm_vm *vm, void *arg);
+#endif
 uint64_t get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 void report_guest_assert(struct ucall *uc);
 
