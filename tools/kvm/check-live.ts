@@ -1,7 +1,7 @@
 // CI check: record bare-metal test guests live on real KVM (the nested host) and compare each
 // captured event stream with its checked-in trace (traces/ftrace/kvm-*.gtr), per vCPU and
 // without host time. `--bless` re-records the checked-in traces and their raw ftrace text
-// (refused when CI=true); names select recordings (default: all seven, 6.1 and 6.12; the Linux guest's compares its GIC MMIO accesses only).
+// (refused when CI=true); names select recordings (default: all eight, 6.1 and 6.12; the Linux guests' compare their GIC MMIO accesses only).
 //   npx tsc -p tsconfig.json && node dist/tools/kvm/check-live.js [--bless] [NAME…]
 
 import * as path from 'path';
