@@ -113,8 +113,10 @@ export class ListRegisters {
     const before = list.slice();
     const base = cpu * this.count;
     const held = Array.from(this.slots.subarray(base, base + this.used[cpu]));
-    if (this.depth(list) > this.count) this.sort(list);
-    const fresh = list.slice(0, this.count);
+    // The reload itself, so the check follows every rule of the selection (the sort, 6.1's
+    // multi-SGI cut): a current vCPU must come out of it with the same list and the same slots.
+    this.refresh(cpu);
+    const fresh = Array.from(this.slots.subarray(base, base + this.used[cpu]));
     if (list.some((s, i) => s !== before[i]) || fresh.length !== held.length || fresh.some((s, i) => s !== held[i])) {
       throw new Error(`list registers of vCPU ${cpu} not marked stale: they hold [${held.join(', ')}] of ap_list [${before.join(', ')}], a reload would give [${fresh.join(', ')}] of [${list.join(', ')}]`);
     }
