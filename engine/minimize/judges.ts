@@ -233,21 +233,40 @@ function lineIdx(l: string): number {
   return /^\d+$/.test(t) ? Number(t) : -1;
 }
 
-export class GoldenJudge implements Judge {
-  readonly boots = 0;
+/**
+ * A judge whose causal slice is one policy's model slice of the target (policySlice, computed
+ * once) and whose replays are its budget's count: the golden and the KVM judges.
+ */
+export abstract class PolicySliceJudge implements Judge {
+  abstract readonly boots: number;
   private sliceCache: number[] | undefined;
 
-  private constructor(
-    private readonly header: TraceHeader,
-    private readonly events: readonly TraceEvent[],
-    private readonly policy: Policy,
-    private readonly budget: ReplayBudget,
+  protected constructor(
+    protected readonly header: TraceHeader,
+    protected readonly events: readonly TraceEvent[],
+    protected readonly policy: Policy,
+    protected readonly budget: ReplayBudget,
     readonly target: Target,
-    private readonly golden: string[],
   ) {}
 
   get replays(): number {
     return this.budget.used;
+  }
+
+  slice(): number[] {
+    this.sliceCache ??= policySlice(this.header, this.events, this.target.index, this.policy);
+    return this.sliceCache;
+  }
+
+  abstract fixed(): number[];
+  abstract firstShowing(cands: readonly (BuiltCandidate | null)[]): number;
+}
+
+export class GoldenJudge extends PolicySliceJudge {
+  readonly boots = 0;
+
+  private constructor(header: TraceHeader, events: readonly TraceEvent[], policy: Policy, budget: ReplayBudget, target: Target, private readonly golden: string[]) {
+    super(header, events, policy, budget, target);
   }
 
   /** The judge for the first drift from `golden` (body lines), or null when the replay matches it. */
@@ -289,11 +308,6 @@ export class GoldenJudge implements Judge {
     const was = golden.filter((l) => lineIdx(l) === index).map(unindexed);
     const describe = `event ${index}: golden ${was.join('; ') || '(no record)'}; now ${now.join('; ') || '(no record)'}`;
     return new GoldenJudge(header, events, policy, budget, { index, signature: now.join('\n'), describe, mode: 'present' }, was);
-  }
-
-  slice(): number[] {
-    this.sliceCache ??= policySlice(this.header, this.events, this.target.index, this.policy);
-    return this.sliceCache;
   }
 
   /**

@@ -14,26 +14,23 @@ import { KvmHost } from '../backend/kvm/host';
 import { Policy } from '../policy/policy';
 import { TraceEvent, TraceHeader } from '../trace/events';
 import { BuiltCandidate } from './candidate';
-import { Judge, policySlice, ReplayBudget, Target } from './judges';
+import { PolicySliceJudge, ReplayBudget, Target } from './judges';
 
 const key = (d: FidelityDifference): string => `${signature(d)} cpu${d.cpu ?? '-'} model ${d.model} kvm ${d.kvm}`;
 
-export class KvmJudge implements Judge {
+export class KvmJudge extends PolicySliceJudge {
   boots = 0;
-  private sliceCache: number[] | undefined;
 
   private constructor(
-    private readonly header: TraceHeader,
-    private readonly events: readonly TraceEvent[],
-    private readonly policy: Policy,
+    header: TraceHeader,
+    events: readonly TraceEvent[],
+    policy: Policy,
     private readonly host: KvmHost,
-    private readonly budget: ReplayBudget,
-    readonly target: Target,
+    budget: ReplayBudget,
+    target: Target,
     private readonly runTimeoutMs: number | undefined,
-  ) {}
-
-  get replays(): number {
-    return this.budget.used;
+  ) {
+    super(header, events, policy, budget, target);
   }
 
   /** The judge for the trace's first unexplained model-vs-KVM difference (one boot), or null when it has none. */
@@ -44,12 +41,6 @@ export class KvmJudge implements Judge {
     const j = d ? new KvmJudge(header, events, policy, host, budget, { index: d.index, signature: key(d), describe: `cpu${d.cpu ?? '-'} ${d.what} ${d.reg}: model (${policy.id}) ${d.model}, KVM ${d.kvm}`, mode: 'present' }, o.runTimeoutMs) : null;
     if (j) j.boots = rep.boots;
     return j;
-  }
-
-  /** The model's causal slice of the differing event under the policy (what it depends on in the model). */
-  slice(): number[] {
-    this.sliceCache ??= policySlice(this.header, this.events, this.target.index, this.policy);
-    return this.sliceCache;
   }
 
   /** The differing event, and the vGIC's init (a GICv3 guest cannot run before it), as the shrinker keeps it. */
