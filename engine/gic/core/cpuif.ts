@@ -137,6 +137,11 @@ export class CpuInterface {
     return (0xff << (st.cbpr ? Math.min(st.bpr0 + 1, 7) : st.bpr1)) & 0xff;
   }
 
+  /** The group-priority mask an acknowledge or EOI of `group` uses: KVM's own when that group traps. */
+  private priorityMask(cpu: number, group: number, trapped: boolean): number {
+    return trapped ? this.trappedGroupMask(cpu, group) : this.groupMask(cpu, group);
+  }
+
   /** Running priority: the group priority of the lowest set APR bit, 0xFF when none. */
   runningPriority(cpu: number): number {
     const st = this.state[cpu];
@@ -272,7 +277,7 @@ export class CpuInterface {
     // A level interrupt keeps its latch until it is fully inactive (KVM clears it when the LR
     // state folds back to invalid), so ISPENDR still reads it while active.
     s.active[slot] = 1;
-    const bit = (prio & (trapped ? this.trappedGroupMask(cpu, g) : this.groupMask(cpu, g))) >> this.aprShift;
+    const bit = (prio & this.priorityMask(cpu, g, trapped)) >> this.aprShift;
     const apr = g === 0 ? this.state[cpu].apr0 : this.state[cpu].apr1;
     apr[bit >> 5] = (apr[bit >> 5] | (1 << (bit & 31))) >>> 0;
     if (this.core.deps.enabled) {
@@ -379,7 +384,7 @@ export class CpuInterface {
       const s = this.core.irqs;
       const g = s.group[slot];
       if (kind !== ACK_V2 && g !== kind) effect = `priority dropped; INTID ${intid} is Group ${g}, not deactivated by a Group ${kind} EOI`;
-      else if ((s.priority[slot] & (trapped ? this.trappedGroupMask(cpu, g) : this.groupMask(cpu, g))) !== dropped) effect = `priority dropped (0x${dropped.toString(16)}); INTID ${intid} has another priority, not deactivated`;
+      else if ((s.priority[slot] & this.priorityMask(cpu, g, trapped)) !== dropped) effect = `priority dropped (0x${dropped.toString(16)}); INTID ${intid} has another priority, not deactivated`;
       else if (this.state[cpu].eoiMode) effect = undefined;
       else this.deactivate(slot);
     }
