@@ -141,10 +141,12 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
       if (rule && !cascade.has(c)) cascade.set(c, { from: r.index, rule });
     }
   }
-  const gicvRead = (d: RuleInput): boolean => {
+  /** A GICv2 guest's GICC access: the nested host's GICV frame answers it, not KVM. */
+  const onGicvFrame = (d: RuleInput): boolean => {
     const ev = events[d.index];
-    return v2 && d.what === 'read' && ev?.kind === EventKind.MmioRead && ev.frame === Frame.CpuIf && GICV_COMPUTED.test(d.reg);
+    return v2 && ev?.kind === EventKind.MmioRead && ev.frame === Frame.CpuIf;
   };
+  const gicvRead = (d: RuleInput): boolean => d.what === 'read' && onGicvFrame(d) && GICV_COMPUTED.test(d.reg);
   const gicv: Map<number, GicvAnswer> = ctx.policy ? qemuGicvAnswers(h, events, ctx.policy, diffs.filter(gicvRead)) : new Map();
   /** Real KVM's value is what QEMU's GICV computes from the model's state (rule gicv-pending). */
   const isGicvPending = (d: RuleInput): boolean => gicvRead(d) && gicv.get(d.index)?.value === Number(d.kvm);
@@ -152,8 +154,7 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
     if (!cascade.has(c) || cascade.get(c)!.from > from) cascade.set(c, { from, rule });
   };
   for (const d of diffs) {
-    const ev = events[d.index];
-    if (v2 && ev?.kind === EventKind.MmioRead && ev.frame === Frame.CpuIf && isAliasRead(d)) startCascade(d.cpu ?? 0, d.index, 'gicv-aliases');
+    if (onGicvFrame(d) && isAliasRead(d)) startCascade(d.cpu ?? 0, d.index, 'gicv-aliases');
     // An IAR that acknowledged something else on the host: what is active and pending differs from here on.
     if (d.reg === 'GICC_IAR' && isGicvPending(d) && (gicv.get(d.index)!.acknowledges || Number(d.model) < 1020)) startCascade(d.cpu ?? 0, d.index, 'gicv-pending');
   }
@@ -192,9 +193,8 @@ export function classifier(h: TraceHeader, events: readonly TraceEvent[], model:
   const unmodelled = new Set(model.filter((r) => r.op === 'read' && r.unmodelled).map((r) => (r as { index: number }).index));
 
   return (d) => {
-    const ev = events[d.index];
     if (d.what === 'read' && unmodelled.has(d.index)) return hit('unmodelled');
-    if (v2 && ev?.kind === EventKind.MmioRead && ev.frame === Frame.CpuIf) {
+    if (onGicvFrame(d)) {
       if (d.reg === 'GICC_IIDR') return hit('gicv-iidr');
       if (isAliasRead(d)) return hit('gicv-aliases');
     }
