@@ -5,8 +5,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InputError, UsageError } from '../errors';
 import { Policy } from '../policy/policy';
-import { ReplayOptions, replayStream } from '../replay/replay';
-import { ReplayRecord } from '../replay/records';
+import { Replayer, ReplayOptions, replayStream, streamTrace } from '../replay/replay';
+import { ReplayRecord, ReplaySink } from '../replay/records';
 import { openTrace } from '../trace/reader';
 import { TraceHeader } from '../trace/events';
 import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
@@ -178,7 +178,7 @@ export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}):
 
 /** The result of a pair whose new body is byte-identical to its golden's, or null to take the full path. */
 function quickMatch(inp: PairInput): PairResult | null {
-  const { trace, policy, golden } = inp;
+  const { trace, policy } = inp;
   let exp: Expected | null = null;
   try {
     exp = openExpected(inp);
@@ -192,22 +192,192 @@ function quickMatch(inp: PairInput): PairResult | null {
     if (!hasher) return null;
     if (hasher.lines !== bh.bodyLines || hasher.digest() !== bh.bodySha256) return null;
     if (exp.body.rawDigest() !== (bh.storedSha256 ?? bh.bodySha256)) return null;
-    const res: PairResult = { id: `${trace}::${policy.id}`, trace, policy: policy.id, golden, status: 'error' };
-    if (exp.header.sameAs) res.sameAs = exp.header.sameAs;
-    res.goldenSha256 = exp.header.bodySha256;
-    res.bodySha256 = bh.bodySha256;
-    res.bodyLines = bh.bodyLines;
-    res.traceDigest = digest;
-    conclude(res, exp, digest, null, inp);
-    // A stale pair's new output goes to --pending: the full path writes it.
-    if (inp.pendingDir && res.status !== 'match') return null;
-    return res;
+    return matchedResult(inp, exp, digest);
   } catch {
     // Whatever went wrong, the full path meets it again and reports it in its own words.
     return null;
   } finally {
     exp?.close();
   }
+}
+
+/** The result of a pair whose new body is its golden's, byte for byte; null when the full path must write --pending output. */
+function matchedResult(inp: PairInput, exp: Expected, digest: string): PairResult | null {
+  const { trace, policy, golden } = inp;
+  const bh = exp.bodyHeader;
+  const res: PairResult = { id: `${trace}::${policy.id}`, trace, policy: policy.id, golden, status: 'error' };
+  if (exp.header.sameAs) res.sameAs = exp.header.sameAs;
+  res.goldenSha256 = exp.header.bodySha256;
+  res.bodySha256 = bh.bodySha256;
+  res.bodyLines = bh.bodyLines;
+  res.traceDigest = digest;
+  conclude(res, exp, digest, null, inp);
+  // A stale pair's new output goes to --pending: the full path writes it.
+  if (inp.pendingDir && res.status !== 'match') return null;
+  return res;
+}
+
+/**
+ * Check every pair of one trace, reading the trace once. The common case (every pair matches its
+ * golden) is the quick path run for all policies in lockstep: each event, decoded once, goes to
+ * one Replayer per policy. Pairs whose goldens share one body (same-as) expect the same records:
+ * the first of them renders and hashes them, the others only compare their records with its
+ * records, event by event (a record is a plain value, so equal records render to equal lines).
+ * A pair that leaves the quick path for any reason (drift, a damaged golden, a model or
+ * decoding error, a missing golden, --pending output) is checked again alone by checkPair's full
+ * path, which finds the same thing and reports it in its own words. Results are the ones
+ * checkPair gives, pair by pair, in input order.
+ */
+export function checkTracePairs(inps: readonly PairInput[], limits: Partial<CompareOptions> = {}): PairResult[] {
+  const quick = inps.length > 1 && inps.every((p) => !p.project && !p.produce && p.trace === inps[0].trace && p.layout === inps[0].layout) ? quickLanes(inps) : [];
+  return inps.map((inp, i) => quick[i] ?? checkPair(inp, limits));
+}
+
+/** One policy's replay in a lockstep quick check. */
+interface Lane {
+  inp: PairInput;
+  exp: Expected;
+  /** Set once the lane cannot conclude a match on the quick path. */
+  out: boolean;
+  replayer?: Replayer;
+  /** The lane that renders this lane's body (itself for a leader). */
+  leader: Lane;
+  /** Leader: its hasher, and the records of the event in progress when it has followers. */
+  hasher?: BodyHasher;
+  /** Leader: the hasher's digest, once taken. */
+  sha256?: string;
+  records?: ReplayRecord[];
+  followers: number;
+  /** Follower: how many of the leader's records of this event it has matched. */
+  at: number;
+}
+
+function quickLanes(inps: readonly PairInput[]): (PairResult | undefined)[] {
+  const lanes: Lane[] = [];
+  const results: (PairResult | undefined)[] = new Array(inps.length);
+  const byBody = new Map<string, Lane>();
+  try {
+    for (const inp of inps) {
+      let exp: Expected | null = null;
+      try {
+        exp = openExpected(inp);
+      } catch {
+        exp = null;
+      }
+      if (!exp) {
+        lanes.push(null as unknown as Lane);
+        continue;
+      }
+      const lane: Lane = { inp, exp, out: false, followers: 0, at: 0, leader: null as unknown as Lane };
+      const leader = byBody.get(exp.bodyFile);
+      if (leader && leader.exp.bodyHeader.bodySha256 === exp.bodyHeader.bodySha256) {
+        lane.leader = leader;
+        leader.followers++;
+      } else {
+        lane.leader = lane;
+        if (!leader) byBody.set(exp.bodyFile, lane);
+      }
+      lanes.push(lane);
+    }
+    const live = lanes.filter((l) => l);
+    if (live.length === 0) return results;
+    const reader = openTrace(abs(inps[0].layout, `traces/${inps[0].trace}`));
+    let digest: string;
+    try {
+      const fields = fieldFormatterFor(reader.header.gic);
+      for (const l of live) {
+        if (l.leader === l) {
+          l.hasher = new BodyHasher(fields);
+          if (l.followers) l.records = [];
+        }
+      }
+      streamTrace(reader, (header) => {
+        for (const l of live) startLane(l, header);
+        endEvent(live);
+        return (ev, i) => {
+          for (const l of live) {
+            if (l.out || l.leader.out) continue;
+            try {
+              l.replayer!.apply(ev, i);
+            } catch {
+              l.out = true;
+            }
+          }
+          endEvent(live);
+        };
+      });
+      digest = reader.trailer!.digest;
+    } finally {
+      reader.close();
+    }
+    const raw = new Map<string, string>();
+    lanes.forEach((l, i) => {
+      if (!l || l.out || l.leader.out) return;
+      const bh = l.exp.bodyHeader;
+      const ld = l.leader;
+      ld.sha256 ??= ld.hasher!.digest();
+      if (ld.hasher!.lines !== bh.bodyLines || ld.sha256 !== bh.bodySha256) return;
+      let rd = raw.get(l.exp.bodyFile);
+      if (rd === undefined) raw.set(l.exp.bodyFile, (rd = l.exp.body.rawDigest()));
+      if (rd !== (bh.storedSha256 ?? bh.bodySha256)) return;
+      const res = matchedResult(l.inp, l.exp, digest);
+      if (res) results[i] = res;
+    });
+    return results;
+  } catch {
+    // Whatever went wrong, each pair's full check meets it again and reports it in its own words.
+    return results.fill(undefined);
+  } finally {
+    for (const l of lanes) l?.exp.close();
+  }
+}
+
+function startLane(l: Lane, header: TraceHeader): void {
+  const sink: ReplaySink =
+    l.leader === l
+      ? l.records
+        ? (rec) => {
+            l.hasher!.add(rec);
+            l.records!.push(rec);
+          }
+        : (rec) => l.hasher!.add(rec)
+      : (rec) => {
+          const ld = l.leader;
+          if (l.out || ld.out) return;
+          if (l.at >= ld.records!.length || !sameValue(rec, ld.records![l.at])) l.out = true;
+          else l.at++;
+        };
+  try {
+    l.replayer = new Replayer(header, { policy: l.inp.policy, ...l.inp.replay }, sink);
+  } catch {
+    l.out = true;
+  }
+}
+
+/** After an event (or the resets): a follower that did not produce exactly its leader's records leaves the quick path. */
+function endEvent(lanes: readonly Lane[]): void {
+  for (const l of lanes) {
+    if (l.leader === l) continue;
+    if (l.at !== l.leader.records!.length) l.out = true;
+    l.at = 0;
+  }
+  for (const l of lanes) if (l.records) l.records.length = 0;
+}
+
+/** Structural equality of two replay records (plain objects, arrays, byte arrays, bigints, strings, numbers). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
+    if (!(a instanceof Uint8Array && b instanceof Uint8Array) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!(k in b) || !sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
 }
 
 /** Stale reasons and the status, from the recorded digests and the drift (shared by both paths). */

@@ -53,7 +53,8 @@ export async function runPairs(
   layout: Layout,
   pairs: readonly PlannedPair[],
   requested: number | 'auto',
-  inProcess: (p: PlannedPair) => PairResult,
+  /** Checks consecutive pairs of one trace together (they read it once). */
+  inProcess: (ps: readonly PlannedPair[]) => PairResult[],
   onProgress?: (done: number, total: number, id: string) => void,
   pendingDir?: string,
   signal?: AbortSignal,
@@ -71,10 +72,15 @@ export async function runPairs(
   const n = workerCount(requested, pairs.length, bytes);
   const out: PairResult[] = new Array(pairs.length);
   if (n === 0) {
-    for (let i = 0; i < pairs.length; i++) {
+    for (let i = 0; i < pairs.length; ) {
       await checkpoint(signal, 'check stopped');
-      out[i] = inProcess(pairs[i]);
-      onProgress?.(i + 1, pairs.length, pairs[i].id);
+      let j = i + 1;
+      while (j < pairs.length && pairs[j].trace === pairs[i].trace) j++;
+      const rs = inProcess(pairs.slice(i, j));
+      for (const r of rs) {
+        out[i++] = r;
+        onProgress?.(i, pairs.length, r.id);
+      }
     }
     return out;
   }

@@ -18,7 +18,7 @@ import { findObsolete, planSuite, PlanOptions, Shard, SuitePlan } from './manife
 import { CheckReport, InvariantOutcome, ObsoleteGolden, PairResult, PairStatus, REPORT_SCHEMA, Verdict } from './results';
 import { openGolden } from './store';
 import { latestBodies, readLedger, UNRECORDED } from './ledger';
-import { blessHint, checkPair, ReplayInjection } from './pair';
+import { blessHint, checkTracePairs, ReplayInjection } from './pair';
 import { runPairs } from './pool';
 import { PENDING_EXT, removePending } from './pending';
 
@@ -42,7 +42,7 @@ export async function checkGoldens(o: CheckOptions): Promise<CheckReport> {
     plan.layout,
     plan.pairs,
     workers,
-    (p) => checkPair({ layout: plan.layout, trace: p.trace, policy: p.policy, golden: p.golden, replay: o.replay, pendingDir, policyFile: p.policyFile }),
+    (ps) => checkTracePairs(ps.map((p) => ({ layout: plan.layout, trace: p.trace, policy: p.policy, golden: p.golden, replay: o.replay, pendingDir, policyFile: p.policyFile }))),
     o.onProgress,
     pendingDir,
     o.signal,
