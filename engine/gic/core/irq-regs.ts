@@ -13,12 +13,26 @@ function count(core: VgicCore, first: number, n: number): number {
   return Math.min(n, core.irqs.nrIrqs - first);
 }
 
-/** A one-bit-per-INTID register read straight from a per-slot array (group, enable, active). */
+/** The bits of `val` that name one of the k INTIDs a register covers. */
+function inRange(val: number, k: number): number {
+  return k >= 32 ? val >>> 0 : (val & ((1 << k) - 1)) >>> 0;
+}
+
+/** Index of the lowest 1 bit of a non-zero 32-bit value. */
+function lowestBit(m: number): number {
+  return 31 - Math.clz32(m & -m);
+}
+
+/**
+ * A one-bit-per-INTID register read straight from a per-slot array (group, enable, active).
+ * One-bit fields hold 0 or 1 (IrqStore), so each is shifted into place without a branch: the
+ * branch per INTID was the replay's most mispredicted one.
+ */
 function readBits(core: VgicCore, cpu: number, first: number, n: number, bits: Uint8Array, field: string): number {
   let v = 0;
   const k = count(core, first, n);
   const base = core.irqs.slot(cpu, first);
-  for (let i = 0; i < k; i++) if (bits[base + i]) v |= 1 << i;
+  for (let i = 0; i < k; i++) v |= bits[base + i] << i;
   // Dependency reads in a loop of their own: a replay without a tracker skips it whole.
   if (core.deps.enabled) for (let i = 0; i < k; i++) core.depRead(base + i, field);
   return v >>> 0;
@@ -60,16 +74,16 @@ export function readEnable(core: VgicCore, cpu: number, first: number, n: number
   return readBits(core, cpu, first, n, core.irqs.enabled, 'enabled');
 }
 
+// The set/clear writes visit only the bits written 1, lowest first (KVM's for_each_set_bit order).
+
 export function writeSetEnable(core: VgicCore, cpu: number, first: number, n: number, val: number, src: AccessSource): void {
-  const k = count(core, first, n);
   const base = core.irqs.slot(cpu, first);
-  for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.setEnabled(base + i, src === 'user');
+  for (let m = inRange(val, count(core, first, n)); m !== 0; m &= m - 1) core.setEnabled(base + lowestBit(m), src === 'user');
 }
 
 export function writeClearEnable(core: VgicCore, cpu: number, first: number, n: number, val: number): void {
-  const k = count(core, first, n);
   const base = core.irqs.slot(cpu, first);
-  for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.clearEnabled(base + i);
+  for (let m = inRange(val, count(core, first, n)); m !== 0; m &= m - 1) core.clearEnabled(base + lowestBit(m));
 }
 
 /**
@@ -82,13 +96,17 @@ export function readPending(core: VgicCore, cpu: number, first: number, n: numbe
   const k = count(core, first, n);
   const userV3 = src === 'user' && core.gicVersion === 3;
   const base = s.slot(cpu, first);
-  for (let i = 0; i < k; i++) {
-    const slot = base + i;
-    let p: boolean;
-    if (userV3) p = s.latch[slot] !== 0;
-    else if (src === 'guest' && s.hw[slot] && s.config[slot] !== CONFIG_EDGE) p = s.level[slot] !== 0;
-    else p = s.pending(slot);
-    if (p) v |= 1 << i;
+  const { latch, level, config, hw } = s;
+  const guest = src === 'guest' ? 1 : 0;
+  // irq_is_pending without a call per INTID: latch | (line & level-sensitive), every field 0 or 1
+  // (CONFIG_LEVEL is 1); a guest reading a HW-mapped level interrupt gets the line alone.
+  if (userV3) for (let i = 0; i < k; i++) v |= latch[base + i] << i;
+  else {
+    for (let i = 0; i < k; i++) {
+      const slot = base + i;
+      const lvl = config[slot];
+      v |= (guest & hw[slot] & lvl ? level[slot] : latch[slot] | (level[slot] & lvl)) << i;
+    }
   }
   if (core.deps.enabled) {
     for (let i = 0; i < k; i++) {
@@ -140,9 +158,8 @@ export function readActive(core: VgicCore, cpu: number, first: number, n: number
 
 /** ISACTIVER / ICACTIVER. `requester` is the accessing vCPU (GICv2 SGI active source; 0 from userspace). */
 export function writeActive(core: VgicCore, cpu: number, first: number, n: number, val: number, set: boolean, requester: number): void {
-  const k = count(core, first, n);
   const base = core.irqs.slot(cpu, first);
-  for (let i = 0; i < k; i++) if ((val >>> i) & 1) core.setActive(base + i, set, requester);
+  for (let m = inRange(val, count(core, first, n)); m !== 0; m &= m - 1) core.setActive(base + lowestBit(m), set, requester);
 }
 
 /**

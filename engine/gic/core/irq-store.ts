@@ -3,6 +3,8 @@
 // (32 slots per vCPU), SPIs exist once per VM, and with an ITS every LPI INTID the vITS can map
 // (8192 .. 2^16 - 1, GICD_TYPER.IDbits = 15) has a slot after the SPIs. GICv2-only fields (SGI
 // source bitmap, targets byte, active source) live here too so that both models share one store.
+// The one-bit fields (enabled, latch, level, active, group, config, hw) hold 0 or 1 and nothing
+// else: the register reads shift them into place without testing them (irq-regs.ts).
 
 export const NR_SGIS = 16;
 export const NR_PRIVATE = 32;
