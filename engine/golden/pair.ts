@@ -6,6 +6,7 @@ import * as path from 'path';
 import { InputError, UsageError } from '../errors';
 import { Policy } from '../policy/policy';
 import { Replayer, ReplayOptions, replayStream, streamTrace } from '../replay/replay';
+import { sameRecord } from '../replay/record-equal';
 import { ReplayRecord, ReplaySink } from '../replay/records';
 import { openTrace } from '../trace/reader';
 import { TraceHeader } from '../trace/events';
@@ -344,7 +345,7 @@ function startLane(l: Lane, header: TraceHeader): void {
       : (rec) => {
           const ld = l.leader;
           if (l.out || ld.out) return;
-          if (l.at >= ld.records!.length || !sameValue(rec, ld.records![l.at])) l.out = true;
+          if (l.at >= ld.records!.length || !sameRecord(rec, ld.records![l.at])) l.out = true;
           else l.at++;
         };
   try {
@@ -362,22 +363,6 @@ function endEvent(lanes: readonly Lane[]): void {
     l.at = 0;
   }
   for (const l of lanes) if (l.records) l.records.length = 0;
-}
-
-/** Structural equality of two replay records (plain objects, arrays, byte arrays, bigints, strings, numbers). */
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
-    if (!(a instanceof Uint8Array && b instanceof Uint8Array) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
-  }
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (!(k in b) || !sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  return true;
 }
 
 /** Stale reasons and the status, from the recorded digests and the drift (shared by both paths). */
