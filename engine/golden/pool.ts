@@ -4,8 +4,9 @@
 // costs about 0.12 s per MiB of trace per policy: on the 67-trace suite (469 pairs, 9.1 MiB of
 // replay, 2 cores) in-process takes 1.33 s and two workers 1.90 s. Threads pay off only when the
 // work they split is well above twice their start-up (about 20 MiB of replay, estimated from those
-// two measurements); smaller suites stay in-process. Results come back in plan order whatever
-// finishes first.
+// two measurements); smaller suites stay in-process. Either way the unit of work is one trace
+// with all its planned pairs, checked in one read of it (pair.ts checkTracePairs). Results come
+// back in plan order whatever finishes first.
 
 import * as fs from 'fs';
 import * as os from 'os';
@@ -19,19 +20,24 @@ import { PairResult } from './results';
 /** Below this much replay (trace bytes × policies) the thread start-up cost outweighs the gain. */
 export const AUTO_MIN_BYTES = 24 << 20;
 
+/** The pairs of one trace (checked together, as in-process), starting at plan position `seq`. */
 export interface WorkerTask {
   seq: number;
   root: string;
   trace: string;
-  policyId: string;
-  policyFile: string;
-  /** PlannedPair.policyFile: the --policy-file a hint names. */
-  hintFile?: string;
-  golden: string;
+  pairs: { policyId: string; policyFile: string; /** PlannedPair.policyFile: the --policy-file a hint names. */ hintFile?: string; golden: string }[];
   pendingDir?: string;
 }
 
-export type WorkerReply = { seq: number; result: PairResult } | { seq: number; fatal: string };
+export type WorkerReply = { seq: number; results: PairResult[] } | { seq: number; fatal: string };
+
+/** Plan positions where a run of consecutive pairs of one trace starts, and the end. */
+function traceRuns(pairs: readonly PlannedPair[]): number[] {
+  const starts: number[] = [];
+  for (let i = 0; i < pairs.length; i++) if (i === 0 || pairs[i].trace !== pairs[i - 1].trace) starts.push(i);
+  starts.push(pairs.length);
+  return starts;
+}
 
 function workerScript(): string | null {
   const js = path.join(__dirname, 'worker.js');
@@ -69,24 +75,26 @@ export async function runPairs(
       }
     }
   }
-  const n = workerCount(requested, pairs.length, bytes);
+  const runs = traceRuns(pairs);
+  const n = Math.min(workerCount(requested, pairs.length, bytes), runs.length - 1);
   const out: PairResult[] = new Array(pairs.length);
+  let done = 0;
+  const store = (seq: number, rs: readonly PairResult[]) => {
+    rs.forEach((r, k) => (out[seq + k] = r));
+    for (const r of rs) {
+      done++;
+      onProgress?.(done, pairs.length, r.id);
+    }
+  };
   if (n === 0) {
-    for (let i = 0; i < pairs.length; ) {
+    for (let r = 0; r + 1 < runs.length; r++) {
       await checkpoint(signal, 'check stopped');
-      let j = i + 1;
-      while (j < pairs.length && pairs[j].trace === pairs[i].trace) j++;
-      const rs = inProcess(pairs.slice(i, j));
-      for (const r of rs) {
-        out[i++] = r;
-        onProgress?.(i, pairs.length, r.id);
-      }
+      store(runs[r], inProcess(pairs.slice(runs[r], runs[r + 1])));
     }
     return out;
   }
   const script = workerScript()!;
   let next = 0;
-  let done = 0;
   await new Promise<void>((resolve, reject) => {
     const workers: Worker[] = [];
     let failed = false;
@@ -98,12 +106,13 @@ export async function runPairs(
       reject(new Interrupted(String(signal.reason ?? 'signal'), 'check stopped'));
     });
     const feed = (w: Worker) => {
-      if (next >= pairs.length) {
+      if (next + 1 >= runs.length) {
         void w.terminate();
         return;
       }
-      const p = pairs[next];
-      const t: WorkerTask = { seq: next++, root: layout.root, trace: p.trace, policyId: p.policy.id, policyFile: p.policy.file, hintFile: p.policyFile, golden: p.golden, pendingDir };
+      const seq = runs[next];
+      const group = pairs.slice(seq, runs[++next]);
+      const t: WorkerTask = { seq, root: layout.root, trace: group[0].trace, pairs: group.map((p) => ({ policyId: p.policy.id, policyFile: p.policy.file, hintFile: p.policyFile, golden: p.golden })), pendingDir };
       w.postMessage(t);
     };
     for (let i = 0; i < n; i++) {
@@ -113,12 +122,10 @@ export async function runPairs(
         if ('fatal' in m) {
           failed = true;
           stopAll();
-          reject(new Error(`worker failed on ${pairs[m.seq].id}: ${m.fatal}`));
+          reject(new Error(`worker failed on ${pairs[m.seq].trace}: ${m.fatal}`));
           return;
         }
-        out[m.seq] = m.result;
-        done++;
-        onProgress?.(done, pairs.length, pairs[m.seq].id);
+        store(m.seq, m.results);
         if (done === pairs.length) {
           stopAll();
           resolve();

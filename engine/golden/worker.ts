@@ -1,13 +1,13 @@
-// Worker-thread entry: checks the pairs the pool sends, one at a time, with the same code the
-// in-process path uses.
+// Worker-thread entry: checks the pairs of one trace the pool sends at a time, with the same code
+// the in-process path uses.
 
 import { parentPort } from 'worker_threads';
 import { getPolicy, loadPolicyFile, Policy } from '../policy/policy';
 import { layoutFor } from './layout';
-import { checkPair } from './pair';
+import { checkTracePairs } from './pair';
 import { WorkerReply, WorkerTask } from './pool';
 
-function policyOf(t: WorkerTask): Policy {
+function policyOf(t: WorkerTask['pairs'][number]): Policy {
   try {
     const p = getPolicy(t.policyId);
     if (p.file === t.policyFile) return p;
@@ -20,7 +20,8 @@ function policyOf(t: WorkerTask): Policy {
 parentPort?.on('message', (t: WorkerTask) => {
   let reply: WorkerReply;
   try {
-    reply = { seq: t.seq, result: checkPair({ layout: layoutFor(t.root), trace: t.trace, policy: policyOf(t), golden: t.golden, pendingDir: t.pendingDir, policyFile: t.hintFile }) };
+    const layout = layoutFor(t.root);
+    reply = { seq: t.seq, results: checkTracePairs(t.pairs.map((p) => ({ layout, trace: t.trace, policy: policyOf(p), golden: p.golden, pendingDir: t.pendingDir, policyFile: p.hintFile }))) };
   } catch (e) {
     reply = { seq: t.seq, fatal: (e as Error).stack ?? String(e) };
   }
