@@ -170,36 +170,7 @@ function lexists(file: string): boolean {
  * goes through the full streaming comparison, which builds the drift report from the lines.
  */
 export function checkPair(inp: PairInput, limits: Partial<CompareOptions> = {}): PairResult {
-  if (!inp.project && !inp.produce) {
-    const quick = quickMatch(inp);
-    if (quick) return quick;
-  }
-  return fullCheck(inp, limits);
-}
-
-/** The result of a pair whose new body is byte-identical to its golden's, or null to take the full path. */
-function quickMatch(inp: PairInput): PairResult | null {
-  const { trace, policy } = inp;
-  let exp: Expected | null = null;
-  try {
-    exp = openExpected(inp);
-    if (!exp) return null;
-    const bh = exp.bodyHeader;
-    let hasher: BodyHasher | undefined;
-    const digest = replayRecords(inp.layout, trace, policy, (_, fields) => {
-      const h = (hasher = new BodyHasher(fields));
-      return (rec) => h.add(rec);
-    }, inp.replay);
-    if (!hasher) return null;
-    if (hasher.lines !== bh.bodyLines || hasher.digest() !== bh.bodySha256) return null;
-    if (exp.body.rawDigest() !== (bh.storedSha256 ?? bh.bodySha256)) return null;
-    return matchedResult(inp, exp, digest);
-  } catch {
-    // Whatever went wrong, the full path meets it again and reports it in its own words.
-    return null;
-  } finally {
-    exp?.close();
-  }
+  return checkTracePairs([inp], limits)[0];
 }
 
 /** The result of a pair whose new body is its golden's, byte for byte; null when the full path must write --pending output. */
@@ -225,13 +196,13 @@ function matchedResult(inp: PairInput, exp: Expected, digest: string): PairResul
  * the first of them renders and hashes them, the others only compare their records with its
  * records, event by event (a record is a plain value, so equal records render to equal lines).
  * A pair that leaves the quick path for any reason (drift, a damaged golden, a model or
- * decoding error, a missing golden, --pending output) is checked again alone by checkPair's full
- * path, which finds the same thing and reports it in its own words. Results are the ones
- * checkPair gives, pair by pair, in input order.
+ * decoding error, a missing golden, --pending output) is checked again alone by the full
+ * streaming comparison, which finds the same thing and reports it in its own words. checkPair is
+ * this with one pair, so results are the ones checkPair gives, pair by pair, in input order.
  */
 export function checkTracePairs(inps: readonly PairInput[], limits: Partial<CompareOptions> = {}): PairResult[] {
-  const quick = inps.length > 1 && inps.every((p) => !p.project && !p.produce && p.trace === inps[0].trace && p.layout === inps[0].layout) ? quickLanes(inps) : [];
-  return inps.map((inp, i) => quick[i] ?? checkPair(inp, limits));
+  const quick = inps.length > 0 && inps.every((p) => !p.project && !p.produce && p.trace === inps[0].trace && p.layout === inps[0].layout) ? quickLanes(inps) : [];
+  return inps.map((inp, i) => quick[i] ?? fullCheck(inp, limits));
 }
 
 /** One policy's replay in a lockstep quick check. */
@@ -254,7 +225,7 @@ interface Lane {
 }
 
 function quickLanes(inps: readonly PairInput[]): (PairResult | undefined)[] {
-  const lanes: Lane[] = [];
+  const lanes: (Lane | null)[] = [];
   const results: (PairResult | undefined)[] = new Array(inps.length);
   const byBody = new Map<string, Lane>();
   try {
@@ -266,21 +237,20 @@ function quickLanes(inps: readonly PairInput[]): (PairResult | undefined)[] {
         exp = null;
       }
       if (!exp) {
-        lanes.push(null as unknown as Lane);
+        lanes.push(null);
         continue;
       }
-      const lane: Lane = { inp, exp, out: false, followers: 0, at: 0, leader: null as unknown as Lane };
-      const leader = byBody.get(exp.bodyFile);
-      if (leader && leader.exp.bodyHeader.bodySha256 === exp.bodyHeader.bodySha256) {
-        lane.leader = leader;
-        leader.followers++;
-      } else {
+      const first = byBody.get(exp.bodyFile);
+      const shares = first !== undefined && first.exp.bodyHeader.bodySha256 === exp.bodyHeader.bodySha256;
+      const lane: Lane = { inp, exp, out: false, followers: 0, at: 0, leader: shares ? first : (null as unknown as Lane) };
+      if (shares) first.followers++;
+      else {
         lane.leader = lane;
-        if (!leader) byBody.set(exp.bodyFile, lane);
+        if (!first) byBody.set(exp.bodyFile, lane);
       }
       lanes.push(lane);
     }
-    const live = lanes.filter((l) => l);
+    const live = lanes.filter((l): l is Lane => l !== null);
     if (live.length === 0) return results;
     const reader = openTrace(abs(inps[0].layout, `traces/${inps[0].trace}`));
     let digest: string;
