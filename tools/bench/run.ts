@@ -251,6 +251,12 @@ async function main(): Promise<void> {
     rows.push([`whole suite (${suite.pairs} pairs)`, ...secs(suite.seconds!), suite.maxRssMiB ? `${suite.maxRssMiB.median.toFixed(0)} / ${suite.maxRssMiB.max.toFixed(0)}` : '-']);
     rows.push([`whole suite, no worker threads`, ...secs(suite.secondsNoWorkers!), '-']);
     if (suite.onePolicy) rows.push([`suite, rev3 only (${suite.onePolicy.pairs} pairs)`, ...secs(suite.onePolicy.seconds), '-']);
+    const w = suite.warm;
+    if (w && 'skipped' in w) rows.push([`suite in one process: not measured (${w.skipped})`, '-', '-', '-', '-']);
+    else if (w) {
+      rows.push([`suite in one process, 1st check (no start-up)`, ...secs(w.first), '-']);
+      rows.push([`suite in one process, check ${w.passes} (warm JIT)`, ...secs(w.last), '-']);
+    }
   }
   if (kvm && !kvm.skipped) {
     const k = kvm as Required<KvmResult>;

@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Stat, stat } from './stats';
+import { WarmSuite } from './warm-suite';
 
 const GNU_TIME = '/usr/bin/time';
 
@@ -121,6 +122,24 @@ export interface SuiteResult {
   secondsNoWorkers?: Stat;
   /** Scaling with the number of policies: the same traces under rev3 only. */
   onePolicy?: { pairs: number; seconds: Stat };
+  /**
+   * The suite checked WARM_PASSES times in one process (warm-suite.ts): the first pass (no
+   * start-up) and the last, on code V8 has optimised. Their difference is the JIT's warm-up.
+   */
+  warm?: { passes: number; first: Stat; last: Stat; lastCpu: Stat } | { skipped: string };
+}
+
+const WARM_PASSES = 3;
+
+/** One warm-suite.js process over `root` with the snapshot build's code. */
+function warmRun(root: string, build: string): WarmSuite | string {
+  const r = spawnSync(process.execPath, [path.join(build, 'dist', 'tools', 'bench', 'warm-suite.js'), root, String(WARM_PASSES)], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (r.status !== 0) return `warm-suite.js exited ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`;
+  try {
+    return JSON.parse(r.stdout) as WarmSuite;
+  } catch {
+    return `warm-suite.js printed no report: ${r.stdout.trim().slice(0, 200)}`;
+  }
 }
 
 /** `gicreplay check --json` over the project's own traces and goldens. */
@@ -140,11 +159,17 @@ export function measureSuite(root: string, build: string, runs: number, log: (s:
   const timed: CliRun[] = [];
   const single: CliRun[] = [];
   const rev3: CliRun[] = [];
+  const warm: WarmSuite[] = [];
+  let warmSkipped: string | undefined;
   for (let i = 0; i < runs; i++) {
     timed.push(once([]));
     single.push(once(['--workers', '0']));
     rev3.push(once(['--policy', 'rev3']));
-    log(`  suite run ${i + 1}/${runs}: ${timed[i].seconds.toFixed(2)} s (workers auto), ${single[i].seconds.toFixed(2)} s (no workers), ${rev3[i].seconds.toFixed(2)} s (rev3 only)`);
+    const w = warmSkipped ? warmSkipped : warmRun(root, build);
+    if (typeof w === 'string') warmSkipped = w;
+    else warm.push(w);
+    const warmText = typeof w === 'string' ? '' : `, ${w.passes.map((p) => p.seconds.toFixed(2)).join(' / ')} s (in one process)`;
+    log(`  suite run ${i + 1}/${runs}: ${timed[i].seconds.toFixed(2)} s (workers auto), ${single[i].seconds.toFixed(2)} s (no workers), ${rev3[i].seconds.toFixed(2)} s (rev3 only)${warmText}`);
   }
   let onePairs = 0;
   try {
@@ -158,6 +183,9 @@ export function measureSuite(root: string, build: string, runs: number, log: (s:
     seconds: stat(timed.map((r) => r.seconds)),
     secondsNoWorkers: stat(single.map((r) => r.seconds)),
     onePolicy: { pairs: onePairs, seconds: stat(rev3.map((r) => r.seconds)) },
+    warm: warmSkipped
+      ? { skipped: warmSkipped }
+      : { passes: WARM_PASSES, first: stat(warm.map((w) => w.passes[0].seconds)), last: stat(warm.map((w) => w.passes[WARM_PASSES - 1].seconds)), lastCpu: stat(warm.map((w) => w.passes[WARM_PASSES - 1].cpuSeconds)) },
     maxRssMiB: timed.every((r) => r.maxRssKiB !== null) ? stat(timed.map((r) => r.maxRssKiB! / 1024)) : undefined,
   };
 }

@@ -1,0 +1,31 @@
+// warm-suite.ts checks a project's whole suite several times in one process: each pass is a real
+// check (same verdict every time), and it reports one timing per pass.
+
+import * as fs from 'fs';
+import { blessGoldens } from '../../engine/golden/bless';
+import { blessConfig, tempProject, writeTraceAt } from '../../engine/golden/testing/project';
+import { BUILTIN_POLICY_IDS } from '../../engine/policy/policy';
+import { warmSuite } from './warm-suite';
+
+test('each pass checks every pair of the suite and is timed on its own', async () => {
+  const root = tempProject();
+  try {
+    writeTraceAt(root, 'a.gtr');
+    writeTraceAt(root, 'b/c.gtr');
+    await blessGoldens({ root, cwd: root, config: blessConfig(), reason: 'warm-suite test' });
+    const pairs = 2 * BUILTIN_POLICY_IDS.length;
+    const r = await warmSuite(root, 2);
+    expect(r.pairs).toBe(pairs);
+    expect(r.summary).toBe(`${pairs} (trace × policy) pairs: ${pairs} match`);
+    expect(r.passes).toHaveLength(2);
+    for (const p of r.passes) {
+      expect(p.seconds).toBeGreaterThan(0);
+      expect(p.cpuSeconds).toBeGreaterThan(0);
+    }
+    // A golden that no longer matches shows in the verdict: the passes check, they do not just time.
+    fs.appendFileSync(`${root}/golden/a/rev3.golden`, '0 0x0 cpu0 read mmio GICD_CTLR/4 = 0x0\n');
+    expect((await warmSuite(root, 1)).summary).not.toContain(`${pairs} match`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
