@@ -126,7 +126,7 @@ export interface SuiteResult {
    * The suite checked WARM_PASSES times in one process (warm-suite.ts): the first pass (no
    * start-up) and the last, on code V8 has optimised. Their difference is the JIT's warm-up.
    */
-  warm?: { passes: number; first: Stat; last: Stat; lastCpu: Stat } | { skipped: string };
+  warm?: { passes: number; first: Stat; last: Stat } | { skipped: string };
 }
 
 const WARM_PASSES = 3;
@@ -185,7 +185,7 @@ export function measureSuite(root: string, build: string, runs: number, log: (s:
     onePolicy: { pairs: onePairs, seconds: stat(rev3.map((r) => r.seconds)) },
     warm: warmSkipped
       ? { skipped: warmSkipped }
-      : { passes: WARM_PASSES, first: stat(warm.map((w) => w.passes[0].seconds)), last: stat(warm.map((w) => w.passes[WARM_PASSES - 1].seconds)), lastCpu: stat(warm.map((w) => w.passes[WARM_PASSES - 1].cpuSeconds)) },
+      : { passes: WARM_PASSES, first: stat(warm.map((w) => w.passes[0].seconds)), last: stat(warm.map((w) => w.passes[WARM_PASSES - 1].seconds)) },
     maxRssMiB: timed.every((r) => r.maxRssKiB !== null) ? stat(timed.map((r) => r.maxRssKiB! / 1024)) : undefined,
   };
 }

@@ -4,6 +4,7 @@
 // runs on code V8 has already optimised. Their difference is the JIT's warm-up, which is most of
 // a cold check of a suite of many small traces (README, Performance).
 
+import { resolveConfig } from '../../engine/golden/config';
 import { checkGoldens } from '../../engine/golden/run';
 
 export interface WarmPass {
@@ -19,10 +20,12 @@ export interface WarmSuite {
 
 export async function warmSuite(root: string, passes: number): Promise<WarmSuite> {
   const out: WarmSuite = { pairs: 0, summary: '', passes: [] };
+  // What `CI=true gicreplay check --workers 0` runs: no progress, no threads.
+  const config = resolveConfig({ mode: 'check', env: { CI: 'true' }, tty: false, workers: 0 });
   for (let i = 0; i < passes; i++) {
     const t0 = process.hrtime.bigint();
     const c0 = process.cpuUsage();
-    const rep = await checkGoldens({ root, config: { mode: 'check', ci: true, progress: false, workers: 0 } });
+    const rep = await checkGoldens({ root, config });
     const c = process.cpuUsage(c0);
     out.passes.push({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: (c.user + c.system) / 1e6 });
     out.pairs = rep.verdict.counts.pairs;
