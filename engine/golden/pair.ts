@@ -4,7 +4,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError, UsageError } from '../errors';
-import { Policy } from '../policy/policy';
+import { ConsultLog } from '../policy/consults';
+import { Policy, policyForTrace } from '../policy/policy';
 import { Replayer, ReplayOptions, replayStream, streamTrace } from '../replay/replay';
 import { sameRecord } from '../replay/record-equal';
 import { ReplayRecord, ReplaySink } from '../replay/records';
@@ -190,12 +191,15 @@ function matchedResult(inp: PairInput, exp: Expected, digest: string): PairResul
 }
 
 /**
- * Check every pair of one trace, reading the trace once. The common case (every pair matches its
- * golden) is the quick path run for all policies in lockstep: each event, decoded once, goes to
- * one Replayer per policy. Pairs whose goldens share one body (same-as) expect the same records:
- * the first of them renders and hashes them, the others only compare their records with its
- * records, event by event (a record is a plain value, so equal records render to equal lines).
- * A pair that leaves the quick path for any reason (drift, a damaged golden, a model or
+ * Check every pair of one trace, reading the trace as few times as it can. The common case (every
+ * pair matches its golden) is the quick path: each event, decoded once, goes to one Replayer per
+ * group of policies in lockstep. A replay depends on its policy only through the answers the
+ * model asked of it (engine/policy/consults.ts), so one replay stands in for every policy of its
+ * group that gives the same answers; a policy that does not is replayed on its own in a second
+ * read of the trace. Pairs whose goldens share one body (same-as) expect the same records: the
+ * first replay for that body renders and hashes them, the others only compare their records with
+ * its records, event by event (a record is a plain value, so equal records render to equal
+ * lines). A pair that leaves the quick path for any reason (drift, a damaged golden, a model or
  * decoding error, a missing golden, --pending output) is checked again alone by the full
  * streaming comparison, which finds the same thing and reports it in its own words. checkPair is
  * this with one pair, so results are the ones checkPair gives, pair by pair, in input order.
@@ -205,10 +209,16 @@ export function checkTracePairs(inps: readonly PairInput[], limits: Partial<Comp
   return inps.map((inp, i) => quick[i] ?? fullCheck(inp, limits));
 }
 
-/** One policy's replay in a lockstep quick check. */
+/** One replay in a lockstep quick check: of the policy of `lane`, standing also for `members` if their policies agree. */
 interface Lane {
+  /** Index into the pairs (and their Expected) of the pair whose policy this lane replays. */
+  lane: number;
   inp: PairInput;
   exp: Expected;
+  /** Pairs of the same share group this replay may stand for; their policies are asked its questions at the end. */
+  members: number[];
+  /** Set when it has members: what the model asked of the policy. */
+  consults?: ConsultLog;
   /** Set once the lane cannot conclude a match on the quick path. */
   out: boolean;
   replayer?: Replayer;
@@ -225,81 +235,132 @@ interface Lane {
 }
 
 function quickLanes(inps: readonly PairInput[]): (PairResult | undefined)[] {
-  const lanes: (Lane | null)[] = [];
   const results: (PairResult | undefined)[] = new Array(inps.length);
-  const byBody = new Map<string, Lane>();
+  const exps: (Expected | null)[] = [];
   try {
     for (const inp of inps) {
-      let exp: Expected | null = null;
       try {
-        exp = openExpected(inp);
+        exps.push(openExpected(inp));
       } catch {
-        exp = null;
+        exps.push(null);
       }
-      if (!exp) {
-        lanes.push(null);
-        continue;
-      }
-      const first = byBody.get(exp.bodyFile);
-      const shares = first !== undefined && first.exp.bodyHeader.bodySha256 === exp.bodyHeader.bodySha256;
-      const lane: Lane = { inp, exp, out: false, followers: 0, at: 0, leader: shares ? first : (null as unknown as Lane) };
-      if (shares) first.followers++;
-      else {
-        lane.leader = lane;
-        if (!first) byBody.set(exp.bodyFile, lane);
-      }
-      lanes.push(lane);
     }
-    const live = lanes.filter((l): l is Lane => l !== null);
-    if (live.length === 0) return results;
-    const reader = openTrace(abs(inps[0].layout, `traces/${inps[0].trace}`));
-    let digest: string;
-    try {
-      const fields = fieldFormatterFor(reader.header.gic);
-      for (const l of live) {
-        if (l.leader === l) {
-          l.hasher = new BodyHasher(fields);
-          if (l.followers) l.records = [];
-        }
-      }
-      streamTrace(reader, (header) => {
-        for (const l of live) startLane(l, header);
-        endEvent(live);
-        return (ev, i) => {
-          for (const l of live) {
-            if (l.out || l.leader.out) continue;
-            try {
-              l.replayer!.apply(ev, i);
-            } catch {
-              l.out = true;
-            }
-          }
-          endEvent(live);
-        };
-      });
-      digest = reader.trailer!.digest;
-    } finally {
-      reader.close();
+    let todo = exps.flatMap((e, i) => (e ? [i] : []));
+    // The first read shares replays; the second replays each policy the first could not vouch for on its own.
+    for (const share of [true, false]) {
+      if (todo.length === 0) break;
+      todo = quickPass(inps, exps, todo, share, results);
     }
-    const raw = new Map<string, string>();
-    lanes.forEach((l, i) => {
-      if (!l || l.out || l.leader.out) return;
-      const bh = l.exp.bodyHeader;
-      const ld = l.leader;
-      ld.sha256 ??= ld.hasher!.digest();
-      if (ld.hasher!.lines !== bh.bodyLines || ld.sha256 !== bh.bodySha256) return;
-      let rd = raw.get(l.exp.bodyFile);
-      if (rd === undefined) raw.set(l.exp.bodyFile, (rd = l.exp.body.rawDigest()));
-      if (rd !== (bh.storedSha256 ?? bh.bodySha256)) return;
-      const res = matchedResult(l.inp, l.exp, digest);
-      if (res) results[i] = res;
-    });
     return results;
   } catch {
     // Whatever went wrong, each pair's full check meets it again and reports it in its own words.
     return results.fill(undefined);
   } finally {
-    for (const l of lanes) l?.exp.close();
+    for (const e of exps) e?.close();
+  }
+}
+
+/**
+ * Policies likely to agree on a trace: the same revision, the same answer to the guest's group
+ * writes at it, the same host and kernel (the model asks list-register and EOI questions of most
+ * traces). Only a guess (the log decides), so a wrong guess costs a second read.
+ */
+function shareKey(p: Policy): string {
+  const rev = p.defaultRevision;
+  return JSON.stringify([rev, p.guestGroupWriteHonoured(rev), p.host, p.kernel]);
+}
+
+/** One read of the trace for the pairs `todo`; fills `results` with the matches and returns the pairs to try again. */
+function quickPass(inps: readonly PairInput[], exps: readonly (Expected | null)[], todo: readonly number[], share: boolean, results: (PairResult | undefined)[]): number[] {
+  const lanes: Lane[] = [];
+  const byShare = new Map<string, Lane>();
+  const byBody = new Map<string, Lane>();
+  for (const i of todo) {
+    const inp = inps[i];
+    const exp = exps[i]!;
+    // Injected models are the tests' own: each replays as it was given.
+    const key = share && !inp.replay ? shareKey(inp.policy) : null;
+    const group = key === null ? undefined : byShare.get(key);
+    if (group) {
+      group.members.push(i);
+      continue;
+    }
+    const first = byBody.get(exp.bodyFile);
+    const shares = first !== undefined && first.exp.bodyHeader.bodySha256 === exp.bodyHeader.bodySha256;
+    const lane: Lane = { lane: i, inp, exp, members: [], out: false, followers: 0, at: 0, leader: shares ? first : (null as unknown as Lane) };
+    if (shares) first.followers++;
+    else {
+      lane.leader = lane;
+      if (!first) byBody.set(exp.bodyFile, lane);
+    }
+    if (key !== null) byShare.set(key, lane);
+    lanes.push(lane);
+  }
+  for (const l of lanes) if (l.members.length) l.consults = new ConsultLog();
+  const retry: number[] = [];
+  const reader = openTrace(abs(inps[0].layout, `traces/${inps[0].trace}`));
+  let digest: string;
+  try {
+    const fields = fieldFormatterFor(reader.header.gic);
+    for (const l of lanes) {
+      if (l.leader === l) {
+        l.hasher = new BodyHasher(fields);
+        if (l.followers) l.records = [];
+      }
+    }
+    streamTrace(reader, (header) => {
+      for (const l of lanes) startLane(l, header);
+      endEvent(lanes);
+      return (ev, i) => {
+        for (const l of lanes) {
+          if (l.out || l.leader.out) continue;
+          try {
+            l.replayer!.apply(ev, i);
+          } catch {
+            l.out = true;
+          }
+        }
+        endEvent(lanes);
+      };
+    });
+    digest = reader.trailer!.digest;
+  } finally {
+    reader.close();
+  }
+  const details = reader.header.provenance.details;
+  const raw = new Map<string, string>();
+  for (const l of lanes) {
+    if (l.out || l.leader.out) {
+      // Its replay stopped early, so it vouches for none of its members.
+      if (share) retry.push(...l.members);
+      continue;
+    }
+    const ld = l.leader;
+    ld.sha256 ??= ld.hasher!.digest();
+    for (const i of [l.lane, ...l.members]) {
+      if (i !== l.lane && !agrees(l.consults!, inps[i].policy, details)) {
+        retry.push(i);
+        continue;
+      }
+      const exp = exps[i]!;
+      const bh = exp.bodyHeader;
+      if (ld.hasher!.lines !== bh.bodyLines || ld.sha256 !== bh.bodySha256) continue;
+      let rd = raw.get(exp.bodyFile);
+      if (rd === undefined) raw.set(exp.bodyFile, (rd = exp.body.rawDigest()));
+      if (rd !== (bh.storedSha256 ?? bh.bodySha256)) continue;
+      const res = matchedResult(inps[i], exp, digest);
+      if (res) results[i] = res;
+    }
+  }
+  return retry.sort((a, b) => a - b);
+}
+
+/** Would the policy of a member have answered the replay's questions as its own policy did (on this trace's host)? */
+function agrees(log: ConsultLog, policy: Policy, details: Readonly<Record<string, string>>): boolean {
+  try {
+    return log.agrees(policyForTrace(policy, details));
+  } catch {
+    return false;
   }
 }
 
@@ -319,7 +380,7 @@ function startLane(l: Lane, header: TraceHeader): void {
           else l.at++;
         };
   try {
-    l.replayer = new Replayer(header, { policy: l.inp.policy, ...l.inp.replay }, sink);
+    l.replayer = new Replayer(header, { policy: l.inp.policy, ...l.inp.replay, consults: l.consults }, sink);
   } catch {
     l.out = true;
   }

@@ -5,6 +5,7 @@ import { InputError } from '../errors';
 import { createModel } from '../gic';
 import { DepTracker, NO_DEPS } from '../model/deps';
 import { GicModel, userWriteErrno, WriteResult } from '../model/model';
+import { ConsultLog } from '../policy/consults';
 import { Policy, policyForTrace } from '../policy/policy';
 import { createTimer } from '../timer';
 import { TimerModel } from '../timer/types';
@@ -20,6 +21,8 @@ export interface ReplayOptions {
   /** Tests inject a fake model or timer here; production replays leave both unset. */
   modelFactory?: (gic: TraceHeader['gic'], policy: Policy, deps: DepTracker) => GicModel;
   timerFactory?: (header: TraceHeader, deps: DepTracker) => TimerModel;
+  /** Note every answer the model gets from its policy (check shares a replay between policies that agree). */
+  consults?: ConsultLog;
 }
 
 /** One replay in progress: feed it events in order, then finish(). */
@@ -38,7 +41,8 @@ export class Replayer {
 
   constructor(readonly header: TraceHeader, opts: ReplayOptions, private readonly sink: ReplaySink) {
     this.deps = opts.deps ?? NO_DEPS;
-    const policy = policyForTrace(opts.policy, header.provenance.details);
+    const onTrace = policyForTrace(opts.policy, header.provenance.details);
+    const policy = opts.consults ? opts.consults.wrap(onTrace) : onTrace;
     this.model = opts.modelFactory ? opts.modelFactory(header.gic, policy, this.deps) : createModel(header.gic, policy, { deps: this.deps });
     this.timer = opts.timerFactory ? opts.timerFactory(header, this.deps) : createTimer(header, this.deps);
     this.sideRecords = this.model.takeSideRecords !== undefined && header.gic.its;
