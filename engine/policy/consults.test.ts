@@ -77,6 +77,24 @@ describe('ConsultLog', () => {
     expect(log.agrees(rev3)).toBe(false);
   });
 
+  it('two questions never share a key: arguments holding the separator, symbols with one description', () => {
+    const both = (...a: string[]) => a.length > 0;
+    const log = new ConsultLog();
+    const p = log.wrap({ ...rev3, f: both } as unknown as Policy) as unknown as { f: (...a: string[]) => boolean };
+    expect(p.f('x', 'y')).toBe(true);
+    expect(p.f('x,string:y')).toBe(true);
+    expect(log.size).toBe(2);
+    const oneArgOnly = { ...rev3, f: (...a: string[]) => a.length === 2 } as unknown as Policy;
+    expect(log.agrees(oneArgOnly)).toBe(false);
+    const s1 = Symbol('k');
+    const s2 = Symbol('k');
+    const sym = new ConsultLog();
+    const q = sym.wrap({ ...rev3, [s1]: 1, [s2]: 1 } as unknown as Policy) as unknown as Record<symbol, number>;
+    expect(q[s1] + q[s2]).toBe(2);
+    expect(sym.agrees({ ...rev3, [s1]: 1, [s2]: 2 } as unknown as Policy)).toBe(false);
+    expect(sym.agrees({ ...rev3, [s1]: 1, [s2]: 1 } as unknown as Policy)).toBe(true);
+  });
+
   it('a question answered two ways (a method with state) makes the log opaque', () => {
     let calls = 0;
     const stateful = { ...rev3, guestGroupWriteHonoured: () => ++calls > 1 } as unknown as Policy;

@@ -23,13 +23,11 @@ function isPrimitive(v: unknown): v is Primitive {
   return v === null || (typeof v !== 'object' && typeof v !== 'function');
 }
 
-function keyPart(v: unknown): string {
-  return typeof v === 'symbol' ? `sym:${v.description ?? ''}` : `${typeof v}:${String(v)}`;
-}
 
 export class ConsultLog {
   private readonly answers = new Map<string, Answer>();
   private opaqueBecause: string | null = null;
+  private readonly symbols = new Map<symbol, number>();
 
   /** Why this log cannot stand in for another policy, or null when it can. */
   get opaque(): string | null {
@@ -71,6 +69,22 @@ export class ConsultLog {
     else if (!Object.is(had.value, a.value)) this.refuse(`the policy answered ${key} two ways`);
   }
 
+  /**
+   * One question, one key, and no two questions with the same key (else the second would go
+   * unasked in agrees): typed parts as JSON, so a string holding a separator cannot pass for two
+   * parts, and symbols by identity, numbered in the order met (two symbols may share a description).
+   */
+  private keyPart(v: unknown): string {
+    if (typeof v !== 'symbol') return `${typeof v}:${String(v)}`;
+    let n = this.symbols.get(v);
+    if (n === undefined) this.symbols.set(v, (n = this.symbols.size));
+    return `symbol:${n}`;
+  }
+
+  private keyOf(parts: readonly unknown[]): string {
+    return JSON.stringify(parts.map((p) => this.keyPart(p)));
+  }
+
   private refuse(why: string): void {
     this.opaqueBecause ??= why;
   }
@@ -78,12 +92,12 @@ export class ConsultLog {
   private node(target: object, path: readonly PropertyKey[]): object {
     // One proxy per object and one wrapper per method, so identities hold (p.host === p.host).
     const children = new Map<PropertyKey, unknown>();
-    const pathKey = path.map(keyPart).join('.');
+    const pathKey = this.keyOf(path);
     return new Proxy(target, {
       get: (t, k) => {
         const v: unknown = Reflect.get(t, k, t);
         if (isPrimitive(v)) {
-          this.note(`${pathKey}.${keyPart(k)}`, { path: [...path, k], value: v });
+          this.note(`${pathKey}.${JSON.stringify(this.keyPart(k))}`, { path: [...path, k], value: v });
           return v;
         }
         let c = children.get(k);
@@ -121,12 +135,12 @@ export class ConsultLog {
   }
 
   private method(self: object, fn: (...a: unknown[]) => unknown, path: readonly PropertyKey[]): (...a: unknown[]) => unknown {
-    const pathKey = path.map(keyPart).join('.');
+    const pathKey = this.keyOf(path);
     return (...args: unknown[]) => {
       // Called on the real object: what the method reads inside is part of its answer.
       const value = fn.apply(self, args);
       if (!args.every(isPrimitive) || !isPrimitive(value)) this.refuse(`policy method ${String(path[path.length - 1])} took or gave an object`);
-      else this.note(`${pathKey}(${args.map(keyPart).join(',')})`, { path, args, value });
+      else this.note(`${pathKey}(${this.keyOf(args)}`, { path, args, value });
       return value;
     };
   }
