@@ -105,3 +105,46 @@ describe('the quick path shares replays only where the policies agree', () => {
     expect(x.drift!.first.newLine).toContain('"ignored: policy x drops userspace IGROUPR writes at revision 3"');
   });
 });
+
+describe('the kernel’s rules are asked only where they decide something', () => {
+  const replayLog = (trace: string, policyId: string) => {
+    const file = path.join(REPO, 'traces', trace);
+    const consults = new ConsultLog();
+    const policy = builtinPolicies().find((p) => p.id === policyId)!;
+    const hasher = new BodyHasher(fieldFormatterFor(gicOf(file).gic));
+    replayFile(file, { policy, consults }, (rec) => hasher.add(rec));
+    return { consults, body: hasher.digest(), details: gicOf(file).provenance.details };
+  };
+  const linux61 = () => builtinPolicies().find((p) => p.id === 'linux-6.1')!;
+
+  test('a Linux GICv3 guest whose ap_lists fit the list registers never asks the overflow rule, even at its EOIs: rev3’s replay stands for linux-6.1', () => {
+    const r = replayLog('guests/lnx-v3.gtr', 'rev3');
+    expect(r.consults.agrees(policyForTrace(linux61(), r.details))).toBe(true);
+    expect(replayLog('guests/lnx-v3.gtr', 'linux-6.1').body).toBe(r.body);
+  });
+
+  test('an ap_list that overflows the list registers asks it, and there the kernels differ', () => {
+    const r = replayLog('campaign/lr-overflow-irq-v3.gtr', 'rev3');
+    expect(r.consults.agrees(policyForTrace(linux61(), r.details))).toBe(false);
+    expect(replayLog('campaign/lr-overflow-irq-v3.gtr', 'linux-6.1').body).not.toBe(r.body);
+  });
+
+  test('check: linux-6.1 and linux-6.12 leave rev3’s replay where the overflow rule is asked, then share one replay of their own; all match', async () => {
+    const TRACE = 'campaign/lr-overflow-irq-v3.gtr';
+    const root = tempProject();
+    try {
+      fs.mkdirSync(path.join(root, 'traces', 'campaign'));
+      fs.copyFileSync(path.join(REPO, 'traces', TRACE), path.join(root, 'traces', TRACE));
+      const policies = ['rev3', 'linux-6.1', 'linux-6.12'];
+      await blessGoldens({ root, cwd: root, config: blessConfig(), reason: 'test goldens', policies });
+      const agrees = jest.spyOn(ConsultLog.prototype, 'agrees');
+      const r = await checkGoldens({ root, cwd: root, config: checkConfig(), policies });
+      expect(r.results.map((x) => `${x.policy} ${x.status}`)).toEqual(['rev3 match', 'linux-6.1 match', 'linux-6.12 match']);
+      // First read: rev3's log turns both kernels away; second read: linux-6.1's log vouches for linux-6.12.
+      expect(agrees.mock.results.map((x) => x.value)).toEqual([false, false, true]);
+    } finally {
+      jest.restoreAllMocks();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

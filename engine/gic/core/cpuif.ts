@@ -336,7 +336,13 @@ export class CpuInterface {
    */
   private outsideLrs(cpu: number, slot: number): boolean {
     const lrs = this.core.lrs;
-    return lrs.limited && this.core.policy.kernel.lrOverflow === 'active-first' && !lrs.holds(cpu, slot);
+    if (!lrs.limited) return false;
+    // A running vCPU's list registers stay as its entry loaded them, so asking what they hold
+    // first changes nothing, and the kernel's rule is asked only for an interrupt outside them
+    // (policy/consults.ts: a replay that never asks can stand for either kernel). An out vCPU's
+    // holds() may reload (and sort) its list, which only 6.1/6.12 do here: rule first.
+    if (lrs.isFrozen(cpu)) return !lrs.holds(cpu, slot) && this.core.policy.kernel.lrOverflow === 'active-first';
+    return this.core.policy.kernel.lrOverflow === 'active-first' && !lrs.holds(cpu, slot);
   }
 
   private deactivate(slot: number): void {

@@ -32,7 +32,13 @@ export interface LrCore {
 export class ListRegisters {
   /** Host list registers; 0 = unlimited (the view is the ap_list itself). */
   readonly count: number;
-  private readonly rule: LrOverflowRule;
+  /**
+   * The kernel's overflow rule, asked for the first time it decides something (a sort, a GICv2
+   * SGI needing more than one list register): a replay that never overflows never asks, so
+   * `check` can let one replay stand for kernels that differ only there (policy/consults.ts).
+   */
+  private readonly ruleOf: () => LrOverflowRule;
+  private ruleAsked: LrOverflowRule | null = null;
   /** Per vCPU: its list registers hold what its last entry loaded (it is running). */
   private readonly frozen: Uint8Array;
   /** Per vCPU: an out vCPU's fresh view must be recomputed (something it depends on changed). */
@@ -46,10 +52,10 @@ export class ListRegisters {
   constructor(
     private readonly core: LrCore,
     count: number | 'unlimited',
-    rule: LrOverflowRule,
+    rule: () => LrOverflowRule,
   ) {
     this.count = count === 'unlimited' ? 0 : count;
-    this.rule = rule;
+    this.ruleOf = rule;
     const n = core.cpus;
     this.frozen = new Uint8Array(n);
     this.stale = new Uint8Array(n).fill(1);
@@ -59,6 +65,15 @@ export class ListRegisters {
 
   get limited(): boolean {
     return this.count > 0;
+  }
+
+  private get rule(): LrOverflowRule {
+    return (this.ruleAsked ??= this.ruleOf());
+  }
+
+  /** Whether `cpu` runs with the list registers its entry loaded (they change only at its next entry). */
+  isFrozen(cpu: number): boolean {
+    return this.frozen[cpu] === 1;
   }
 
   /** Something a vCPU's fresh view depends on changed (VgicCore.touchCpu / touchAll). */
@@ -190,7 +205,7 @@ export class ListRegisters {
    * entry once. Either way the list is sorted when this exceeds the list registers.
    */
   private depth(list: readonly number[]): number {
-    if (!this.countsSgiSources()) return list.length;
+    if (!this.hasMultiLrSgi(list) || !this.countsSgiSources()) return list.length;
     let d = 0;
     for (let i = 0; i < list.length; i++) d += this.lrCount(list[i]);
     return d;
@@ -198,13 +213,18 @@ export class ListRegisters {
 
   /** compute_ap_list_depth's multi_sgi (6.1/6.12, GICv2): some SGI needs more than one list register. */
   private multiSgi(list: readonly number[]): boolean {
-    if (!this.countsSgiSources()) return false;
+    return this.hasMultiLrSgi(list) && this.countsSgiSources();
+  }
+
+  /** Some entry is a GICv2 SGI that vgic_irq_get_lr_count counts more than once; without one, either kernel counts one per entry. */
+  private hasMultiLrSgi(list: readonly number[]): boolean {
+    if (this.core.gicVersion !== 2) return false;
     for (let i = 0; i < list.length; i++) if (this.lrCount(list[i]) > 1) return true;
     return false;
   }
 
   private countsSgiSources(): boolean {
-    return this.rule === 'active-first' && this.core.gicVersion === 2;
+    return this.core.gicVersion === 2 && this.rule === 'active-first';
   }
 
   /** vgic_irq_get_lr_count: a GICv2 SGI with sources counts one per source, plus one when active. */

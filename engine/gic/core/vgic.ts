@@ -75,7 +75,7 @@ export class VgicCore {
     for (let c = 0; c < cpus; c++) this.apList.push([]);
     this.pruneCpu = new Uint8Array(cpus).fill(1);
     this.outputStale = new Uint8Array(cpus).fill(1);
-    this.lrs = new ListRegisters(this, policy.host.listRegisters, policy.kernel.lrOverflow);
+    this.lrs = new ListRegisters(this, policy.host.listRegisters, () => policy.kernel.lrOverflow);
   }
 
   // ---- change tracking (what settle() and the CPU interface must look at again) ----

@@ -190,7 +190,8 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
    */
   private refusedBeforeInit(group: UserGroup, offset: number): boolean {
     if (this.initialised || group === UserGroup.ItsRegs) return false;
-    const early = this.st.core.policy.kernel.distRegsBeforeInit === 'iidr-typer2' && group === UserGroup.DistRegs && (offset === GICD_IIDR_OFFSET || offset === GICD_TYPER2_OFFSET);
+    // The kernel's rule is asked only for the two registers it could let through.
+    const early = group === UserGroup.DistRegs && (offset === GICD_IIDR_OFFSET || offset === GICD_TYPER2_OFFSET) && this.st.core.policy.kernel.distRegsBeforeInit === 'iidr-typer2';
     return !early;
   }
 
