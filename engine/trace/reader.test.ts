@@ -88,6 +88,18 @@ describe('valid traces', () => {
     const t = file({ events: [ev] });
     expect(readTrace(t.file).events[0]).toMatchObject({ kind: EventKind.MmioWrite, cycle: 5n, offset: 0x100, value: 0x100000000n });
   });
+
+  test('kind, frame, size and level in uint8 form read as their fixint form does', () => {
+    // MMIO write: kind 2, cycle 7, cpu 0, frame 2 (redist-sgi), index 1, offset 0x100, size 4, value 1.
+    const mmio = Buffer.from([0x98, 0xcc, 0x02, 0x07, 0x00, 0xcc, 0x02, 0x01, 0xcd, 0x01, 0x00, 0xcc, 0x04, 0x01]);
+    // Line: kind 7, cycle 8, INTID 40, cpu nil, level 1.
+    const line = Buffer.from([0x95, 0xcc, 0x07, 0x08, 0x28, 0xc0, 0xcc, 0x01]);
+    const t = file({ events: [mmio, line] });
+    expect(readTrace(t.file).events).toEqual([
+      { kind: EventKind.MmioWrite, cycle: 7n, cpu: 0, frame: Frame.RedistSgi, index: 1, offset: 0x100, size: 4, value: 1n },
+      { kind: EventKind.Line, cycle: 8n, intid: 40, cpu: null, level: 1 },
+    ]);
+  });
 });
 
 describe('framing and msgpack', () => {

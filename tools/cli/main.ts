@@ -7,6 +7,9 @@ import { COMMAND_NAMES, COMMANDS } from './commands';
 import { resolveCliContext } from './context';
 import { OutputClosed } from './output';
 
+/** main() has put its EPIPE handler on process.stdout. */
+let stdoutGuarded = false;
+
 export async function main(argv: string[]): Promise<void> {
   // Deterministic fault injection for the robustness campaign (engine/util/faults.ts).
   const faults = process.env.GICREPLAY_FAULTS;
@@ -35,11 +38,15 @@ export async function main(argv: string[]): Promise<void> {
     .option('color', { type: 'string', choices: ['auto', 'always', 'never'], global: true, describe: 'colour on a terminal (auto: unless NO_COLOR is set; FORCE_COLOR forces it)' })
     .help();
   for (const c of COMMANDS) y = c(y, ctx);
-  // yargs prints --help through process.stdout: a reader that went away is not an error there either.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+  // yargs prints --help through process.stdout: a reader that went away is not an error there
+  // either. Once per process: tests and library users call main() many times.
+  if (!stdoutGuarded) {
+    stdoutGuarded = true;
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   try {
     const first = argv.find((a) => !a.startsWith('-'));
     if (first !== undefined && argv.indexOf(first) === 0 && !COMMAND_NAMES.includes(first)) {
