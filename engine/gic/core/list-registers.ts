@@ -176,7 +176,12 @@ export class ListRegisters {
     this.stale[cpu] = 0;
     const list = this.core.apList[cpu];
     const multiSgi = this.multiSgi(list);
-    if (multiSgi || this.depth(list) > this.count) this.sort(list);
+    // compute_ap_list_depth (6.1) counts a GICv2 SGI once per pending source (plus one when
+    // active), mainline's summarize_ap_list each entry once; either way the list is sorted when
+    // the depth exceeds the list registers. 6.1's depth can exceed the list's length only when
+    // some SGI counts more than once, which is multi_sgi, and that sorts anyway: so the length
+    // is the depth that decides.
+    if (multiSgi || list.length > this.count) this.sort(list);
     const s = this.core.irqs;
     const base = cpu * this.count;
     let n = 0;
@@ -200,31 +205,13 @@ export class ListRegisters {
   }
 
   /**
-   * compute_ap_list_depth (6.1) / summarize_ap_list (mainline): one per entry, a GICv2 SGI one per
-   * pending source (plus one when active) on 6.1; vgic_irq_get_lr_count. Mainline counts each
-   * entry once. Either way the list is sorted when this exceeds the list registers.
+   * compute_ap_list_depth's multi_sgi (6.1/6.12, GICv2): some SGI needs more than one list
+   * register. The rule is asked only when there is such an SGI (mainline has no multi_sgi).
    */
-  private depth(list: readonly number[]): number {
-    if (!this.hasMultiLrSgi(list) || !this.countsSgiSources()) return list.length;
-    let d = 0;
-    for (let i = 0; i < list.length; i++) d += this.lrCount(list[i]);
-    return d;
-  }
-
-  /** compute_ap_list_depth's multi_sgi (6.1/6.12, GICv2): some SGI needs more than one list register. */
   private multiSgi(list: readonly number[]): boolean {
-    return this.hasMultiLrSgi(list) && this.countsSgiSources();
-  }
-
-  /** Some entry is a GICv2 SGI that vgic_irq_get_lr_count counts more than once; without one, either kernel counts one per entry. */
-  private hasMultiLrSgi(list: readonly number[]): boolean {
     if (this.core.gicVersion !== 2) return false;
-    for (let i = 0; i < list.length; i++) if (this.lrCount(list[i]) > 1) return true;
+    for (let i = 0; i < list.length; i++) if (this.lrCount(list[i]) > 1) return this.rule === 'active-first';
     return false;
-  }
-
-  private countsSgiSources(): boolean {
-    return this.core.gicVersion === 2 && this.rule === 'active-first';
   }
 
   /** vgic_irq_get_lr_count: a GICv2 SGI with sources counts one per source, plus one when active. */
