@@ -316,20 +316,9 @@ function quickPass(inps: readonly PairInput[], exps: readonly (Expected | null)[
     streamTrace(reader, (header) => {
       for (const l of lanes) startLane(l, header);
       endEvent(lanes);
-      const only = lanes.length === 1 ? lanes[0] : null;
-      if (only) {
-        // One lane, so no followers to compare with: the step is the replay itself (a large
-        // trace checked under one policy pays nothing per event beyond its replay).
-        const r = only.replayer!;
-        return (ev, i) => {
-          if (only.out) return;
-          try {
-            r.apply(ev, i);
-          } catch {
-            only.out = true;
-          }
-        };
-      }
+      // Without followers there is nothing to settle after an event (a large trace checked
+      // under one policy then pays nothing per event beyond its replay).
+      const settle = lanes.some((l) => l.followers > 0);
       return (ev, i) => {
         for (const l of lanes) {
           if (l.out || l.leader.out) continue;
@@ -339,7 +328,7 @@ function quickPass(inps: readonly PairInput[], exps: readonly (Expected | null)[
             l.out = true;
           }
         }
-        endEvent(lanes);
+        if (settle) endEvent(lanes);
       };
     });
     digest = reader.trailer!.digest;
