@@ -58,6 +58,8 @@ export interface FakeBehaviour {
   ctlrClear?: bigint;
   /** GICD_IGROUPR1 writes are dropped under policies with revision < this (like KVM's rev < 2). */
   groupMinRevision?: number;
+  /** GICD_IGROUPR1 writes are dropped under these policies, with an effect that names none (so their bodies can be one). */
+  groupDropIn?: readonly string[];
   /** Value every ICC system-register read returns (reported as ICC_PMR_EL1). */
   iccValue?: bigint;
   /** A read of this GICD offset is refused with an InputError, as a model refuses an access it cannot decode. */
@@ -94,6 +96,7 @@ export class FakeGic implements GicModel {
     if (offset === 0) this.ctlr = value & 0x53n;
     if (offset === 0x84) {
       if (this.policy.defaultRevision < (this.b.groupMinRevision ?? 0)) return { reg, effect: `ignored: policy ${this.policy.id} drops IGROUPR writes` };
+      if (this.b.groupDropIn?.includes(this.policy.id)) return { reg, effect: 'ignored: this policy drops IGROUPR writes' };
       this.igroupr1 = value;
     }
     return { reg };
