@@ -111,7 +111,9 @@ export class Replayer {
   }
 
   apply(ev: TraceEvent, index: number): void {
-    this.advanceTo(ev.cycle);
+    // Read once: events of five or more shapes reach this load, which V8 then does the slow (megamorphic) way.
+    const cycle = ev.cycle;
+    this.advanceTo(cycle);
     this.deps.setEvent(index);
     this.summary.events++;
     const sink = this.sink;
@@ -221,8 +223,8 @@ export class Replayer {
         break;
       }
     }
-    if (this.sideRecords) this.emitSideRecords(ev.cycle, 'cpu' in ev ? ev.cpu : null, index);
-    this.emitOutputChanges(ev.cycle, index);
+    if (this.sideRecords) this.emitSideRecords(cycle, 'cpu' in ev ? ev.cpu : null, index);
+    this.emitOutputChanges(cycle, index);
   }
 
   /**

@@ -138,16 +138,18 @@ export class FrameTable<M> {
   /** word index -> row index + 1 (0 = no region). */
   private readonly wordRow: Int16Array;
   private readonly wordNames: (string | undefined)[];
+  readonly rows: readonly RegRow<M>[];
 
   constructor(
     /** Name prefix for unclaimed offsets: "GICD" gives "GICD+0x14". */
     readonly prefix: string,
     /** Frame size in bytes. */
     readonly size: number,
-    readonly rows: readonly RegRow<M>[],
+    rows: readonly RegRow<M>[],
     /** Human name of the frame for error messages. */
     readonly title: string,
   ) {
+    this.rows = rows.map(uniformRow);
     this.wordRow = new Int16Array(size >> 2);
     this.wordNames = new Array(size >> 2);
     for (let w = 0; w < size >> 2; w++) this.wordRow[w] = kvmBsearch(rows, w << 2) + 1;
@@ -217,6 +219,16 @@ export class FrameTable<M> {
     }
     return { row, reg };
   }
+}
+
+/**
+ * The row with every RegRow property, always in this order. The tables' helpers build rows with
+ * and without reset, policy and fields, in their own orders: each shape is a hidden class of its
+ * own in V8, and the loads every access makes (widths, bitsPerIrq, read, write) went megamorphic.
+ */
+function uniformRow<M>(r: RegRow<M>): RegRow<M> {
+  const { name, offset, len, bitsPerIrq, widths, naming, access, reset, policy, read, write, uaccess, fields } = r;
+  return { name, offset, len, bitsPerIrq, widths, naming, access, reset, policy, read, write, uaccess, fields };
 }
 
 function nameInRow<M>(row: RegRow<M>, off: number): string {
