@@ -10,6 +10,7 @@ import { TraceHeader } from '../trace/events';
 import { conditionAt, CounterClock, MASK32, MASK64, mod64, nextConditionFlip, signExtend32 } from './counter';
 import { CNTKCTL_VALID_BITS, CTL_ENABLE, CTL_IMASK, CTL_ISTATUS, PTIMER_PPI, TimerReg, TimerRegKind, timerRegByEnc, VTIMER_PPI } from './registers';
 import { TimerLineChange, TimerModel } from './types';
+import { bigFromUint } from '../util/bigint';
 import { hex } from '../util/hex';
 
 const NO_CHANGES: readonly TimerLineChange[] = Object.freeze([]) as readonly TimerLineChange[];
@@ -120,8 +121,8 @@ export class GenericTimers implements TimerModel {
         this.deps.read(t.ctlKey);
         this.deps.read(t.cvalKey);
         // read_timer_ctl: ISTATUS whenever the deadline has passed, ENABLE or not.
-        if (this.count(t, cycle) < t.cval) return { value: BigInt(t.ctl), reg: r.name };
-        const value = BigInt(t.ctl | CTL_ISTATUS);
+        if (this.count(t, cycle) < t.cval) return { value: bigFromUint(t.ctl), reg: r.name };
+        const value = bigFromUint(t.ctl | CTL_ISTATUS);
         if (t.ctl & CTL_ENABLE) return { value, reg: r.name };
         return { value, reg: r.name, note: 'ISTATUS=1 with ENABLE=0: KVM reports the expired condition regardless of ENABLE (architecturally UNKNOWN)' };
       }
@@ -164,7 +165,7 @@ export class GenericTimers implements TimerModel {
         t.ctl = stored >>> 0;
         this.deps.write(t.ctlKey);
         this.touched(t, cycle);
-        if (BigInt(t.ctl) === value) return { reg: r.name };
+        if (bigFromUint(t.ctl) === value) return { reg: r.name };
         const why: string[] = [];
         if (value & BigInt(CTL_ISTATUS)) why.push('ISTATUS (bit 2) is read-only');
         if (value > MASK32) why.push('KVM keeps CTL as 32 bits');

@@ -61,18 +61,21 @@ test('fast paths match msgpackr + decodeEvent on what they accept', () => {
     const bytes = [0x90 | n];
     if (n > 0) bytes.push(kind);
     for (let i = 1; i < n; i++) bytes.push(...element(r));
-    const b = Buffer.from([7, ...bytes, 0xc1]);
-    const end = 1 + bytes.length;
-    const ref = unpackr.unpack(b, { start: 1, end }) as unknown[];
+    // At byte 0 of the buffer too: a uint32 there has fewer than 3 bytes before its type byte,
+    // which the fast path's one 8-byte read of a uint32 needs.
+    const start = it % 2;
+    const b = Buffer.from([...(start ? [7] : []), ...bytes, 0xc1]);
+    const end = start + bytes.length;
+    const ref = unpackr.unpack(b, { start, end }) as unknown[];
     for (const avail of [end, end + 1, end - 1]) {
-      const a = flat.decode(b, 1, avail);
+      const a = flat.decode(b, start, avail);
       if (a !== null) {
         expect(avail).toBeGreaterThanOrEqual(end);
         expect(flat.end).toBe(end);
         expect(a.map((x) => typeof x)).toEqual(ref.map((x) => typeof x));
         expect(show(a)).toBe(show(ref));
       }
-      const ev = fast.decode(b, 1, avail);
+      const ev = fast.decode(b, start, avail);
       if (ev === null) continue;
       accepted++;
       expect(avail).toBeGreaterThanOrEqual(end);

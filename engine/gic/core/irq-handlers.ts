@@ -6,6 +6,7 @@
 // accessing vCPU on GICv2, and meaningless for SPIs (their slots are shared), so one adapter
 // serves every table.
 
+import { bigFromUint } from '../../util/bigint';
 import * as R from './irq-regs';
 import { addrToIntid, lo32, RegRead, RegRow, RegWrite } from './regtable';
 import { VgicCore } from './vgic';
@@ -21,7 +22,7 @@ type IrqWrite = (core: VgicCore, bank: number, first: number, n: number, val: nu
 
 /** A per-INTID read: `bits` per INTID, as in KVM's VGIC_ADDR_TO_INTID. */
 export function irqRead<M extends HasCore>(bits: number, f: IrqRead): RegRead<M> {
-  return (m, cpu, off, size) => BigInt(f(m.core, cpu, addrToIntid(off, bits), (size * 8) / bits));
+  return (m, cpu, off, size) => bigFromUint(f(m.core, cpu, addrToIntid(off, bits), (size * 8) / bits));
 }
 
 export function irqWrite<M extends HasCore>(bits: number, f: IrqWrite): RegWrite<M> {

@@ -9,6 +9,7 @@ import { FieldDef, lo32 } from '../core/regtable';
 import { V3_FIELDS } from './fields';
 import { dispatchSgi, sgiEffect } from './sgi';
 import { V3State } from './state';
+import { bigFromUint } from '../../util/bigint';
 import { hex } from '../../util/hex';
 
 export type IccRead = (st: V3State, cpu: number) => bigint;
@@ -130,7 +131,7 @@ function grpenRow(name: string, group: 0 | 1): IccRow {
 }
 
 function aprRow(name: string, group: 0 | 1, n: number): IccRow {
-  const read: IccRead = (st, cpu) => BigInt(st.cpuif.readApr(cpu, group, n));
+  const read: IccRead = (st, cpu) => bigFromUint(st.cpuif.readApr(cpu, group, n));
   const write: IccWrite = (st, cpu, value) => {
     st.cpuif.writeApr(cpu, group, n, lo32(value));
     return value > 0xffffffffn ? `stored ${hex(lo32(value))}: APRs are 32 bits` : undefined;
@@ -159,16 +160,16 @@ function sgiRow(name: string, allowGroup1: boolean): IccRow {
 export const V3_ICC_ROWS: readonly IccRow[] = [
   {
     name: 'ICC_PMR_EL1', enc: enc('ICC_PMR_EL1'), access: 'RW', reset: 0n, fields: V3_FIELDS.ICC_PMR_EL1,
-    read: (st, cpu) => (st.cpuif.readDep(cpu, 'pmr'), BigInt(st.cpuif.state[cpu].pmr)),
-    write: pmrWriteBy(false), uaccess: { read: (st, cpu) => BigInt(st.cpuif.state[cpu].pmr), write: pmrWriteBy(true) },
+    read: (st, cpu) => (st.cpuif.readDep(cpu, 'pmr'), bigFromUint(st.cpuif.state[cpu].pmr)),
+    write: pmrWriteBy(false), uaccess: { read: (st, cpu) => bigFromUint(st.cpuif.state[cpu].pmr), write: pmrWriteBy(true) },
   },
-  roRow('ICC_IAR0_EL1', (st, cpu) => BigInt(st.cpuif.acknowledge(cpu, ACK_G0))),
+  roRow('ICC_IAR0_EL1', (st, cpu) => bigFromUint(st.cpuif.acknowledge(cpu, ACK_G0))),
   wo('ICC_EOIR0_EL1', (st, cpu, v) => st.cpuif.endOfInterrupt(cpu, lo32(v), ACK_G0), false),
-  roRow('ICC_HPPIR0_EL1', (st, cpu) => BigInt(st.cpuif.hppir(cpu, ACK_G0))),
+  roRow('ICC_HPPIR0_EL1', (st, cpu) => bigFromUint(st.cpuif.hppir(cpu, ACK_G0))),
   {
     name: 'ICC_BPR0_EL1', enc: enc('ICC_BPR0_EL1'), access: 'RW', fields: V3_FIELDS.ICC_BPR0_EL1,
-    read: (st, cpu) => (st.cpuif.readDep(cpu, 'bpr0'), BigInt(st.cpuif.state[cpu].bpr0)),
-    write: bpr0Write, uaccess: { read: (st, cpu) => BigInt(st.cpuif.state[cpu].bpr0) },
+    read: (st, cpu) => (st.cpuif.readDep(cpu, 'bpr0'), bigFromUint(st.cpuif.state[cpu].bpr0)),
+    write: bpr0Write, uaccess: { read: (st, cpu) => bigFromUint(st.cpuif.state[cpu].bpr0) },
   },
   aprRow('ICC_AP0R0_EL1', 0, 0),
   aprRow('ICC_AP0R1_EL1', 0, 1),
@@ -183,16 +184,16 @@ export const V3_ICC_ROWS: readonly IccRow[] = [
     undef: 'ICC_NMIAR1_EL1 needs FEAT_GICv3_NMI, which KVM does not expose to this guest',
   },
   wo('ICC_DIR_EL1', (st, cpu, v) => st.cpuif.deactivateInterrupt(cpu, lo32(v)), false),
-  roRow('ICC_RPR_EL1', (st, cpu) => (st.cpuif.readDep(cpu, 'apr'), BigInt(st.cpuif.runningPriority(cpu)))),
+  roRow('ICC_RPR_EL1', (st, cpu) => (st.cpuif.readDep(cpu, 'apr'), bigFromUint(st.cpuif.runningPriority(cpu)))),
   sgiRow('ICC_SGI1R_EL1', true),
   sgiRow('ICC_ASGI1R_EL1', false),
   sgiRow('ICC_SGI0R_EL1', false),
-  roRow('ICC_IAR1_EL1', (st, cpu) => BigInt(st.cpuif.acknowledge(cpu, ACK_G1))),
+  roRow('ICC_IAR1_EL1', (st, cpu) => bigFromUint(st.cpuif.acknowledge(cpu, ACK_G1))),
   wo('ICC_EOIR1_EL1', (st, cpu, v) => st.cpuif.endOfInterrupt(cpu, lo32(v), ACK_G1), false),
-  roRow('ICC_HPPIR1_EL1', (st, cpu) => BigInt(st.cpuif.hppir(cpu, ACK_G1))),
+  roRow('ICC_HPPIR1_EL1', (st, cpu) => bigFromUint(st.cpuif.hppir(cpu, ACK_G1))),
   {
     name: 'ICC_BPR1_EL1', enc: enc('ICC_BPR1_EL1'), access: 'RW', fields: V3_FIELDS.ICC_BPR1_EL1,
-    read: (st, cpu) => BigInt(st.cpuif.readBpr1(cpu)),
+    read: (st, cpu) => bigFromUint(st.cpuif.readBpr1(cpu)),
     write: bpr1Write, uaccess: 'same',
   },
   {
