@@ -9,7 +9,8 @@ import { ConsultLog } from '../policy/consults';
 import { Policy, policyForTrace } from '../policy/policy';
 import { createTimer } from '../timer';
 import { TimerModel } from '../timer/types';
-import { CTRL_INIT, EventKind, TraceEvent, TraceHeader, UserGroup } from '../trace/events';
+import { CTRL_INIT, EventKind, LineEvent, MarkerEvent, MemWriteEvent, MmioReadEvent, MmioWriteEvent, MsiEvent, SysregReadEvent, SysregWriteEvent, TraceEvent, TraceHeader, UserGroup, UserReadEvent, UserWriteEvent } from '../trace/events';
+import { bigFromUint } from '../util/bigint';
 import { EventValidator } from '../trace/validate';
 import { errnoName } from '../util/errno';
 import { openTrace, ReadOptions, TraceReader } from '../trace/reader';
@@ -110,121 +111,190 @@ export class Replayer {
     }
   }
 
+  /**
+   * Apply one event. Each kind has a method of its own because V8 shares the feedback of every
+   * `ev.cycle` (or `ev.cpu`) load in one function: events of five shapes would make each such
+   * load megamorphic (the slow, generic kind), while in a per-kind method each load sees one.
+   */
   apply(ev: TraceEvent, index: number): void {
-    // Read once: events of five or more shapes reach this load, which V8 then does the slow (megamorphic) way.
-    const cycle = ev.cycle;
+    switch (ev.kind) {
+      case EventKind.MmioRead:
+        return this.mmioRead(ev, index);
+      case EventKind.MmioWrite:
+        return this.mmioWrite(ev, index);
+      case EventKind.SysregRead:
+        return this.sysregRead(ev, index);
+      case EventKind.SysregWrite:
+        return this.sysregWrite(ev, index);
+      case EventKind.UserRead:
+        return this.userRead(ev, index);
+      case EventKind.UserWrite:
+        return this.userWrite(ev, index);
+      case EventKind.Line:
+        return this.line(ev, index);
+      case EventKind.Marker:
+        return this.marker(ev, index);
+      case EventKind.MemWrite:
+        return this.memWrite(ev, index);
+      case EventKind.Msi:
+        return this.msi(ev, index);
+    }
+  }
+
+  /** Before an event's own effect: time passes up to its cycle, and it becomes the current event. */
+  private begin(cycle: bigint, index: number): void {
     this.advanceTo(cycle);
     this.deps.setEvent(index);
     this.summary.events++;
-    const sink = this.sink;
-    switch (ev.kind) {
-      case EventKind.MmioRead: {
-        const r = this.model.mmioRead(ev.cpu, ev.frame, ev.index, ev.offset, ev.size, ev.observed);
-        this.summary.reads++;
-        if (r.unmodelled) this.summary.unmodelledReads++;
-        sink({ op: 'read', index, cycle: ev.cycle, cpu: ev.cpu, src: 'guest', via: 'mmio', reg: r.reg, offset: ev.offset, size: ev.size, value: r.value, recorded: ev.observed, unmodelled: r.unmodelled, note: r.note });
-        break;
-      }
-      case EventKind.MmioWrite: {
-        const r = this.model.mmioWrite(ev.cpu, ev.frame, ev.index, ev.offset, ev.size, ev.value);
-        if (r.effect) {
-          this.summary.writeEffects++;
-          sink({ op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'guest', via: 'mmio', reg: r.reg, offset: ev.offset, size: ev.size, value: ev.value, effect: r.effect, unmodelled: r.unmodelled });
-        }
-        break;
-      }
-      case EventKind.SysregRead: {
-        const timer = this.timer.serves(ev.enc);
-        const r = timer ? this.timer.read(ev.cpu, ev.enc, ev.cycle, ev.observed) : this.model.sysregRead(ev.cpu, ev.enc, ev.observed);
-        this.summary.reads++;
-        if (r.unmodelled) this.summary.unmodelledReads++;
-        sink({ op: 'read', index, cycle: ev.cycle, cpu: ev.cpu, src: 'guest', via: 'sysreg', reg: r.reg, offset: null, size: 8, value: r.value, recorded: ev.observed, unmodelled: r.unmodelled, note: r.note });
-        break;
-      }
-      case EventKind.SysregWrite: {
-        const timer = this.timer.serves(ev.enc);
-        const r = timer ? this.timer.write(ev.cpu, ev.enc, ev.value, ev.cycle) : this.model.sysregWrite(ev.cpu, ev.enc, ev.value);
-        if (r.effect) {
-          this.summary.writeEffects++;
-          sink({ op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'guest', via: 'sysreg', reg: r.reg, offset: null, size: 8, value: ev.value, effect: r.effect, unmodelled: r.unmodelled });
-        }
-        // A timer write can change its output at this very cycle.
-        if (timer) this.applyTimer(ev.cycle, index);
-        break;
-      }
-      case EventKind.UserRead: {
-        const r = this.model.userRead(ev.group, ev.cpu, ev.offset, ev.size, ev.observed);
-        this.summary.reads++;
-        const rec: ReplayRecord = { op: 'read', index, cycle: ev.cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: ev.offset, size: ev.size, value: r.value, recorded: ev.observed, unmodelled: r.unmodelled, note: r.note };
-        if (r.result) rec.result = r.result;
-        sink(rec);
-        break;
-      }
-      case EventKind.UserWrite: {
-        let r: WriteResult;
-        let result: number | undefined;
-        if (ev.group === UserGroup.Ctrl || ev.group === UserGroup.ItsCtrl) {
-          // KVM_DEV_ARM_VGIC_GRP_CTRL on the vGIC (format 1.1: CTRL_INIT is the init point; 1.2:
-          // SAVE_PENDING_TABLES) or on the ITS device (format 1.2: SAVE/RESTORE_TABLES, CTRL_RESET).
-          const device = ev.group === UserGroup.ItsCtrl ? 'its' : 'vgic';
-          const c = this.model.deviceCtrl ? this.model.deviceCtrl(device, ev.offset) : { reg: `CTRL+0x${ev.offset.toString(16)}`, result: -6, effect: 'rejected (-ENXIO): this model has no control attributes' };
-          if (device === 'its' || ev.offset !== CTRL_INIT) {
-            // The table attributes always say what they did (entries saved, restored, reset).
-            sink({ op: 'ctrl', index, cycle: ev.cycle, reg: c.reg, result: c.result, ...(c.effect ? { effect: c.effect } : {}) });
-            break;
-          }
-          r = { reg: c.reg, effect: c.effect ?? (c.result ? `KVM returns ${errnoName(-c.result)}` : undefined) };
-          result = c.result ? -c.result : undefined;
-        } else {
-          r = this.model.userWrite(ev.group, ev.cpu, ev.offset, ev.size, ev.value);
-          result = userWriteErrno(r);
-        }
-        if (r.effect || result) {
-          this.summary.writeEffects++;
-          const rec: ReplayRecord = { op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: ev.offset, size: ev.size, value: ev.value, effect: r.effect ?? `KVM returns ${errnoName(result!)}` };
-          if (result) rec.result = result;
-          sink(rec);
-        }
-        break;
-      }
-      case EventKind.Line: {
-        if (ev.cpu !== null && this.timer.drivesLine(ev.cpu, ev.intid)) {
-          // The model drives this timer PPI itself: the recorded level is a check, not an input.
-          const modelled = this.timer.lineLevel(ev.cpu, ev.intid);
-          if (modelled !== ev.level) {
-            this.summary.lineMismatches++;
-            sink({ op: 'line-mismatch', index, cycle: ev.cycle, cpu: ev.cpu, intid: ev.intid, recorded: ev.level, modelled });
-          }
-          break;
-        }
-        const r = this.model.setLine(ev.intid, ev.cpu, ev.level, 'device');
-        if (r.effect) {
-          this.summary.writeEffects++;
-          sink({ op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'line', via: 'line', reg: r.reg, offset: null, size: 0, value: BigInt(ev.level), effect: r.effect });
-        }
-        break;
-      }
-      case EventKind.Marker:
-        sink({ op: 'marker', index, cycle: ev.cycle, cpu: ev.cpu, text: ev.text });
-        break;
-      case EventKind.MemWrite: {
-        // Guest memory the ITS may read later (format 1.2): no record unless the model refuses it.
-        const r = this.model.memWrite ? this.model.memWrite(ev.cpu, ev.addr, ev.data) : { reg: `MEM[0x${ev.addr.toString(16)}]`, effect: 'ignored: this model reads no guest memory' };
-        if (r.effect) {
-          this.summary.writeEffects++;
-          sink({ op: 'write', index, cycle: ev.cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: null, size: ev.data.length, value: 0n, effect: r.effect });
-        }
-        break;
-      }
-      case EventKind.Msi: {
-        // KVM_SIGNAL_MSI (format 1.2): what the ioctl returns and what the ITS did with it.
-        const r = this.model.signalMsi ? this.model.signalMsi(ev.address, ev.data, ev.devid) : { reg: 'MSI', result: -19, effect: 'rejected (-ENODEV): this model has no ITS' };
-        sink({ op: 'msi', index, cycle: ev.cycle, reg: r.reg, result: r.result, effect: r.effect });
-        break;
-      }
-    }
-    if (this.sideRecords) this.emitSideRecords(cycle, 'cpu' in ev ? ev.cpu : null, index);
+  }
+
+  /** After it: what the model did on its own, then the outputs it changed. */
+  private end(cycle: bigint, cpu: number | null, index: number): void {
+    if (this.sideRecords) this.emitSideRecords(cycle, cpu, index);
     this.emitOutputChanges(cycle, index);
+  }
+
+  private mmioRead(ev: MmioReadEvent, index: number): void {
+    const cycle = ev.cycle;
+    this.begin(cycle, index);
+    const r = this.model.mmioRead(ev.cpu, ev.frame, ev.index, ev.offset, ev.size, ev.observed);
+    this.summary.reads++;
+    if (r.unmodelled) this.summary.unmodelledReads++;
+    this.sink({ op: 'read', index, cycle, cpu: ev.cpu, src: 'guest', via: 'mmio', reg: r.reg, offset: ev.offset, size: ev.size, value: r.value, recorded: ev.observed, unmodelled: r.unmodelled, note: r.note });
+    this.end(cycle, ev.cpu, index);
+  }
+
+  private mmioWrite(ev: MmioWriteEvent, index: number): void {
+    const cycle = ev.cycle;
+    this.begin(cycle, index);
+    const r = this.model.mmioWrite(ev.cpu, ev.frame, ev.index, ev.offset, ev.size, ev.value);
+    if (r.effect) {
+      this.summary.writeEffects++;
+      this.sink({ op: 'write', index, cycle, cpu: ev.cpu, src: 'guest', via: 'mmio', reg: r.reg, offset: ev.offset, size: ev.size, value: ev.value, effect: r.effect, unmodelled: r.unmodelled });
+    }
+    this.end(cycle, ev.cpu, index);
+  }
+
+  private sysregRead(ev: SysregReadEvent, index: number): void {
+    const cycle = ev.cycle;
+    this.begin(cycle, index);
+    const timer = this.timer.serves(ev.enc);
+    const r = timer ? this.timer.read(ev.cpu, ev.enc, cycle, ev.observed) : this.model.sysregRead(ev.cpu, ev.enc, ev.observed);
+    this.summary.reads++;
+    if (r.unmodelled) this.summary.unmodelledReads++;
+    this.sink({ op: 'read', index, cycle, cpu: ev.cpu, src: 'guest', via: 'sysreg', reg: r.reg, offset: null, size: 8, value: r.value, recorded: ev.observed, unmodelled: r.unmodelled, note: r.note });
+    this.end(cycle, ev.cpu, index);
+  }
+
+  private sysregWrite(ev: SysregWriteEvent, index: number): void {
+    const cycle = ev.cycle;
+    this.begin(cycle, index);
+    const timer = this.timer.serves(ev.enc);
+    const r = timer ? this.timer.write(ev.cpu, ev.enc, ev.value, cycle) : this.model.sysregWrite(ev.cpu, ev.enc, ev.value);
+    if (r.effect) {
+      this.summary.writeEffects++;
+      this.sink({ op: 'write', index, cycle, cpu: ev.cpu, src: 'guest', via: 'sysreg', reg: r.reg, offset: null, size: 8, value: ev.value, effect: r.effect, unmodelled: r.unmodelled });
+    }
+    // A timer write can change its output at this very cycle.
+    if (timer) this.applyTimer(cycle, index);
+    this.end(cycle, ev.cpu, index);
+  }
+
+  private userRead(ev: UserReadEvent, index: number): void {
+    const cycle = ev.cycle;
+    this.begin(cycle, index);
+    const r = this.model.userRead(ev.group, ev.cpu, ev.offset, ev.size, ev.observed);
+    this.summary.reads++;
+    const rec: ReplayRecord = { op: 'read', index, cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: ev.offset, size: ev.size, value: r.value, recorded: ev.observed, unmodelled: r.unmodelled, note: r.note };
+    if (r.result) rec.result = r.result;
+    this.sink(rec);
+    this.end(cycle, ev.cpu, index);
+  }
+
+  private userWrite(ev: UserWriteEvent, index: number): void {
+    const cycle = ev.cycle;
+    this.begin(cycle, index);
+    this.userWriteIn(ev, cycle, index);
+    this.end(cycle, ev.cpu, index);
+  }
+
+  private userWriteIn(ev: UserWriteEvent, cycle: bigint, index: number): void {
+    let r: WriteResult;
+    let result: number | undefined;
+    if (ev.group === UserGroup.Ctrl || ev.group === UserGroup.ItsCtrl) {
+      // KVM_DEV_ARM_VGIC_GRP_CTRL on the vGIC (format 1.1: CTRL_INIT is the init point; 1.2:
+      // SAVE_PENDING_TABLES) or on the ITS device (format 1.2: SAVE/RESTORE_TABLES, CTRL_RESET).
+      const device = ev.group === UserGroup.ItsCtrl ? 'its' : 'vgic';
+      const c = this.model.deviceCtrl ? this.model.deviceCtrl(device, ev.offset) : { reg: `CTRL+0x${ev.offset.toString(16)}`, result: -6, effect: 'rejected (-ENXIO): this model has no control attributes' };
+      if (device === 'its' || ev.offset !== CTRL_INIT) {
+        // The table attributes always say what they did (entries saved, restored, reset).
+        this.sink({ op: 'ctrl', index, cycle, reg: c.reg, result: c.result, ...(c.effect ? { effect: c.effect } : {}) });
+        return;
+      }
+      r = { reg: c.reg, effect: c.effect ?? (c.result ? `KVM returns ${errnoName(-c.result)}` : undefined) };
+      result = c.result ? -c.result : undefined;
+    } else {
+      r = this.model.userWrite(ev.group, ev.cpu, ev.offset, ev.size, ev.value);
+      result = userWriteErrno(r);
+    }
+    if (r.effect || result) {
+      this.summary.writeEffects++;
+      const rec: ReplayRecord = { op: 'write', index, cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: ev.offset, size: ev.size, value: ev.value, effect: r.effect ?? `KVM returns ${errnoName(result!)}` };
+      if (result) rec.result = result;
+      this.sink(rec);
+    }
+  }
+
+  private line(ev: LineEvent, index: number): void {
+    const cycle = ev.cycle;
+    this.begin(cycle, index);
+    this.lineIn(ev, cycle, index);
+    this.end(cycle, ev.cpu, index);
+  }
+
+  private lineIn(ev: LineEvent, cycle: bigint, index: number): void {
+    if (ev.cpu !== null && this.timer.drivesLine(ev.cpu, ev.intid)) {
+      // The model drives this timer PPI itself: the recorded level is a check, not an input.
+      const modelled = this.timer.lineLevel(ev.cpu, ev.intid);
+      if (modelled !== ev.level) {
+        this.summary.lineMismatches++;
+        this.sink({ op: 'line-mismatch', index, cycle, cpu: ev.cpu, intid: ev.intid, recorded: ev.level, modelled });
+      }
+      return;
+    }
+    const r = this.model.setLine(ev.intid, ev.cpu, ev.level, 'device');
+    if (r.effect) {
+      this.summary.writeEffects++;
+      this.sink({ op: 'write', index, cycle, cpu: ev.cpu, src: 'line', via: 'line', reg: r.reg, offset: null, size: 0, value: bigFromUint(ev.level), effect: r.effect });
+    }
+  }
+
+  private marker(ev: MarkerEvent, index: number): void {
+    const cycle = ev.cycle;
+    this.begin(cycle, index);
+    this.sink({ op: 'marker', index, cycle, cpu: ev.cpu, text: ev.text });
+    this.end(cycle, ev.cpu, index);
+  }
+
+  /** Guest memory the ITS may read later (format 1.2): no record unless the model refuses it. */
+  private memWrite(ev: MemWriteEvent, index: number): void {
+    const cycle = ev.cycle;
+    this.begin(cycle, index);
+    const r = this.model.memWrite ? this.model.memWrite(ev.cpu, ev.addr, ev.data) : { reg: `MEM[0x${ev.addr.toString(16)}]`, effect: 'ignored: this model reads no guest memory' };
+    if (r.effect) {
+      this.summary.writeEffects++;
+      this.sink({ op: 'write', index, cycle, cpu: ev.cpu, src: 'user', via: 'user', reg: r.reg, offset: null, size: ev.data.length, value: 0n, effect: r.effect });
+    }
+    this.end(cycle, ev.cpu, index);
+  }
+
+  /** KVM_SIGNAL_MSI (format 1.2): what the ioctl returns and what the ITS did with it. */
+  private msi(ev: MsiEvent, index: number): void {
+    const cycle = ev.cycle;
+    this.begin(cycle, index);
+    const r = this.model.signalMsi ? this.model.signalMsi(ev.address, ev.data, ev.devid) : { reg: 'MSI', result: -19, effect: 'rejected (-ENODEV): this model has no ITS' };
+    this.sink({ op: 'msi', index, cycle, reg: r.reg, result: r.result, effect: r.effect });
+    this.end(cycle, ev.cpu, index);
   }
 
   /**

@@ -2,7 +2,7 @@
 // "Event rules"). Type checks live in codec.ts decodeEvent; register-level checks (is this offset
 // a register, is this size allowed for it) in registers.ts, because they need the register tables.
 
-import { AccessSize, CTRL_INIT, CTRL_SAVE_PENDING_TABLES, EventKind, Frame, GicVersion, ITS_CTRL_ATTRS, MINOR_ITS, TraceEvent, TraceHeader, UserGroup } from './events';
+import { AccessSize, CTRL_INIT, CTRL_SAVE_PENDING_TABLES, EventKind, Frame, GicVersion, ITS_CTRL_ATTRS, LineEvent, MarkerEvent, MemWriteEvent, MINOR_ITS, MmioReadEvent, MmioWriteEvent, MsiEvent, SysregReadEvent, SysregWriteEvent, TraceEvent, TraceHeader, UserGroup, UserReadEvent, UserWriteEvent } from './events';
 import { violation } from './violation';
 import { sysregByEnc } from '../arch/sysregs';
 
@@ -74,58 +74,105 @@ export class EventChecker {
     if (this.uninitialisedV3) violation('a guest access before the vGIC is initialised', 'the ctrl user-write KVM_DEV_ARM_VGIC_CTRL_INIT (offset 0) before any guest event: KVM_RUN fails with -EBUSY on an uninitialised GICv3');
   }
 
-  /** Throws Violation when `ev` breaks a rule; on success it becomes the "previous event". */
+  /**
+   * Throws Violation when `ev` breaks a rule; on success it becomes the "previous event". One
+   * method per kind, as in Replayer.apply: V8 shares the feedback of every `ev.cycle` load in one
+   * function, and events of five shapes make such a load megamorphic.
+   */
   check(ev: TraceEvent): void {
-    // Read once: events of five or more shapes reach this load, which V8 then does the slow (megamorphic) way.
-    const cycle = ev.cycle;
-    if (cycle < this.lastCycle) violation(`cycle ${cycle} goes backwards (previous event at cycle ${this.lastCycle})`, `a cycle >= ${this.lastCycle}`);
     switch (ev.kind) {
       case EventKind.MmioRead:
       case EventKind.MmioWrite:
-        this.guest();
-        this.cpu(ev.cpu, true);
-        this.mmio(ev.frame, ev.index, ev.offset, ev.size);
-        this.fits(ev.kind === EventKind.MmioRead ? ev.observed : ev.value, ev.size);
-        break;
+        return this.mmioEvent(ev);
       case EventKind.SysregRead:
       case EventKind.SysregWrite:
-        // A GICv2 guest still has the generic timer's CNT* system registers; only ICC_* are GICv3-only.
-        this.guest();
-        if (this.version !== 3 && sysregByEnc(ev.enc)?.owner !== 'timer') violation('system-register access on GICv2', 'sysreg events only with GICv3, or CNT* timer registers (a GICv2 guest uses the GICC frame)');
-        this.cpu(ev.cpu, false);
-        if (!validSysregEncoding(ev.enc)) violation(`sysreg encoding 0x${ev.enc.toString(16)} has a field out of range`, 'op0<<16|op1<<12|CRn<<8|CRm<<4|op2 with op0<=3, op1<=7, op2<=7');
-        break;
+        return this.sysregEvent(ev);
       case EventKind.UserRead:
       case EventKind.UserWrite:
-        if (ev.group === UserGroup.Ctrl || ev.group === UserGroup.ItsCtrl) {
-          this.ctrl(ev);
-          break;
-        }
-        this.user(ev.group, ev.cpu, ev.offset, ev.size);
-        this.fits(ev.kind === EventKind.UserRead ? ev.observed : ev.value, ev.size);
-        break;
+        return this.userEvent(ev);
       case EventKind.Line:
-        if (ev.intid >= 16 && ev.intid < 32) {
-          if (ev.cpu === null) violation(`PPI ${ev.intid} line without a vCPU`, 'a vCPU for a PPI line (INTID 16..31)');
-          this.cpu(ev.cpu, false);
-        } else if (ev.intid >= 32 && ev.intid < this.spiEnd) {
-          if (ev.cpu !== null) violation(`SPI ${ev.intid} line names vCPU ${ev.cpu}`, 'cpu nil for an SPI line');
-        } else {
-          violation(`line INTID ${ev.intid} is not a PPI or an SPI this GIC has`, `INTID 16..31 (PPI) or 32..${this.spiEnd - 1} (SPI)`);
-        }
-        break;
+        return this.lineEvent(ev);
       case EventKind.Marker:
-        this.cpu(ev.cpu, true);
-        break;
+        return this.markerEvent(ev);
       case EventKind.MemWrite:
-        this.needIts('mem-write');
-        this.cpu(ev.cpu, true);
-        if (ev.addr + BigInt(ev.data.length) > 0x10000000000000000n) violation(`mem-write of ${ev.data.length} bytes at 0x${ev.addr.toString(16)} runs past 2^64`, 'a guest-physical range inside the 64-bit address space');
-        break;
+        return this.memWriteEvent(ev);
       case EventKind.Msi:
-        this.needIts('msi');
-        break;
+        return this.msiEvent(ev);
     }
+  }
+
+  /** The rule every event meets first. */
+  private ordered(cycle: bigint): void {
+    if (cycle < this.lastCycle) violation(`cycle ${cycle} goes backwards (previous event at cycle ${this.lastCycle})`, `a cycle >= ${this.lastCycle}`);
+  }
+
+  private mmioEvent(ev: MmioReadEvent | MmioWriteEvent): void {
+    const cycle = ev.cycle;
+    this.ordered(cycle);
+    this.guest();
+    this.cpu(ev.cpu, true);
+    this.mmio(ev.frame, ev.index, ev.offset, ev.size);
+    this.fits(ev.kind === EventKind.MmioRead ? ev.observed : ev.value, ev.size);
+    this.lastCycle = cycle;
+  }
+
+  private sysregEvent(ev: SysregReadEvent | SysregWriteEvent): void {
+    const cycle = ev.cycle;
+    this.ordered(cycle);
+    // A GICv2 guest still has the generic timer's CNT* system registers; only ICC_* are GICv3-only.
+    this.guest();
+    if (this.version !== 3 && sysregByEnc(ev.enc)?.owner !== 'timer') violation('system-register access on GICv2', 'sysreg events only with GICv3, or CNT* timer registers (a GICv2 guest uses the GICC frame)');
+    this.cpu(ev.cpu, false);
+    if (!validSysregEncoding(ev.enc)) violation(`sysreg encoding 0x${ev.enc.toString(16)} has a field out of range`, 'op0<<16|op1<<12|CRn<<8|CRm<<4|op2 with op0<=3, op1<=7, op2<=7');
+    this.lastCycle = cycle;
+  }
+
+  private userEvent(ev: UserReadEvent | UserWriteEvent): void {
+    const cycle = ev.cycle;
+    this.ordered(cycle);
+    if (ev.group === UserGroup.Ctrl || ev.group === UserGroup.ItsCtrl) {
+      this.ctrl(ev);
+    } else {
+      this.user(ev.group, ev.cpu, ev.offset, ev.size);
+      this.fits(ev.kind === EventKind.UserRead ? ev.observed : ev.value, ev.size);
+    }
+    this.lastCycle = cycle;
+  }
+
+  private lineEvent(ev: LineEvent): void {
+    const cycle = ev.cycle;
+    this.ordered(cycle);
+    if (ev.intid >= 16 && ev.intid < 32) {
+      if (ev.cpu === null) violation(`PPI ${ev.intid} line without a vCPU`, 'a vCPU for a PPI line (INTID 16..31)');
+      this.cpu(ev.cpu, false);
+    } else if (ev.intid >= 32 && ev.intid < this.spiEnd) {
+      if (ev.cpu !== null) violation(`SPI ${ev.intid} line names vCPU ${ev.cpu}`, 'cpu nil for an SPI line');
+    } else {
+      violation(`line INTID ${ev.intid} is not a PPI or an SPI this GIC has`, `INTID 16..31 (PPI) or 32..${this.spiEnd - 1} (SPI)`);
+    }
+    this.lastCycle = cycle;
+  }
+
+  private markerEvent(ev: MarkerEvent): void {
+    const cycle = ev.cycle;
+    this.ordered(cycle);
+    this.cpu(ev.cpu, true);
+    this.lastCycle = cycle;
+  }
+
+  private memWriteEvent(ev: MemWriteEvent): void {
+    const cycle = ev.cycle;
+    this.ordered(cycle);
+    this.needIts('mem-write');
+    this.cpu(ev.cpu, true);
+    if (ev.addr + BigInt(ev.data.length) > 0x10000000000000000n) violation(`mem-write of ${ev.data.length} bytes at 0x${ev.addr.toString(16)} runs past 2^64`, 'a guest-physical range inside the 64-bit address space');
+    this.lastCycle = cycle;
+  }
+
+  private msiEvent(ev: MsiEvent): void {
+    const cycle = ev.cycle;
+    this.ordered(cycle);
+    this.needIts('msi');
     this.lastCycle = cycle;
   }
 
