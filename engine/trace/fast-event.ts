@@ -12,8 +12,6 @@ import { AccessSize, EventKind, Frame, TraceEvent } from './events';
 /** u() results that are not values. */
 const NIL = -1;
 const BAD = -2;
-/** BigInt(0..127): bigints are immutable primitives, so sharing them is invisible. */
-const SMALL: readonly bigint[] = Array.from({ length: 128 }, (_, i) => BigInt(i));
 
 export class FastEventDecoder {
   /** After a successful decode: the offset just past the event. */
@@ -72,7 +70,7 @@ export class FastEventDecoder {
       const x = this.b[p];
       if (x <= 0x7f) {
         this.p = p + 1;
-        return SMALL[x];
+        return bigFromUint(x);
       }
     }
     return this.u64Slow(nilOk);
