@@ -20,6 +20,7 @@ import { DriftReport, PairResult } from './results';
 import { unobservableFor } from './observability';
 import { FieldFormatter, fieldFormatterFor, renderRecord } from './render';
 import { BodyHasher } from './render-bytes';
+import { FileTail, Sha256Helper } from '../util/offthread-sha256';
 import { BodyFault, bodyFault, BodyWriter, CheckedBody, commitGolden, formatForBody, openGolden, OpenGolden } from './store';
 
 export type ReplayInjection = Pick<ReplayOptions, 'modelFactory' | 'timerFactory'>;
@@ -49,6 +50,11 @@ export interface PairInput {
   newName?: string;
   /** The policy is known only through this --policy-file: a bless hint must name the file. */
   policyFile?: string;
+  /**
+   * Hash the bodies and stored goldens on a helper thread (engine/util/offthread-sha256.ts).
+   * Default: for a trace file of OFF_THREAD_MIN_TRACE_BYTES or more. The first pair of a trace decides.
+   */
+  hashOffThread?: boolean;
 }
 
 /** A damaged golden body (bodyFault) as the user reads it: what is wrong and the bless that regenerates it. */
@@ -302,14 +308,17 @@ function quickPass(inps: readonly PairInput[], exps: readonly (Expected | null)[
     lanes.push(lane);
   }
   for (const l of lanes) if (l.members.length) l.consults = new ConsultLog();
-  const retry: number[] = [];
+  const tailOf = new Map<string, number>();
+  let helper: Sha256Helper | null = null;
   const reader = openTrace(abs(inps[0].layout, `traces/${inps[0].trace}`));
   let digest: string;
   try {
     const fields = fieldFormatterFor(reader.header.gic);
+    helper = (inps[0].hashOffThread ?? reader.fileSize >= OFF_THREAD_MIN_TRACE_BYTES) ? startHelper(lanes, exps, tailOf) : null;
+    let stream = 0;
     for (const l of lanes) {
       if (l.leader === l) {
-        l.hasher = new BodyHasher(fields);
+        l.hasher = new BodyHasher(fields, { ring: helper?.stream(stream++) });
         if (l.followers) l.records = [];
       }
     }
@@ -332,10 +341,46 @@ function quickPass(inps: readonly PairInput[], exps: readonly (Expected | null)[
       };
     });
     digest = reader.trailer!.digest;
+  } catch (e) {
+    helper?.dispose();
+    throw e;
   } finally {
     reader.close();
   }
-  const details = reader.header.provenance.details;
+  try {
+    return concludeLanes(inps, exps, lanes, share, reader.header.provenance.details, digest, results, helper, tailOf);
+  } finally {
+    helper?.dispose();
+  }
+}
+
+/**
+ * A trace file of this many bytes or more has its bodies hashed on a helper thread, with the
+ * stored goldens' bytes: a body is about three times the trace, so the helper's start-up (a few
+ * ms, about 10 MiB) is small beside the hashing it takes off the replay's thread.
+ */
+export const OFF_THREAD_MIN_TRACE_BYTES = 16 << 20;
+
+/** A helper thread for the leaders' bodies and the raw digests of the goldens they are held to (their index in `tailOf`). */
+function startHelper(lanes: readonly Lane[], exps: readonly (Expected | null)[], tailOf: Map<string, number>): Sha256Helper {
+  const tails: FileTail[] = [];
+  for (const l of lanes) {
+    for (const i of [l.lane, ...l.members]) {
+      const exp = exps[i]!;
+      if (tailOf.has(exp.bodyFile)) continue;
+      const t = exp.body.rawDigestSource();
+      if (t) {
+        tailOf.set(exp.bodyFile, tails.length);
+        tails.push(t);
+      }
+    }
+  }
+  return new Sha256Helper(lanes.filter((l) => l.leader === l).length, tails);
+}
+
+/** After the quick replay: the pairs whose bodies hash to their goldens' are matches; returns the pairs to replay again. */
+function concludeLanes(inps: readonly PairInput[], exps: readonly (Expected | null)[], lanes: readonly Lane[], share: boolean, details: Readonly<Record<string, string>>, digest: string, results: (PairResult | undefined)[], helper: Sha256Helper | null, tailOf: ReadonlyMap<string, number>): number[] {
+  const retry: number[] = [];
   const raw = new Map<string, string>();
   for (const l of lanes) {
     if (l.out || l.leader.out) {
@@ -354,7 +399,12 @@ function quickPass(inps: readonly PairInput[], exps: readonly (Expected | null)[
       const bh = exp.bodyHeader;
       if (ld.hasher!.lines !== bh.bodyLines || ld.sha256 !== bh.bodySha256) continue;
       let rd = raw.get(exp.bodyFile);
-      if (rd === undefined) raw.set(exp.bodyFile, (rd = exp.body.rawDigest()));
+      if (rd === undefined) {
+        // The helper's digest when it read the file; else this thread reads it (and reports what is wrong with it).
+        const t = tailOf.get(exp.bodyFile);
+        rd = (t !== undefined && helper ? helper.fileDigest(t) : null) ?? exp.body.rawDigest();
+        raw.set(exp.bodyFile, rd);
+      }
       if (rd !== (bh.storedSha256 ?? bh.bodySha256)) continue;
       const res = matchedResult(inps[i], exp, digest);
       if (res) results[i] = res;

@@ -10,9 +10,10 @@ import { createHash, Hash } from 'crypto';
 import { registerIntids } from '../arch/intids';
 import { ReplayRecord } from '../replay/records';
 import { errnoName } from '../util/errno';
+import { RingStream, SLOT_BYTES } from '../util/offthread-sha256';
 import { FieldFormatter, quote, renderRecord } from './render';
 
-const SIZE = 1 << 18;
+const SIZE = SLOT_BYTES;
 /** Room a record's fixed parts can take (numbers, cached pieces); strings are measured. */
 const SLACK = 1024;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
@@ -47,10 +48,20 @@ const EFFECTS = 1024;
 
 const VIA_CODE: Record<string, number> = { mmio: 0, sysreg: 1, user: 2, line: 3, timer: 4 };
 
-/** Renders replay records into body bytes and hashes them; `lines` counts the records. */
+/**
+ * A trace file of this many bytes or more has its body hashed on a helper thread: its body is
+ * about three times as large, so the helper's start-up is a few per mille of the time it saves.
+ */
+export const OFF_THREAD_MIN_TRACE_BYTES = 16 << 20;
+
+/**
+ * Renders replay records into body bytes and hashes them; `lines` counts the records. Given a
+ * `ring` (a stream of a Sha256Helper), each full buffer goes to the helper thread to be hashed.
+ */
 export class BodyHasher {
-  private readonly hash: Hash = createHash('sha256');
-  private readonly buf = Buffer.allocUnsafe(SIZE);
+  private readonly hash: Hash | null;
+  private readonly ring: RingStream | null;
+  private readonly buf: Buffer;
   private at = 0;
   lines = 0;
   /** " read <via> <reg>/<size> = " / " write <via> <reg>/<size> " by register, then via × size. */
@@ -65,7 +76,13 @@ export class BodyHasher {
   /** Bytes held by all ReadTail.byValue maps, bounded by TAIL_BYTES. */
   private tailBytes = 0;
 
-  constructor(private readonly fields: FieldFormatter) {}
+  constructor(private readonly fields: FieldFormatter, opts: { ring?: RingStream } = {}) {
+    this.ring = opts.ring ?? null;
+    this.hash = this.ring ? null : createHash('sha256');
+    // Rendered into ordinary memory and copied into the shared slot a buffer at a time (see
+    // offthread-sha256.ts: V8's stores into shared memory are slower).
+    this.buf = Buffer.allocUnsafe(SIZE);
+  }
 
   add(r: ReplayRecord): void {
     this.lines++;
@@ -118,12 +135,23 @@ export class BodyHasher {
 
   digest(): string {
     this.flush();
-    return this.hash.digest('hex');
+    return this.ring ? this.ring.digest() : this.hash!.digest('hex');
   }
 
   private flush(): void {
-    if (this.at) this.hash.update(this.buf.subarray(0, this.at));
+    if (this.ring) {
+      if (this.at) {
+        this.ring.slot.set(this.buf.subarray(0, this.at), 0);
+        this.ring.commit(this.at);
+      }
+    } else if (this.at) this.hash!.update(this.buf.subarray(0, this.at));
     this.at = 0;
+  }
+
+  /** Bytes too long for the buffer, after a flush. */
+  private whole(b: Buffer): void {
+    if (this.ring) this.ring.update(b);
+    else this.hash!.update(b);
   }
 
   private byte(b: number): void {
@@ -133,7 +161,7 @@ export class BodyHasher {
   private piece(b: Buffer): void {
     if (this.at + b.length > SIZE) this.flush();
     if (b.length > SIZE) {
-      this.hash.update(b);
+      this.whole(b);
       return;
     }
     // TypedArray#set stays in V8 (no call into C++ as Buffer#copy makes); a loop is quicker still for a few bytes (cpu<n>).
@@ -158,7 +186,7 @@ export class BodyHasher {
     if (this.at + 3 * s.length > SIZE - 16) {
       this.flush();
       if (3 * s.length > SIZE - 16) {
-        this.hash.update(s, 'utf8');
+        this.whole(Buffer.from(s, 'utf8'));
         return;
       }
     }

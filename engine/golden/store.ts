@@ -165,6 +165,11 @@ export class CheckedBody {
     return (this.g.stored ?? this.g.reader).hashRest();
   }
 
+  /** What rawDigest() would hash, for a helper thread to hash instead (LineReader.restOfFile); null when it cannot. */
+  rawDigestSource(): { path: string; from: number; prefix: Buffer } | null {
+    return (this.g.stored ?? this.g.reader).restOfFile();
+  }
+
   /** A compact golden's stored-sha256 as read so far (after drain(): of all its stored lines); undefined for a plain body. */
   storedDigest(): string | undefined {
     return this.g.stored?.hashDigest();

@@ -39,6 +39,8 @@ export interface TraceReader {
   readonly nextIndex: number;
   /** Byte offset in the file of the next value (event or trailer). */
   readonly offset: number;
+  /** The file's size in bytes, as opened. */
+  readonly fileSize: number;
   /** Set after next() returned null: the trailer, or null when the trace was truncated (allowTruncated). */
   readonly trailer: TraceTrailer | null;
   /** Why the trace ended early, when allowTruncated let it. */
@@ -58,7 +60,7 @@ class StreamReader implements TraceReader {
   nextIndex = 0;
 
   private fd: number;
-  private readonly fileSize: number;
+  readonly fileSize: number;
   private buf: Buffer;
   /** File offset of buf[0]. */
   private bufAbs = 0;

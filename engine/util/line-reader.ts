@@ -104,6 +104,8 @@ export class LineReader {
   private consumed = 0;
   private hash: Hash | null = null;
   private hashFrom = 0;
+  /** Whether the hash has taken any bytes since startHash(). */
+  private hashed = false;
 
   constructor(readonly file: string, private readonly src: ByteSource, private readonly o: LineReaderOptions) {}
 
@@ -173,7 +175,10 @@ export class LineReader {
   /** Move the unreturned bytes to the front (hashing what leaves), grow if full, read more. */
   private fill(): void {
     if (this.start > 0) {
-      if (this.hash && this.start > this.hashFrom) this.hash.update(this.buf.subarray(this.hashFrom, this.start));
+      if (this.hash && this.start > this.hashFrom) {
+        this.hash.update(this.buf.subarray(this.hashFrom, this.start));
+        this.hashed = true;
+      }
       this.buf.copyWithin(0, this.start, this.end);
       this.consumed += this.start;
       this.end -= this.start;
@@ -198,6 +203,17 @@ export class LineReader {
   startHash(): void {
     this.hash = createHash('sha256');
     this.hashFrom = this.start;
+    this.hashed = false;
+  }
+
+  /**
+   * What hashRest() would hash, for another thread to hash instead: the bytes held since
+   * startHash(), then the file from byte `from` to its end. Null unless the bytes come straight
+   * from a file, none were hashed yet, and the file has more to read. Leaves the reader as it is.
+   */
+  restOfFile(): { path: string; from: number; prefix: Buffer } | null {
+    if (!this.hash || this.hashed || this.eof || !(this.src instanceof FileSource)) return null;
+    return { path: this.src.file, from: this.src.position, prefix: Buffer.from(this.buf.subarray(this.hashFrom, this.end)) };
   }
 
   /** SHA-256 (hex) of the bytes of the lines returned since startHash(). */
@@ -205,6 +221,7 @@ export class LineReader {
     if (!this.hash) throw new Error('LineReader.hashDigest() without startHash()');
     this.hash.update(this.buf.subarray(this.hashFrom, this.start));
     this.hashFrom = this.start;
+    this.hashed = true;
     return this.hash.digest('hex');
   }
 
@@ -216,6 +233,7 @@ export class LineReader {
   hashRest(): string {
     if (!this.hash) throw new Error('LineReader.hashRest() without startHash()');
     this.hash.update(this.buf.subarray(this.hashFrom, this.end));
+    this.hashed = true;
     this.start = this.scan = this.hashFrom = this.end;
     if (!this.eof) {
       const chunk = Buffer.allocUnsafe(1 << 20);
