@@ -49,12 +49,6 @@ const EFFECTS = 1024;
 const VIA_CODE: Record<string, number> = { mmio: 0, sysreg: 1, user: 2, line: 3, timer: 4 };
 
 /**
- * A trace file of this many bytes or more has its body hashed on a helper thread: its body is
- * about three times as large, so the helper's start-up is a few per mille of the time it saves.
- */
-export const OFF_THREAD_MIN_TRACE_BYTES = 16 << 20;
-
-/**
  * Renders replay records into body bytes and hashes them; `lines` counts the records. Given a
  * `ring` (a stream of a Sha256Helper), each full buffer goes to the helper thread to be hashed.
  */

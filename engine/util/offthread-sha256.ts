@@ -6,8 +6,9 @@
 //
 // Measured on the 10 M-event check: the producer renders into its own buffer and copies it into
 // the slot, because V8's stores into shared memory take slower paths (rendering straight into
-// the slots cost +8 %); a copied or transferred ArrayBuffer per chunk instead of the shared ring
-// was slower still (transferred memory is external to V8 and makes it collect more often).
+// the slots cost +8 %). Chunks posted to a helper instead of a shared ring were measured before:
+// transferred ones slowed the replay (moved buffers count as external memory, and V8 collects
+// more often), copied ones cost about 45 MiB more RSS.
 // SHA-256 does not depend on how the stream is cut: the digests are those of createHash('sha256').
 //
 // The helper costs about 10 MiB and a few ms to start: use it for bodies of many MiB only.
@@ -130,7 +131,7 @@ export class Sha256Helper {
     for (let k = 0; k < streams; k++) {
       const slots: Buffer[] = [];
       for (let s = 0; s < SLOTS; s++) slots.push(Buffer.from(this.sab, dataAt + (k * SLOTS + s) * SLOT_BYTES, SLOT_BYTES));
-      this.rings.push(new RingStream(this, 1 + k * STREAM_WORDS, slots, k));
+      this.rings.push(new RingStream(this.w, 1 + k * STREAM_WORDS, slots, this.digestOf(k)));
     }
     this.worker = new Worker(HELPER, {
       eval: true,
@@ -162,64 +163,50 @@ export class Sha256Helper {
   /** SHA-256 (hex) of file tail `i`, or null when the helper could not read it (the caller hashes it itself, with its own errors). */
   fileDigest(i: number): string | null {
     const word = this.fileStateAt + i;
-    this.waitFor(word, () => Atomics.load(this.w, word) !== 0);
-    return Atomics.load(this.w, word) === DONE ? this.digestAt(this.rings.length + i) : null;
+    waitFor(this.w, word, () => Atomics.load(this.w, word) !== 0);
+    return Atomics.load(this.w, word) === DONE ? this.digestOf(this.rings.length + i).toString('hex') : null;
   }
 
   dispose(): void {
     void this.worker.terminate();
   }
 
-  /** @internal */
-  ring(base: number, slotIndex: number, n: number): void {
-    this.w[base + 3 + slotIndex] = n;
+  /** The 32 bytes where the helper puts digest `i` (streams first, then file tails). */
+  private digestOf(i: number): Buffer {
+    return Buffer.from(this.sab, this.digestsAt + 32 * i, 32);
   }
+}
 
-  /** @internal Ring a stream's news in: a slot published or the stream closed. */
-  bell(): void {
-    Atomics.add(this.w, DOORBELL, 1);
-    Atomics.notify(this.w, DOORBELL);
+/** Block until `ready()`, woken by the helper's notify on control word `word`. */
+function waitFor(w: Int32Array, word: number, ready: () => boolean): void {
+  let quiet = 0;
+  while (!ready()) {
+    const seen = Atomics.load(w, word);
+    if (ready()) return;
+    if (Atomics.wait(w, word, seen, 1000) === 'timed-out') {
+      quiet += 1000;
+      if (quiet >= STALL_MS) throw new Error(`the SHA-256 helper thread made no progress for ${STALL_MS / 1000} s`);
+    } else quiet = 0;
   }
+}
 
-  /** @internal */
-  load(word: number): number {
-    return Atomics.load(this.w, word);
-  }
-
-  /** @internal */
-  store(word: number, v: number): void {
-    Atomics.store(this.w, word, v);
-  }
-
-  /** @internal */
-  digestAt(i: number): string {
-    return Buffer.from(this.sab, this.digestsAt + 32 * i, 32).toString('hex');
-  }
-
-  /** @internal Block until `ready()`, woken by the helper's notify on `word`. */
-  waitFor(word: number, ready: () => boolean): void {
-    let quiet = 0;
-    while (!ready()) {
-      const seen = Atomics.load(this.w, word);
-      if (ready()) return;
-      if (Atomics.wait(this.w, word, seen, 1000) === 'timed-out') {
-        quiet += 1000;
-        if (quiet >= STALL_MS) throw new Error(`the SHA-256 helper thread made no progress for ${STALL_MS / 1000} s`);
-      } else quiet = 0;
-    }
-  }
+/** Ring the helper's doorbell: a slot published or a stream closed. */
+function bell(w: Int32Array): void {
+  Atomics.add(w, DOORBELL, 1);
+  Atomics.notify(w, DOORBELL);
 }
 
 /**
  * One stream of a Sha256Helper: `slot` is SLOT_BYTES long and free to write; commit(n) publishes
  * its first n bytes and makes `slot` the next free one (waiting for the helper when none is).
+ * Its control words start at `base`: produced, consumed, state, then the slots' lengths.
  */
 export class RingStream {
   private produced = 0;
   private ended = false;
   slot: Buffer;
 
-  constructor(private readonly helper: Sha256Helper, private readonly base: number, private readonly slots: readonly Buffer[], private readonly index: number) {
+  constructor(private readonly w: Int32Array, private readonly base: number, private readonly slots: readonly Buffer[], private readonly digestBytes: Buffer) {
     this.slot = slots[0];
   }
 
@@ -227,14 +214,14 @@ export class RingStream {
   commit(n: number): void {
     if (this.ended) throw new Error('RingStream.commit() after digest()');
     if (n <= 0) return;
-    const h = this.helper;
-    h.ring(this.base, this.produced % SLOTS, n);
+    const w = this.w;
+    w[this.base + 3 + (this.produced % SLOTS)] = n;
     this.produced++;
-    h.store(this.base, this.produced);
-    h.bell();
+    Atomics.store(w, this.base, this.produced);
+    bell(w);
     // The next slot is the oldest one published: it is free once the helper has hashed it.
     const consumed = this.base + 1;
-    if (this.produced - h.load(consumed) === SLOTS) h.waitFor(consumed, () => this.produced - h.load(consumed) < SLOTS);
+    if (this.produced - Atomics.load(w, consumed) === SLOTS) waitFor(w, consumed, () => this.produced - Atomics.load(w, consumed) < SLOTS);
     this.slot = this.slots[this.produced % SLOTS];
   }
 
@@ -251,12 +238,12 @@ export class RingStream {
   digest(): string {
     if (this.ended) throw new Error('RingStream.digest() twice');
     this.ended = true;
-    const h = this.helper;
-    h.store(this.base, -this.produced - 1);
-    h.bell();
+    const w = this.w;
+    Atomics.store(w, this.base, -this.produced - 1);
+    bell(w);
     const state = this.base + 2;
-    h.waitFor(state, () => h.load(state) !== 0);
-    if (h.load(state) !== DONE) throw new Error('the SHA-256 helper thread failed');
-    return h.digestAt(this.index);
+    waitFor(w, state, () => Atomics.load(w, state) !== 0);
+    if (Atomics.load(w, state) !== DONE) throw new Error('the SHA-256 helper thread failed');
+    return this.digestBytes.toString('hex');
   }
 }
