@@ -9,7 +9,7 @@ import { Policy, policyForTrace } from '../policy/policy';
 import { Replayer, ReplayOptions, replayStream, streamTrace } from '../replay/replay';
 import { sameRecord } from '../replay/record-equal';
 import { ReplayRecord, ReplaySink } from '../replay/records';
-import { openTrace } from '../trace/reader';
+import { openTrace, TraceReader } from '../trace/reader';
 import { TraceHeader } from '../trace/events';
 import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
 import { CompareOptions, LineSource, StreamCompare } from './compare';
@@ -20,7 +20,7 @@ import { DriftReport, PairResult } from './results';
 import { unobservableFor } from './observability';
 import { FieldFormatter, fieldFormatterFor, renderRecord } from './render';
 import { BodyHasher } from './render-bytes';
-import { FileTail, Sha256Helper } from '../util/offthread-sha256';
+import { CheckThread, FileTail } from './check-thread';
 import { BodyFault, bodyFault, BodyWriter, CheckedBody, commitGolden, formatForBody, openGolden, OpenGolden } from './store';
 
 export type ReplayInjection = Pick<ReplayOptions, 'modelFactory' | 'timerFactory'>;
@@ -51,10 +51,11 @@ export interface PairInput {
   /** The policy is known only through this --policy-file: a bless hint must name the file. */
   policyFile?: string;
   /**
-   * Hash the bodies and stored goldens on a helper thread (engine/util/offthread-sha256.ts).
-   * Default: for a trace file of OFF_THREAD_MIN_TRACE_BYTES or more. The first pair of a trace decides.
+   * Leave reading, rendering and hashing to the check's thread (check-thread.ts), when its
+   * compiled script is there. Default: for a trace file of CHECK_THREAD_MIN_TRACE_BYTES or more.
+   * The first pair of a trace decides.
    */
-  hashOffThread?: boolean;
+  checkThread?: boolean;
 }
 
 /** A damaged golden body (bodyFault) as the user reads it: what is wrong and the bless that regenerates it. */
@@ -230,8 +231,8 @@ interface Lane {
   replayer?: Replayer;
   /** The lane that renders this lane's body (itself for a leader). */
   leader: Lane;
-  /** Leader: its hasher, and the records of the event in progress when it has followers. */
-  hasher?: BodyHasher;
+  /** Leader: its hasher (here or on the check's thread), and the records of the event in progress when it has followers. */
+  hasher?: BodyDigest;
   /** Leader: the hasher's digest, once taken. */
   sha256?: string;
   records?: ReplayRecord[];
@@ -309,16 +310,18 @@ function quickPass(inps: readonly PairInput[], exps: readonly (Expected | null)[
   }
   for (const l of lanes) if (l.members.length) l.consults = new ConsultLog();
   const tailOf = new Map<string, number>();
-  let helper: Sha256Helper | null = null;
-  const reader = openTrace(abs(inps[0].layout, `traces/${inps[0].trace}`));
+  const file = abs(inps[0].layout, `traces/${inps[0].trace}`);
+  const helper = (inps[0].checkThread ?? sizeOf(file) >= CHECK_THREAD_MIN_TRACE_BYTES) && CheckThread.available() ? startHelper(lanes, exps, tailOf) : null;
   let digest: string;
+  let reader: TraceReader | null = null;
   try {
+    reader = openTrace(file, helper?.readOptions);
+    helper?.attach(reader);
     const fields = fieldFormatterFor(reader.header.gic);
-    helper = (inps[0].hashOffThread ?? reader.fileSize >= OFF_THREAD_MIN_TRACE_BYTES) ? startHelper(lanes, exps, tailOf) : null;
     let stream = 0;
     for (const l of lanes) {
       if (l.leader === l) {
-        l.hasher = new BodyHasher(fields, { ring: helper?.stream(stream++) });
+        l.hasher = helper ? helper.stream(stream++) : new BodyHasher(fields);
         if (l.followers) l.records = [];
       }
     }
@@ -345,7 +348,7 @@ function quickPass(inps: readonly PairInput[], exps: readonly (Expected | null)[
     helper?.dispose();
     throw e;
   } finally {
-    reader.close();
+    reader?.close();
   }
   try {
     return concludeLanes(inps, exps, lanes, share, reader.header.provenance.details, digest, results, helper, tailOf);
@@ -354,15 +357,29 @@ function quickPass(inps: readonly PairInput[], exps: readonly (Expected | null)[
   }
 }
 
-/**
- * A trace file of this many bytes or more has its bodies hashed on a helper thread, with the
- * stored goldens' bytes: a body is about three times the trace, so the helper's start-up (a few
- * ms, about 10 MiB) is small beside the hashing it takes off the replay's thread.
- */
-export const OFF_THREAD_MIN_TRACE_BYTES = 16 << 20;
+/** What renders and hashes a leader's body: a BodyHasher here, or a stream to the check's thread. */
+interface BodyDigest {
+  add(r: ReplayRecord): void;
+  readonly lines: number;
+  digest(): string;
+}
 
-/** A helper thread for the leaders' bodies and the raw digests of the goldens they are held to (their index in `tailOf`). */
-function startHelper(lanes: readonly Lane[], exps: readonly (Expected | null)[], tailOf: Map<string, number>): Sha256Helper {
+/**
+ * A trace file of this many bytes or more is checked with the check's thread: its start-up (about
+ * 30 ms, some 15 MiB) is small beside the reading, rendering and hashing it takes off the replay.
+ */
+export const CHECK_THREAD_MIN_TRACE_BYTES = 16 << 20;
+
+function sizeOf(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0; // openTrace reports it
+  }
+}
+
+/** The check's thread for the leaders' bodies and the raw digests of the goldens they are held to (their index in `tailOf`). */
+function startHelper(lanes: readonly Lane[], exps: readonly (Expected | null)[], tailOf: Map<string, number>): CheckThread {
   const tails: FileTail[] = [];
   for (const l of lanes) {
     for (const i of [l.lane, ...l.members]) {
@@ -375,11 +392,11 @@ function startHelper(lanes: readonly Lane[], exps: readonly (Expected | null)[],
       }
     }
   }
-  return new Sha256Helper(lanes.filter((l) => l.leader === l).length, tails);
+  return new CheckThread(lanes.filter((l) => l.leader === l).length, tails);
 }
 
 /** After the quick replay: the pairs whose bodies hash to their goldens' are matches; returns the pairs to replay again. */
-function concludeLanes(inps: readonly PairInput[], exps: readonly (Expected | null)[], lanes: readonly Lane[], share: boolean, details: Readonly<Record<string, string>>, digest: string, results: (PairResult | undefined)[], helper: Sha256Helper | null, tailOf: ReadonlyMap<string, number>): number[] {
+function concludeLanes(inps: readonly PairInput[], exps: readonly (Expected | null)[], lanes: readonly Lane[], share: boolean, details: Readonly<Record<string, string>>, digest: string, results: (PairResult | undefined)[], helper: CheckThread | null, tailOf: ReadonlyMap<string, number>): number[] {
   const retry: number[] = [];
   const raw = new Map<string, string>();
   for (const l of lanes) {

@@ -10,10 +10,9 @@ import { createHash, Hash } from 'crypto';
 import { registerIntids } from '../arch/intids';
 import { ReplayRecord } from '../replay/records';
 import { errnoName } from '../util/errno';
-import { RingStream, SLOT_BYTES } from '../util/offthread-sha256';
 import { FieldFormatter, quote, renderRecord } from './render';
 
-const SIZE = SLOT_BYTES;
+const SIZE = 1 << 18;
 /** Room a record's fixed parts can take (numbers, cached pieces); strings are measured. */
 const SLACK = 1024;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
@@ -49,13 +48,12 @@ const EFFECTS = 1024;
 const VIA_CODE: Record<string, number> = { mmio: 0, sysreg: 1, user: 2, line: 3, timer: 4 };
 
 /**
- * Renders replay records into body bytes and hashes them; `lines` counts the records. Given a
- * `ring` (a stream of a Sha256Helper), each full buffer goes to the helper thread to be hashed.
+ * Renders replay records into body bytes and hashes them; `lines` counts the records. A large
+ * trace's check runs it on the check's thread (check-worker.ts).
  */
 export class BodyHasher {
-  private readonly hash: Hash | null;
-  private readonly ring: RingStream | null;
-  private readonly buf: Buffer;
+  private readonly hash: Hash = createHash('sha256');
+  private readonly buf = Buffer.allocUnsafe(SIZE);
   private at = 0;
   lines = 0;
   /** " read <via> <reg>/<size> = " / " write <via> <reg>/<size> " by register, then via × size. */
@@ -70,13 +68,7 @@ export class BodyHasher {
   /** Bytes held by all ReadTail.byValue maps, bounded by TAIL_BYTES. */
   private tailBytes = 0;
 
-  constructor(private readonly fields: FieldFormatter, opts: { ring?: RingStream } = {}) {
-    this.ring = opts.ring ?? null;
-    this.hash = this.ring ? null : createHash('sha256');
-    // Rendered into ordinary memory and copied into the shared slot a buffer at a time (see
-    // offthread-sha256.ts: V8's stores into shared memory are slower).
-    this.buf = Buffer.allocUnsafe(SIZE);
-  }
+  constructor(private readonly fields: FieldFormatter) {}
 
   add(r: ReplayRecord): void {
     this.lines++;
@@ -129,23 +121,12 @@ export class BodyHasher {
 
   digest(): string {
     this.flush();
-    return this.ring ? this.ring.digest() : this.hash!.digest('hex');
+    return this.hash.digest('hex');
   }
 
   private flush(): void {
-    if (this.ring) {
-      if (this.at) {
-        this.ring.slot.set(this.buf.subarray(0, this.at), 0);
-        this.ring.commit(this.at);
-      }
-    } else if (this.at) this.hash!.update(this.buf.subarray(0, this.at));
+    if (this.at) this.hash.update(this.buf.subarray(0, this.at));
     this.at = 0;
-  }
-
-  /** Bytes too long for the buffer, after a flush. */
-  private whole(b: Buffer): void {
-    if (this.ring) this.ring.update(b);
-    else this.hash!.update(b);
   }
 
   private byte(b: number): void {
@@ -155,7 +136,7 @@ export class BodyHasher {
   private piece(b: Buffer): void {
     if (this.at + b.length > SIZE) this.flush();
     if (b.length > SIZE) {
-      this.whole(b);
+      this.hash.update(b);
       return;
     }
     // TypedArray#set stays in V8 (no call into C++ as Buffer#copy makes); a loop is quicker still for a few bytes (cpu<n>).
@@ -180,7 +161,7 @@ export class BodyHasher {
     if (this.at + 3 * s.length > SIZE - 16) {
       this.flush();
       if (3 * s.length > SIZE - 16) {
-        this.whole(Buffer.from(s, 'utf8'));
+        this.hash.update(s, 'utf8');
         return;
       }
     }

@@ -11,42 +11,15 @@ import { describeErrno } from '../util/fs-error';
 import { openInputFile } from '../util/input-file';
 import { EventChecker } from './check';
 import { FastEventDecoder } from './fast-event';
+import { READ_AHEAD_MIN_BYTES, ReadAheadReader, readAheadAvailable } from './read-ahead';
+import type { ReadOptions, TraceReader } from './reader-types';
 import { decodeEvent } from './codec';
 import { TRACE_FORMAT_MINOR, TraceEvent, TraceHeader, TraceTrailer } from './events';
 import { parseHeader, parseTrailer } from './header';
 import { asInputError, Violation } from './violation';
 import { FlatArrayDecoder, MAX_VALUE_BYTES, MsgpackWalker, strictnessProblem, WALK_ERROR, WALK_NEED_MORE } from './walk';
 
-export interface ReadOptions {
-  /** Replay the valid prefix of a trace without a trailer instead of failing. */
-  allowTruncated?: boolean;
-  /**
-   * An extra check run on every event after the format's own (engine/inspect/registers.ts
-   * RegisterChecker for `trace validate`). It throws a Violation; the reader names the file,
-   * byte offset and event index. Any other exception propagates unchanged.
-   */
-  check?: (ev: TraceEvent) => void;
-  /** Read size; tests use tiny chunks to exercise values that straddle reads. */
-  chunkBytes?: number;
-}
-
-export interface TraceReader {
-  readonly file: string;
-  readonly header: TraceHeader;
-  /** Next event, or null at the end. Throws InputError on bad input. */
-  next(): TraceEvent | null;
-  /** Index the next event will have. */
-  readonly nextIndex: number;
-  /** Byte offset in the file of the next value (event or trailer). */
-  readonly offset: number;
-  /** The file's size in bytes, as opened. */
-  readonly fileSize: number;
-  /** Set after next() returned null: the trailer, or null when the trace was truncated (allowTruncated). */
-  readonly trailer: TraceTrailer | null;
-  /** Why the trace ended early, when allowTruncated let it. */
-  readonly truncation: string | null;
-  close(): void;
-}
+export type { ReadOptions, TraceReader } from './reader-types';
 
 const DEFAULT_CHUNK = 1 << 20;
 
@@ -274,7 +247,14 @@ class StreamReader implements TraceReader {
 }
 
 export function openTrace(file: string, opts: ReadOptions = {}): TraceReader {
-  return new StreamReader(file, opts);
+  const r = new StreamReader(file, opts);
+  const thread = opts.readAheadThread;
+  const ahead = thread !== undefined || (opts.readAhead ?? (r.fileSize >= READ_AHEAD_MIN_BYTES && opts.chunkBytes === undefined));
+  if (!ahead || opts.check || !readAheadAvailable()) return r;
+  // The header is read here, so a bad one fails as it always does; the thread reads the rest.
+  const start = { file, header: r.header, headerEnd: r.offset, fileSize: r.fileSize, allowTruncated: opts.allowTruncated ?? false, thread };
+  r.close();
+  return new ReadAheadReader(start);
 }
 
 /** Decode one event array (wire form) with full type checks; throws InputError. */

@@ -1,0 +1,191 @@
+// A trace reader that reads ahead on a thread of its own. On a long trace, reading (framing,
+// decoding, the format's checks, the SHA-256 of the event bytes) is about a third of a replay;
+// here it overlaps the replay, and the main thread only turns ring entries into events
+// (read-ahead-ring.ts). Same events, same order, same errors, same trailer: the thread runs the
+// ordinary streaming reader (read-ahead-worker.ts) and the main thread hands on what it found.
+//
+// openTrace (reader.ts) uses it for traces of READ_AHEAD_MIN_BYTES or more when the compiled
+// thread script is there (not under Jest, which runs the TypeScript sources) and no per-event
+// `check` hook is given (a function cannot cross to the thread).
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
+import { InputError } from '../errors';
+import { TraceEvent, TraceHeader, TraceTrailer } from './events';
+import { CONSUMED, decodeEntry, ENTRY_QWORDS, entryEnd, KIND_MESSAGE, PRODUCED, ReadAheadMessage, ReadAheadThread, ReadAheadWorkerData, ringBytes, ringDoorbell, RingViews, ringViews, waitForChange } from './read-ahead-ring';
+import type { TraceReader } from './reader-types';
+
+/** Below this a thread's start-up (about 30 ms) costs more than reading ahead saves. */
+export const READ_AHEAD_MIN_BYTES = 16 << 20;
+/** Ring entries (40 bytes each; a power of two). */
+const DEFAULT_ENTRIES = 1 << 14;
+/** Entries between two releases of replayed entries to the thread. */
+const RELEASE_EVERY = 1024;
+
+const WORKER_SCRIPT = path.join(__dirname, 'read-ahead-worker.js');
+
+/** The compiled thread script is there (dist/); Jest runs the sources, which have none. */
+export function readAheadAvailable(): boolean {
+  return fs.existsSync(WORKER_SCRIPT);
+}
+
+export interface ReadAheadStart {
+  file: string;
+  header: TraceHeader;
+  /** Byte offset just past the header, as the main thread read it. */
+  headerEnd: number;
+  fileSize: number;
+  allowTruncated: boolean;
+  /** Ring entries, a power of two; tests use tiny rings so the threads wait on each other. */
+  entries?: number;
+  /** A thread with more work than reading (ReadOptions.readAheadThread). */
+  thread?: ReadAheadThread;
+}
+
+
+
+export class ReadAheadReader implements TraceReader {
+  readonly file: string;
+  readonly header: TraceHeader;
+  readonly fileSize: number;
+  trailer: TraceTrailer | null = null;
+  truncation: string | null = null;
+  nextIndex = 0;
+  offset: number;
+
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly v: RingViews;
+  private readonly q: BigUint64Array;
+  private readonly u: Uint32Array;
+  private readonly f: Float64Array;
+  private readonly mask: number;
+  /** Entries taken (int32, wraps) and the thread's count as last seen. */
+  private taken = 0;
+  private available = 0;
+  private done = false;
+  private closed = false;
+  /** close() ends the thread (it only reads); false for a ReadAheadThread. */
+  private readonly ownThread: boolean;
+
+  constructor(s: ReadAheadStart) {
+    this.file = s.file;
+    this.header = s.header;
+    this.fileSize = s.fileSize;
+    this.offset = s.headerEnd;
+    const entries = s.entries ?? DEFAULT_ENTRIES;
+    if (entries < 2 || (entries & (entries - 1)) !== 0) throw new Error(`read-ahead ring of ${entries} entries: a power of two from 2 is needed`);
+    this.mask = entries - 1;
+    const sab = new SharedArrayBuffer(ringBytes(entries));
+    this.v = ringViews(sab, entries);
+    this.q = this.v.q;
+    this.u = this.v.u;
+    this.f = this.v.f;
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const data: ReadAheadWorkerData = { file: s.file, allowTruncated: s.allowTruncated, sab, entries, port: port2, headerEnd: s.headerEnd, fileSize: s.fileSize };
+    this.ownThread = !s.thread;
+    this.worker = new Worker(s.thread?.script ?? WORKER_SCRIPT, {
+      workerData: { ...s.thread?.data, ...data },
+      transferList: [port2, ...(s.thread?.transferList ?? [])],
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
+    // A process that stops early (a model error) must not wait for the thread; close() ends it.
+    this.worker.unref();
+    this.worker.on('error', () => undefined);
+  }
+
+  next(): TraceEvent | null {
+    if (this.done) return null;
+    if (this.taken === this.available) this.waitForEntries();
+    const e = this.taken & this.mask;
+    if ((this.u[e * ENTRY_QWORDS * 2 + 4] & 0xff) === KIND_MESSAGE) return this.fromMessage(e);
+    const ev = decodeEntry(this.q, this.u, e);
+    this.offset = this.f[e * ENTRY_QWORDS + 4];
+    this.take();
+    return ev;
+  }
+
+  close(): void {
+    this.done = true;
+    if (this.closed) return;
+    this.closed = true;
+    this.port.close();
+    if (this.ownThread) void this.worker.terminate();
+  }
+
+  /** End the thread, whatever it was doing. */
+  terminate(): void {
+    this.close();
+    void this.worker.terminate();
+  }
+
+  /** Tell the thread it has other work (a ReadAheadThread's). */
+  wake(): void {
+    ringDoorbell(this.v.ctl);
+  }
+
+  private take(): void {
+    this.nextIndex++;
+    this.taken = (this.taken + 1) | 0;
+    if ((this.taken & (RELEASE_EVERY - 1)) === 0) this.release();
+  }
+
+  /** Give the replayed entries back, so the thread keeps reading while this one replays. */
+  private release(): void {
+    Atomics.store(this.v.ctl, CONSUMED, this.taken);
+    ringDoorbell(this.v.ctl);
+  }
+
+  private waitForEntries(): void {
+    this.release();
+    const ctl = this.v.ctl;
+    for (;;) {
+      const p = Atomics.load(ctl, PRODUCED);
+      if (p !== this.taken) {
+        this.available = p;
+        return;
+      }
+      try {
+        waitForChange(ctl, PRODUCED, p);
+      } catch (e) {
+        this.lost((e as Error).message);
+      }
+    }
+  }
+
+  private fromMessage(e: number): TraceEvent | null {
+    const got = receiveMessageOnPort(this.port);
+    if (got === undefined) this.lost('published an entry without its message');
+    const m = got.message as ReadAheadMessage;
+    this.offset = entryEnd(this.v, e);
+    switch (m.t) {
+      case 'event': {
+        this.take();
+        const ev = m.ev;
+        // Structured cloning turns a Buffer into a plain Uint8Array; the reader gives a Buffer.
+        if ('data' in ev && ev.data instanceof Uint8Array) ev.data = Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength);
+        return ev;
+      }
+      case 'end':
+        this.trailer = m.trailer;
+        this.truncation = m.truncation;
+        this.close();
+        return null;
+      case 'input-error':
+        this.close();
+        throw new InputError(m.detail, m.location, m.expected);
+      case 'error':
+        this.close();
+        throw new Error(m.message);
+    }
+  }
+
+  private lost(why: string): never {
+    this.close();
+    throw new Error(`the trace reader's thread: ${why} (${this.file}, event ${this.nextIndex})`);
+  }
+}
