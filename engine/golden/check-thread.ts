@@ -17,7 +17,7 @@ import { RecordStreamSpec, recordRingBytes, RecordWriter } from './record-ring';
 
 const SCRIPT = path.join(__dirname, 'check-worker.js');
 /** Records per stream's ring (56 bytes each; a power of two). */
-const RECORD_ENTRIES = 1 << 14;
+const RECORD_ENTRIES = 1 << 13;
 
 export type { FileTail } from './check-thread-data';
 

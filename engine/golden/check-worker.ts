@@ -17,7 +17,7 @@ import { fieldFormatterFor } from './render';
 /** Records rendered, events read and tail bytes hashed between two looks at the other jobs. */
 const RECORDS_PER_TURN = 4096;
 const EVENTS_PER_TURN = 2048;
-const TAIL_CHUNK = 1 << 20;
+const TAIL_CHUNK = 1 << 18;
 
 interface Body {
   rd: RecordReader;

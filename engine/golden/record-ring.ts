@@ -14,6 +14,8 @@ import { MessagePort, receiveMessageOnPort } from 'worker_threads';
 import { ReadRecord, ReplayRecord, WriteEffectRecord } from '../replay/records';
 
 const QWORDS = 7;
+/** Records between two hand-overs to the thread (each may wake it: a system call). */
+const PUBLISH_EVERY = 1024;
 /** Per stream (int32 words): the main thread's count, the thread's count, closed (1), state (0 running, 1 digest in place, 2 failed). */
 const PRODUCED = 0;
 const CONSUMED = 1;
@@ -40,8 +42,9 @@ const VIA_SHIFT = 16;
 const SRC_SHIFT = 20;
 const VIAS = ['mmio', 'sysreg', 'user', 'line'] as const;
 const SRCS = ['guest', 'user', 'line', 'timer'] as const;
-/** Strings a stream names by number at most; past that, records with new strings travel whole. */
+/** Strings (and their characters) a stream names by number at most; past that, records with new strings travel whole. */
 const MAX_STRINGS = 1 << 14;
+const MAX_STRING_CHARS = 1 << 20;
 /** Strings longer than this travel inside their record. */
 const MAX_STRING_LENGTH = 4096;
 
@@ -88,6 +91,7 @@ export class RecordWriter {
   private produced = 0;
   private consumed = 0;
   private readonly ids = new Map<string, number>();
+  private chars = 0;
   private finished = false;
 
   constructor(
@@ -181,7 +185,8 @@ export class RecordWriter {
   private id(s: string): number {
     const id = this.ids.get(s);
     if (id !== undefined) return id;
-    if (this.ids.size >= MAX_STRINGS || s.length > MAX_STRING_LENGTH) return -1;
+    if (this.ids.size >= MAX_STRINGS || s.length > MAX_STRING_LENGTH || this.chars + s.length > MAX_STRING_CHARS) return -1;
+    this.chars += s.length;
     const n = this.ids.size;
     this.ids.set(s, n);
     this.port.postMessage({ t: 'str', s } satisfies RecordMessage);
@@ -196,10 +201,10 @@ export class RecordWriter {
 
   private advance(): void {
     this.produced = (this.produced + 1) | 0;
-    if ((this.produced & 255) === 0) this.publish();
+    if ((this.produced & (PUBLISH_EVERY - 1)) === 0) this.publish();
   }
 
-  /** Hand the thread what was added so far (add() does every 256 records, digest() at the end). */
+  /** Hand the thread what was added so far (add() does every PUBLISH_EVERY records, digest() at the end). */
   publish(): void {
     Atomics.store(this.v.ctl, PRODUCED, this.produced);
     this.wake();

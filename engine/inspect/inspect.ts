@@ -27,7 +27,8 @@ export interface TraceInfo {
 }
 
 export function traceInfo(file: string, opts: { allowTruncated?: boolean } = {}): TraceInfo {
-  const r = openTrace(file, { allowTruncated: opts.allowTruncated });
+  // Counting is lighter than the hop from a read-ahead thread: read here.
+  const r = openTrace(file, { allowTruncated: opts.allowTruncated, readAhead: false });
   const perKind = new Array<number>(EventKind.Msi + 1).fill(0);
   let first: bigint | null = null;
   let last: bigint | null = null;
@@ -163,7 +164,7 @@ export interface ValidateResult {
 
 /** Every check the reader does, plus the register-level checks (sizes, alignment, known registers). Throws InputError. */
 export function validateTrace(file: string, opts: { allowTruncated?: boolean } = {}): ValidateResult {
-  const first = openTrace(file, { allowTruncated: opts.allowTruncated });
+  const first = openTrace(file, { allowTruncated: opts.allowTruncated, readAhead: false });
   const gic = first.header.gic;
   first.close();
   const r = openTrace(file, { allowTruncated: opts.allowTruncated, check: RegisterChecker.for(gic).check });

@@ -9,6 +9,8 @@ import { TraceHeader } from './events';
 import { openTrace } from './reader';
 import type { TraceReader } from './reader-types';
 
+/** The thread's read size: the ring, not the read buffer, is what keeps it ahead. */
+const READ_CHUNK = 1 << 18;
 /** Entries between two publications of the count (each wakes the main thread if it waits). */
 const PUBLISH_EVERY = 256;
 
@@ -27,7 +29,7 @@ export class EventProducer {
     this.v = ringViews(d.sab, d.entries);
     this.mask = d.entries - 1;
     try {
-      this.reader = openTrace(d.file, { allowTruncated: d.allowTruncated, readAhead: false });
+      this.reader = openTrace(d.file, { allowTruncated: d.allowTruncated, readAhead: false, chunkBytes: READ_CHUNK });
       this.header = this.reader.header;
       if (this.reader.offset !== d.headerEnd || this.reader.fileSize !== d.fileSize) throw new InputError('the file changed while it was read', { file: d.file, byteOffset: 0 }, `the ${d.fileSize}-byte trace whose header was read`);
     } catch (e) {

@@ -19,9 +19,9 @@ import type { TraceReader } from './reader-types';
 /** Below this a thread's start-up (about 30 ms) costs more than reading ahead saves. */
 export const READ_AHEAD_MIN_BYTES = 16 << 20;
 /** Ring entries (40 bytes each; a power of two). */
-const DEFAULT_ENTRIES = 1 << 14;
+const DEFAULT_ENTRIES = 1 << 13;
 /** Entries between two releases of replayed entries to the thread. */
-const RELEASE_EVERY = 1024;
+const RELEASE_EVERY = 2048;
 
 const WORKER_SCRIPT = path.join(__dirname, 'read-ahead-worker.js');
 
@@ -91,7 +91,7 @@ export class ReadAheadReader implements TraceReader {
       transferList: [port2, ...(s.thread?.transferList ?? [])],
       stdout: true,
       stderr: true,
-      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      resourceLimits: { maxYoungGenerationSizeMb: 1 },
     });
     // A process that stops early (a model error) must not wait for the thread; close() ends it.
     this.worker.unref();

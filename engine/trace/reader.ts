@@ -269,7 +269,8 @@ export function headerFromWire(h: Record<string, unknown>): TraceHeader {
 
 /** Convenience for tests and small traces: the whole trace in memory. */
 export function readTrace(file: string, opts: ReadOptions = {}): { header: TraceHeader; events: TraceEvent[]; trailer: TraceTrailer | null } {
-  const r = openTrace(file, opts);
+  // Collecting is lighter than the hop from a read-ahead thread: read here unless told.
+  const r = openTrace(file, { readAhead: false, ...opts });
   const events: TraceEvent[] = [];
   try {
     for (let e = r.next(); e; e = r.next()) events.push(e);

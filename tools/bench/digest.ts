@@ -19,7 +19,7 @@ export interface RecordDigest {
 }
 
 export function recordDigest(file: string, policyId: string): RecordDigest {
-  const h = openTrace(file);
+  const h = openTrace(file, { readAhead: false });
   const fields = fieldFormatterFor(h.header.gic);
   h.close();
   const recs = createHash('sha256');
