@@ -49,7 +49,7 @@ const VIA_CODE: Record<string, number> = { mmio: 0, sysreg: 1, user: 2, line: 3,
 
 /**
  * Renders replay records into body bytes and hashes them; `lines` counts the records. A large
- * trace's check runs it on the check's thread (check-worker.ts).
+ * trace's check runs it on the check's thread (check-jobs.ts).
  */
 export class BodyHasher {
   private readonly hash: Hash = createHash('sha256');

@@ -46,6 +46,8 @@ export const CONSUMED = 1;
 export const DOORBELL = 2;
 /** Set by the thread while it waits on the doorbell, so the main thread rings only then (a wake is a system call). */
 export const SLEEPING = 3;
+/** Set as the thread exits, however it ends (a crash, a module that would not load): a waiting main thread gives up on it. */
+export const GONE = 4;
 export const CONTROL_BYTES = 64;
 
 /** Head word: kind in bits 0–7, frame 8–11, size 12–15, flags above. Kind 0: a message. */
@@ -181,11 +183,20 @@ export function sleepUntilRung(ctl: Int32Array, bell: number): void {
 /** How long a wait for the other thread may see no progress before it is given up. */
 const STALL_MS = 60_000;
 
-/** Block until control word `word` is no longer `seen`; throws after STALL_MS without a change. */
-export function waitForChange(ctl: Int32Array, word: number, seen: number): void {
+/**
+ * Block until control word `word` is no longer `seen`. Throws when the thread whose control words
+ * are `thread` has exited (looked at every second), or after STALL_MS without a change.
+ */
+export function waitForChange(ctl: Int32Array, word: number, seen: number, thread: Int32Array): void {
   for (let quiet = 0; Atomics.load(ctl, word) === seen; ) {
     if (Atomics.wait(ctl, word, seen, 1000) !== 'timed-out') return;
+    if (Atomics.load(thread, GONE) !== 0 && Atomics.load(ctl, word) === seen) throw new Error('the thread stopped before it finished');
     quiet += 1000;
-    if (quiet >= STALL_MS) throw new Error(`the other thread made no progress for ${STALL_MS / 1000} s`);
+    if (quiet >= STALL_MS) throw new Error(`the thread made no progress for ${STALL_MS / 1000} s`);
   }
+}
+
+/** The thread's first act: whatever ends it from then on, GONE says so (see waitForChange). */
+export function reportExit(ctl: Int32Array): void {
+  process.on('exit', () => Atomics.store(ctl, GONE, 1));
 }

@@ -170,6 +170,21 @@ test('closing before the end stops the thread (the test process would not exit o
   expect(got.events).toHaveLength(3);
 });
 
+test('a thread that dies is noticed within about a second, as an error naming the file', () => {
+  const t = writeRaw(dir, 'dies.gtr', { events: [w(1), w(2)] });
+  // A thread script that says it exits (as both real ones do first), then fails before reading.
+  const script = path.join(dir, 'dies.js');
+  fs.writeFileSync(script, `const { workerData } = require('worker_threads');\nconst ring = require(${JSON.stringify(dist('read-ahead-ring'))});\nring.reportExit(ring.ringViews(workerData.sab, workerData.entries).ctl);\nthrow new Error('a module that would not load');\n`);
+  const h = compiled.openTrace(t.file, { readAhead: false });
+  const start = { file: t.file, header: h.header, headerEnd: h.offset, fileSize: h.fileSize, allowTruncated: false, thread: { script, data: {}, transferList: [] } };
+  h.close();
+  const r = new ahead.ReadAheadReader(start);
+  const got = drain(r);
+  expect(got.events).toHaveLength(0);
+  expect(got.error?.message).toMatch(/the trace reader's thread: the thread stopped before it finished .*dies\.gtr, event 0/);
+  r.terminate();
+});
+
 test('openTrace reads ahead by default only for large traces, and never with a per-event check', () => {
   const t = writeRaw(dir, 'small.gtr', { events: [w(1)] });
   const small = compiled.openTrace(t.file);

@@ -128,6 +128,11 @@ export class ReadAheadReader implements TraceReader {
     ringDoorbell(this.v.ctl);
   }
 
+  /** Wait for a control word of the thread's other work to change (waitForChange, giving up when the thread is gone). */
+  waitFor(ctl: Int32Array, word: number, seen: number): void {
+    waitForChange(ctl, word, seen, this.v.ctl);
+  }
+
   private take(): void {
     this.nextIndex++;
     this.taken = (this.taken + 1) | 0;
@@ -150,7 +155,7 @@ export class ReadAheadReader implements TraceReader {
         return;
       }
       try {
-        waitForChange(ctl, PRODUCED, p);
+        waitForChange(ctl, PRODUCED, p, ctl);
       } catch (e) {
         this.lost((e as Error).message);
       }

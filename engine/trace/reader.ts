@@ -254,7 +254,12 @@ export function openTrace(file: string, opts: ReadOptions = {}): TraceReader {
   // The header is read here, so a bad one fails as it always does; the thread reads the rest.
   const start = { file, header: r.header, headerEnd: r.offset, fileSize: r.fileSize, allowTruncated: opts.allowTruncated ?? false, thread };
   r.close();
-  return new ReadAheadReader(start);
+  try {
+    return new ReadAheadReader(start);
+  } catch {
+    // No thread to be had (a resource limit): read here, as for a short trace.
+    return new StreamReader(file, opts);
+  }
 }
 
 /** Decode one event array (wire form) with full type checks; throws InputError. */
