@@ -16,7 +16,7 @@ import { TraceEvent, TraceHeader, TraceTrailer } from './events';
 import { CONSUMED, decodeEntry, ENTRY_QWORDS, entryEnd, KIND_MESSAGE, PRODUCED, ReadAheadMessage, ReadAheadThread, ReadAheadWorkerData, ringBytes, ringDoorbell, RingViews, ringViews, waitForChange } from './read-ahead-ring';
 import type { TraceReader } from './reader-types';
 
-/** Below this a thread's start-up (about 30 ms) costs more than reading ahead saves. */
+/** Below this a thread's start-up (about 40 ms to its first event) costs more than reading ahead saves. */
 export const READ_AHEAD_MIN_BYTES = 16 << 20;
 /** Ring entries (40 bytes each; a power of two). */
 const DEFAULT_ENTRIES = 1 << 13;
@@ -42,8 +42,6 @@ export interface ReadAheadStart {
   /** A thread with more work than reading (ReadOptions.readAheadThread). */
   thread?: ReadAheadThread;
 }
-
-
 
 export class ReadAheadReader implements TraceReader {
   readonly file: string;
