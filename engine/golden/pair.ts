@@ -9,6 +9,7 @@ import { Policy, policyForTrace } from '../policy/policy';
 import { Replayer, ReplayOptions, replayStream, streamTrace } from '../replay/replay';
 import { sameRecord } from '../replay/record-equal';
 import { ReplayRecord, ReplaySink } from '../replay/records';
+import { READ_AHEAD_MIN_BYTES } from '../trace/read-ahead';
 import { openTrace, TraceReader } from '../trace/reader';
 import { TraceHeader } from '../trace/events';
 import { GICREPLAY_VERSION, MODEL_VERSION } from '../version';
@@ -52,7 +53,8 @@ export interface PairInput {
   policyFile?: string;
   /**
    * Leave reading, rendering and hashing to the check's thread (check-thread.ts), when its
-   * compiled script is there. Default: for a trace file of CHECK_THREAD_MIN_TRACE_BYTES or more.
+   * compiled script is there. Default: for a trace file of READ_AHEAD_MIN_BYTES or more (the
+   * thread is the trace's read-ahead thread, with more to do).
    * The first pair of a trace decides.
    */
   checkThread?: boolean;
@@ -311,7 +313,7 @@ function quickPass(inps: readonly PairInput[], exps: readonly (Expected | null)[
   for (const l of lanes) if (l.members.length) l.consults = new ConsultLog();
   const tailOf = new Map<string, number>();
   const file = abs(inps[0].layout, `traces/${inps[0].trace}`);
-  const helper = (inps[0].checkThread ?? sizeOf(file) >= CHECK_THREAD_MIN_TRACE_BYTES) && CheckThread.available() ? startHelper(lanes, exps, tailOf) : null;
+  const helper = (inps[0].checkThread ?? sizeOf(file) >= READ_AHEAD_MIN_BYTES) && CheckThread.available() ? startHelper(lanes, exps, tailOf) : null;
   let digest: string;
   let reader: TraceReader | null = null;
   try {
@@ -363,12 +365,6 @@ interface BodyDigest {
   readonly lines: number;
   digest(): string;
 }
-
-/**
- * A trace file of this many bytes or more is checked with the check's thread: its start-up (about
- * 30 ms, some 15 MiB) is small beside the reading, rendering and hashing it takes off the replay.
- */
-export const CHECK_THREAD_MIN_TRACE_BYTES = 16 << 20;
 
 function sizeOf(file: string): number {
   try {

@@ -132,7 +132,8 @@ export function encodeEntry(v: RingViews, e: number, ev: TraceEvent, end: number
  * The event in entry `e` (not a message entry), built with the fields in the order and of the
  * types the reader's own decoders give (fast-event.ts, codec.ts).
  */
-export function decodeEntry(q: BigUint64Array, u: Uint32Array, e: number): TraceEvent {
+export function decodeEntry(v: RingViews, e: number): TraceEvent {
+  const { q, u } = v;
   const b = e * ENTRY_QWORDS;
   const w = b * 2;
   const head = u[w + 4];

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
 import { InputError } from '../errors';
 import { TraceEvent, TraceHeader, TraceTrailer } from './events';
-import { CONSUMED, decodeEntry, ENTRY_QWORDS, entryEnd, KIND_MESSAGE, PRODUCED, ReadAheadMessage, ReadAheadThread, ReadAheadWorkerData, ringBytes, ringDoorbell, RingViews, ringViews, waitForChange } from './read-ahead-ring';
+import { CONSUMED, decodeEntry, entryEnd, isMessageEntry, PRODUCED, ReadAheadMessage, ReadAheadThread, ReadAheadWorkerData, ringBytes, ringDoorbell, RingViews, ringViews, waitForChange } from './read-ahead-ring';
 import type { TraceReader } from './reader-types';
 
 /** Below this a thread's start-up (about 40 ms to its first event) costs more than reading ahead saves. */
@@ -55,9 +55,6 @@ export class ReadAheadReader implements TraceReader {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly v: RingViews;
-  private readonly q: BigUint64Array;
-  private readonly u: Uint32Array;
-  private readonly f: Float64Array;
   private readonly mask: number;
   /** Entries taken (int32, wraps) and the thread's count as last seen. */
   private taken = 0;
@@ -77,9 +74,6 @@ export class ReadAheadReader implements TraceReader {
     this.mask = entries - 1;
     const sab = new SharedArrayBuffer(ringBytes(entries));
     this.v = ringViews(sab, entries);
-    this.q = this.v.q;
-    this.u = this.v.u;
-    this.f = this.v.f;
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const data: ReadAheadWorkerData = { file: s.file, allowTruncated: s.allowTruncated, sab, entries, port: port2, headerEnd: s.headerEnd, fileSize: s.fileSize };
@@ -100,9 +94,10 @@ export class ReadAheadReader implements TraceReader {
     if (this.done) return null;
     if (this.taken === this.available) this.waitForEntries();
     const e = this.taken & this.mask;
-    if ((this.u[e * ENTRY_QWORDS * 2 + 4] & 0xff) === KIND_MESSAGE) return this.fromMessage(e);
-    const ev = decodeEntry(this.q, this.u, e);
-    this.offset = this.f[e * ENTRY_QWORDS + 4];
+    const v = this.v;
+    if (isMessageEntry(v, e)) return this.fromMessage(e);
+    const ev = decodeEntry(v, e);
+    this.offset = entryEnd(v, e);
     this.take();
     return ev;
   }
