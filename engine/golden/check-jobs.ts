@@ -22,6 +22,8 @@ interface Body {
   rd: RecordReader;
   hasher: BodyHasher;
   done: boolean;
+  /** Rendering failed (its digest says so): the records still coming are passed over, so the main thread never waits for room. */
+  failed: boolean;
 }
 
 interface Tail {
@@ -36,7 +38,7 @@ export function runCheckJobs(d: CheckWorkerData): void {
   const producer = new EventProducer(d);
   // The thread's own reading of the header (the main thread checked the same one).
   const fields = fieldFormatterFor(producer.header?.gic);
-  const bodies: Body[] = d.streams.map((s) => ({ rd: new RecordReader(s), hasher: new BodyHasher(fields), done: false }));
+  const bodies: Body[] = d.streams.map((s) => ({ rd: new RecordReader(s), hasher: new BodyHasher(fields), done: false, failed: false }));
   const tailState = new Int32Array(d.tailSab, 0, d.tails.length);
   const tails: Tail[] = d.tails.map((t) => ({ t, h: createHash('sha256').update(t.prefix), fd: -1, at: t.from, done: false }));
   const chunk = Buffer.allocUnsafe(TAIL_CHUNK);
@@ -46,9 +48,9 @@ export function runCheckJobs(d: CheckWorkerData): void {
     for (const b of bodies) if (!b.done && render(b)) worked = true;
     if (producer.step(EVENTS_PER_TURN)) worked = true;
     if (worked) continue;
-    const t = tails.find((x) => !x.done);
-    if (t) {
-      hashSome(t, chunk, tailState, d.tailSab, tails.indexOf(t), d.tails.length);
+    const t = tails.findIndex((x) => !x.done);
+    if (t >= 0) {
+      hashSome(tails[t], chunk, tailState, d.tailSab, t, d.tails.length);
       continue;
     }
     if (producer.ended && bodies.every((b) => b.done)) return;
@@ -60,6 +62,15 @@ export function runCheckJobs(d: CheckWorkerData): void {
 function render(b: Body): boolean {
   const closed = b.rd.closed();
   let n = b.rd.waiting();
+  if (b.failed) {
+    if (n > 0) {
+      b.rd.skip(n);
+      b.rd.release();
+      return true;
+    }
+    if (closed) b.done = true;
+    return closed;
+  }
   if (n === 0) {
     if (closed) {
       b.done = true;
@@ -79,7 +90,7 @@ function render(b: Body): boolean {
     for (let i = 0; i < n; i++) b.hasher.add(b.rd.next());
   } catch {
     // The main thread's check of this body fails, and the full check renders it itself.
-    b.done = true;
+    b.failed = true;
     b.rd.conclude(null);
     return true;
   }

@@ -71,3 +71,18 @@ test('each string crosses once: the table names it after that', () => {
   expect(values(out)).toEqual(values(Array(10).fill(records[0])));
   close();
 });
+
+test('a stream the thread gave up on is passed over: the writer never waits for room', () => {
+  const { w, r, waits, close } = ring(16);
+  for (let i = 0; i < 200; i++) {
+    w.add(records[i % records.length]);
+    if (i % 8 === 7) {
+      w.publish();
+      r.skip(r.waiting());
+      r.release();
+    }
+  }
+  expect(waits()).toBe(0);
+  expect(r.waiting()).toBe(0);
+  close();
+});

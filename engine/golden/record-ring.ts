@@ -22,8 +22,8 @@ const CONSUMED = 1;
 const CLOSED = 2;
 const STATE = 3;
 const CONTROL_WORDS = 8;
-export const STATE_DONE = 1;
-export const STATE_FAILED = 2;
+const STATE_DONE = 1;
+const STATE_FAILED = 2;
 const DIGEST_BYTES = 32;
 const HEADER_BYTES = CONTROL_WORDS * 4 + DIGEST_BYTES;
 
@@ -255,6 +255,11 @@ export class RecordReader {
   release(): void {
     Atomics.store(this.v.ctl, CONSUMED, this.consumed);
     Atomics.notify(this.v.ctl, CONSUMED);
+  }
+
+  /** Pass over `n` waiting entries without reading them (a stream whose rendering failed). */
+  skip(n: number): void {
+    this.consumed = (this.consumed + n) | 0;
   }
 
   /** The next record; call only when waiting() > 0. */
