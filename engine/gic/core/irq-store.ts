@@ -13,6 +13,19 @@ export const LPI_BASE = 8192;
 /** LPI INTIDs a KVM vITS can map: INTERRUPT_ID_BITS_ITS = 16, so 8192 .. 65535. */
 export const LPI_CAPACITY = (1 << 16) - LPI_BASE;
 
+/**
+ * A one-bit field's bytes, padded to whole 32-bit words so that `quads` can read four slots at
+ * once; the padding stays 0 (nothing writes past the field's length).
+ */
+function oneBitField(n: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer((n + 3) & ~3), 0, n);
+}
+
+/** The words of a one-bit field: word w holds slots 4w .. 4w + 3, one per byte. */
+function quads(field: Uint8Array): Uint32Array {
+  return new Uint32Array(field.buffer, 0, field.buffer.byteLength >> 2);
+}
+
 export const CONFIG_EDGE = 0;
 export const CONFIG_LEVEL = 1;
 
@@ -57,6 +70,14 @@ export class IrqStore {
   readonly activeSource: Uint8Array;
   /** irq->vcpu: the vCPU whose ap_list holds the interrupt, -1 when on none. */
   readonly queuedOn: Int16Array;
+  /** The one-bit fields as words of four slots (the 32-INTID register reads, irq-regs.ts). */
+  readonly enabledQ: Uint32Array;
+  readonly latchQ: Uint32Array;
+  readonly levelQ: Uint32Array;
+  readonly activeQ: Uint32Array;
+  readonly groupQ: Uint32Array;
+  readonly configQ: Uint32Array;
+  readonly hwQ: Uint32Array;
 
   constructor(cpus: number, spis: number, lpis = 0) {
     this.cpus = cpus;
@@ -65,21 +86,28 @@ export class IrqStore {
     this.lpiBase = cpus * NR_PRIVATE + spis;
     this.lpis = lpis;
     const n = (this.slots = this.lpiBase + lpis);
-    this.enabled = new Uint8Array(n);
-    this.latch = new Uint8Array(n);
-    this.level = new Uint8Array(n);
-    this.active = new Uint8Array(n);
+    this.enabled = oneBitField(n);
+    this.latch = oneBitField(n);
+    this.level = oneBitField(n);
+    this.active = oneBitField(n);
     this.priority = new Uint8Array(n);
-    this.group = new Uint8Array(n);
-    this.config = new Uint8Array(n);
+    this.group = oneBitField(n);
+    this.config = oneBitField(n);
     this.owner = new Uint8Array(n);
-    this.hw = new Uint8Array(n);
+    this.hw = oneBitField(n);
     this.target = new Int16Array(n);
     this.mpidr = new Uint32Array(n);
     this.targets = new Uint8Array(n);
     this.source = new Uint8Array(n);
     this.activeSource = new Uint8Array(n);
     this.queuedOn = new Int16Array(n).fill(-1);
+    this.enabledQ = quads(this.enabled);
+    this.latchQ = quads(this.latch);
+    this.levelQ = quads(this.level);
+    this.activeQ = quads(this.active);
+    this.groupQ = quads(this.group);
+    this.configQ = quads(this.config);
+    this.hwQ = quads(this.hw);
   }
 
   /** Slot of INTID `intid` as seen by vCPU `cpu` (the cpu matters only for SGIs and PPIs). */
