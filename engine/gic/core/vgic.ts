@@ -210,7 +210,8 @@ export class VgicCore {
           this.touchCpu(t);
         }
       }
-      if (w !== list.length) list.length = w;
+      // pop() rather than a length store: V8 inlines pop, a length store is a runtime call.
+      while (list.length > w) list.pop();
     }
   }
 

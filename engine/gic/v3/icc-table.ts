@@ -31,6 +31,26 @@ export interface IccRow {
   fields?: readonly FieldDef[];
   /** Why the register UNDEFs for the guest when access is UNDEF. */
   undef?: string;
+  /** ICC_AP<g>R<n>_EL1: n (the register exists only below the host's APR count); -1 for every other row. */
+  apr: number;
+  /**
+   * A guest write always ends in an exit: the SGI registers trap (access_gic_sgi runs in the
+   * host), and EOIR and DIR are deactivating writes the replay re-enters the vCPU after.
+   */
+  exitsOnWrite: boolean;
+}
+
+/** A row as the table below spells it: the two per-access facts default to "not an APR" and "no exit". */
+type IccRowDef = Omit<IccRow, 'apr' | 'exitsOnWrite'> & Partial<Pick<IccRow, 'apr' | 'exitsOnWrite'>>;
+
+/**
+ * Every row with every property, in one order: rows built by different helpers would otherwise
+ * be hidden classes of their own, and the loads each access makes (read, write, apr) go
+ * megamorphic (as FrameTable's uniformRow says for the MMIO tables).
+ */
+function uniformRow(r: IccRowDef): IccRow {
+  const { name, enc, access, reset, read, write, uaccess, fields, undef, apr = -1, exitsOnWrite = false } = r;
+  return { name, enc, access, reset, read, write, uaccess, fields, undef, apr, exitsOnWrite };
 }
 
 
@@ -113,7 +133,7 @@ function bpr1Write(st: V3State, cpu: number, value: bigint): string | undefined 
   return BigInt(stored) !== value ? `stored ${stored}: BPR1 is 3 bits with minimum ${st.cpuif.minBpr0 + 1}` : undefined;
 }
 
-function grpenRow(name: string, group: 0 | 1): IccRow {
+function grpenRow(name: string, group: 0 | 1): IccRowDef {
   const read: IccRead = (st, cpu) => {
     st.cpuif.readDep(cpu, `igrpen${group}`);
     const c = st.cpuif.state[cpu];
@@ -130,7 +150,7 @@ function grpenRow(name: string, group: 0 | 1): IccRow {
   return { name, enc: enc(name), access: 'RW', reset: 0n, read, write, uaccess: 'same', fields: V3_FIELDS[name] };
 }
 
-function aprRow(name: string, group: 0 | 1, n: number): IccRow {
+function aprRow(name: string, group: 0 | 1, n: number): IccRowDef {
   const read: IccRead = (st, cpu) => bigFromUint(st.cpuif.readApr(cpu, group, n));
   const write: IccWrite = (st, cpu, value) => {
     st.cpuif.writeApr(cpu, group, n, lo32(value));
@@ -139,25 +159,28 @@ function aprRow(name: string, group: 0 | 1, n: number): IccRow {
   return {
     name, enc: enc(name), access: 'RW', reset: 0n, read, write, uaccess: 'same',
     undef: `ICC_AP${group}R${n}_EL1 is not implemented with the host's preemption bits: the access is UNDEFINED`,
+    apr: n,
   };
 }
 
-function wo(name: string, write: IccWrite, trapped: boolean): IccRow {
+/** A write-only register; every one of them (SGIs, EOIR, DIR) exits on a write. */
+function wo(name: string, write: IccWrite, trapped: boolean): IccRowDef {
   return {
     name, enc: enc(name), access: 'WO', write, fields: V3_FIELDS[name], uaccess: 'none',
     undef: trapped ? `${name} is write-only: KVM injects UNDEF on a read (read_from_write_only)` : `${name} is write-only: a read is UNDEFINED`,
+    exitsOnWrite: true,
   };
 }
 
-function roRow(name: string, read: IccRead): IccRow {
+function roRow(name: string, read: IccRead): IccRowDef {
   return { name, enc: enc(name), access: 'RO', read, fields: V3_FIELDS[name], uaccess: 'none', undef: `${name} is read-only: a write is UNDEFINED` };
 }
 
-function sgiRow(name: string, allowGroup1: boolean): IccRow {
+function sgiRow(name: string, allowGroup1: boolean): IccRowDef {
   return wo(name, (st, cpu, value) => sgiEffect(name, value, dispatchSgi(st, cpu, value, allowGroup1)), true);
 }
 
-export const V3_ICC_ROWS: readonly IccRow[] = [
+const ROWS: readonly IccRowDef[] = [
   {
     name: 'ICC_PMR_EL1', enc: enc('ICC_PMR_EL1'), access: 'RW', reset: 0n, fields: V3_FIELDS.ICC_PMR_EL1,
     read: (st, cpu) => (st.cpuif.readDep(cpu, 'pmr'), bigFromUint(st.cpuif.state[cpu].pmr)),
@@ -210,6 +233,8 @@ export const V3_ICC_ROWS: readonly IccRow[] = [
   grpenRow('ICC_IGRPEN0_EL1', 0),
   grpenRow('ICC_IGRPEN1_EL1', 1),
 ];
+
+export const V3_ICC_ROWS: readonly IccRow[] = ROWS.map(uniformRow);
 
 /** The userspace read accessor, or null for -ENXIO. */
 export function iccUserRead(row: IccRow): IccRead | null {

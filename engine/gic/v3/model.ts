@@ -11,7 +11,7 @@ import { ERRNO } from '../../util/errno';
 import { FrameTable } from '../core/regtable';
 import { TableModel } from '../core/table-model';
 import { V3_DIST_ROWS } from './dist-table';
-import { iccRow, iccUserRead, iccUserWrite } from './icc-table';
+import { IccRow, iccRow, iccUserRead, iccUserWrite } from './icc-table';
 import { V3_REDIST_ROWS, SGI_BASE } from './redist-table';
 import { V3State } from './state';
 import { CoreOptions } from '../core/vgic';
@@ -22,7 +22,6 @@ export const V3_REDIST = new FrameTable<V3State>('GICR', 0x20000, V3_REDIST_ROWS
 
 const MASK64 = 0xffffffffffffffffn;
 /** ICC writes after which the vCPU re-enters: the SGI registers trap, EOIR/DIR deactivate (TableModel.afterGuestWrite). */
-const EXITING_ICC = new Set(['ICC_SGI0R_EL1', 'ICC_SGI1R_EL1', 'ICC_ASGI1R_EL1', 'ICC_EOIR0_EL1', 'ICC_EOIR1_EL1', 'ICC_DIR_EL1']);
 /** The two registers mainline's reg_allowed_pre_init() lets through before CTRL_INIT. */
 const GICD_IIDR_OFFSET = 0x0008;
 const GICD_TYPER2_OFFSET = 0x000c;
@@ -56,8 +55,8 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
   }
 
   /** ICC_AP<g>R<n>_EL1 beyond the implemented APRs (preemption bits): UNDEF / -EINVAL. */
-  private aprMissing(name: string): boolean {
-    return name.startsWith('ICC_AP') && Number(name[8]) >= this.st.cpuif.aprCount;
+  private aprMissing(row: IccRow): boolean {
+    return row.apr >= this.st.cpuif.aprCount;
   }
 
   /**
@@ -65,10 +64,10 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
    * (vgic.h vgic_v3_max_apr_idx: 7 bits → AP*R0..3, 6 → AP*R0..1, else AP*R0 only), so a VMM
    * that lowered PRIbits through ICC_CTLR_EL1 loses the upper APRs.
    */
-  private userAprMissing(name: string, cpu: number): boolean {
-    if (!name.startsWith('ICC_AP')) return false;
+  private userAprMissing(row: IccRow, cpu: number): boolean {
+    if (row.apr < 0) return false;
     const pri = this.st.numPriBits[cpu];
-    return Number(name[8]) > (pri >= 7 ? 3 : pri === 6 ? 1 : 0);
+    return row.apr > (pri >= 7 ? 3 : pri === 6 ? 1 : 0);
   }
 
   /** Redistributor frame offset (RD_base-relative, 0..0x1FFFF) for an MMIO frame, or -1. */
@@ -153,7 +152,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
     // vgic-v3-sr.c emulates it on the list registers and returns to the guest.
     this.enter(cpu);
     if (!row) return { value: 0n, reg, note: 'not a GIC system register the model knows: reads 0' };
-    if (!row.read || this.aprMissing(row.name)) {
+    if (!row.read || this.aprMissing(row)) {
       return { value: 0n, reg, note: `UNDEF: ${row.undef}` };
     }
     const value = row.read(this.st, cpu);
@@ -169,13 +168,13 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
     const r = this.sysregWriteIn(cpu, row, reg, value);
     // ICC_SGI0R/SGI1R/ASGI1R always trap (access_gic_sgi runs in the host); EOIR and DIR are
     // deactivating writes the replay re-enters the vCPU after.
-    this.afterGuestWrite(cpu, row !== undefined && EXITING_ICC.has(row.name));
+    this.afterGuestWrite(cpu, row !== undefined && row.exitsOnWrite);
     return r;
   }
 
   private sysregWriteIn(cpu: number, row: ReturnType<typeof iccRow>, reg: string, value: bigint): WriteResult {
     if (!row) return { reg, effect: 'ignored: not a GIC system register the model knows' };
-    if (!row.write || this.aprMissing(row.name)) {
+    if (!row.write || this.aprMissing(row)) {
       return { reg, effect: `ignored: UNDEF: ${row.undef}` };
     }
     const effect = row.write(this.st, cpu, value > MASK64 ? value & MASK64 : value);
@@ -217,7 +216,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
         if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { value: 0n, reg, result: ERRNO.EINVAL, note: `no vCPU ${cpu}: KVM returns -EINVAL` };
         const uread = row ? iccUserRead(row) : null;
         if (!row || !uread) return { value: 0n, reg, result: ERRNO.ENXIO, note: 'not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS (-ENXIO)' };
-        if (this.userAprMissing(row.name, cpu)) return { value: 0n, reg, result: ERRNO.EINVAL, note: "APR index beyond this vCPU's priority bits (vgic_v3_max_apr_idx, -EINVAL)" };
+        if (this.userAprMissing(row, cpu)) return { value: 0n, reg, result: ERRNO.EINVAL, note: "APR index beyond this vCPU's priority bits (vgic_v3_max_apr_idx, -EINVAL)" };
         return { value: uread(this.st, cpu), reg };
       }
       case UserGroup.ItsRegs: {
@@ -251,7 +250,7 @@ export class GicV3Model extends TableModel<V3State> implements GicModel {
         if (cpu === null || cpu < 0 || cpu >= this.cpuCount) return { reg, effect: `rejected (-EINVAL): no vCPU ${cpu}` };
         const uwrite = row ? iccUserWrite(row) : null;
         if (!row || !uwrite) return { reg, effect: 'rejected (-ENXIO): not accessible through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS' };
-        if (this.userAprMissing(row.name, cpu)) return { reg, effect: "rejected (-EINVAL): APR index beyond this vCPU's priority bits (vgic_v3_max_apr_idx)" };
+        if (this.userAprMissing(row, cpu)) return { reg, effect: "rejected (-EINVAL): APR index beyond this vCPU's priority bits (vgic_v3_max_apr_idx)" };
         const effect = uwrite(this.st, cpu, value > MASK64 ? value & MASK64 : value);
         this.st.core.settle();
         return effect ? { reg, effect } : { reg };
