@@ -164,6 +164,71 @@ describe('bad input gives the streaming reader\'s error, at the same place', () 
   });
 });
 
+describe('start-up: the reader that read the header serves until the thread catches up', () => {
+  const evs = Array.from({ length: 1000 }, (_, i) => w(i + 1, { value: i }));
+  const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+
+  /** Read `before` events at once (the thread cannot have started), give the thread time, read on. */
+  function readPaused(file: string, before: number, opts: ReadOptions = {}): { reading: Reading; handedOverAt: number | null } {
+    const r = compiled.openTrace(file, { ...opts, readAhead: true }) as InstanceType<typeof ahead.ReadAheadReader>;
+    expect(r).toBeInstanceOf(ahead.ReadAheadReader);
+    const first = drainKeepOpen(r, before);
+    pause();
+    const handedOverAt = () => r.handedOverAt;
+    const rest = drain(r);
+    return { reading: { events: [...first.events, ...rest.events], offsets: [...first.offsets, ...rest.offsets], end: rest.end, error: first.error ?? rest.error }, handedOverAt: handedOverAt() };
+  }
+
+  function drainKeepOpen(r: TraceReader, n: number): Reading {
+    const out: Reading = { events: [], offsets: [], end: null, error: null };
+    for (let i = 0; i < n; i++) {
+      out.offsets.push(r.offset);
+      out.events.push(r.next()!);
+    }
+    return out;
+  }
+
+  function expectAsStreaming(file: string, got: Reading, opts: ReadOptions = {}): void {
+    const want = drain(openTrace(file, { ...opts, readAhead: false }));
+    expect(shape(got.events)).toEqual(shape(want.events));
+    expect(got.offsets).toEqual(want.offsets);
+    expect(got.end).toEqual(want.end);
+    expect(got.error).toEqual(want.error);
+  }
+
+  test('the thread takes over at the first look after it has caught up, passing over what was read here', () => {
+    const t = writeRaw(dir, 'handover.gtr', { events: evs });
+    const { reading, handedOverAt } = readPaused(t.file, 100);
+    // Looks come every 64 events: at 0 and 64 the thread had not started, at 128 it had.
+    expect(handedOverAt).toBe(128);
+    expectAsStreaming(t.file, reading);
+    expect(reading.end?.nextIndex).toBe(1000);
+  });
+
+  test('a corrupt event before or after the hand-over is the streaming reader\'s error', () => {
+    const full = buildRaw({ events: evs });
+    for (const at of [50, 600]) {
+      const bytes = Buffer.from(full.bytes);
+      bytes[full.eventOffsets[at]] = 0xc1;
+      const f = path.join(dir, `corrupt-${at}.gtr`);
+      fs.writeFileSync(f, bytes);
+      const { reading, handedOverAt } = readPaused(f, 40);
+      expect(handedOverAt).toBe(at < 64 ? null : 64);
+      expect(reading.error?.location).toMatchObject({ file: f, eventIndex: at, byteOffset: full.eventOffsets[at] });
+      expectAsStreaming(f, reading);
+    }
+  });
+
+  test('a trace that ends before the thread catches up ends as the streaming reader ends it', () => {
+    const t = writeRaw(dir, 'short-cut.gtr', { events: evs.slice(0, 30), trailer: null });
+    const r = compiled.openTrace(t.file, { readAhead: true, allowTruncated: true }) as InstanceType<typeof ahead.ReadAheadReader>;
+    const got = drain(r);
+    expect(r.handedOverAt).toBeNull();
+    expectAsStreaming(t.file, got, { allowTruncated: true });
+    expect(got.end).toEqual({ trailer: null, truncation: 'the file ends without a trailer', nextIndex: 30 });
+  });
+});
+
 test('closing before the end stops the thread (the test process would not exit otherwise)', () => {
   const t = writeRaw(dir, 'early.gtr', { events: Array.from({ length: 5000 }, (_, i) => w(i)) });
   const got = drain(startSmall(t.file, {}, 16), 3);

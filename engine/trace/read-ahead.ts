@@ -18,10 +18,15 @@ import type { TraceReader } from './reader-types';
 
 /** Below this a thread's start-up (about 40 ms to its first event) costs more than reading ahead saves. */
 export const READ_AHEAD_MIN_BYTES = 16 << 20;
-/** Ring entries (40 bytes each; a power of two). */
-const DEFAULT_ENTRIES = 1 << 13;
+/**
+ * Ring entries (40 bytes each; a power of two). 32,768 (1.25 MiB) is about 7 ms of replay: enough
+ * to ride out the thread's collections, which with 8,192 stalled the replay about 20 times.
+ */
+const DEFAULT_ENTRIES = 1 << 15;
 /** Entries between two releases of replayed entries to the thread. */
 const RELEASE_EVERY = 2048;
+/** Events read here between two looks at whether the thread has caught up (start-up hand-over). */
+const HANDOVER_EVERY = 64;
 
 const WORKER_SCRIPT = path.join(__dirname, 'read-ahead-worker.js');
 
@@ -41,6 +46,11 @@ export interface ReadAheadStart {
   entries?: number;
   /** A thread with more work than reading (ReadOptions.readAheadThread). */
   thread?: ReadAheadThread;
+  /**
+   * The reader that read the header (openTrace's), still open just past it: it serves the first
+   * events while the thread starts, and is closed once the thread has caught up (see nextLocal).
+   */
+  local?: TraceReader;
 }
 
 export class ReadAheadReader implements TraceReader {
@@ -63,6 +73,10 @@ export class ReadAheadReader implements TraceReader {
   private closed = false;
   /** close() ends the thread (it only reads); false for a ReadAheadThread. */
   private readonly ownThread: boolean;
+  /** ReadAheadStart.local until the hand-over; null from then on. */
+  private local: TraceReader | null;
+  /** The index of the first event the thread gave (0 without a local reader); null before that. */
+  handedOverAt: number | null;
 
   constructor(s: ReadAheadStart) {
     this.file = s.file;
@@ -78,6 +92,8 @@ export class ReadAheadReader implements TraceReader {
     this.port = port1;
     const data: ReadAheadWorkerData = { file: s.file, allowTruncated: s.allowTruncated, sab, entries, port: port2, headerEnd: s.headerEnd, fileSize: s.fileSize };
     this.ownThread = !s.thread;
+    this.local = s.local ?? null;
+    this.handedOverAt = this.local ? null : 0;
     this.worker = new Worker(s.thread?.script ?? WORKER_SCRIPT, {
       workerData: { ...s.thread?.data, ...data },
       transferList: [port2, ...(s.thread?.transferList ?? [])],
@@ -92,6 +108,7 @@ export class ReadAheadReader implements TraceReader {
 
   next(): TraceEvent | null {
     if (this.done) return null;
+    if (this.local !== null && !((this.nextIndex & (HANDOVER_EVERY - 1)) === 0 && this.caughtUp())) return this.nextLocal();
     if (this.taken === this.available) this.waitForEntries();
     const e = this.taken & this.mask;
     const v = this.v;
@@ -104,6 +121,7 @@ export class ReadAheadReader implements TraceReader {
 
   close(): void {
     this.done = true;
+    this.closeLocal();
     if (this.closed) return;
     this.closed = true;
     this.port.close();
@@ -124,6 +142,65 @@ export class ReadAheadReader implements TraceReader {
   /** Wait for a control word of the thread's other work to change (waitForChange, giving up when the thread is gone). */
   waitFor(ctl: Int32Array, word: number, seen: number): void {
     waitForChange(ctl, word, seen, this.v.ctl);
+  }
+
+  /**
+   * Start-up: a thread takes about 40 ms to its first event, which the replay would spend waiting.
+   * Until the thread catches up, the reader that read the header reads on here; the thread's
+   * entries for those events are passed over. Its errors and its end are the streaming reader's,
+   * as the thread's would be.
+   */
+  private nextLocal(): TraceEvent | null {
+    const local = this.local!;
+    let ev: TraceEvent | null;
+    try {
+      ev = local.next();
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+    this.offset = local.offset;
+    if (ev === null) {
+      this.trailer = local.trailer;
+      this.truncation = local.truncation;
+      this.close();
+      return null;
+    }
+    this.nextIndex++;
+    return ev;
+  }
+
+  /**
+   * Pass over the thread's entries of the events read here, releasing them so it keeps reading;
+   * true (and the local reader closed) once the thread holds the next event.
+   */
+  private caughtUp(): boolean {
+    const produced = Atomics.load(this.v.ctl, PRODUCED);
+    const here = this.nextIndex | 0;
+    while (this.taken !== produced && this.taken !== here) this.passOver(this.taken & this.mask);
+    Atomics.store(this.v.ctl, CONSUMED, this.taken);
+    ringDoorbell(this.v.ctl);
+    if (this.taken !== here || produced === here) return false;
+    this.available = produced;
+    this.handedOverAt = this.nextIndex;
+    this.closeLocal();
+    return true;
+  }
+
+  /** An entry of an event already given: dropped, with its message. The thread cannot have ended or failed before it. */
+  private passOver(e: number): void {
+    if (isMessageEntry(this.v, e)) {
+      const got = receiveMessageOnPort(this.port);
+      if (got === undefined) this.lost('published an entry without its message');
+      const m = got.message as ReadAheadMessage;
+      if (m.t !== 'event') this.lost(`reported ${m.t === 'end' ? 'the end' : `an error (${m.t === 'error' ? m.message : m.detail})`} at event ${this.taken}, which this thread read (did the file change?)`);
+    }
+    this.taken = (this.taken + 1) | 0;
+  }
+
+  private closeLocal(): void {
+    this.local?.close();
+    this.local = null;
   }
 
   private take(): void {

@@ -251,14 +251,14 @@ export function openTrace(file: string, opts: ReadOptions = {}): TraceReader {
   const thread = opts.readAheadThread;
   const ahead = thread !== undefined || (opts.readAhead ?? (r.fileSize >= READ_AHEAD_MIN_BYTES && opts.chunkBytes === undefined));
   if (!ahead || opts.check || !readAheadAvailable()) return r;
-  // The header is read here, so a bad one fails as it always does; the thread reads the rest.
-  const start = { file, header: r.header, headerEnd: r.offset, fileSize: r.fileSize, allowTruncated: opts.allowTruncated ?? false, thread };
-  r.close();
+  // The header is read here, so a bad one fails as it always does; the thread reads the rest,
+  // and `r` the first events while the thread starts.
+  const start = { file, header: r.header, headerEnd: r.offset, fileSize: r.fileSize, allowTruncated: opts.allowTruncated ?? false, thread, local: r };
   try {
     return new ReadAheadReader(start);
   } catch {
     // No thread to be had (a resource limit): read here, as for a short trace.
-    return new StreamReader(file, opts);
+    return r;
   }
 }
 
