@@ -186,10 +186,12 @@ const STALL_MS = 60_000;
 
 /**
  * Block until control word `word` is no longer `seen`. Throws when the thread whose control words
- * are `thread` has exited (looked at every second), or after STALL_MS without a change.
+ * are `thread` has exited (looked at every second), or after STALL_MS without a change. `idle`
+ * is other work to do meanwhile, a short piece per call; it returns false when it has none left.
  */
-export function waitForChange(ctl: Int32Array, word: number, seen: number, thread: Int32Array): void {
+export function waitForChange(ctl: Int32Array, word: number, seen: number, thread: Int32Array, idle: (() => boolean) | null = null): void {
   for (let quiet = 0; Atomics.load(ctl, word) === seen; ) {
+    if (idle !== null && idle()) continue;
     if (Atomics.wait(ctl, word, seen, 1000) !== 'timed-out') return;
     if (Atomics.load(thread, GONE) !== 0 && Atomics.load(ctl, word) === seen) throw new Error('the thread stopped before it finished');
     quiet += 1000;

@@ -77,6 +77,8 @@ export class ReadAheadReader implements TraceReader {
   private local: TraceReader | null;
   /** The index of the first event the thread gave (0 without a local reader); null before that. */
   handedOverAt: number | null;
+  /** Work for this thread while it waits for the other (a ReadAheadThread's owner sets it); see waitForChange. */
+  idle: (() => boolean) | null = null;
 
   constructor(s: ReadAheadStart) {
     this.file = s.file;
@@ -141,7 +143,7 @@ export class ReadAheadReader implements TraceReader {
 
   /** Wait for a control word of the thread's other work to change (waitForChange, giving up when the thread is gone). */
   waitFor(ctl: Int32Array, word: number, seen: number): void {
-    waitForChange(ctl, word, seen, this.v.ctl);
+    waitForChange(ctl, word, seen, this.v.ctl, this.idle);
   }
 
   /**
@@ -225,7 +227,7 @@ export class ReadAheadReader implements TraceReader {
         return;
       }
       try {
-        waitForChange(ctl, PRODUCED, p, ctl);
+        waitForChange(ctl, PRODUCED, p, ctl, this.idle);
       } catch (e) {
         this.lost((e as Error).message);
       }
