@@ -11,12 +11,15 @@ export const MASK32 = 0xffffffffn;
 
 /** Non-negative remainder, so a counter minus a larger offset wraps the way a u64 does. */
 export function mod64(v: bigint): bigint {
+  // Nearly every value is already in range, and a bigint remainder is a division.
+  if (v >= 0n && v < TWO64) return v;
   const r = v % TWO64;
   return r < 0n ? r + TWO64 : r;
 }
 
 /** Floor division for a possibly negative dividend (bigint `/` truncates towards zero). */
 function floorDiv(a: bigint, b: bigint): bigint {
+  if (a >= 0n && a < b) return 0n;
   const q = a / b;
   return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
@@ -31,6 +34,8 @@ export function signExtend32(v: bigint): bigint {
 export class CounterClock {
   readonly num: bigint;
   readonly den: bigint;
+  /** num is 1 (a counter tick every `den` cycles, as in most traces): no multiply or divide by it. */
+  private readonly unitNum: boolean;
 
   constructor(cfg: TimerConfig) {
     const { num, den } = cfg.counterPerCycle;
@@ -42,19 +47,20 @@ export class CounterClock {
     }
     this.num = num;
     this.den = den;
+    this.unitNum = num === 1n;
   }
 
   /** Unbounded counter value at `cycle` (integer division, as the header defines it). */
   counterAt(cycle: bigint): bigint {
-    return (cycle * this.num) / this.den;
+    return this.unitNum ? cycle / this.den : (cycle * this.num) / this.den;
   }
 
   /** Smallest cycle >= 0 whose counter reaches `target`, or null if the counter never moves. */
   firstCycleReaching(target: bigint): bigint | null {
     if (target <= 0n) return 0n;
     if (this.num === 0n) return null;
-    // floor(c*num/den) >= T  <=>  c*num >= T*den  <=>  c >= ceil(T*den/num)
-    return (target * this.den + this.num - 1n) / this.num;
+    // floor(c*num/den) >= T  <=>  c*num >= T*den  <=>  c >= ceil(T*den/num), which is T*den for num = 1.
+    return this.unitNum ? target * this.den : (target * this.den + this.num - 1n) / this.num;
   }
 }
 

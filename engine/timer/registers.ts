@@ -57,7 +57,16 @@ export const TIMER_REGS: readonly TimerReg[] = build();
 
 const byEnc = new Map<number, TimerReg>(TIMER_REGS.map((r) => [r.enc, r]));
 
+/**
+ * Every generic-timer register is in CRn 14 (Arm ARM D13.8), no GIC register is (ICC_* are CRn
+ * 12): the replay asks of every system-register access whether it is the timer's, and a test
+ * of four bits answers most of them without a Map lookup.
+ */
+const TIMER_CRN = (TIMER_REGS[0].enc >> 8) & 0xf;
+if (TIMER_REGS.some((r) => ((r.enc >> 8) & 0xf) !== TIMER_CRN)) throw new Error('engine/timer/registers.ts: the timer registers no longer share one CRn');
+
 export function timerRegByEnc(enc: number): TimerReg | undefined {
+  if (((enc >> 8) & 0xf) !== TIMER_CRN) return undefined;
   return byEnc.get(enc);
 }
 
