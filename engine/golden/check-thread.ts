@@ -5,8 +5,9 @@
 // work), since the thread is the busier of the two. The check's results do not change: the
 // bodies are rendered by the same BodyHasher, the events come from the same reader.
 //
-// Measured on the 10 M-event trace (README, Performance): the check of one policy takes 1.33 × its
-// replay (2.77 s), where rendering on the main thread made it 1.47 × a slower replay (3.86 s).
+// Measured on the 10 M-event trace (README, Performance): the check of one policy takes 1.42 × its
+// replay (2.59 s ÷ 1.82 s, full bench of 2026-12-07); rendering on the main thread made it 1.47 ×
+// a slower replay (3.86 s).
 
 import * as fs from 'fs';
 import * as path from 'path';
