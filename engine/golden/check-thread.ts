@@ -14,15 +14,15 @@ import * as path from 'path';
 import { MessageChannel, MessagePort } from 'worker_threads';
 import { ReadAheadReader } from '../trace/read-ahead';
 import { ReadOptions, TraceReader } from '../trace/reader';
-import { CheckWorkerData, FileTail } from './check-thread-data';
+import { CheckWorkerData } from './check-thread-data';
 import { RecordStreamSpec, recordRingBytes, RecordWriter } from './record-ring';
-import { TailHasher } from './tail-hash';
+import { FileTail, TailHasher } from './tail-hash';
 
 const SCRIPT = path.join(__dirname, 'check-worker.js');
 /** Records per stream's ring (56 bytes each; a power of two). */
 const RECORD_ENTRIES = 1 << 13;
 
-export type { FileTail } from './check-thread-data';
+export type { FileTail } from './tail-hash';
 
 export class CheckThread {
   /** Give these to openTrace: the trace's reader starts the thread. */

@@ -4,7 +4,13 @@
 
 import { createHash, Hash } from 'crypto';
 import * as fs from 'fs';
-import { FileTail } from './check-thread-data';
+
+/** The rest of a file to hash: `prefix` (bytes already read from it), then the file from byte `from` to its end. */
+export interface FileTail {
+  path: string;
+  from: number;
+  prefix: Buffer;
+}
 
 /** About 0.2 ms of hashing: short enough that a wait it fills ends on time. */
 const CHUNK = 1 << 18;
